@@ -1,0 +1,92 @@
+# Lake Travis — the front door. `make demo` and `make test` do all set-up on a fresh Debian 12.
+BUILD      ?= build
+BUILD_SAN  ?= build-sanitize
+BUILD_FUZZ ?= build-fuzz
+JOBS       ?= $(shell nproc)
+FUZZ_SECONDS ?= 20
+CMAKE_FLAGS ?=
+
+# Every Debian 12 package the build, the tests and the demo need.
+DEB_PACKAGES := build-essential cmake ninja-build pkg-config git ca-certificates \
+  libsecp256k1-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev \
+  libcpp-httplib-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  clang libclang-rt-14-dev
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps npm-deps configure build test test-unit test-sanitize bench demo fuzz format tidy clean
+
+all: build
+
+## deps: install every missing Debian package (as root, or with sudo), then the npm test peers.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; \
+	command -v npm  >/dev/null 2>&1 || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
+	else echo "deps: all Debian packages present"; fi
+	@$(MAKE) --no-print-directory npm-deps
+
+# Independent peers for interoperability tests (ethers, the IPFS UnixFS importer, the OpenAI SDK),
+# installed into tests/interop/node_modules, which git ignores.
+npm-deps: tests/interop/node_modules/.installed
+tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/package-lock.json
+	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+configure: $(BUILD)/build.ninja
+
+## build: the binary at build/lt, with every test and benchmark.
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+## test: set-up, build, every test through ctest (unit, integration with real lt processes, interop),
+## then the sanitizer run of the unit tests and a short run of each fuzz target.
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 600
+	@$(MAKE) --no-print-directory test-sanitize
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+## test-sanitize: the unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	cmake -S . -B $(BUILD_SAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLT_SANITIZE=ON -DLT_BENCH=OFF
+	cmake --build $(BUILD_SAN) -j $(JOBS)
+	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --output-on-failure -j $(JOBS) -L unit --timeout 900
+
+## bench: every benchmark; each prints a ratio against a ceiling measured in the same run.
+bench: build
+	@for b in $(BUILD)/bench/lt_bench_*; do echo "== $$b"; $$b --benchmark_min_time=0.5 || exit 1; done
+
+## fuzz: build the libFuzzer targets with clang and run each for FUZZ_SECONDS.
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLT_FUZZ=ON -DLT_BENCH=OFF -DLT_TESTS=OFF
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	@for f in $(BUILD_FUZZ)/fuzz/fuzz_*; do \
+	  name=$$(basename $$f); corpus=fuzz/corpus/$${name#fuzz_}; mkdir -p $(BUILD_FUZZ)/corpus-$$name; \
+	  echo "== $$name ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 $(BUILD_FUZZ)/corpus-$$name $$( [ -d $$corpus ] && echo $$corpus ) 2>&1 | tail -n 2 || exit 1; \
+	done
+
+## demo: set-up, build, then the whole network on one machine.
+demo: deps build
+	$(BUILD)/lt devnet --datadir $(BUILD)/devnet
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+tidy: configure
+	clang-tidy -p $(BUILD) $$(git ls-files 'src/*.cc')
+
+clean:
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_FUZZ)

@@ -1,0 +1,16 @@
+// Each role's subcommands, registered on the `lt` app by main.cc. One Register function per
+// cmd_*.cc file; the callbacks store their exit code in the CommandContext.
+#ifndef LT_CLI_COMMANDS_H_
+#define LT_CLI_COMMANDS_H_
+
+#include <CLI/CLI.hpp>
+
+#include "cli/common.h"
+
+namespace lt::cli {
+
+void RegisterVersionCommands(CLI::App& app, CommandContext& ctx);   // lt version
+
+}  // namespace lt::cli
+
+#endif  // LT_CLI_COMMANDS_H_

@@ -1,0 +1,82 @@
+#include "cli/common.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "util/fs.h"
+
+namespace lt::cli {
+
+std::string GlobalOptions::Datadir() const { return ExpandHome(datadir); }
+
+int Fail(const Error& e) { return Fail(e.message); }
+
+int Fail(const std::string& message) {
+  std::cerr << "lt: error: " << message << std::endl;
+  return 1;
+}
+
+namespace {
+
+Result<SecretBytes> AskOnTerminal(const std::string& prompt) {
+  FILE* tty = std::fopen("/dev/tty", "r+");
+  if (tty == nullptr) {
+    return InvalidArgument("no --password-file given and no terminal to ask for the password on");
+  }
+  int fd = fileno(tty);
+  termios old_t;
+  bool have_t = tcgetattr(fd, &old_t) == 0;
+  if (have_t) {
+    termios t = old_t;
+    t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    tcsetattr(fd, TCSAFLUSH, &t);
+  }
+  std::fprintf(tty, "%s", prompt.c_str());
+  std::fflush(tty);
+  std::string line;
+  int c;
+  while ((c = std::fgetc(tty)) != EOF && c != '\n') line.push_back(static_cast<char>(c));
+  if (have_t) tcsetattr(fd, TCSAFLUSH, &old_t);
+  std::fprintf(tty, "\n");
+  std::fclose(tty);
+  SecretBytes out(AsBytes(line));
+  SecureWipe(line.data(), line.size());
+  return out;
+}
+
+}  // namespace
+
+Result<SecretBytes> ReadPassword(const std::string& password_file, const std::string& prompt, bool confirm) {
+  if (!password_file.empty()) {
+    auto content = RealFileSystem::Default()->ReadFile(password_file, 1 << 16);
+    if (!content.ok()) return content.error().Wrap("password file");
+    std::string& s = *content;
+    auto nl = s.find('\n');
+    size_t len = nl == std::string::npos ? s.size() : nl;
+    if (len > 0 && s[len - 1] == '\r') --len;
+    SecretBytes out(AsBytes(std::string_view(s.data(), len)));
+    SecureWipe(s.data(), s.size());
+    return out;
+  }
+  LT_TRY(SecretBytes first, AskOnTerminal(prompt));
+  if (confirm) {
+    LT_TRY(SecretBytes second, AskOnTerminal("Repeat the password: "));
+    if (!ConstantTimeEqual(first.span(), second.span())) {
+      return InvalidArgument("the two passwords differ");
+    }
+  }
+  return first;
+}
+
+void PrintResult(const CommandContext& ctx, const nlohmann::json& j, const std::string& human) {
+  if (ctx.global.json) {
+    std::cout << j.dump(2) << std::endl;
+  } else {
+    std::cout << human << std::endl;
+  }
+}
+
+}  // namespace lt::cli

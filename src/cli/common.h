@@ -1,0 +1,51 @@
+// Shared pieces of the `lt` command line: global options, exit codes, password input, output.
+//
+// Exit codes: 0 success, 1 an error (one clear line on stderr: "lt: error: ..."), 2 a usage
+// error (unknown subcommand or flag; the usage is printed). Commands return their exit code
+// through CommandContext::exit_code. Nothing here ever prints a key or a password.
+#ifndef LT_CLI_COMMON_H_
+#define LT_CLI_COMMON_H_
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "util/bytes.h"
+#include "util/result.h"
+
+namespace lt::cli {
+
+struct GlobalOptions {
+  std::string datadir = "~/.laketravis";
+  std::string log_level = "info";
+  bool json = false;
+  // The datadir with "~" expanded.
+  std::string Datadir() const;
+};
+
+struct CommandContext {
+  GlobalOptions global;
+  int exit_code = 0;
+};
+
+// Prints "lt: error: <message>" to stderr and returns 1.
+int Fail(const Error& e);
+int Fail(const std::string& message);
+
+// Reads a password: the first line of `password_file` when given, otherwise asks on the
+// terminal (twice when `confirm`). No terminal and no file is an error.
+Result<SecretBytes> ReadPassword(const std::string& password_file, const std::string& prompt, bool confirm);
+
+// Prints JSON (with --json) or the human text.
+void PrintResult(const CommandContext& ctx, const nlohmann::json& j, const std::string& human);
+
+// Runs `fn` and turns its Result into an exit code in ctx (errors printed by Fail).
+template <typename Fn>
+void RunCommand(CommandContext& ctx, Fn&& fn) {
+  Status s = fn();
+  ctx.exit_code = s.ok() ? 0 : Fail(s.error());
+}
+
+}  // namespace lt::cli
+
+#endif  // LT_CLI_COMMON_H_

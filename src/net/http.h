@@ -1,0 +1,152 @@
+// HTTP server and client behind small interfaces, so roles do not depend on the HTTP library.
+//
+// HttpServer: register handlers by method and path pattern (ECMAScript regex, captures in
+// `req.matches`), then Listen + Run. Handlers never throw to the library: an exception becomes a
+// 500 with a JSON error body; bodies over `max_body_bytes` are refused with 413 before a handler
+// runs; unknown routes get a JSON 404. Responses may stream (chunked) through `stream`.
+// HttpClient: one base URL, timeouts, and a streaming POST for Server-Sent Events.
+// Thread-safety: handlers run on a pool of threads and must be thread-safe themselves.
+// Register all handlers before Run(); Stop() may be called from any thread.
+#ifndef LT_NET_HTTP_H_
+#define LT_NET_HTTP_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/result.h"
+
+namespace lt::net {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;
+  std::string body;
+  std::string remote_addr;
+  std::multimap<std::string, std::string> headers;  // names as sent
+  std::multimap<std::string, std::string> query;
+  std::vector<std::string> matches;  // regex captures of the route; [0] is the whole path
+
+  std::string Header(const std::string& name) const;  // case-insensitive; "" when absent
+  std::string Query(const std::string& name) const;   // "" when absent
+  bool HasQuery(const std::string& name) const;
+};
+
+// Writes chunks of a streamed response; Write returns false once the peer has gone.
+class ChunkSink {
+ public:
+  virtual ~ChunkSink() = default;
+  virtual bool Write(std::string_view data) = 0;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+  std::multimap<std::string, std::string> headers;
+  // When set, the body is streamed with chunked encoding: called once, writes until done.
+  std::function<void(ChunkSink&)> stream;
+
+  static HttpResponse Json(int status, const nlohmann::json& j);
+  // {"error":{"code":..., "message":...}} with the status derived from the error code.
+  static HttpResponse FromError(const Error& e);
+  static HttpResponse ErrorJson(int status, std::string_view code, std::string_view message);
+};
+
+// HTTP status for an error code (400, 401, 403, 404, 409, 413/429, 500, 503, 504...).
+int HttpStatusFor(ErrorCode code);
+
+using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+struct HttpServerOptions {
+  size_t max_body_bytes = 1 << 20;
+  int threads = 16;
+  int read_timeout_seconds = 10;
+  int write_timeout_seconds = 30;
+  int keep_alive_seconds = 5;
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpServerOptions options = {});
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  void Get(const std::string& pattern, Handler h);   // also answers HEAD
+  void Post(const std::string& pattern, Handler h);
+  void Delete(const std::string& pattern, Handler h);
+
+  // Binds host:port (port 0 picks a free one) and returns the bound port.
+  Result<int> Listen(const std::string& host, int port);
+  // Serves until Stop(). Call after Listen.
+  void Run();
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// "host:port" -> (host, port); "127.0.0.1:0" is allowed.
+Result<std::pair<std::string, int>> ParseHostPort(std::string_view s);
+
+struct HttpClientResponse {
+  int status = 0;
+  std::string body;
+  std::multimap<std::string, std::string> headers;
+  std::string Header(const std::string& name) const;
+  Result<nlohmann::json> Json() const;  // parse error is InvalidArgument
+};
+
+struct HttpClientOptions {
+  int connect_timeout_ms = 3000;
+  int read_timeout_ms = 30000;
+  int write_timeout_ms = 10000;
+};
+
+class HttpClient {
+ public:
+  // base_url like "http://127.0.0.1:8080"; only http is supported (https is not needed on a
+  // devnet, and the session protocol has its own encryption).
+  static Result<HttpClient> Create(std::string_view base_url, HttpClientOptions options = {});
+  HttpClient(HttpClient&&) noexcept;
+  HttpClient& operator=(HttpClient&&) noexcept;
+  ~HttpClient();
+
+  // A transport failure (refused, timeout) is an kUnavailable/kTimeout error; any HTTP status
+  // is a successful response, inspected by the caller.
+  Result<HttpClientResponse> Get(const std::string& path,
+                                 const std::multimap<std::string, std::string>& headers = {});
+  Result<HttpClientResponse> Post(const std::string& path, const std::string& body,
+                                  const std::string& content_type = "application/json",
+                                  const std::multimap<std::string, std::string>& headers = {});
+  // POST whose response body is delivered in pieces as it arrives; on_data returns false to stop.
+  Result<HttpClientResponse> PostStream(const std::string& path, const std::string& body,
+                                        const std::function<bool(std::string_view)>& on_data,
+                                        const std::string& content_type = "application/json",
+                                        const std::multimap<std::string, std::string>& headers = {});
+  // GET whose body is delivered in pieces.
+  Result<HttpClientResponse> GetStream(const std::string& path,
+                                       const std::function<bool(std::string_view)>& on_data,
+                                       const std::multimap<std::string, std::string>& headers = {});
+  const std::string& base_url() const { return base_url_; }
+
+ private:
+  struct Impl;
+  HttpClient(std::string base_url, std::unique_ptr<Impl> impl);
+  std::string base_url_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A JSON error body {"error":{"code","message"}} from a response -> Error, or a generic one.
+Error ErrorFromResponse(const HttpClientResponse& r);
+
+}  // namespace lt::net
+
+#endif  // LT_NET_HTTP_H_
