@@ -10,6 +10,7 @@
 namespace lt::cli {
 
 void RegisterVersionCommands(CLI::App& app, CommandContext& ctx);   // lt version
+void RegisterKeyCommands(CLI::App& app, CommandContext& ctx);       // lt key, sign-message, verify-message
 
 }  // namespace lt::cli
 

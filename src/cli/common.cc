@@ -71,6 +71,13 @@ Result<SecretBytes> ReadPassword(const std::string& password_file, const std::st
   return first;
 }
 
+CLI::App* ModelGroup(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "model"; })) return sub;
+  auto* model = app.add_subcommand("model", "Publish, pull, inspect and move models and agents");
+  model->require_subcommand(1);
+  return model;
+}
+
 void PrintResult(const CommandContext& ctx, const nlohmann::json& j, const std::string& human) {
   if (ctx.global.json) {
     std::cout << j.dump(2) << std::endl;

@@ -39,6 +39,10 @@ Result<SecretBytes> ReadPassword(const std::string& password_file, const std::st
 // Prints JSON (with --json) or the human text.
 void PrintResult(const CommandContext& ctx, const nlohmann::json& j, const std::string& human);
 
+// The shared `lt model` subcommand group (created on first use), so several cmd_*.cc files can
+// add `lt model ...` subcommands.
+CLI::App* ModelGroup(CLI::App& app);
+
 // Runs `fn` and turns its Result into an exit code in ctx (errors printed by Fail).
 template <typename Fn>
 void RunCommand(CommandContext& ctx, Fn&& fn) {

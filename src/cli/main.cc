@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   });
 
   lt::cli::RegisterVersionCommands(app, ctx);
+  lt::cli::RegisterKeyCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

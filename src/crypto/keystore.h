@@ -48,8 +48,8 @@ KdfParams Pbkdf2KdfParams(uint32_t c = 262144);
 // lets a caller (the fuzzer) set tighter ones.
 struct KdfLimits {
   uint64_t max_scrypt_n = 1ULL << 20;
-  uint64_t max_scrypt_rp = 1ULL << 10;             // r * p
-  uint64_t max_scrypt_mem = 1ULL << 30;            // 128 * n * r bytes
+  uint64_t max_scrypt_rp = 1ULL << 10;   // r * p
+  uint64_t max_scrypt_mem = 1ULL << 30;  // 128 * n * r bytes
   uint32_t max_pbkdf2_c = 10'000'000;
 };
 
