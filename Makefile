@@ -10,7 +10,7 @@ CMAKE_FLAGS ?=
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git ca-certificates \
   libsecp256k1-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev \
   libcpp-httplib-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev python3
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
 
   lt::cli::RegisterVersionCommands(app, ctx);
   lt::cli::RegisterKeyCommands(app, ctx);
+  lt::cli::RegisterRegistryCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

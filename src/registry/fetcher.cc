@@ -1,0 +1,403 @@
+#include "registry/fetcher.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "net/http.h"
+#include "registry/dag.h"
+#include "registry/gateway.h"
+#include "util/log.h"
+
+namespace lt::registry {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// A file being assembled: finished when its last outstanding block is processed.
+struct FileJob {
+  std::unique_ptr<FileWriter> writer;
+  int pending = 0;  // tasks of this file not yet processed (guarded by Pull's mutex)
+};
+
+enum class Kind { kEntry, kFileNode, kLeaf };
+
+struct Task {
+  Cid cid;
+  Kind kind = Kind::kEntry;
+  std::shared_ptr<FileJob> file;
+  uint64_t offset = 0;
+  uint64_t expected = 0;  // leaf length from the parent's blocksizes
+  std::set<size_t> tried;  // peers that answered 404 or failed for this task
+};
+
+Task EntryTask(const Cid& cid) {
+  Task t;
+  t.cid = cid;
+  return t;
+}
+
+struct Request {
+  Task task;
+  SteadyClock::time_point start;
+  std::set<size_t> peers;  // peers currently asked
+  bool done = false;
+};
+
+struct Peer {
+  std::string url;
+  bool banned = false;
+  std::string reason;
+  int failures = 0;
+  int inflight = 0;
+};
+
+class PullRun {
+ public:
+  PullRun(Store& store, const FetchOptions& options, std::vector<std::string> urls) : store_(store), options_(options) {
+    for (auto& u : urls) {
+      Peer p;
+      p.url = std::move(u);
+      peers_.push_back(std::move(p));
+    }
+  }
+
+  Result<FetchResult> Run(const Cid& root) {
+    queue_.push_back(EntryTask(root));
+    size_t n = std::min<size_t>(options_.max_workers, std::max<size_t>(1, peers_.size() * options_.workers_per_peer));
+    std::vector<std::thread> workers;
+    for (size_t i = 0; i < n; ++i) workers.emplace_back([this] { Worker(); });
+    std::thread reporter([this] { Reporter(); });
+    for (auto& t : workers) t.join();
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_reporter_ = true;
+      progress_.done = fatal_.message.empty();
+    }
+    cv_.notify_all();
+    reporter.join();
+    if (options_.on_progress) options_.on_progress(Snapshot());
+    if (!fatal_.message.empty()) return fatal_;
+    FetchResult r;
+    r.progress = Snapshot();
+    for (const Peer& p : peers_) {
+      if (p.banned) r.banned.push_back(p.url + ": " + p.reason);
+    }
+    return r;
+  }
+
+ private:
+  FetchProgress Snapshot() {
+    std::lock_guard<std::mutex> l(mu_);
+    FetchProgress p = progress_;
+    p.peers_usable = 0;
+    p.peers_banned = 0;
+    for (const Peer& peer : peers_) (peer.banned ? p.peers_banned : p.peers_usable)++;
+    return p;
+  }
+
+  void Reporter() {
+    std::unique_lock<std::mutex> l(mu_);
+    while (!stop_reporter_) {
+      cv_.wait_for(l, std::chrono::milliseconds(options_.progress_interval_ms));
+      if (stop_reporter_ || !options_.on_progress) continue;
+      l.unlock();
+      options_.on_progress(Snapshot());
+      l.lock();
+    }
+  }
+
+  void Fail(Error e) {  // mu_ held
+    if (fatal_.message.empty()) fatal_ = std::move(e);
+    cv_.notify_all();
+  }
+
+  // Picks the usable peer with the fewest requests in flight that is not in `avoid`.
+  std::optional<size_t> PickPeer(const std::set<size_t>& avoid) {  // mu_ held
+    std::optional<size_t> best;
+    for (size_t i = 0; i < peers_.size(); ++i) {
+      if (peers_[i].banned || avoid.count(i)) continue;
+      if (!best || peers_[i].inflight < peers_[*best].inflight) best = i;
+    }
+    return best;
+  }
+
+  void Worker() {
+    std::map<size_t, net::HttpClient> clients;
+    std::unique_lock<std::mutex> l(mu_);
+    while (fatal_.message.empty()) {
+      std::shared_ptr<Request> req;
+      size_t peer = 0;
+      if (!queue_.empty()) {
+        Task t = std::move(queue_.front());
+        queue_.pop_front();
+        // Resume and dedup: a block the store already holds is processed locally.
+        if (t.kind != Kind::kLeaf) {
+          processing_++;
+          l.unlock();
+          auto local = store_.Get(t.cid);
+          if (local.ok()) {
+            Status s = Process(t, *local, /*fetched=*/false);
+            l.lock();
+            processing_--;
+            if (!s.ok()) Fail(s.error());
+            cv_.notify_all();
+            continue;
+          }
+          l.lock();
+          processing_--;
+        }
+        auto p = PickPeer(t.tried);
+        if (!p) {
+          Fail(NotFound("no peer could provide block " + t.cid.ToString() + AllBannedNote()));
+          break;
+        }
+        req = std::make_shared<Request>(Request{std::move(t), SteadyClock::now(), {}, false});
+        inflight_.insert(req);
+        peer = *p;
+      } else if (inflight_.empty() && processing_ == 0) {
+        cv_.notify_all();
+        break;  // all done
+      } else if (inflight_.empty()) {
+        cv_.wait_for(l, std::chrono::milliseconds(50));
+        continue;
+      } else {
+        // Endgame: duplicate the oldest request that is slow and has a peer left to ask.
+        auto now = SteadyClock::now();
+        std::shared_ptr<Request> oldest;
+        for (const auto& r : inflight_) {
+          if (r->done || r->peers.size() >= 2) continue;
+          if (now - r->start < std::chrono::milliseconds(options_.endgame_after_ms)) continue;
+          std::set<size_t> avoid = r->task.tried;
+          avoid.insert(r->peers.begin(), r->peers.end());
+          if (!PickPeer(avoid)) continue;
+          if (!oldest || r->start < oldest->start) oldest = r;
+        }
+        if (!oldest) {
+          cv_.wait_for(l, std::chrono::milliseconds(50));
+          continue;
+        }
+        std::set<size_t> avoid = oldest->task.tried;
+        avoid.insert(oldest->peers.begin(), oldest->peers.end());
+        req = oldest;
+        peer = *PickPeer(avoid);
+        LT_DEBUG("endgame: asking " << peers_[peer].url << " for " << req->task.cid.ToString());
+      }
+      req->peers.insert(peer);
+      peers_[peer].inflight++;
+      std::string url = peers_[peer].url;
+      l.unlock();
+
+      auto it = clients.find(peer);
+      if (it == clients.end()) {
+        net::HttpClientOptions co;
+        co.read_timeout_ms = options_.request_timeout_ms;
+        auto c = net::HttpClient::Create(url, co);
+        if (!c.ok()) {
+          l.lock();
+          peers_[peer].inflight--;
+          peers_[peer].banned = true;
+          peers_[peer].reason = c.error().message;
+          Requeue(req, peer, false);
+          continue;
+        }
+        it = clients.emplace(peer, std::move(*c)).first;
+      }
+      Bytes body;
+      bool oversized = false;
+      auto resp = it->second.GetStream(
+          RawBlockPath(req->task.cid),
+          [&](std::string_view d) {
+            if (body.size() + d.size() > kMaxBlockSize) {
+              oversized = true;
+              return false;
+            }
+            body.insert(body.end(), d.begin(), d.end());
+            return true;
+          },
+          {{"Accept", "application/vnd.ipld.raw"}});
+      bool good = !oversized && resp.ok() && resp->status == 200 && req->task.cid.Matches(body);
+
+      l.lock();
+      peers_[peer].inflight--;
+      req->peers.erase(peer);
+      if (oversized || (resp.ok() && resp->status == 200 && !good)) {
+        Ban(peer, oversized ? "sent an oversized block" : "sent a block that does not match " + req->task.cid.ToString());
+        Requeue(req, peer, false);
+        continue;
+      }
+      if (!resp.ok() || resp->status != 200) {
+        bool transport = !resp.ok();
+        if (transport && ++peers_[peer].failures >= options_.max_peer_failures) {
+          Ban(peer, "unreachable: " + resp.error().message);
+        }
+        Requeue(req, peer, true);
+        continue;
+      }
+      peers_[peer].failures = 0;
+      if (req->done) continue;  // another peer answered first (endgame)
+      req->done = true;
+      inflight_.erase(req);
+      progress_.blocks_fetched++;
+      processing_++;
+      l.unlock();
+      Status s = Process(req->task, body, true);
+      l.lock();
+      processing_--;
+      if (!s.ok()) Fail(s.error());
+      cv_.notify_all();
+    }
+    cv_.notify_all();
+  }
+
+  std::string AllBannedNote() {  // mu_ held
+    std::string note;
+    for (const Peer& p : peers_) {
+      if (p.banned) note += "; " + p.url + " banned (" + p.reason + ")";
+    }
+    return note;
+  }
+
+  void Ban(size_t peer, const std::string& reason) {  // mu_ held
+    if (peers_[peer].banned) return;
+    peers_[peer].banned = true;
+    peers_[peer].reason = reason;
+    LT_WARN("banned peer " << peers_[peer].url << ": " << reason);
+  }
+
+  // Puts a request back in the queue once no other peer is working on it.
+  void Requeue(const std::shared_ptr<Request>& req, size_t peer, bool mark_tried) {  // mu_ held
+    if (mark_tried) req->task.tried.insert(peer);
+    if (req->done || !req->peers.empty()) return;
+    req->done = true;
+    inflight_.erase(req);
+    queue_.push_front(std::move(req->task));
+    cv_.notify_all();
+  }
+
+  void Enqueue(Task t) {  // mu_ held
+    if (t.file) t.file->pending++;
+    queue_.push_back(std::move(t));
+    cv_.notify_all();
+  }
+
+  // One task of a file is processed; the last one finishes the file.
+  Status FileTaskDone(const std::shared_ptr<FileJob>& job) {
+    bool finish;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      finish = --job->pending == 0;
+    }
+    return finish ? job->writer->Finish() : OkStatus();
+  }
+
+  void AddBytes(uint64_t done, uint64_t total, bool local) {
+    std::lock_guard<std::mutex> l(mu_);
+    progress_.bytes_done += done;
+    progress_.bytes_total += total;
+    if (local) progress_.blocks_local++;
+  }
+
+  // Handles a verified block (called without mu_).
+  Status Process(const Task& t, ByteSpan bytes, bool fetched) {
+    if (t.kind == Kind::kLeaf) {
+      if (bytes.size() != t.expected) {
+        return Corrupt("leaf " + t.cid.ToString() + " has " + std::to_string(bytes.size()) + " bytes, its parent says " +
+                       std::to_string(t.expected));
+      }
+      LT_TRY_STATUS(t.file->writer->WriteLeaf(t.cid, bytes, t.offset, true));
+      AddBytes(bytes.size(), 0, !fetched);
+      return FileTaskDone(t.file);
+    }
+    if (t.kind == Kind::kEntry && t.cid.IsRaw()) {  // a single-chunk file
+      LT_TRY(auto w, store_.OpenFileWriter(t.cid, bytes.size()));
+      AddBytes(bytes.size(), bytes.size(), !fetched);
+      if (w->complete()) return OkStatus();
+      LT_TRY_STATUS(w->WriteLeaf(t.cid, bytes, 0, true));
+      return w->Finish();
+    }
+    if (!t.cid.IsDagPb()) return InvalidArgument("block " + t.cid.ToString() + " has an unsupported codec");
+    LT_TRY(UnixFSNode n, DecodeUnixFSNode(bytes));
+    LT_TRY_STATUS(store_.PutInline(t.cid, bytes));
+    if (!fetched) AddBytes(0, 0, true);
+    if (t.kind == Kind::kEntry && n.fs.type == UnixFSType::kDirectory) {
+      std::lock_guard<std::mutex> l(mu_);
+      for (const PBLink& link : n.pb.links) Enqueue(EntryTask(link.hash));
+      return OkStatus();
+    }
+    if (n.fs.type == UnixFSType::kHamtShard) return InvalidArgument("HAMT-sharded directories are not supported");
+    if (n.fs.type != UnixFSType::kFile) return InvalidArgument("unsupported UnixFS node " + t.cid.ToString());
+    if (n.fs.data && !n.fs.data->empty()) {
+      return InvalidArgument("file node " + t.cid.ToString() + " carries inline data (only raw leaves are supported)");
+    }
+    if (n.fs.blocksizes.size() != n.pb.links.size()) {
+      return Corrupt("file node " + t.cid.ToString() + " has mismatched links and blocksizes");
+    }
+    std::shared_ptr<FileJob> job = t.file;
+    if (t.kind == Kind::kEntry) {
+      uint64_t size = n.fs.filesize.value_or(0);
+      job = std::make_shared<FileJob>();
+      LT_TRY(job->writer, store_.OpenFileWriter(t.cid, size));
+      if (job->writer->complete()) {
+        AddBytes(size, size, true);
+        return OkStatus();
+      }
+      AddBytes(0, size, false);
+      std::lock_guard<std::mutex> l(mu_);
+      job->pending = 1;  // this node
+    }
+    uint64_t offset = t.offset, local_bytes = 0;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      for (size_t i = 0; i < n.pb.links.size(); ++i) {
+        const Cid& child = n.pb.links[i].hash;
+        uint64_t len = n.fs.blocksizes[i];
+        if (offset + len < offset || offset + len > job->writer->size()) {
+          return Corrupt("file node " + t.cid.ToString() + " covers more bytes than the file has");
+        }
+        if (child.IsRaw() && job->writer->HasLeafAt(offset)) {
+          local_bytes += len;
+        } else {
+          Task c;
+          c.cid = child;
+          c.kind = child.IsRaw() ? Kind::kLeaf : Kind::kFileNode;
+          c.file = job;
+          c.offset = offset;
+          c.expected = len;
+          Enqueue(std::move(c));
+        }
+        offset += len;
+      }
+    }
+    if (local_bytes) AddBytes(local_bytes, 0, false);
+    return FileTaskDone(job);
+  }
+
+  Store& store_;
+  const FetchOptions& options_;
+  std::vector<Peer> peers_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Task> queue_;
+  std::set<std::shared_ptr<Request>> inflight_;
+  FetchProgress progress_;
+  Error fatal_{ErrorCode::kInternal, ""};
+  bool stop_reporter_ = false;
+  int processing_ = 0;  // blocks being processed outside mu_ (may still enqueue children)
+};
+
+}  // namespace
+
+Result<FetchResult> Fetcher::Pull(const Cid& root) {
+  LT_TRY(std::vector<std::string> urls, discovery_.FindPeers(root));
+  if (urls.empty()) return NotFound("no peer holds " + root.ToString());
+  PullRun run(store_, options_, std::move(urls));
+  return run.Run(root);
+}
+
+}  // namespace lt::registry
