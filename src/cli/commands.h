@@ -12,6 +12,7 @@ namespace lt::cli {
 void RegisterVersionCommands(CLI::App& app, CommandContext& ctx);   // lt version
 void RegisterKeyCommands(CLI::App& app, CommandContext& ctx);       // lt key, sign-message, verify-message
 void RegisterRegistryCommands(CLI::App& app, CommandContext& ctx);  // lt cid, store, model pull/import/export
+void RegisterTypedDataCommands(CLI::App& app, CommandContext& ctx);  // lt sign-typed, verify-typed, hash-typed
 
 }  // namespace lt::cli
 

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   lt::cli::RegisterVersionCommands(app, ctx);
   lt::cli::RegisterKeyCommands(app, ctx);
   lt::cli::RegisterRegistryCommands(app, ctx);
+  lt::cli::RegisterTypedDataCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,119 @@
+#include "wire/router_api.h"
+
+namespace lt::wire {
+
+using nlohmann::json;
+
+namespace {
+
+Status CheckKeys(const json& j, const std::string& what, std::initializer_list<const char*> required,
+                 std::initializer_list<const char*> optional = {}) {
+  if (!j.is_object()) return InvalidArgument(what + ": expected a JSON object");
+  for (const char* k : required) {
+    if (!j.contains(k)) return InvalidArgument(what + "." + k + ": missing");
+  }
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool known = false;
+    for (const char* k : required) known = known || it.key() == k;
+    for (const char* k : optional) known = known || it.key() == k;
+    if (!known) return InvalidArgument(what + "." + it.key().substr(0, 64) + ": unknown field");
+  }
+  return OkStatus();
+}
+
+Result<crypto::Signature> Sig(const json& j, const std::string& path) {
+  if (!j.is_string()) return InvalidArgument(path + ": expected 0x + 130 hex digits");
+  auto s = crypto::ParseSignature(j.get<std::string>());
+  if (!s.ok()) return InvalidArgument(path + ": " + s.error().message);
+  return *s;
+}
+
+}  // namespace
+
+json RfcRequest::ToJson() const { return {{"rfc", rfc.ToJson()}, {"signature", HexEncode0x(signature)}}; }
+
+Result<RfcRequest> RfcRequest::FromJson(const json& j) {
+  LT_TRY_STATUS(CheckKeys(j, "body", {"rfc", "signature"}));
+  RfcRequest r;
+  LT_TRY(r.rfc, wire::FromJson<Rfc>(j["rfc"], "rfc"));
+  LT_TRY(r.signature, Sig(j["signature"], "signature"));
+  return r;
+}
+
+RfcRequest RfcRequest::Make(const Rfc& rfc, const crypto::PrivateKey& user, const Domain& d) {
+  return RfcRequest{rfc, rfc.Sign(user, d)};
+}
+
+json TicketGrant::ToJson() const {
+  return {{"ticket", ticket.ticket.ToJson()},
+          {"signature", HexEncode0x(ticket.router_sig)},
+          {"endpoint", endpoint},
+          {"model", model}};
+}
+
+Result<TicketGrant> TicketGrant::FromJson(const json& j) {
+  LT_TRY_STATUS(CheckKeys(j, "grant", {"ticket", "signature", "endpoint"}, {"model"}));
+  TicketGrant g;
+  LT_TRY(g.ticket.ticket, wire::FromJson<Ticket>(j["ticket"], "ticket"));
+  LT_TRY(g.ticket.router_sig, Sig(j["signature"], "signature"));
+  if (!j["endpoint"].is_string()) return InvalidArgument("grant.endpoint: expected a string");
+  g.endpoint = j["endpoint"].get<std::string>();
+  if (j.contains("model")) {
+    if (!j["model"].is_string()) return InvalidArgument("grant.model: expected a string");
+    g.model = j["model"].get<std::string>();
+  }
+  return g;
+}
+
+json RenewRequest::ToJson() const {
+  return {{"ticket", ticket.ticket.ToJson()},
+          {"signature", HexEncode0x(ticket.router_sig)},
+          {"userSignature", HexEncode0x(user_sig)}};
+}
+
+Result<RenewRequest> RenewRequest::FromJson(const json& j) {
+  LT_TRY_STATUS(CheckKeys(j, "body", {"ticket", "signature", "userSignature"}));
+  RenewRequest r;
+  LT_TRY(r.ticket.ticket, wire::FromJson<Ticket>(j["ticket"], "ticket"));
+  LT_TRY(r.ticket.router_sig, Sig(j["signature"], "signature"));
+  LT_TRY(r.user_sig, Sig(j["userSignature"], "userSignature"));
+  return r;
+}
+
+RenewRequest RenewRequest::Make(const SignedTicket& t, const crypto::PrivateKey& user, const Domain& d) {
+  return RenewRequest{t, t.ticket.Sign(user, d)};
+}
+
+json ReceiptBody::ToJson() const {
+  return {{"ticket", ticket.ticket.ToJson()},
+          {"ticketSig", HexEncode0x(ticket.router_sig)},
+          {"voucher", voucher.voucher.ToJson()},
+          {"voucherSig", HexEncode0x(voucher.user_sig)}};
+}
+
+Result<ReceiptBody> ReceiptBody::FromJson(const json& j) {
+  if (!j.is_object()) return InvalidArgument("receipt: expected a JSON object");
+  bool ledger_form = j.contains("ticketSignature");
+  const char* ts = ledger_form ? "ticketSignature" : "ticketSig";
+  const char* vs = ledger_form ? "voucherSignature" : "voucherSig";
+  // The provider's sink adds informational fields; they are not trusted.
+  LT_TRY_STATUS(CheckKeys(j, "receipt", {"ticket", ts, "voucher", vs}, {"cost", "closeReason"}));
+  ReceiptBody r;
+  LT_TRY(r.ticket.ticket, wire::FromJson<Ticket>(j["ticket"], "receipt.ticket"));
+  LT_TRY(r.ticket.router_sig, Sig(j[ts], std::string("receipt.") + ts));
+  LT_TRY(r.voucher.voucher, wire::FromJson<Voucher>(j["voucher"], "receipt.voucher"));
+  LT_TRY(r.voucher.user_sig, Sig(j[vs], std::string("receipt.") + vs));
+  return r;
+}
+
+json SignedAnnounce::ToJson() const { return {{"announce", announce.ToJson()}, {"signature", HexEncode0x(signature)}}; }
+
+Result<SignedAnnounce> SignedAnnounce::FromJson(const json& j) {
+  LT_TRY_STATUS(CheckKeys(j, "body", {"announce", "signature"}));
+  SignedAnnounce a;
+  LT_TRY(a.announce, wire::FromJson<Announce>(j["announce"], "announce"));
+  LT_TRY(a.signature, Sig(j["signature"], "signature"));
+  return a;
+}
+
+}  // namespace lt::wire

@@ -1,0 +1,86 @@
+// The router's HTTP API as request and response values (doc/router.md "API"), shared by the
+// router (server side) and by the client and provider libraries (which never link the router).
+// Pure encoding: no I/O here; wire/router_client.h has the HTTP client.
+//
+//   POST /rfc       RfcRequest      {"rfc":{RFC fields},"signature":"0x.."}     -> TicketGrant
+//   POST /renew     RenewRequest    {"ticket":{..},"signature":"0x..(router)","userSignature":"0x.."}
+//                                                                               -> TicketGrant
+//   POST /receipts  ReceiptBody     {"ticket":{..},"ticketSig":"0x..","voucher":{..},"voucherSig":"0x.."}
+//                   (the ledger's spelling "ticketSignature"/"voucherSignature" is accepted too)
+//   POST /announce  SignedAnnounce  {"announce":{provider,http,roots,at},"signature":"0x.."}
+// A renewal is signed by the user over the EIP-712 digest of the ticket being renewed.
+// Announce(address provider,string http,string roots,uint64 at) is an EIP-712 message of the
+// router API (not in DESIGN §2's list): roots are CIDs joined with ",".
+// Parsers refuse missing, unknown or mistyped fields with a message naming the path.
+// Thread-safety: plain values and pure functions.
+#ifndef LT_WIRE_ROUTER_API_H_
+#define LT_WIRE_ROUTER_API_H_
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "wire/handshake.h"
+#include "wire/messages.h"
+
+namespace lt::wire {
+
+struct RfcRequest {
+  Rfc rfc;
+  crypto::Signature signature{};
+  nlohmann::json ToJson() const;
+  static Result<RfcRequest> FromJson(const nlohmann::json& j);
+  static RfcRequest Make(const Rfc& rfc, const crypto::PrivateKey& user, const Domain& d);
+};
+
+// A ticket granted by a router, with where to open the session.
+struct TicketGrant {
+  SignedTicket ticket;
+  std::string endpoint;   // the provider's session endpoint host:port
+  std::string model;      // the model as resolved ("ns/name:tag")
+  nlohmann::json ToJson() const;
+  static Result<TicketGrant> FromJson(const nlohmann::json& j);
+};
+
+struct RenewRequest {
+  SignedTicket ticket;             // the ticket being renewed
+  crypto::Signature user_sig{};    // by ticket.user over the ticket's EIP-712 digest
+  nlohmann::json ToJson() const;
+  static Result<RenewRequest> FromJson(const nlohmann::json& j);
+  static RenewRequest Make(const SignedTicket& t, const crypto::PrivateKey& user, const Domain& d);
+};
+
+struct ReceiptBody {
+  SignedTicket ticket;
+  SignedVoucher voucher;
+  nlohmann::json ToJson() const;  // provider spelling (ticketSig / voucherSig)
+  static Result<ReceiptBody> FromJson(const nlohmann::json& j);
+};
+
+struct Announce {
+  static constexpr std::string_view kTypeName = "Announce";
+  crypto::Address provider;
+  std::string http;   // liveness/status base URL, "http://host:port"
+  std::string roots;  // CIDs joined with ","
+  uint64_t at = 0;    // unix seconds
+  template <typename S, typename V>
+  static void Fields(S& s, V&& v) {
+    v("provider", s.provider);
+    v("http", s.http);
+    v("roots", s.roots);
+    v("at", s.at);
+  }
+  LT_WIRE_MESSAGE(Announce)
+};
+
+struct SignedAnnounce {
+  Announce announce;
+  crypto::Signature signature{};
+  nlohmann::json ToJson() const;
+  static Result<SignedAnnounce> FromJson(const nlohmann::json& j);
+};
+
+}  // namespace lt::wire
+
+#endif  // LT_WIRE_ROUTER_API_H_
