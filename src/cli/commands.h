@@ -13,6 +13,7 @@ void RegisterVersionCommands(CLI::App& app, CommandContext& ctx);   // lt versio
 void RegisterKeyCommands(CLI::App& app, CommandContext& ctx);       // lt key, sign-message, verify-message
 void RegisterRegistryCommands(CLI::App& app, CommandContext& ctx);  // lt cid, store, model pull/import/export
 void RegisterTypedDataCommands(CLI::App& app, CommandContext& ctx);  // lt sign-typed, verify-typed, hash-typed
+void RegisterEngineCommands(CLI::App& app, CommandContext& ctx);     // lt generate, engine serve, model convert, bench engine
 
 }  // namespace lt::cli
 

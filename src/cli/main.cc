@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   lt::cli::RegisterKeyCommands(app, ctx);
   lt::cli::RegisterRegistryCommands(app, ctx);
   lt::cli::RegisterTypedDataCommands(app, ctx);
+  lt::cli::RegisterEngineCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

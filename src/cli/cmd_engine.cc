@@ -1,0 +1,254 @@
+// lt generate | engine serve | model convert | bench engine: the built-in CPU engine
+// (src/engine, doc/engine.md).
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "cli/commands.h"
+#include "engine/bench.h"
+#include "engine/engine.h"
+#include "engine/gguf.h"
+#include "engine/model.h"
+#include "engine/server.h"
+#include "engine/session.h"
+#include "engine/thread_pool.h"
+#include "net/http.h"
+#include "util/log.h"
+
+namespace lt::cli {
+
+namespace {
+
+namespace eng = lt::engine;
+
+struct GenerateFlags {
+  std::string model, tokenizer, prompt;
+  int steps = 256;
+  float temperature = 1.0f;
+  float top_p = 0.9f;
+  uint64_t seed = 0;
+  int threads = 0;
+};
+
+Status Generate(const GenerateFlags& f) {
+  if (f.temperature < 0) return InvalidArgument("--temperature must be >= 0");
+  LT_TRY(auto model, eng::Model::Load(f.model, f.tokenizer));
+  eng::ThreadPool pool(f.threads);
+  eng::Session s(model, model->tokenizer().Encode(f.prompt, true, false), f.steps,
+                 {f.temperature, f.top_p, f.seed});
+  // Exactly run.c's output: every piece (prompt included) through safe_printf, then a newline.
+  std::chrono::steady_clock::time_point start;
+  bool started = false;
+  eng::Session::Step st;
+  while (s.Next(&pool, &st)) {
+    std::string_view p = eng::Tokenizer::SafePiece(st.piece);
+    std::fwrite(p.data(), 1, p.size(), stdout);
+    std::fflush(stdout);
+    if (!started) {
+      start = std::chrono::steady_clock::now();
+      started = true;
+    }
+  }
+  std::fputs("\n", stdout);
+  std::fflush(stdout);
+  if (s.pos() > 1 && started) {
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(stderr, "achieved tok/s: %f\n", secs > 0 ? (s.pos() - 1) / secs : 0.0);
+  }
+  return OkStatus();
+}
+
+struct ServeFlags {
+  std::string model, tokenizer, listen = "127.0.0.1:8080", name;
+  int threads = 0;
+  int slots = 4;
+};
+
+Status Serve(const ServeFlags& f) {
+  SetLogTag("engine");
+  LT_TRY(auto hp, net::ParseHostPort(f.listen));
+  LT_TRY(auto model, eng::Model::Load(f.model, f.tokenizer));
+  if (f.slots < 1) return InvalidArgument("--slots must be at least 1");
+  sigset_t set;  // block the stop signals before any thread starts; this thread waits for them
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::string name = f.name.empty() ? std::filesystem::path(f.model).stem().string() : f.name;
+  eng::Engine engine(model, {f.threads, f.slots, 64});
+  eng::OpenAiServer api(&engine, {name});
+  net::HttpServerOptions ho;
+  ho.max_body_bytes = 4 << 20;  // the API itself refuses bodies over 1 MiB with an OpenAI-shaped 413
+  ho.write_timeout_seconds = 600;
+  net::HttpServer http(ho);
+  api.Register(http);
+  LT_TRY(int port, http.Listen(hp.first, hp.second));
+  std::thread server([&http] { http.Run(); });
+  std::cout << nlohmann::json{{"model", name}, {"port", port}, {"url", "http://" + hp.first + ":" + std::to_string(port) + "/v1"}}.dump()
+            << std::endl;
+  LT_INFO("serving " << name << " (" << model->format() << ", " << eng::DTypeName(model->weight_type()) << ", "
+                     << engine.threads() << " threads, " << f.slots << " slots) on " << hp.first << ":" << port);
+  int sig = 0;
+  sigwait(&set, &sig);
+  LT_INFO("signal " << sig << ", stopping");
+  http.Stop();
+  server.join();
+  return OkStatus();
+}
+
+struct ConvertFlags {
+  std::string checkpoint, tokenizer, out, type = "q8_0", name;
+};
+
+Status Convert(CommandContext& ctx, const ConvertFlags& f) {
+  eng::DType t;
+  if (f.type == "f32") t = eng::DType::kF32;
+  else if (f.type == "f16") t = eng::DType::kF16;
+  else if (f.type == "q8_0") t = eng::DType::kQ8_0;
+  else return InvalidArgument("--type must be f32, f16 or q8_0, not '" + f.type + "'");
+  LT_TRY(auto model, eng::Model::Load(f.checkpoint, f.tokenizer));
+  std::string name = f.name.empty() ? std::filesystem::path(f.checkpoint).stem().string() : f.name;
+  LT_TRY_STATUS(eng::WriteGguf(*model, t, f.out, name));
+  std::error_code ec;
+  auto size = std::filesystem::file_size(f.out, ec);
+  PrintResult(ctx, {{"out", f.out}, {"type", f.type}, {"bytes", size}, {"parameters", model->ParameterCount()}},
+              "wrote " + f.out + " (" + f.type + ", " + std::to_string(size) + " bytes)");
+  return OkStatus();
+}
+
+struct BenchFlags {
+  int threads = 0;
+  int tokens = 32;
+  bool skip_large = false;
+};
+
+Status Bench(CommandContext& ctx, const BenchFlags& f) {
+  const int all = f.threads > 0 ? f.threads : eng::ThreadPool::DefaultThreads();
+  std::vector<int> thread_counts = all > 1 ? std::vector<int>{1, all} : std::vector<int>{1};
+  nlohmann::json out = {{"isa", std::string(eng::IsaName(eng::ActiveIsa()))}, {"cpus", eng::ThreadPool::DefaultThreads()}};
+  std::printf("lt bench engine: kernels %s, %d CPUs\n", std::string(eng::IsaName(eng::ActiveIsa())).c_str(),
+              eng::ThreadPool::DefaultThreads());
+
+  auto run = [&](const std::string& label, std::shared_ptr<const eng::Model> m, int tokens, double bandwidth) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (int t : thread_counts) {
+      eng::DecodeSpeed d = eng::MeasureDecode(m, t, tokens);
+      nlohmann::json row = {{"threads", t}, {"tokens_per_second", d.tokens_per_second},
+                            {"weight_bytes_per_second", d.weight_bytes_per_second}};
+      std::printf("  %-34s threads %d: %9.1f tok/s", label.c_str(), t, d.tokens_per_second);
+      if (bandwidth > 0) {
+        row["bandwidth_ratio"] = d.weight_bytes_per_second / bandwidth;
+        std::printf("  weights %6.2f GB/s = %5.1f%% of memory bandwidth", d.weight_bytes_per_second / 1e9,
+                    100.0 * d.weight_bytes_per_second / bandwidth);
+      }
+      std::printf("\n");
+      std::fflush(stdout);
+      rows.push_back(row);
+    }
+    out["models"].push_back({{"model", label}, {"runs", rows}});
+  };
+
+  std::string shipped = std::string(LT_MODELS_DIR) + "/stories260K.bin";
+  if (std::filesystem::exists(shipped)) {
+    LT_TRY(auto m, eng::Model::Load(shipped, ""));
+    run("stories260K (f32)", m, 400, 0);
+  }
+  if (!f.skip_large) {
+    double bw = eng::MeasureReadBandwidth(all);
+    out["memory_bandwidth_bytes_per_second"] = bw;
+    std::printf("  memory bandwidth (%d threads, streaming read of 1 GiB): %.2f GB/s\n", all, bw / 1e9);
+    auto dir = std::filesystem::temp_directory_path() / ("lt-bench-engine-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::string ckpt = (dir / "random768.bin").string(), tok = (dir / "tok32000.bin").string();
+    eng::ModelConfig c;
+    c.dim = 768;
+    c.hidden_dim = 2048;
+    c.n_layers = 12;
+    c.n_heads = 12;
+    c.n_kv_heads = 12;
+    c.vocab_size = 32000;
+    c.seq_len = 256;
+    Status s = eng::WriteRandomCheckpoint(c, ckpt, tok);
+    if (s.ok()) {
+      auto m = eng::Model::Load(ckpt, tok);
+      if (m.ok()) {
+        std::printf("  random checkpoint: dim 768, 12 layers, 12 heads, hidden 2048, vocab 32000 (%.0fM params, %.0f MB of weights per token)\n",
+                    static_cast<double>((*m)->ParameterCount()) / 1e6, static_cast<double>((*m)->WeightBytesPerToken()) / 1e6);
+        run("random768 (f32)", *m, f.tokens, bw);
+        std::string q8 = (dir / "random768-q8_0.gguf").string();
+        s = eng::WriteGguf(**m, eng::DType::kQ8_0, q8, "random768");
+        if (s.ok()) {
+          auto mq = eng::Model::Load(q8);
+          if (mq.ok()) run("random768 (q8_0)", *mq, f.tokens, bw);
+          else s = mq.error();
+        }
+      } else {
+        s = m.error();
+      }
+    }
+    std::filesystem::remove_all(dir);
+    LT_TRY_STATUS(s);
+  }
+  if (ctx.global.json) std::cout << out.dump(2) << std::endl;
+  return OkStatus();
+}
+
+CLI::App* BenchGroup(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "bench"; })) return sub;
+  auto* bench = app.add_subcommand("bench", "Benchmarks of this machine");
+  bench->require_subcommand(1);
+  return bench;
+}
+
+}  // namespace
+
+void RegisterEngineCommands(CLI::App& app, CommandContext& ctx) {
+  auto g = std::make_shared<GenerateFlags>();
+  auto* gen = app.add_subcommand("generate", "Generate text with the built-in CPU engine (like llama2.c's run)");
+  gen->add_option("--model", g->model, "llama2.c checkpoint (.bin) or GGUF file")->required();
+  gen->add_option("--tokenizer", g->tokenizer, "Tokenizer for a .bin checkpoint (default: tok<vocab>.bin beside it)");
+  gen->add_option("--prompt", g->prompt, "Start of the text");
+  gen->add_option("--steps", g->steps, "Positions to run, prompt included (0: the context length)")->capture_default_str();
+  gen->add_option("--temperature", g->temperature, "0 is greedy")->capture_default_str();
+  gen->add_option("--top-p", g->top_p, "Nucleus sampling threshold (>= 1 or <= 0: off)")->capture_default_str();
+  gen->add_option("--seed", g->seed, "Random seed (0: from the clock)")->capture_default_str();
+  gen->add_option("--threads", g->threads, "Matmul threads (0: all CPUs)")->capture_default_str();
+  gen->callback([&ctx, g] { RunCommand(ctx, [&] { return Generate(*g); }); });
+
+  auto sf = std::make_shared<ServeFlags>();
+  auto* engine = app.add_subcommand("engine", "The built-in CPU inference engine");
+  engine->require_subcommand(1);
+  auto* serve = engine->add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
+  serve->add_option("--model", sf->model, "llama2.c checkpoint (.bin) or GGUF file")->required();
+  serve->add_option("--tokenizer", sf->tokenizer, "Tokenizer for a .bin checkpoint");
+  serve->add_option("--listen", sf->listen, "HOST:PORT")->capture_default_str();
+  serve->add_option("--name", sf->name, "Model id in the API (default: the file name without extension)");
+  serve->add_option("--threads", sf->threads, "Matmul threads (0: all CPUs)")->capture_default_str();
+  serve->add_option("--slots", sf->slots, "Requests generating at once")->capture_default_str();
+  serve->callback([&ctx, sf] { RunCommand(ctx, [&] { return Serve(*sf); }); });
+
+  auto cf = std::make_shared<ConvertFlags>();
+  auto* convert = ModelGroup(app)->add_subcommand("convert", "Convert a model (llama2.c checkpoint or GGUF) to GGUF");
+  convert->add_option("--checkpoint", cf->checkpoint, "Source model (.bin checkpoint or .gguf)")->required();
+  convert->add_option("--tokenizer", cf->tokenizer, "Tokenizer for a .bin checkpoint");
+  convert->add_option("--out", cf->out, "Output .gguf file")->required();
+  convert->add_option("--type", cf->type, "f32, f16 or q8_0")->capture_default_str();
+  convert->add_option("--name", cf->name, "general.name (default: the source file name)");
+  convert->callback([&ctx, cf] { RunCommand(ctx, [&] { return Convert(ctx, *cf); }); });
+
+  auto bf = std::make_shared<BenchFlags>();
+  auto* bench = BenchGroup(app)->add_subcommand("engine", "Tokens per second and memory-bandwidth ratio of the CPU engine");
+  bench->add_option("--threads", bf->threads, "The 'all' thread count (0: all CPUs)")->capture_default_str();
+  bench->add_option("--tokens", bf->tokens, "Tokens per measurement on the large model")->capture_default_str();
+  bench->add_flag("--skip-large", bf->skip_large, "Only the shipped model (no 440 MB random checkpoint)");
+  bench->callback([&ctx, bf] { RunCommand(ctx, [&] { return Bench(ctx, *bf); }); });
+}
+
+}  // namespace lt::cli

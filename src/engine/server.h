@@ -1,0 +1,58 @@
+// OpenAiServer: an OpenAI-compatible HTTP API over an Engine, in the manner of llama.cpp's
+// server. Routes: GET /health, GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions
+// (plain JSON or, with "stream": true, Server-Sent Events of chat.completion.chunk objects ending
+// with "data: [DONE]").
+//
+// The model has no chat template: the prompt is the content of the LAST user message, used as
+// the start of the story (doc/engine.md, "Prompt format"). Honoured fields: model (must match the
+// served name when given), messages, max_tokens / max_completion_tokens, temperature (0..2, 0 is
+// greedy), top_p (0..1], seed, stop (string or up to 4 strings), stream, stream_options.
+// include_usage, n (only 1). Bad input is a 4xx with an OpenAI-shaped body
+// {"error":{"message","type","param","code"}}; handlers never throw.
+// Threads: HTTP threads only parse, queue the request on the engine and format the callbacks'
+// output; all inference runs on the engine thread. Thread-safety: handlers are thread-safe;
+// the Engine must outlive the server.
+#ifndef LT_ENGINE_SERVER_H_
+#define LT_ENGINE_SERVER_H_
+
+#include <atomic>
+#include <string>
+
+#include "engine/engine.h"
+#include "net/http.h"
+
+namespace lt::engine {
+
+struct OpenAiServerOptions {
+  std::string model_name = "model";
+  size_t max_body_bytes = 1 << 20;  // larger request bodies get 413
+  int request_timeout_seconds = 600;
+};
+
+class OpenAiServer {
+ public:
+  OpenAiServer(Engine* engine, OpenAiServerOptions options);
+  // Registers the routes on `http` (before http.Run()).
+  void Register(net::HttpServer& http);
+
+  net::HttpResponse Health(const net::HttpRequest& req);
+  net::HttpResponse Models(const net::HttpRequest& req);
+  net::HttpResponse ChatCompletions(const net::HttpRequest& req);
+
+ private:
+  nlohmann::json ModelJson() const;
+  std::string NewId();
+
+  Engine* engine_;
+  OpenAiServerOptions options_;
+  int64_t created_;
+  std::atomic<uint64_t> counter_{0};
+};
+
+// {"error":{"message","type","param","code"}} with the given HTTP status.
+net::HttpResponse OpenAiError(int status, std::string_view message, std::string_view type = "invalid_request_error",
+                              std::string_view code = "", std::string_view param = "");
+
+}  // namespace lt::engine
+
+#endif  // LT_ENGINE_SERVER_H_

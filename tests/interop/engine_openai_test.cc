@@ -1,0 +1,57 @@
+// `lt engine serve` against the official OpenAI SDK for node (tests/interop/engine_openai.mjs):
+// it lists the models, gets a plain and a streamed chat completion with the golden greedy text,
+// and sees a 400 as an APIError. Skipped, with a message, when node or the SDK is missing.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "support/ports.h"
+#include "support/process.h"
+
+namespace lt::test {
+namespace {
+
+std::string FindNodeBinary() {
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/node";
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
+TEST(EngineOpenAiInteropTest, OfficialSdkListsCompletesAndStreams) {
+  std::string node = FindNodeBinary();
+  if (node.empty()) GTEST_SKIP() << "node is not installed: OpenAI SDK interop test skipped (make deps)";
+  if (::access((std::string(LT_INTEROP_DIR) + "/node_modules/openai").c_str(), F_OK) != 0) {
+    GTEST_SKIP() << "the openai package is not installed in " LT_INTEROP_DIR "/node_modules (make npm-deps)";
+  }
+  int port = FreePort();
+  LtProcess server({"engine", "serve", "--model", ModelsDir() + "/stories260K.bin", "--tokenizer",
+                    ModelsDir() + "/tok512.bin", "--listen", "127.0.0.1:" + std::to_string(port), "--threads", "1"});
+  ASSERT_TRUE(WaitForHttp("127.0.0.1", port, "/health")) << server.Stderr();
+  auto r = lt::test::Run(node, {std::string(LT_INTEROP_DIR) + "/engine_openai.mjs", "http://127.0.0.1:" + std::to_string(port) + "/v1"});
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["models"], nlohmann::json::array({"stories260K"}));
+  const std::string want = ", there was a little girl named Lily.";
+  std::string plain = j["plain"]["content"];
+  EXPECT_EQ(plain.rfind(want, 0), 0u) << r.out;
+  EXPECT_EQ(j["plain"]["finish_reason"], "length");
+  EXPECT_EQ(j["plain"]["usage"]["completion_tokens"], 30);
+  EXPECT_EQ(j["stream"]["content"], j["plain"]["content"]);
+  int chunks = j["stream"]["chunks"];
+  EXPECT_GE(chunks, 3);  // role, content (how many depends on timing), finish
+  EXPECT_EQ(j["stream"]["finish_reason"], "length");
+  EXPECT_EQ(j["error"]["status"], 400);
+  EXPECT_EQ(j["error"]["type"], "invalid_request_error");
+  EXPECT_EQ(server.Stop(), 0) << server.Stderr();
+}
+
+}  // namespace
+}  // namespace lt::test
