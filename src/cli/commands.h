@@ -14,6 +14,7 @@ void RegisterKeyCommands(CLI::App& app, CommandContext& ctx);       // lt key, s
 void RegisterRegistryCommands(CLI::App& app, CommandContext& ctx);  // lt cid, store, model pull/import/export
 void RegisterTypedDataCommands(CLI::App& app, CommandContext& ctx);  // lt sign-typed, verify-typed, hash-typed
 void RegisterEngineCommands(CLI::App& app, CommandContext& ctx);     // lt generate, engine serve, model convert, bench engine
+void RegisterLedgerCommands(CLI::App& app, CommandContext& ctx);     // lt ledger ..., balance, transfer, deposit, withdraw, claim
 
 }  // namespace lt::cli
 

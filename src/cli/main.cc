@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   lt::cli::RegisterRegistryCommands(app, ctx);
   lt::cli::RegisterTypedDataCommands(app, ctx);
   lt::cli::RegisterEngineCommands(app, ctx);
+  lt::cli::RegisterLedgerCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,140 @@
+#include "ledger/client.h"
+
+// GCC 12 false positive inside nlohmann::json in std::variant<SubmitResult, Error> (see embedded.cc).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
+namespace lt::ledger {
+
+using nlohmann::json;
+
+namespace {
+
+Error FromErrorJson(const json& e, int status) {
+  // Map the stable code name back to the ErrorCode.
+  std::string code = e.value("code", "");
+  std::string message = e.value("message", "HTTP " + std::to_string(status));
+  for (int c = 1; c <= 12; ++c) {
+    auto ec = static_cast<ErrorCode>(c);
+    if (ErrorCodeName(ec) == code) return MakeError(ec, message);
+  }
+  return MakeError(ErrorCode::kInternal, message);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<RemoteLedger>> RemoteLedger::Connect(const std::string& base_url,
+                                                            net::HttpClientOptions options) {
+  std::unique_ptr<RemoteLedger> r(new RemoteLedger(base_url, options));
+  LT_TRY(json g, r->GetJson("/genesis"));
+  auto genesis = ParseGenesis(g);
+  if (!genesis.ok()) return genesis.error().Wrap("ledger at " + base_url);
+  r->genesis_ = *genesis;
+  r->domain_ = LedgerDomain::Make(genesis->chain_id, genesis->verifying_contract);
+  return r;
+}
+
+Result<json> RemoteLedger::GetJson(const std::string& path) {
+  LT_TRY(auto client, net::HttpClient::Create(base_url_, options_));
+  LT_TRY(auto resp, client.Get(path));
+  auto j = resp.Json();
+  if (resp.status != 200) {
+    if (j.ok() && j->is_object() && j->contains("error") && (*j)["error"].is_object()) {
+      return FromErrorJson((*j)["error"], resp.status);
+    }
+    return net::ErrorFromResponse(resp);
+  }
+  if (!j.ok()) return j.error().Wrap("ledger " + path);
+  return *j;
+}
+
+Result<json> RemoteLedger::PostJson(const std::string& path, const json& body) {
+  LT_TRY(auto client, net::HttpClient::Create(base_url_, options_));
+  LT_TRY(auto resp, client.Post(path, body.dump()));
+  auto j = resp.Json();
+  if (resp.status != 200) {
+    if (j.ok() && j->is_object() && j->contains("error") && (*j)["error"].is_object()) {
+      return FromErrorJson((*j)["error"], resp.status);
+    }
+    return net::ErrorFromResponse(resp);
+  }
+  if (!j.ok()) return j.error().Wrap("ledger " + path);
+  return *j;
+}
+
+Result<SubmitResult> RemoteLedger::Submit(const SignedTx& tx) {
+  LT_TRY(json r, PostJson("/tx", SignedTxToJson(tx)));
+  if (!r.value("index", json()).is_number_unsigned())
+    return InvalidArgument("ledger /tx: answer lacks index");
+  return SubmitResult{r["index"].get<uint64_t>(), r.value("outcome", json())};
+}
+
+std::vector<Result<SubmitResult>> RemoteLedger::SubmitMany(const std::vector<SignedTx>& txs) {
+  std::vector<Result<SubmitResult>> out;
+  json arr = json::array();
+  for (const auto& t : txs) arr.push_back(SignedTxToJson(t));
+  auto r = PostJson("/txs", {{"txs", arr}});
+  if (!r.ok() || !r->value("results", json()).is_array() || (*r)["results"].size() != txs.size()) {
+    Error e = r.ok() ? InvalidArgument("ledger /txs: malformed answer") : r.error();
+    for (size_t i = 0; i < txs.size(); ++i) out.push_back(e);
+    return out;
+  }
+  for (const auto& x : (*r)["results"]) {
+    if (x.contains("error")) {
+      out.push_back(FromErrorJson(x["error"], 0));
+    } else {
+      out.push_back(SubmitResult{x.value("index", uint64_t{0}), x.value("outcome", json())});
+    }
+  }
+  return out;
+}
+
+Result<uint64_t> RemoteLedger::CloseDays() {
+  LT_TRY(json r, PostJson("/close-day", json::object()));
+  return r.value("closed", uint64_t{0});
+}
+
+Result<AccountInfo> RemoteLedger::GetAccount(const crypto::Address& a) {
+  LT_TRY(json j, GetJson("/account/" + a.ToChecksumHex()));
+  return AccountInfoFromJson(j);
+}
+
+Result<json> RemoteLedger::GetModels() { return GetJson("/models"); }
+Result<json> RemoteLedger::GetModel(const std::string& name) { return GetJson("/models/" + name); }
+Result<json> RemoteLedger::GetProviders() { return GetJson("/providers"); }
+Result<json> RemoteLedger::GetDay() { return GetJson("/day"); }
+Result<json> RemoteLedger::GetStats() { return GetJson("/stats"); }
+
+Result<std::vector<TxLogEntry>> RemoteLedger::GetTxs(uint64_t from, uint64_t limit) {
+  LT_TRY(json j, GetJson("/txs?from=" + std::to_string(from) + "&limit=" + std::to_string(limit)));
+  std::vector<TxLogEntry> out;
+  if (!j.value("txs", json()).is_array()) return InvalidArgument("ledger /txs: answer lacks txs");
+  for (const auto& e : j["txs"]) {
+    LT_TRY(TxLogEntry entry, TxLogEntryFromJson(e));
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+Result<Genesis> RemoteLedger::GetGenesis() { return genesis_; }
+
+Result<StateInfo> RemoteLedger::GetStateInfo() {
+  LT_TRY(json j, GetJson("/state"));
+  StateInfo s;
+  if (!j.value("state_hash", json()).is_string())
+    return InvalidArgument("ledger /state: answer lacks state_hash");
+  LT_TRY(s.state_hash, HexDecodeFixed<32>(j["state_hash"].get<std::string>()));
+  s.invariant_ok = j.value("invariant_ok", false);
+  s.invariant_error = j.value("invariant_error", "");
+  s.tx_log_size = j.value("tx_log_size", uint64_t{0});
+  return s;
+}
+
+Result<SubmitResult> SignAndSubmit(Ledger& ledger, Tx tx, const crypto::PrivateKey& key) {
+  LT_TRY(AccountInfo acct, ledger.GetAccount(key.GetAddress()));
+  tx.nonce = acct.nonce;
+  return ledger.Submit(SignTx(std::move(tx), key, ledger.domain()));
+}
+
+}  // namespace lt::ledger
