@@ -13,8 +13,11 @@ void RegisterVersionCommands(CLI::App& app, CommandContext& ctx);   // lt versio
 void RegisterKeyCommands(CLI::App& app, CommandContext& ctx);       // lt key, sign-message, verify-message
 void RegisterRegistryCommands(CLI::App& app, CommandContext& ctx);  // lt cid, store, model pull/import/export
 void RegisterTypedDataCommands(CLI::App& app, CommandContext& ctx);  // lt sign-typed, verify-typed, hash-typed
-void RegisterEngineCommands(CLI::App& app, CommandContext& ctx);     // lt generate, engine serve, model convert, bench engine
 void RegisterLedgerCommands(CLI::App& app, CommandContext& ctx);     // lt ledger ..., balance, transfer, deposit, withdraw, claim
+void RegisterProviderCommands(CLI::App& app, CommandContext& ctx);   // lt provider serve, bench, status
+void RegisterSessionCommands(CLI::App& app, CommandContext& ctx);    // lt session ticket, chat
+void RegisterEngineCommands(CLI::App& app, CommandContext& ctx);     // lt generate, engine serve, model convert, bench engine
+void RegisterRouterCommands(CLI::App& app, CommandContext& ctx);     // lt router serve, bench router
 
 }  // namespace lt::cli
 

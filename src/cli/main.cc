@@ -27,8 +27,11 @@ int main(int argc, char** argv) {
   lt::cli::RegisterKeyCommands(app, ctx);
   lt::cli::RegisterRegistryCommands(app, ctx);
   lt::cli::RegisterTypedDataCommands(app, ctx);
-  lt::cli::RegisterEngineCommands(app, ctx);
   lt::cli::RegisterLedgerCommands(app, ctx);
+  lt::cli::RegisterProviderCommands(app, ctx);
+  lt::cli::RegisterSessionCommands(app, ctx);
+  lt::cli::RegisterEngineCommands(app, ctx);
+  lt::cli::RegisterRouterCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,116 @@
+// lt provider serve | bench | status: the provider role (doc/provider.md).
+#include <signal.h>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "crypto/keystore.h"
+#include "net/http.h"
+#include "provider/backend.h"
+#include "provider/config.h"
+#include "provider/node.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+namespace lt::cli {
+namespace {
+
+struct ProviderFlags {
+  std::string config;
+  std::string url = "http://127.0.0.1:7071";
+  int tokens = 128;
+  int runs = 3;
+};
+
+Status Serve(CommandContext& ctx, const ProviderFlags& f) {
+  SetLogTag("provider");
+  LT_TRY(provider::ProviderConfig config, provider::LoadProviderConfig(f.config));
+  LT_TRY(SecretBytes password, ReadPassword(config.password_file, "Provider keystore password: ", false));
+  LT_TRY(crypto::PrivateKey key, crypto::LoadKeystoreFile(config.keystore, password.span()));
+  // Block the stop signals before any thread starts, then wait for one.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::string datadir = ctx.global.Datadir();
+  LT_TRY(auto node, provider::ProviderNode::Create(config, std::move(key), datadir));
+  LT_TRY_STATUS(node->Start());
+  // One machine-readable line so scripts and tests learn the ports.
+  std::cout << nlohmann::json{{"address", node->address().ToChecksumHex()},
+                              {"session_port", node->session_port()},
+                              {"http_port", node->http_port()}}
+                   .dump()
+            << std::endl;
+  int sig = 0;
+  sigwait(&set, &sig);
+  LT_INFO("provider: signal " << sig << ", stopping");
+  node->Stop();
+  return OkStatus();
+}
+
+Status Bench(CommandContext& ctx, const ProviderFlags& f) {
+  LT_TRY(provider::ProviderConfig config, provider::LoadProviderConfig(f.config));
+  nlohmann::json out = nlohmann::json::array();
+  std::string human;
+  for (const auto& m : config.models) {
+    LT_TRY(auto backend, provider::MakeBackend(m));
+    auto r = provider::BenchBackend(*backend, f.tokens, f.runs);
+    if (!r.ok()) return r.error().Wrap("model " + m.name);
+    out.push_back({{"model", m.name},
+                   {"backend", m.backend},
+                   {"tokens_per_second", r->tokens_per_second},
+                   {"tokens", r->tokens},
+                   {"seconds", r->seconds},
+                   {"ttft_ms", r->ttft_ms}});
+    char line[256];
+    std::snprintf(line, sizeof line, "%-32s %-8s %10.1f tokens/s  (%llu tokens in %.2f s, ttft %.1f ms)\n",
+                  m.name.c_str(), m.backend.c_str(), r->tokens_per_second, static_cast<unsigned long long>(r->tokens),
+                  r->seconds, r->ttft_ms);
+    human += line;
+  }
+  if (!human.empty()) human.pop_back();
+  PrintResult(ctx, out, human);
+  return OkStatus();
+}
+
+Status StatusCmd(CommandContext& ctx, const ProviderFlags& f) {
+  LT_TRY(auto client, net::HttpClient::Create(f.url));
+  LT_TRY(auto resp, client.Get("/status"));
+  if (resp.status != 200) return net::ErrorFromResponse(resp).Wrap("provider " + f.url);
+  LT_TRY(nlohmann::json j, resp.Json());
+  std::string human = "provider " + j.value("address", std::string("?")) + "\n";
+  human += "sessions: " + std::to_string(j.value("active_sessions", 0)) + " active, " +
+           std::to_string(j.value("total_sessions", 0)) + " total, " + std::to_string(j.value("refused_handshakes", 0)) +
+           " refused\n";
+  human += "earned (signed by users): " + j.value("earned_mor", std::string("0")) + " MOR\n";
+  human += "bans: none known\n";
+  for (const auto& m : j.value("models", nlohmann::json::array())) {
+    human += "model " + m.value("name", std::string()) + ": " + m.value("price_per_second_mor", std::string()) +
+             " MOR/s, " + std::to_string(m.value("busy", 0)) + "/" + std::to_string(m.value("slots", 0)) + " slots busy\n";
+  }
+  human.pop_back();
+  PrintResult(ctx, j, human);
+  return OkStatus();
+}
+
+}  // namespace
+
+void RegisterProviderCommands(CLI::App& app, CommandContext& ctx) {
+  auto f = std::make_shared<ProviderFlags>();
+  auto* p = app.add_subcommand("provider", "Serve inference sessions as a provider");
+  p->require_subcommand(1);
+  auto* serve = p->add_subcommand("serve", "Serve sessions for the models in provider.toml");
+  serve->add_option("--config", f->config, "provider.toml")->required();
+  serve->callback([&ctx, f] { RunCommand(ctx, [&] { return Serve(ctx, *f); }); });
+  auto* bench = p->add_subcommand("bench", "Measure tokens per second of each configured model");
+  bench->add_option("--config", f->config, "provider.toml")->required();
+  bench->add_option("--tokens", f->tokens, "Tokens per generation")->capture_default_str();
+  bench->add_option("--runs", f->runs, "Generations per model")->capture_default_str();
+  bench->callback([&ctx, f] { RunCommand(ctx, [&] { return Bench(ctx, *f); }); });
+  auto* status = p->add_subcommand("status", "Sessions, earnings and bans of a running provider");
+  status->add_option("--url", f->url, "The provider's status endpoint (http_listen)")->capture_default_str();
+  status->callback([&ctx, f] { RunCommand(ctx, [&] { return StatusCmd(ctx, *f); }); });
+}
+
+}  // namespace lt::cli

@@ -1,0 +1,245 @@
+// lt bench router: signed RFCs per second end to end over HTTP on 127.0.0.1 (doc/router.md
+// "Benchmark"). Everything runs in this process on loopback sockets: an embedded ledger behind
+// its HTTP server (the router reaches it over HTTP), N Pong responders speaking the provider's
+// liveness route (in-process: no inference is involved in matching), the router's HTTP server,
+// and C client threads posting pre-signed RFCs over keep-alive connections. The ceiling is the
+// signature work one RFC needs (recover the RFC signature, sign a Pong, recover it, sign the
+// Ticket), measured in the same run on all cores.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "ledger/client.h"
+#include "ledger/embedded.h"
+#include "ledger/server.h"
+#include "router/router.h"
+#include "router/server.h"
+#include "router/testbed.h"
+#include "util/log.h"
+
+namespace lt::cli {
+namespace {
+
+using nlohmann::json;
+using Steady = std::chrono::steady_clock;
+
+struct BenchFlags {
+  int rfcs = 6000;
+  int clients = 16;
+  int providers = 4;
+  int users = 64;
+  double ceiling_seconds = 1.0;
+};
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t i = std::min(v.size() - 1, static_cast<size_t>(p * (v.size() - 1) + 0.5));
+  return v[i];
+}
+
+// Signature operations per second of one RFC's worth of crypto, on all cores.
+double SignatureCeiling(const wire::Domain& d, double seconds) {
+  unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::atomic<uint64_t> done{0};
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> ts;
+  for (unsigned t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      auto user = router::testbed::Key(static_cast<uint8_t>(t + 1), 0x77);
+      auto prov = router::testbed::Key(static_cast<uint8_t>(t + 1), 0x78);
+      auto rk = router::testbed::Key(static_cast<uint8_t>(t + 1), 0x79);
+      wire::Rfc rfc;
+      rfc.user = user.GetAddress();
+      rfc.model = "bench/model:latest";
+      rfc.max_price_per_second = U256(1000);
+      auto sig = rfc.Sign(user, d);
+      uint64_t n = 0;
+      while (!stop) {
+        auto a = rfc.Recover(d, sig);
+        wire::Pong p;
+        p.challenge[0] = static_cast<uint8_t>(n);
+        p.provider = prov.GetAddress();
+        auto ps = p.Sign(prov, d);
+        auto b = p.Recover(d, ps);
+        wire::Ticket tk;
+        tk.session_id[0] = static_cast<uint8_t>(n);
+        tk.user = a.ok() ? *a : rfc.user;
+        tk.provider = b.ok() ? *b : p.provider;
+        (void)tk.Sign(rk, d);
+        ++n;
+        ++done;
+      }
+    });
+  }
+  auto t0 = Steady::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (auto& t : ts) t.join();
+  double elapsed = std::chrono::duration<double>(Steady::now() - t0).count();
+  return done / elapsed;  // each iteration is exactly one RFC's four signature operations
+}
+
+Status RunBench(CommandContext& ctx, const BenchFlags& f) {
+  SetLogLevel(LogLevel::kWarn);
+  std::string dir = std::filesystem::temp_directory_path() / ("lt-bench-router-" + std::to_string(getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto builder = router::testbed::Key(1);
+  auto rkey = router::testbed::Key(2);
+  std::vector<crypto::PrivateKey> users, provs;
+  std::vector<ledger::Allocation> alloc = {{builder.GetAddress(), U256::FromMor("100").value(), U256()},
+                                           {rkey.GetAddress(), U256::FromMor("100").value(), U256()}};
+  for (int i = 0; i < f.users; ++i) {
+    users.push_back(router::testbed::Key(static_cast<uint8_t>(i), 0x51));
+    alloc.push_back({users.back().GetAddress(), U256(), U256::FromMor(std::to_string(1 + i * 37)).value()});
+  }
+  for (int i = 0; i < f.providers; ++i) {
+    provs.push_back(router::testbed::Key(static_cast<uint8_t>(i), 0x61));
+    alloc.push_back({provs.back().GetAddress(), U256::FromMor("100").value(), U256()});
+  }
+  auto g = ledger::DevGenesis(86400, SystemClock::Default()->NowSeconds(), alloc);
+  ledger::EmbeddedOptions eo;
+  eo.db_path = dir + "/ledger.db";
+  LT_TRY(auto embedded, ledger::EmbeddedLedger::Create(eo, g));
+  ledger::LedgerServerOptions lso;
+  lso.tick_ms = 0;
+  ledger::LedgerServer lserver(*embedded, lso);
+  LT_TRY(int lport, lserver.Listen("127.0.0.1", 0));
+  lserver.Start();
+  LT_TRY(auto remote, ledger::RemoteLedger::Connect("http://127.0.0.1:" + std::to_string(lport)));
+  wire::Domain domain(U256(embedded->domain().chain_id), embedded->domain().verifying_contract);
+  Hash32 manifest{};
+  manifest[0] = 0x5a;
+  LT_TRY_STATUS(router::testbed::PublishModel(*embedded, builder, "bench/model", "latest", manifest));
+  LT_TRY_STATUS(router::testbed::StakeRouter(*embedded, rkey, U256::FromMor("10").value()));
+  std::vector<std::unique_ptr<router::testbed::PongServer>> pongs;
+  for (int i = 0; i < f.providers; ++i) {
+    pongs.push_back(std::make_unique<router::testbed::PongServer>(
+        *crypto::PrivateKey::FromBytes(provs[i].secret().span()), domain, 1000000));
+    LT_TRY(int port, pongs.back()->Start());
+    LT_TRY_STATUS(router::testbed::RegisterProvider(*embedded, provs[i],
+                                                    "127.0.0.1:1;http://127.0.0.1:" + std::to_string(port),
+                                                    U256::FromMor("2").value()));
+    LT_TRY_STATUS(router::testbed::SetOffer(*embedded, provs[i], manifest, U256(1000 + i * 5), 0, 100, 1000000));
+  }
+  router::RouterOptions ro;
+  ro.db_path = dir + "/router.db";
+  ro.settle_every_ms = 3600000;
+  router::HttpProber prober;
+  LT_TRY(auto r, router::Router::Create(ro, *remote, std::move(rkey), SystemClock::Default(), SecureRandom::Default(),
+                                        &prober));
+  router::RouterServer rserver(*r, ro.queue);
+  LT_TRY(int rport, rserver.Listen("127.0.0.1", 0));
+  rserver.Start();
+
+  // Pre-signed RFCs (the users' work is not the router's).
+  uint64_t exp = SystemClock::Default()->NowSeconds() + 250;
+  std::vector<std::string> bodies;
+  bodies.reserve(f.rfcs);
+  for (int i = 0; i < f.rfcs; ++i) {
+    wire::Rfc rfc;
+    const auto& u = users[i % users.size()];
+    rfc.user = u.GetAddress();
+    rfc.model = "bench/model:latest";
+    rfc.max_price_per_second = U256(2000);
+    rfc.want_seconds = 60;
+    rfc.nonce = static_cast<uint64_t>(i);
+    rfc.expires_at = exp;
+    bodies.push_back(wire::RfcRequest::Make(rfc, u, domain).ToJson().dump());
+  }
+  auto run = [&](size_t from, size_t to, std::vector<double>* lat, std::atomic<int>* ok, std::atomic<int>* bad,
+                 std::string* first_error) {
+    auto c = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(rport));
+    if (!c.ok()) return;
+    for (size_t i = from; i < to; i += f.clients) {
+      auto t0 = Steady::now();
+      auto res = c->Post("/rfc", bodies[i]);
+      lat->push_back(std::chrono::duration<double, std::milli>(Steady::now() - t0).count());
+      if (res.ok() && res->status == 200) {
+        ++*ok;
+      } else {
+        if (++*bad == 1) *first_error = res.ok() ? res->body : res.error().message;
+      }
+    }
+  };
+  // Warm-up (caches, connections), then the measured run.
+  size_t warm = std::min<size_t>(bodies.size() / 10, 500);
+  std::vector<std::vector<double>> lats(f.clients);
+  std::atomic<int> ok{0}, bad{0};
+  std::string first_error;
+  {
+    std::vector<std::thread> ts;
+    for (int c = 0; c < f.clients; ++c) ts.emplace_back([&, c] {
+      std::vector<double> ignore;
+      run(c, warm, &ignore, &ok, &bad, &first_error);
+    });
+    for (auto& t : ts) t.join();
+  }
+  ok = 0;
+  auto t0 = Steady::now();
+  {
+    std::vector<std::thread> ts;
+    for (int c = 0; c < f.clients; ++c) ts.emplace_back([&, c] { run(warm + c, bodies.size(), &lats[c], &ok, &bad, &first_error); });
+    for (auto& t : ts) t.join();
+  }
+  double elapsed = std::chrono::duration<double>(Steady::now() - t0).count();
+  std::vector<double> all;
+  for (auto& l : lats) all.insert(all.end(), l.begin(), l.end());
+  double rate = ok / elapsed;
+  rserver.Stop();
+  r->Stop();
+  for (auto& p : pongs) p->Stop();
+  lserver.Stop();
+  double ceiling = SignatureCeiling(domain, f.ceiling_seconds);
+  std::filesystem::remove_all(dir);
+  json j = {{"rfcs", ok.load()},
+            {"failed", bad.load()},
+            {"clients", f.clients},
+            {"providers", f.providers},
+            {"provider_kind", "in-process Pong responders over HTTP on 127.0.0.1"},
+            {"seconds", elapsed},
+            {"rfcs_per_second", rate},
+            {"p50_ms", Percentile(all, 0.50)},
+            {"p99_ms", Percentile(all, 0.99)},
+            {"ceiling_rfcs_per_second", ceiling},
+            {"cores", std::thread::hardware_concurrency()},
+            {"ratio", ceiling > 0 ? rate / ceiling : 0}};
+  if (bad > 0) j["first_error"] = first_error.substr(0, 300);
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "router: %d signed RFCs in %.2f s = %.0f RFC/s (p50 %.2f ms, p99 %.2f ms, %d failed)\n"
+                "ceiling (RFC sig recover + Pong sign + Pong recover + Ticket sign on %u cores): %.0f RFC/s\n"
+                "ratio: %.1f%% of the signature ceiling",
+                ok.load(), elapsed, rate, Percentile(all, 0.5), Percentile(all, 0.99), bad.load(),
+                std::thread::hardware_concurrency(), ceiling, ceiling > 0 ? 100 * rate / ceiling : 0);
+  PrintResult(ctx, j, line);
+  if (bad > 0) return InternalError(std::to_string(bad.load()) + " RFCs failed; first: " + first_error.substr(0, 300));
+  return OkStatus();
+}
+
+CLI::App* BenchGroup(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "bench"; })) return sub;
+  auto* bench = app.add_subcommand("bench", "Benchmarks of this machine");
+  bench->require_subcommand(1);
+  return bench;
+}
+
+}  // namespace
+
+void RegisterRouterBenchCommand(CLI::App& app, CommandContext& ctx) {
+  static BenchFlags f;
+  auto* cmd = BenchGroup(app)->add_subcommand("router", "Signed RFCs per second end to end over HTTP, vs the signature ceiling");
+  cmd->add_option("--rfcs", f.rfcs, "RFCs to send")->capture_default_str();
+  cmd->add_option("--clients", f.clients, "Concurrent client connections")->capture_default_str();
+  cmd->add_option("--providers", f.providers, "Pong responders (providers)")->capture_default_str();
+  cmd->add_option("--users", f.users, "Distinct users")->capture_default_str();
+  cmd->callback([&ctx] { RunCommand(ctx, [&] { return RunBench(ctx, f); }); });
+}
+
+}  // namespace lt::cli

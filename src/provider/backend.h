@@ -1,0 +1,103 @@
+// Backend: where a provider's inference actually runs (DESIGN §7). One interface, several
+// implementations chosen per model in provider.toml:
+//   builtin  the in-process CPU engine (src/engine), see MakeBuiltinBackend
+//   openai   any OpenAI-compatible server (llama.cpp server, vLLM, Ollama, `lt engine serve`),
+//            forwarded over HTTP with SSE streaming, see MakeOpenAiBackend
+//
+// A generation is a streamed chat completion: Start() takes an OpenAI chat-completion request
+// body (JSON; "stream" is implied) and returns at once; the backend then calls on_chunk with each
+// text delta, in order, and finally on_done exactly once — with the finish reason and usage, or
+// with an error that carries the backend's own message (an upstream failure is never reported
+// as an empty success). on_chunk returning false, or Generation::Cancel(), stops the generation
+// early; on_done still arrives (with kUnavailable "cancelled"). Callbacks run on a backend
+// thread, never inside Start(), and must not block for long.
+//
+// Ownership: the caller keeps the shared_ptr<Generation> while it may cancel; dropping it does
+// not cancel. The backend outlives its generations (the caller destroys it last).
+// Thread-safety: Start and Cancel may be called from any thread.
+#ifndef LT_PROVIDER_BACKEND_H_
+#define LT_PROVIDER_BACKEND_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "util/result.h"
+
+namespace lt::provider {
+
+struct GenerationResult {
+  std::string finish_reason = "stop";  // "stop", "length", ...
+  uint32_t prompt_tokens = 0;
+  uint32_t completion_tokens = 0;
+};
+
+struct GenerationCallbacks {
+  std::function<bool(std::string_view delta)> on_chunk;
+  std::function<void(Result<GenerationResult>)> on_done;
+};
+
+class Generation {
+ public:
+  virtual ~Generation() = default;
+  virtual void Cancel() = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // "builtin" or "openai".
+  virtual std::string_view kind() const = 0;
+  // Errors only for a request the backend can refuse at once (bad JSON shape); everything
+  // later arrives through on_done.
+  virtual Result<std::shared_ptr<Generation>> Start(const nlohmann::json& request, GenerationCallbacks cb) = 0;
+};
+
+struct OpenAiBackendOptions {
+  std::string base_url;        // "http://127.0.0.1:8080" (the /v1/chat/completions is appended)
+  std::string upstream_model;  // replaces "model" in forwarded requests when not empty
+  std::string api_key;         // sent as "Authorization: Bearer ..." when not empty
+  int connect_timeout_ms = 3000;
+  int read_timeout_ms = 120000;
+};
+
+Result<std::unique_ptr<Backend>> MakeOpenAiBackend(const OpenAiBackendOptions& options);
+
+struct BuiltinBackendOptions {
+  std::string model_path;      // llama2.c checkpoint or GGUF
+  std::string tokenizer_path;  // tok512.bin etc. (llama2.c); empty for GGUF
+  int threads = 0;             // 0 = hardware concurrency
+  uint64_t seed = 0;           // 0 = random
+};
+
+// The in-process engine. kUnavailable when this build has no engine yet.
+Result<std::unique_ptr<Backend>> MakeBuiltinBackend(const BuiltinBackendOptions& options);
+
+// Incremental parser of an OpenAI chat-completion SSE stream (exposed for tests and fuzzing).
+class SseChatParser {
+ public:
+  // Feeds bytes; emits deltas through on_delta. Returns an error for an upstream error event
+  // or malformed JSON in a data line.
+  Status Feed(std::string_view data, const std::function<bool(std::string_view)>& on_delta);
+  bool done() const { return done_; }            // saw "data: [DONE]"
+  bool finished() const { return !finish_reason_.empty(); }
+  const std::string& finish_reason() const { return finish_reason_; }
+  uint32_t deltas() const { return deltas_; }
+  uint32_t prompt_tokens() const { return prompt_tokens_; }
+  uint32_t completion_tokens() const { return completion_tokens_; }
+  bool stopped() const { return stopped_; }      // on_delta returned false
+
+ private:
+  Status Event(std::string_view data, const std::function<bool(std::string_view)>& on_delta);
+  std::string buf_;
+  std::string finish_reason_;
+  uint32_t deltas_ = 0, prompt_tokens_ = 0, completion_tokens_ = 0;
+  bool done_ = false, stopped_ = false;
+};
+
+}  // namespace lt::provider
+
+#endif  // LT_PROVIDER_BACKEND_H_

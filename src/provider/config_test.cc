@@ -1,0 +1,122 @@
+#include "provider/config.h"
+
+#include <gtest/gtest.h>
+
+#include "provider/toml.h"
+
+namespace lt::provider {
+namespace {
+
+TEST(TomlTest, ParsesTheSubset) {
+  auto j = ParseToml(R"(# comment
+name = "a \"quoted\" \u00e9"   # trailing comment
+lit = 'C:\path'
+n = -1_000
+yes = true
+list = [1, 2, 3,]
+strs = ["x", "y"]
+[server]
+port = 7070
+[[model]]
+name = "m1"
+[[model]]
+name = "m2"
+)");
+  ASSERT_TRUE(j.ok()) << j.error().message;
+  EXPECT_EQ((*j)["name"], "a \"quoted\" \xc3\xa9");
+  EXPECT_EQ((*j)["lit"], "C:\\path");
+  EXPECT_EQ((*j)["n"], -1000);
+  EXPECT_EQ((*j)["yes"], true);
+  EXPECT_EQ((*j)["list"].size(), 3u);
+  EXPECT_EQ((*j)["server"]["port"], 7070);
+  ASSERT_EQ((*j)["model"].size(), 2u);
+  EXPECT_EQ((*j)["model"][1]["name"], "m2");
+}
+
+TEST(TomlTest, ErrorsNameTheLine) {
+  struct Case {
+    const char* text;
+    const char* want;
+  } cases[] = {
+      {"a = 1\na = 2", "line 2: duplicate key 'a'"},
+      {"x = 1.5", "line 1: unsupported value '1.5'"},
+      {"x = \"open", "line 1: unterminated string"},
+      {"\n\nx = {a = 1}", "line 3: inline tables"},
+      {"a.b = 1", "dotted keys"},
+      {"[t]\n[t]", "line 2: table [t] is defined twice"},
+      {"x = 1 2", "unexpected text"},
+      {"x = [1,\n2]", "arrays must be on one line"},
+      {"= 3", "expected a key"},
+      {"x = 0123", "leading zeros"},
+      {"x = 99999999999999999999", "out of range"},
+  };
+  for (const auto& c : cases) {
+    auto r = ParseToml(c.text);
+    ASSERT_FALSE(r.ok()) << c.text;
+    EXPECT_NE(r.error().message.find(c.want), std::string::npos) << c.text << " -> " << r.error().message;
+  }
+}
+
+constexpr const char* kGood = R"(
+keystore = "keys/provider.json"
+password_file = "pw"
+listen = "0.0.0.0:7070"
+chain_id = 31337
+verifying_contract = "0x00000000000000000000000000000000000000aa"
+accepted_routers = ["0x00000000000000000000000000000000000000bb"]
+stake = "100"
+[[model]]
+name = "tiny/stories:260k"
+path = "/models/stories260K.bin"
+backend = "builtin"
+price = "0.0001"
+min_seconds = 30
+slots = 4
+[[model]]
+name = "llama/3:8b"
+backend = "openai"
+upstream = "http://127.0.0.1:8080"
+manifest = "0x1111111111111111111111111111111111111111111111111111111111111111"
+price = "0.002"
+)";
+
+TEST(ProviderConfigTest, ParsesAFullConfigAndResolvesPaths) {
+  auto c = ParseProviderConfig(kGood, "/etc/lt");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ(c->keystore, "/etc/lt/keys/provider.json");
+  EXPECT_EQ(c->stake, U256::FromMor("100").value());
+  ASSERT_EQ(c->models.size(), 2u);
+  EXPECT_EQ(c->models[0].price_per_second, U256(100'000'000'000'000ULL));
+  EXPECT_EQ(c->models[0].min_seconds, 30u);
+  EXPECT_EQ(c->models[0].slots, 4u);
+  EXPECT_EQ(c->models[1].backend, "openai");
+  EXPECT_TRUE(c->models[1].has_manifest);
+  EXPECT_EQ(c->accepted_routers.size(), 1u);
+  EXPECT_EQ(c->meter_interval_seconds, 10u);
+}
+
+TEST(ProviderConfigTest, ClearErrors) {
+  auto bad = [](const std::string& from, const std::string& to) {
+    std::string s = kGood;
+    s.replace(s.find(from), from.size(), to);
+    return ParseProviderConfig(s, "/x");
+  };
+  auto r = bad("backend = \"builtin\"", "backend = \"cuda\"");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("model[0].backend: must be \"builtin\" or \"openai\""), std::string::npos)
+      << r.error().message;
+  r = bad("price = \"0.0001\"", "price = 5");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message.find("model[0].price: expected a MOR amount"), std::string::npos) << r.error().message;
+  r = bad("slots = 4", "slots = 0");
+  EXPECT_NE(r.error().message.find("model[0].slots"), std::string::npos) << r.error().message;
+  r = bad("stake", "stak");
+  EXPECT_NE(r.error().message.find("stak: unknown key"), std::string::npos) << r.error().message;
+  r = bad("upstream = \"http://127.0.0.1:8080\"", "");
+  EXPECT_NE(r.error().message.find("model[1].upstream: required"), std::string::npos) << r.error().message;
+  r = bad("accepted_routers = [\"0x00000000000000000000000000000000000000bb\"]", "");
+  EXPECT_NE(r.error().message.find("accepted_routers"), std::string::npos) << r.error().message;
+}
+
+}  // namespace
+}  // namespace lt::provider

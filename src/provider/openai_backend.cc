@@ -1,0 +1,161 @@
+// The `openai` backend: forwards chat completions to an OpenAI-compatible server with SSE.
+#include <atomic>
+#include <thread>
+
+#include "net/http.h"
+#include "provider/backend.h"
+
+namespace lt::provider {
+namespace {
+
+using nlohmann::json;
+
+class OpenAiGeneration final : public Generation {
+ public:
+  void Cancel() override { cancelled.store(true); }
+  std::atomic<bool> cancelled{false};
+};
+
+class OpenAiBackend final : public Backend {
+ public:
+  explicit OpenAiBackend(OpenAiBackendOptions o) : o_(std::move(o)) {}
+  std::string_view kind() const override { return "openai"; }
+
+  Result<std::shared_ptr<Generation>> Start(const json& request, GenerationCallbacks cb) override {
+    if (!request.is_object() || !request.contains("messages") || !request["messages"].is_array()) {
+      return InvalidArgument("chat completion request needs a \"messages\" array");
+    }
+    json body = request;
+    body["stream"] = true;
+    if (!o_.upstream_model.empty()) body["model"] = o_.upstream_model;
+    auto gen = std::make_shared<OpenAiGeneration>();
+    OpenAiBackendOptions o = o_;
+    std::thread([o, gen, cb = std::move(cb), text = body.dump()] {
+      net::HttpClientOptions ho;
+      ho.connect_timeout_ms = o.connect_timeout_ms;
+      ho.read_timeout_ms = o.read_timeout_ms;
+      auto client = net::HttpClient::Create(o.base_url, ho);
+      if (!client.ok()) {
+        cb.on_done(client.error().Wrap("openai backend"));
+        return;
+      }
+      std::multimap<std::string, std::string> headers = {{"Accept", "text/event-stream"}};
+      if (!o.api_key.empty()) headers.emplace("Authorization", "Bearer " + o.api_key);
+      SseChatParser parser;
+      Status parse_status;
+      auto on_delta = [&](std::string_view d) { return !gen->cancelled.load() && cb.on_chunk(d); };
+      auto r = client->PostStream(
+          "/v1/chat/completions", text,
+          [&](std::string_view data) {
+            if (gen->cancelled.load()) return false;
+            parse_status = parser.Feed(data, on_delta);
+            return parse_status.ok() && !parser.stopped() && !gen->cancelled.load();
+          },
+          "application/json", headers);
+      std::string where = "upstream " + o.base_url;
+      if (gen->cancelled.load() || parser.stopped()) {
+        cb.on_done(MakeError(ErrorCode::kUnavailable, "cancelled"));
+        return;
+      }
+      if (!parse_status.ok()) {
+        cb.on_done(parse_status.error().Wrap(where));
+        return;
+      }
+      if (!r.ok()) {
+        cb.on_done(r.error().Wrap(where));
+        return;
+      }
+      if (r->status != 200) {
+        Error e = net::ErrorFromResponse(*r);
+        cb.on_done(MakeError(r->status >= 500 ? ErrorCode::kUnavailable : ErrorCode::kInvalidArgument,
+                             where + " answered HTTP " + std::to_string(r->status) + ": " + e.message));
+        return;
+      }
+      if (!parser.done() && !parser.finished()) {
+        cb.on_done(MakeError(ErrorCode::kUnavailable, where + " closed the stream before it finished (" +
+                                                          std::to_string(parser.deltas()) + " chunks received)"));
+        return;
+      }
+      GenerationResult res;
+      res.finish_reason = parser.finished() ? parser.finish_reason() : "stop";
+      res.prompt_tokens = parser.prompt_tokens();
+      res.completion_tokens = parser.completion_tokens() != 0 ? parser.completion_tokens() : parser.deltas();
+      cb.on_done(res);
+    }).detach();
+    return std::shared_ptr<Generation>(gen);
+  }
+
+ private:
+  OpenAiBackendOptions o_;
+};
+
+}  // namespace
+
+Status SseChatParser::Feed(std::string_view data, const std::function<bool(std::string_view)>& on_delta) {
+  buf_.append(data);
+  if (buf_.size() > (8u << 20)) return InvalidArgument("SSE event larger than 8 MiB");
+  while (true) {
+    size_t nl = buf_.find('\n');
+    if (nl == std::string::npos) return OkStatus();
+    std::string line = buf_.substr(0, nl);
+    buf_.erase(0, nl + 1);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.rfind("data:", 0) != 0) continue;  // comments, "event:", blank separators
+    std::string_view payload(line);
+    payload.remove_prefix(5);
+    while (!payload.empty() && payload.front() == ' ') payload.remove_prefix(1);
+    LT_TRY_STATUS(Event(payload, on_delta));
+    if (stopped_ || done_) return OkStatus();
+  }
+}
+
+Status SseChatParser::Event(std::string_view data, const std::function<bool(std::string_view)>& on_delta) {
+  if (data == "[DONE]") {
+    done_ = true;
+    return OkStatus();
+  }
+  json j = json::parse(data, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return InvalidArgument("malformed JSON in an SSE data line");
+  if (j.contains("error")) {
+    const json& e = j["error"];
+    std::string msg = e.is_object() && e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>()
+                                                                                        : e.dump();
+    return MakeError(ErrorCode::kUnavailable, "stream error: " + msg);
+  }
+  if (j.contains("usage") && j["usage"].is_object()) {
+    const json& u = j["usage"];
+    if (u.contains("prompt_tokens") && u["prompt_tokens"].is_number_unsigned()) prompt_tokens_ = u["prompt_tokens"].get<uint32_t>();
+    if (u.contains("completion_tokens") && u["completion_tokens"].is_number_unsigned()) {
+      completion_tokens_ = u["completion_tokens"].get<uint32_t>();
+    }
+  }
+  if (!j.contains("choices") || !j["choices"].is_array()) return OkStatus();
+  for (const json& c : j["choices"]) {
+    if (!c.is_object()) continue;
+    if (c.contains("delta") && c["delta"].is_object() && c["delta"].contains("content") &&
+        c["delta"]["content"].is_string()) {
+      const std::string& s = c["delta"]["content"].get_ref<const std::string&>();
+      if (!s.empty()) {
+        ++deltas_;
+        if (!on_delta(s)) {
+          stopped_ = true;
+          return OkStatus();
+        }
+      }
+    }
+    if (c.contains("finish_reason") && c["finish_reason"].is_string()) finish_reason_ = c["finish_reason"].get<std::string>();
+  }
+  return OkStatus();
+}
+
+Result<std::unique_ptr<Backend>> MakeOpenAiBackend(const OpenAiBackendOptions& options) {
+  if (options.base_url.rfind("http://", 0) != 0) {
+    return InvalidArgument("openai backend upstream must be an http:// URL, got '" + options.base_url + "'");
+  }
+  OpenAiBackendOptions o = options;
+  while (!o.base_url.empty() && o.base_url.back() == '/') o.base_url.pop_back();
+  if (o.base_url.size() >= 3 && o.base_url.substr(o.base_url.size() - 3) == "/v1") o.base_url.resize(o.base_url.size() - 3);
+  return std::unique_ptr<Backend>(new OpenAiBackend(std::move(o)));
+}
+
+}  // namespace lt::provider

@@ -1,0 +1,264 @@
+#include "router/providers.h"
+
+#include <algorithm>
+#include <charconv>
+
+#include "net/http.h"
+#include "util/log.h"
+
+namespace lt::router {
+
+using nlohmann::json;
+
+Result<ProviderEndpoints> ParseProviderEndpoint(std::string_view endpoint) {
+  ProviderEndpoints e;
+  std::string_view session = endpoint;
+  std::string_view http;
+  if (auto semi = endpoint.find(';'); semi != std::string_view::npos) {
+    session = endpoint.substr(0, semi);
+    http = endpoint.substr(semi + 1);
+  }
+  auto hp = net::ParseHostPort(session);
+  if (!hp.ok()) return InvalidArgument("provider endpoint '" + std::string(endpoint) + "': " + hp.error().message);
+  e.session = std::string(session);
+  if (!http.empty()) {
+    if (http.rfind("http://", 0) != 0) {
+      return InvalidArgument("provider endpoint '" + std::string(endpoint) + "': liveness URL must start with http://");
+    }
+    e.http = std::string(http);
+    while (!e.http.empty() && e.http.back() == '/') e.http.pop_back();
+  } else {
+    if (hp->second <= 0 || hp->second >= 65535) {
+      return InvalidArgument("provider endpoint '" + std::string(endpoint) + "': no liveness port after " +
+                             std::to_string(hp->second));
+    }
+    e.http = "http://" + hp->first + ":" + std::to_string(hp->second + 1);
+  }
+  return e;
+}
+
+Status ProviderBook::Load(const json& providers) {
+  if (!providers.is_array()) return InvalidArgument("ledger providers: expected a JSON array");
+  std::map<crypto::Address, ProviderRow> rows;
+  std::map<Hash32, std::string> models;
+  for (const auto& p : providers) {
+    if (!p.is_object() || !p.contains("address") || !p["address"].is_string()) continue;
+    auto addr = crypto::ParseAddress(p["address"].get<std::string>());
+    if (!addr.ok()) continue;
+    ProviderRow row;
+    row.endpoint = p.value("endpoint", json("")).is_string() ? p.value("endpoint", std::string()) : "";
+    const json offers = p.value("offers", json::array());
+    if (!offers.is_array()) continue;
+    for (const auto& o : offers) {
+      if (!o.is_object() || !o.contains("manifest") || !o["manifest"].is_string()) continue;
+      OfferInfo info;
+      info.provider = *addr;
+      info.endpoint = row.endpoint;
+      auto m = HexDecodeFixed<32>(o["manifest"].get<std::string>());
+      auto price = U256FromJson(o.value("price_per_second", json()));
+      if (!m.ok() || !price.ok()) continue;
+      info.manifest = *m;
+      info.price_per_second = *price;
+      auto u32 = [&](const char* k) -> uint32_t {
+        const json v = o.value(k, json());
+        return v.is_number_unsigned() && v.get<uint64_t>() <= UINT32_MAX ? v.get<uint32_t>() : 0;
+      };
+      info.min_seconds = u32("min_seconds");
+      info.tps = u32("tps");
+      info.slots = u32("slots");
+      if (info.slots == 0) continue;  // withdrawn
+      if (o.contains("model") && o["model"].is_string()) models[*m] = o["model"].get<std::string>();
+      row.offers.push_back(info);
+    }
+    rows[*addr] = std::move(row);
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  providers_ = std::move(rows);
+  for (auto& [k, v] : models) models_[k] = v;
+  loaded_ = true;
+  loaded_at_ms_ = clock_->MonotonicMillis();
+  last_error_.clear();
+  return OkStatus();
+}
+
+Status ProviderBook::EnsureFresh(ledger::Ledger& ledger) {
+  uint64_t now = clock_->MonotonicMillis();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (loaded_ && now - loaded_at_ms_ < options_.refresh_ms) return OkStatus();
+  }
+  // One refresher at a time; the others keep using the cache when there is a usable one.
+  std::unique_lock<std::mutex> rl(refresh_mu_, std::try_to_lock);
+  if (!rl.owns_lock()) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (loaded_ && now - loaded_at_ms_ < options_.max_stale_ms) return OkStatus();
+    }
+    rl.lock();  // no usable cache: wait for the refresh in progress, then check again
+    std::lock_guard<std::mutex> l(mu_);
+    if (loaded_ && clock_->MonotonicMillis() - loaded_at_ms_ < options_.refresh_ms) return OkStatus();
+  }
+  auto r = ledger.GetProviders();
+  if (r.ok()) return Load(*r);
+  std::lock_guard<std::mutex> l(mu_);
+  last_error_ = r.error().message;
+  LT_WARN("router: refreshing offers from the ledger failed: " << last_error_);
+  if (loaded_ && now - loaded_at_ms_ < options_.max_stale_ms) return OkStatus();
+  return MakeError(ErrorCode::kUnavailable, "ledger unavailable (provider offers): " + r.error().message);
+}
+
+OfferInfo ProviderBook::WithState(const OfferInfo& o) const {
+  OfferInfo out = o;
+  auto it = state_.find(o.provider);
+  if (it == state_.end()) return out;
+  const State& s = it->second;
+  uint64_t now = clock_->MonotonicMillis();
+  out.rtt_ms = s.rtt_ms;
+  out.reliability = static_cast<double>(s.ok + 1) / static_cast<double>(s.ok + s.failed + 2);
+  out.banned = now < s.ban_until_ms;
+  out.free_slots = (s.free_slots >= 0 && now - s.free_at_ms < options_.free_slots_ttl_ms) ? s.free_slots : -1;
+  if (auto t = s.observed_tps.find(o.manifest); t != s.observed_tps.end()) out.observed_tps = t->second;
+  return out;
+}
+
+std::vector<OfferInfo> ProviderBook::Offers(const Hash32& manifest) const {
+  std::lock_guard<std::mutex> l(mu_);
+  std::vector<OfferInfo> out;
+  for (const auto& [addr, row] : providers_) {
+    for (const auto& o : row.offers) {
+      if (o.manifest == manifest) out.push_back(WithState(o));
+    }
+  }
+  return out;
+}
+
+std::string ProviderBook::ModelOf(const Hash32& manifest) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = models_.find(manifest);
+  return it == models_.end() ? "" : it->second;
+}
+
+void ProviderBook::RecordLiveness(const crypto::Address& p, bool ok, double rtt_ms, int64_t free_slots) {
+  std::lock_guard<std::mutex> l(mu_);
+  State& s = state_[p];
+  uint64_t now = clock_->MonotonicMillis();
+  if (ok) {
+    ++s.ok;
+    s.consecutive_failures = 0;
+    s.rtt_ms = s.rtt_ms < 0 ? rtt_ms : options_.rtt_alpha * rtt_ms + (1 - options_.rtt_alpha) * s.rtt_ms;
+    s.free_slots = free_slots;
+    s.free_at_ms = now;
+    return;
+  }
+  ++s.failed;
+  uint64_t ban = options_.ban_base_ms;
+  for (uint32_t i = 0; i < s.consecutive_failures && ban < options_.ban_max_ms; ++i) ban *= 2;
+  ban = std::min(ban, options_.ban_max_ms);
+  ++s.consecutive_failures;
+  s.ban_until_ms = now + ban;
+  s.free_slots = -1;
+}
+
+void ProviderBook::TookSlot(const crypto::Address& p) {
+  std::lock_guard<std::mutex> l(mu_);
+  State& s = state_[p];
+  if (s.free_slots > 0) --s.free_slots;
+}
+
+void ProviderBook::RecordObservedTps(const crypto::Address& p, const Hash32& manifest, double tps) {
+  std::lock_guard<std::mutex> l(mu_);
+  State& s = state_[p];
+  auto it = s.observed_tps.find(manifest);
+  if (it == s.observed_tps.end()) {
+    s.observed_tps[manifest] = tps;
+  } else {
+    it->second = options_.tps_alpha * tps + (1 - options_.tps_alpha) * it->second;
+  }
+}
+
+bool ProviderBook::IsBanned(const crypto::Address& p) const { return BanRemainingMs(p) > 0; }
+
+uint64_t ProviderBook::BanRemainingMs(const crypto::Address& p) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = state_.find(p);
+  uint64_t now = clock_->MonotonicMillis();
+  if (it == state_.end() || now >= it->second.ban_until_ms) return 0;
+  return it->second.ban_until_ms - now;
+}
+
+Result<std::string> ProviderBook::LivenessUrl(const crypto::Address& p) const {
+  std::lock_guard<std::mutex> l(mu_);
+  if (auto it = state_.find(p); it != state_.end() && !it->second.announced_http.empty()) {
+    return it->second.announced_http;
+  }
+  auto row = providers_.find(p);
+  if (row == providers_.end()) return NotFound("provider " + p.ToChecksumHex() + " is not registered on the ledger");
+  LT_TRY(auto e, ParseProviderEndpoint(row->second.endpoint));
+  return e.http;
+}
+
+void ProviderBook::Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots) {
+  std::lock_guard<std::mutex> l(mu_);
+  State& s = state_[p];
+  if (!http_url.empty()) s.announced_http = http_url;
+  s.roots = std::set<std::string>(roots.begin(), roots.end());
+}
+
+json ProviderBook::Holders(const std::string& cid) const {
+  std::lock_guard<std::mutex> l(mu_);
+  json out = json::array();
+  for (const auto& [addr, s] : state_) {
+    if (!s.roots.count(cid)) continue;
+    json h = {{"provider", addr.ToChecksumHex()}, {"http", s.announced_http}};
+    if (auto row = providers_.find(addr); row != providers_.end()) h["endpoint"] = row->second.endpoint;
+    out.push_back(h);
+  }
+  return out;
+}
+
+json ProviderBook::View() const {
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t now = clock_->MonotonicMillis();
+  json out = json::array();
+  for (const auto& [addr, row] : providers_) {
+    json offers = json::array();
+    for (const auto& o : row.offers) {
+      OfferInfo w = WithState(o);
+      auto m = models_.find(o.manifest);
+      offers.push_back({{"manifest", HexEncode0x(o.manifest)},
+                        {"model", m == models_.end() ? "" : m->second},
+                        {"price_per_second", o.price_per_second.ToDecimal()},
+                        {"min_seconds", o.min_seconds},
+                        {"tps", o.tps},
+                        {"observed_tps", w.observed_tps < 0 ? json(nullptr) : json(w.observed_tps)},
+                        {"slots", o.slots}});
+    }
+    json p = {{"address", addr.ToChecksumHex()}, {"endpoint", row.endpoint}, {"offers", offers}};
+    auto it = state_.find(addr);
+    if (it != state_.end()) {
+      const State& s = it->second;
+      p["rtt_ewma_ms"] = s.rtt_ms < 0 ? json(nullptr) : json(s.rtt_ms);
+      p["free_slots"] = (s.free_slots >= 0 && now - s.free_at_ms < options_.free_slots_ttl_ms) ? json(s.free_slots)
+                                                                                               : json(nullptr);
+      p["liveness_ok"] = s.ok;
+      p["liveness_failed"] = s.failed;
+      p["reliability"] = static_cast<double>(s.ok + 1) / static_cast<double>(s.ok + s.failed + 2);
+      p["banned_ms"] = now < s.ban_until_ms ? s.ban_until_ms - now : 0;
+      p["consecutive_failures"] = s.consecutive_failures;
+      p["announced_http"] = s.announced_http;
+      p["roots"] = s.roots;
+    } else {
+      p["rtt_ewma_ms"] = nullptr;
+      p["free_slots"] = nullptr;
+      p["liveness_ok"] = 0;
+      p["liveness_failed"] = 0;
+      p["reliability"] = 0.5;
+      p["banned_ms"] = 0;
+      p["consecutive_failures"] = 0;
+    }
+    out.push_back(p);
+  }
+  return out;
+}
+
+}  // namespace lt::router

@@ -1,0 +1,119 @@
+// ProviderBook: what the router knows about providers (DESIGN §5.3-5.4, doc/router.md).
+//
+// Offers come from the ledger (GET /providers), cached and refreshed at most every `refresh_ms`
+// by whichever request finds the cache old (one refresh at a time; the others keep using the
+// cache). When the ledger is down the cache serves until it is `max_stale_ms` old; after that
+// (or before the first successful load) Offers() fails with kUnavailable naming the ledger error.
+// Per provider the book keeps what the router measured: an EWMA of liveness RTT, successes and
+// failures (reliability = (ok + 1) / (ok + failed + 2)), the free slots of the last Pong (valid
+// for `free_slots_ttl_ms`, minus the tickets issued since), bans and the observed TPS per offer
+// (EWMA of tokensOut / seconds from final vouchers).
+// Bans: a failed liveness check bans for ban_base_ms (15 s), doubling on each consecutive
+// failure up to ban_max_ms; a success resets the doubling.
+// Announces: a provider may announce (signed, see router.h) the URL of its liveness endpoint
+// and the roots (CIDs) it holds; Holders(cid) lists them for `lt model pull`.
+// Endpoints on the ledger: "host:port" (session listener; liveness at http://host:port+1, the
+// provider's default layout) or "host:port;http://host:port2" (explicit liveness URL).
+// Thread-safety: all methods are thread-safe.
+#ifndef LT_ROUTER_PROVIDERS_H_
+#define LT_ROUTER_PROVIDERS_H_
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "crypto/keys.h"
+#include "ledger/ledger.h"
+#include "router/matcher.h"
+#include "util/clock.h"
+#include "util/result.h"
+
+namespace lt::router {
+
+struct ProviderBookOptions {
+  uint64_t refresh_ms = 5000;
+  uint64_t max_stale_ms = 60000;
+  uint64_t free_slots_ttl_ms = 2000;
+  uint64_t ban_base_ms = 15000;
+  uint64_t ban_max_ms = 3600000;
+  double rtt_alpha = 0.2;
+  double tps_alpha = 0.2;
+};
+
+// Splits a ledger endpoint into the session endpoint and the liveness base URL.
+struct ProviderEndpoints {
+  std::string session;  // host:port
+  std::string http;     // http://host:port
+};
+Result<ProviderEndpoints> ParseProviderEndpoint(std::string_view endpoint);
+
+class ProviderBook {
+ public:
+  ProviderBook(ProviderBookOptions options, const Clock* clock) : options_(options), clock_(clock) {}
+
+  // Refreshes from the ledger when the cache is older than refresh_ms (see the file comment).
+  Status EnsureFresh(ledger::Ledger& ledger);
+  // Replaces the offers (parsed from a GET /providers document); used by EnsureFresh and tests.
+  Status Load(const nlohmann::json& providers);
+
+  // The offers for a manifest with the router's measurements filled in.
+  std::vector<OfferInfo> Offers(const Hash32& manifest) const;
+  // The model name the ledger gives a manifest ("" when unknown).
+  std::string ModelOf(const Hash32& manifest) const;
+
+  // Liveness outcome of one check. ok=false bans (doubling); ok=true resets the doubling.
+  void RecordLiveness(const crypto::Address& p, bool ok, double rtt_ms, int64_t free_slots);
+  // A ticket was issued for this provider: one known free slot fewer until the next Pong.
+  void TookSlot(const crypto::Address& p);
+  void RecordObservedTps(const crypto::Address& p, const Hash32& manifest, double tps);
+  bool IsBanned(const crypto::Address& p) const;
+  // Milliseconds of ban left (0 when not banned).
+  uint64_t BanRemainingMs(const crypto::Address& p) const;
+
+  // The liveness base URL of a provider (announced, else from its ledger endpoint).
+  Result<std::string> LivenessUrl(const crypto::Address& p) const;
+
+  // A verified announce.
+  void Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots);
+  nlohmann::json Holders(const std::string& cid) const;
+
+  // GET /providers.
+  nlohmann::json View() const;
+
+ private:
+  struct State {
+    double rtt_ms = -1;
+    uint64_t ok = 0, failed = 0;
+    int64_t free_slots = -1;
+    uint64_t free_at_ms = 0;
+    uint64_t ban_until_ms = 0;
+    uint32_t consecutive_failures = 0;
+    std::map<Hash32, double> observed_tps;
+    std::string announced_http;
+    std::set<std::string> roots;
+  };
+  struct ProviderRow {
+    std::string endpoint;
+    std::vector<OfferInfo> offers;
+  };
+  OfferInfo WithState(const OfferInfo& o) const;
+
+  ProviderBookOptions options_;
+  const Clock* clock_;
+  mutable std::mutex mu_;
+  std::mutex refresh_mu_;
+  std::map<crypto::Address, ProviderRow> providers_;
+  std::map<Hash32, std::string> models_;  // manifest -> model name
+  std::map<crypto::Address, State> state_;
+  bool loaded_ = false;
+  uint64_t loaded_at_ms_ = 0;
+  std::string last_error_;
+};
+
+}  // namespace lt::router
+
+#endif  // LT_ROUTER_PROVIDERS_H_

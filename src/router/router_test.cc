@@ -1,0 +1,517 @@
+// Router intake, liveness, tickets, receipts and settlement against an embedded ledger, with a
+// fake liveness prober and a FakeClock.
+#include "router/router.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <map>
+
+#include "ledger/embedded.h"
+#include "router/server.h"
+#include "router/testbed.h"
+#include "wire/router_client.h"
+
+namespace lt::router {
+namespace {
+
+using nlohmann::json;
+using testbed::Key;
+
+U256 Mor(const char* s) { return *U256::FromMor(s); }
+
+// A ledger that can be switched off (every call fails with kUnavailable).
+class FlakyLedger : public ledger::Ledger {
+ public:
+  explicit FlakyLedger(ledger::Ledger& inner) : inner_(inner) {}
+  std::atomic<bool> down{false};
+  const ledger::LedgerDomain& domain() const override { return inner_.domain(); }
+  Result<ledger::SubmitResult> Submit(const ledger::SignedTx& tx) override {
+    if (down) return Down();
+    return inner_.Submit(tx);
+  }
+  Result<uint64_t> CloseDays() override { return inner_.CloseDays(); }
+  Result<ledger::AccountInfo> GetAccount(const crypto::Address& a) override {
+    if (down) return Down();
+    return inner_.GetAccount(a);
+  }
+  Result<json> GetModels() override { return inner_.GetModels(); }
+  Result<json> GetModel(const std::string& n) override {
+    if (down) return Down();
+    return inner_.GetModel(n);
+  }
+  Result<json> GetProviders() override {
+    if (down) return Down();
+    return inner_.GetProviders();
+  }
+  Result<json> GetDay() override { return inner_.GetDay(); }
+  Result<json> GetStats() override { return inner_.GetStats(); }
+  Result<std::vector<ledger::TxLogEntry>> GetTxs(uint64_t f, uint64_t l) override { return inner_.GetTxs(f, l); }
+  Result<ledger::Genesis> GetGenesis() override { return inner_.GetGenesis(); }
+  Result<ledger::StateInfo> GetStateInfo() override { return inner_.GetStateInfo(); }
+
+ private:
+  static Error Down() { return MakeError(ErrorCode::kUnavailable, "connection refused"); }
+  ledger::Ledger& inner_;
+};
+
+// Answers pings with Pongs signed by the provider whose URL it is (or fails on purpose).
+class FakeProber : public LivenessProber {
+ public:
+  enum class Mode { kOk, kFail, kWrongSigner, kBusy };
+  struct Entry {
+    const crypto::PrivateKey* key;
+    Mode mode = Mode::kOk;
+    int pings = 0;
+  };
+  wire::Domain domain;
+  const Clock* clock = nullptr;
+  std::map<std::string, Entry> by_url;
+  Result<PongReply> Ping(const std::string& url, const Hash32& challenge) override {
+    auto it = by_url.find(url);
+    if (it == by_url.end()) return MakeError(ErrorCode::kUnavailable, "no such provider " + url);
+    Entry& e = it->second;
+    ++e.pings;
+    if (e.mode == Mode::kFail) return MakeError(ErrorCode::kUnavailable, "connection refused");
+    PongReply r;
+    r.pong.challenge = challenge;
+    r.pong.provider = e.key->GetAddress();
+    r.pong.free_slots = e.mode == Mode::kBusy ? 0 : 3;
+    r.pong.at = clock->NowSeconds();
+    r.signature = e.mode == Mode::kWrongSigner ? r.pong.Sign(Key(99), domain) : r.pong.Sign(*e.key, domain);
+    return r;
+  }
+};
+
+class RouterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("lt-router-test-" + std::to_string(getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    std::vector<ledger::Allocation> alloc = {
+        {rich_.GetAddress(), Mor("100"), Mor("1000")},  {poor_.GetAddress(), Mor("1"), Mor("0.000000000000001")},
+        {nobody_.GetAddress(), Mor("5"), U256()},       {builder_.GetAddress(), Mor("100"), U256()},
+        {router_.GetAddress(), Mor("100"), U256()},     {router2_.GetAddress(), Mor("100"), U256()}};
+    for (auto* p : {&p1_, &p2_, &p3_, &p4_}) alloc.push_back({p->GetAddress(), Mor("100"), U256()});
+    auto g = ledger::DevGenesis(86400, clock_.NowSeconds(), alloc);
+    ledger::EmbeddedOptions o;
+    o.db_path = ":memory:";
+    o.clock = &clock_;
+    auto created = ledger::EmbeddedLedger::Create(o, g);
+    ASSERT_TRUE(created.ok()) << created.error().message;
+    inner_ = std::move(created).value();
+    ledger_ = std::make_unique<FlakyLedger>(*inner_);
+    manifest_[0] = 0xab;
+    ASSERT_TRUE(testbed::PublishModel(*inner_, builder_, "acme/llama", "v1", manifest_).ok());
+    ASSERT_TRUE(testbed::StakeRouter(*inner_, router_, Mor("10")).ok());
+    ASSERT_TRUE(testbed::StakeRouter(*inner_, router2_, Mor("10")).ok());
+    domain_ = wire::Domain(U256(inner_->domain().chain_id), inner_->domain().verifying_contract);
+    prober_.domain = domain_;
+    prober_.clock = &clock_;
+  }
+  void TearDown() override {
+    router_obj_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void AddProvider(const crypto::PrivateKey& k, int n, uint64_t price, uint32_t tps = 50, uint32_t min_seconds = 0) {
+    std::string url = "http://p" + std::to_string(n);
+    ASSERT_TRUE(testbed::RegisterProvider(*inner_, k, "127.0.0.1:" + std::to_string(9000 + n) + ";" + url, Mor("2")).ok());
+    ASSERT_TRUE(testbed::SetOffer(*inner_, k, manifest_, U256(price), min_seconds, tps, 4).ok());
+    prober_.by_url[url] = FakeProber::Entry{&k};
+  }
+
+  Router& MakeRouter(const crypto::PrivateKey& key = Key(20), const std::string& db = "router.db") {
+    RouterOptions o;
+    o.db_path = (dir_ / db).string();
+    o.settle_every_receipts = 1000;
+    auto r = Router::Create(o, *ledger_, *crypto::PrivateKey::FromBytes(key.secret().span()), &clock_, &rng_, &prober_);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    router_obj_ = std::move(*r);
+    return *router_obj_;
+  }
+
+  wire::Rfc Rfc(const crypto::PrivateKey& user, uint64_t nonce, uint64_t max_price = 1000, uint32_t want = 60) {
+    wire::Rfc r;
+    r.user = user.GetAddress();
+    r.model = "acme/llama:v1";
+    r.max_price_per_second = U256(max_price);
+    r.want_seconds = want;
+    r.nonce = nonce;
+    r.expires_at = clock_.NowSeconds() + 60;
+    return r;
+  }
+  std::string Body(const wire::Rfc& r, const crypto::PrivateKey& signer) {
+    return wire::RfcRequest::Make(r, signer, domain_).ToJson().dump();
+  }
+  static json J(const net::HttpResponse& r) { return json::parse(r.body); }
+  static std::string Code(const net::HttpResponse& r) { return J(r)["error"]["code"].get<std::string>(); }
+
+  FakeClock clock_;
+  SeededRandom rng_{42};
+  std::filesystem::path dir_;
+  crypto::PrivateKey rich_ = Key(1), poor_ = Key(2), nobody_ = Key(3), builder_ = Key(4);
+  crypto::PrivateKey router_ = Key(20), router2_ = Key(21);
+  crypto::PrivateKey p1_ = Key(31), p2_ = Key(32), p3_ = Key(33), p4_ = Key(34);
+  std::unique_ptr<ledger::EmbeddedLedger> inner_;
+  std::unique_ptr<FlakyLedger> ledger_;
+  Hash32 manifest_{};
+  wire::Domain domain_;
+  FakeProber prober_;
+  std::unique_ptr<Router> router_obj_;
+};
+
+TEST_F(RouterTest, SignedRfcGetsACheapestLiveTicket) {
+  AddProvider(p1_, 1, 500);
+  AddProvider(p2_, 2, 200);
+  Router& r = MakeRouter();
+  auto res = r.HandleRfc(Body(Rfc(rich_, 1), rich_));
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto g = wire::TicketGrant::FromJson(J(res));
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  const wire::Ticket& t = g->ticket.ticket;
+  EXPECT_EQ(t.provider, p2_.GetAddress());
+  EXPECT_EQ(g->endpoint, "127.0.0.1:9002");
+  EXPECT_EQ(g->model, "acme/llama:v1");
+  EXPECT_EQ(t.user, rich_.GetAddress());
+  EXPECT_EQ(t.router, router_.GetAddress());
+  EXPECT_EQ(t.manifest, manifest_);
+  EXPECT_EQ(t.price_per_second, U256(200));
+  EXPECT_EQ(t.max_seconds, 60u);
+  EXPECT_EQ(t.expires_at, clock_.NowSeconds() + 600);
+  EXPECT_EQ(*t.Recover(domain_, g->ticket.router_sig), router_.GetAddress());
+  EXPECT_EQ(r.ExposureOf(rich_.GetAddress()), U256(200 * 60));
+}
+
+TEST_F(RouterTest, ReplayedExpiredAndWronglySignedRfcsAreRefused) {
+  AddProvider(p1_, 1, 100);
+  Router& r = MakeRouter();
+  std::string body = Body(Rfc(rich_, 7), rich_);
+  ASSERT_EQ(r.HandleRfc(body).status, 200);
+  auto replay = r.HandleRfc(body);
+  EXPECT_EQ(replay.status, 409);
+  EXPECT_EQ(Code(replay), "replayed");
+  // Out of order nonces are fine.
+  EXPECT_EQ(r.HandleRfc(Body(Rfc(rich_, 3), rich_)).status, 200);
+  auto old = Rfc(rich_, 8);
+  old.expires_at = clock_.NowSeconds();
+  auto expired = r.HandleRfc(Body(old, rich_));
+  EXPECT_EQ(expired.status, 409);
+  EXPECT_EQ(Code(expired), "expired");
+  auto forged = r.HandleRfc(Body(Rfc(rich_, 9), poor_));  // signed by someone else
+  EXPECT_EQ(forged.status, 401);
+  EXPECT_NE(forged.body.find("recovered " + poor_.GetAddress().ToChecksumHex()), std::string::npos);
+  wire::Domain other(U256(1), inner_->domain().verifying_contract);
+  auto wrong_domain = r.HandleRfc(wire::RfcRequest::Make(Rfc(rich_, 10), rich_, other).ToJson().dump());
+  EXPECT_EQ(wrong_domain.status, 401);
+  // A replay after a restart is still refused (nonces are stored).
+  router_obj_.reset();
+  Router& again = MakeRouter();
+  EXPECT_EQ(again.HandleRfc(body).status, 409);
+}
+
+TEST_F(RouterTest, BadInputGetsClearErrors) {
+  AddProvider(p1_, 1, 100);
+  Router& r = MakeRouter();
+  EXPECT_EQ(r.HandleRfc("{not json").status, 400);
+  EXPECT_EQ(r.HandleRfc("[]").status, 400);
+  EXPECT_EQ(r.HandleRfc(R"({"rfc":{},"signature":"0x00"})").status, 400);
+  json extra = json::parse(Body(Rfc(rich_, 1), rich_));
+  extra["rfc"]["bogus"] = 1;
+  EXPECT_EQ(r.HandleRfc(extra.dump()).status, 400);
+  // A price of zero, and one beyond uint256.
+  auto zero = r.HandleRfc(Body(Rfc(rich_, 2, 0), rich_));
+  EXPECT_EQ(zero.status, 400);
+  EXPECT_NE(zero.body.find("maxPricePerSecond"), std::string::npos);
+  json huge = json::parse(Body(Rfc(rich_, 3), rich_));
+  huge["rfc"]["maxPricePerSecond"] = "1" + std::string(80, '0');
+  auto h = r.HandleRfc(huge.dump());
+  EXPECT_EQ(h.status, 400);
+  EXPECT_NE(h.body.find("maxPricePerSecond"), std::string::npos);
+  // An oversized model string.
+  auto big = Rfc(rich_, 4);
+  big.model = std::string(70000, 'a');
+  EXPECT_EQ(r.HandleRfc(Body(big, rich_)).status, 400);
+  // Unknown models: 404, counted per model and reason.
+  auto unknown = Rfc(rich_, 5);
+  unknown.model = "acme/nothing:v1";
+  auto u = r.HandleRfc(Body(unknown, rich_));
+  EXPECT_EQ(u.status, 404);
+  EXPECT_EQ(Code(u), "unknown_model");
+  auto tag = Rfc(rich_, 6);
+  tag.model = "acme/llama:v9";
+  EXPECT_EQ(r.HandleRfc(Body(tag, rich_)).status, 404);
+  auto bad_name = Rfc(rich_, 11);
+  bad_name.model = "Not A Name";
+  EXPECT_EQ(r.HandleRfc(Body(bad_name, rich_)).status, 400);
+  json stats = J(r.Stats());
+  EXPECT_EQ(stats["unmet"]["acme/nothing:v1"]["unknown_model"], 1);
+  // No MOR in the vault.
+  auto nv = r.HandleRfc(Body(Rfc(nobody_, 1), nobody_));
+  EXPECT_EQ(nv.status, 402);
+  EXPECT_EQ(Code(nv), "no_vault");
+}
+
+TEST_F(RouterTest, UnmetReasonsAreCountedPerModel) {
+  AddProvider(p1_, 1, 500, 10);
+  Router& r = MakeRouter();
+  auto exp = r.HandleRfc(Body(Rfc(rich_, 1, 100), rich_));
+  EXPECT_EQ(exp.status, 409);
+  EXPECT_EQ(Code(exp), "too_expensive");
+  auto slow_rfc = Rfc(rich_, 2, 1000);
+  slow_rfc.min_tps = 20;
+  EXPECT_EQ(Code(r.HandleRfc(Body(slow_rfc, rich_))), "too_slow");
+  prober_.by_url["http://p1"].mode = FakeProber::Mode::kBusy;
+  EXPECT_EQ(Code(r.HandleRfc(Body(Rfc(rich_, 3), rich_))), "all_busy");
+  json stats = J(r.Stats());
+  EXPECT_EQ(stats["unmet"]["acme/llama:v1"]["too_expensive"], 1);
+  EXPECT_EQ(stats["unmet"]["acme/llama:v1"]["too_slow"], 1);
+  EXPECT_EQ(stats["unmet"]["acme/llama:v1"]["all_busy"], 1);
+}
+
+TEST_F(RouterTest, ProviderFailingLivenessIsSkippedAndBanned) {
+  AddProvider(p1_, 1, 100);  // cheapest, but down
+  AddProvider(p2_, 2, 150);  // signs with the wrong key
+  AddProvider(p3_, 3, 300);
+  prober_.by_url["http://p1"].mode = FakeProber::Mode::kFail;
+  prober_.by_url["http://p2"].mode = FakeProber::Mode::kWrongSigner;
+  Router& r = MakeRouter();
+  auto res = r.HandleRfc(Body(Rfc(rich_, 1), rich_));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(wire::TicketGrant::FromJson(J(res))->ticket.ticket.provider, p3_.GetAddress());
+  EXPECT_TRUE(r.book().IsBanned(p1_.GetAddress()));
+  EXPECT_TRUE(r.book().IsBanned(p2_.GetAddress()));
+  EXPECT_EQ(r.book().BanRemainingMs(p1_.GetAddress()), 15000u);
+  // While banned they are not even asked.
+  ASSERT_EQ(r.HandleRfc(Body(Rfc(rich_, 2), rich_)).status, 200);
+  EXPECT_EQ(prober_.by_url["http://p1"].pings, 1);
+  // After the ban p1 is tried again, fails again: 30 s.
+  clock_.AdvanceSeconds(16);
+  ASSERT_EQ(r.HandleRfc(Body(Rfc(rich_, 3), rich_)).status, 200);
+  EXPECT_EQ(prober_.by_url["http://p1"].pings, 2);
+  EXPECT_EQ(r.book().BanRemainingMs(p1_.GetAddress()), 30000u);
+}
+
+TEST_F(RouterTest, AtMostThreeLivenessChecks) {
+  AddProvider(p1_, 1, 100);
+  AddProvider(p2_, 2, 110);
+  AddProvider(p3_, 3, 120);
+  AddProvider(p4_, 4, 130);
+  for (auto& [url, e] : prober_.by_url) e.mode = url == "http://p4" ? FakeProber::Mode::kOk : FakeProber::Mode::kFail;
+  Router& r = MakeRouter();
+  auto res = r.HandleRfc(Body(Rfc(rich_, 1), rich_));
+  EXPECT_EQ(res.status, 503);
+  EXPECT_EQ(Code(res), "liveness_failed");
+  EXPECT_EQ(prober_.by_url["http://p4"].pings, 0);
+  // Now the three are banned, the fourth is first.
+  EXPECT_EQ(r.HandleRfc(Body(Rfc(rich_, 2), rich_)).status, 200);
+}
+
+TEST_F(RouterTest, MaxSecondsIsWhatTheUserCanCover) {
+  AddProvider(p1_, 1, 1000000);  // 10^6 base units per second
+  Router& r = MakeRouter();
+  // poor_ has 1000 base units in the vault, and no allowance yet on day one? Check the ledger.
+  auto acct = inner_->GetAccount(poor_.GetAddress());
+  U256 cover = *acct->vault.CheckedAdd(acct->allowance_left);
+  auto res = r.HandleRfc(Body(Rfc(poor_, 1, 1000000, 3600), poor_));
+  if (cover < U256(1000000)) {
+    EXPECT_EQ(res.status, 402);
+    EXPECT_EQ(Code(res), "insufficient_funds");
+  } else {
+    ASSERT_EQ(res.status, 200) << res.body;
+    uint64_t expect = std::min<uint64_t>(3600, cover.Div(U256(1000000))->Low64());
+    EXPECT_EQ(wire::TicketGrant::FromJson(J(res))->ticket.ticket.max_seconds, expect);
+  }
+  // The rich user's second ticket is limited by the first one's exposure.
+  acct = inner_->GetAccount(rich_.GetAddress());
+  U256 rich_cover = *acct->vault.CheckedAdd(acct->allowance_left);
+  uint64_t per_ticket = 3000;
+  U256 price = *rich_cover.Div(U256(per_ticket * 3 / 2));  // covers 1.5 tickets of 3000 s
+  ASSERT_TRUE(testbed::SetOffer(*inner_, p1_, manifest_, price, 0, 50, 4).ok());
+  clock_.AdvanceSeconds(10);  // caches expire
+  auto a = r.HandleRfc(Body(Rfc(rich_, 2, UINT64_MAX, per_ticket), rich_));
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(wire::TicketGrant::FromJson(J(a))->ticket.ticket.max_seconds, per_ticket);
+  auto b = r.HandleRfc(Body(Rfc(rich_, 3, UINT64_MAX, per_ticket), rich_));
+  ASSERT_EQ(b.status, 200) << b.body;
+  uint32_t second = wire::TicketGrant::FromJson(J(b))->ticket.ticket.max_seconds;
+  EXPECT_GE(second, per_ticket / 2 - 1);
+  EXPECT_LE(second, per_ticket / 2 + 1);
+}
+
+TEST_F(RouterTest, LedgerDownAnswers503AndRecoversByItself) {
+  AddProvider(p1_, 1, 100);
+  Router& r = MakeRouter();
+  ledger_->down = true;
+  auto res = r.HandleRfc(Body(Rfc(rich_, 1), rich_));
+  EXPECT_EQ(res.status, 503);
+  EXPECT_NE(res.body.find("ledger"), std::string::npos);
+  ledger_->down = false;
+  EXPECT_EQ(r.HandleRfc(Body(Rfc(rich_, 2), rich_)).status, 200);
+}
+
+// A receipt for a ticket: the voucher signed by the user.
+std::string ReceiptBody(const wire::TicketGrant& g, const crypto::PrivateKey& user, const wire::Domain& d,
+                        uint32_t seconds, uint32_t tokens = 100) {
+  wire::ReceiptBody rb;
+  rb.ticket = g.ticket;
+  wire::Voucher v;
+  v.session_id = g.ticket.ticket.session_id;
+  v.seconds = seconds;
+  v.tokens_out = tokens;
+  v.ttft_ms = 50;
+  v.is_final = true;
+  rb.voucher = wire::SignVoucher(user, d, v);
+  return rb.ToJson().dump();
+}
+
+TEST_F(RouterTest, ReceiptsAreSettledOnceAndBecomeRecords) {
+  AddProvider(p1_, 1, 1000);
+  Router& r = MakeRouter();
+  auto g = wire::TicketGrant::FromJson(J(r.HandleRfc(Body(Rfc(rich_, 1), rich_))));
+  ASSERT_TRUE(g.ok());
+  U256 before = inner_->GetAccount(p1_.GetAddress())->claimable;
+  auto ack = r.HandleReceipt(ReceiptBody(*g, rich_, domain_, 30));
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_EQ(J(ack)["cost"], "30000");
+  EXPECT_EQ(r.ExposureOf(rich_.GetAddress()), U256(30000));
+  // The same receipt again is acknowledged as a duplicate.
+  EXPECT_EQ(J(r.HandleReceipt(ReceiptBody(*g, rich_, domain_, 30)))["duplicate"], true);
+  // Signed by someone else than the user: refused.
+  EXPECT_EQ(r.HandleReceipt(ReceiptBody(*g, poor_, domain_, 30)).status, 401);
+  auto settled = r.SettleOnce();
+  ASSERT_TRUE(settled.ok()) << settled.error().message;
+  EXPECT_EQ(*settled, 1u);
+  EXPECT_EQ(r.ExposureOf(rich_.GetAddress()), U256());
+  U256 after = inner_->GetAccount(p1_.GetAddress())->claimable;
+  EXPECT_EQ(*after.CheckedSub(before), U256(30000 - 30000 * 500 / 10000));  // minus the builder's 5%
+  json rec = J(r.RecordsView(0, 10));
+  ASSERT_EQ(rec["records"].size(), 1u);
+  EXPECT_EQ(rec["records"][0]["model"], "acme/llama:v1");
+  EXPECT_EQ(rec["records"][0]["seconds"], 30);
+  EXPECT_EQ(rec["records"][0]["tokensOut"], 100);
+  EXPECT_EQ(rec["records"][0]["provider"], p1_.GetAddress().ToChecksumHex());
+  EXPECT_EQ(rec.dump().find(rich_.GetAddress().ToChecksumHex().substr(2)), std::string::npos);
+  EXPECT_EQ(rec.dump().find(rich_.GetAddress().ToLowerHex().substr(2)), std::string::npos);
+  EXPECT_EQ(J(r.Stats())["receipts"]["settled"], 1);
+}
+
+TEST_F(RouterTest, AcknowledgedReceiptsSurviveARestartAndSettleOnce) {
+  AddProvider(p1_, 1, 1000);
+  {
+    Router& r = MakeRouter();
+    for (uint64_t n = 1; n <= 3; ++n) {
+      auto g = wire::TicketGrant::FromJson(J(r.HandleRfc(Body(Rfc(rich_, n), rich_))));
+      ASSERT_TRUE(g.ok());
+      ASSERT_EQ(r.HandleReceipt(ReceiptBody(*g, rich_, domain_, 10)).status, 200);
+    }
+    router_obj_.reset();  // "crash" before settling
+  }
+  Router& r = MakeRouter();
+  EXPECT_EQ(r.ExposureOf(rich_.GetAddress()), U256(30000));
+  auto s = r.SettleOnce();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(*s, 3u);
+  EXPECT_EQ(J(r.Stats())["receipts"]["settled"], 3);
+  // Another copy of this router (same key, other database) that got the same receipts settles
+  // nothing twice: the ledger says "already settled" and that counts as settled.
+  auto txs_before = inner_->GetStats();
+  auto rows = J(r.ReceiptsView("settled", 10))["receipts"];
+  ASSERT_EQ(rows.size(), 3u);
+  auto router_copy = std::move(router_obj_);
+  Router& copy = MakeRouter(router_, "copy.db");
+  for (const auto& row : rows) {
+    json body = {{"ticket", row["ticket"]}, {"ticketSignature", row["ticketSignature"]},
+                 {"voucher", row["voucher"]}, {"voucherSignature", row["voucherSignature"]}};
+    ASSERT_EQ(copy.HandleReceipt(body.dump()).status, 200);
+  }
+  U256 claim_before = inner_->GetAccount(p1_.GetAddress())->claimable;
+  auto again = copy.SettleOnce();
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  EXPECT_EQ(*again, 3u);
+  EXPECT_EQ(J(copy.Stats())["receipts"]["settled"], 3);
+  EXPECT_EQ(inner_->GetAccount(p1_.GetAddress())->claimable, claim_before);
+}
+
+TEST_F(RouterTest, RefusedReceiptsAreKeptWithTheirReason) {
+  AddProvider(p1_, 1, 1000);
+  Router& r = MakeRouter();
+  // A ticket this router signed for a manifest nobody registered: the ledger refuses it.
+  wire::Ticket t;
+  t.session_id[0] = 9;
+  t.user = rich_.GetAddress();
+  t.provider = p1_.GetAddress();
+  t.router = router_.GetAddress();
+  t.manifest[0] = 0xee;
+  t.price_per_second = U256(5);
+  t.max_seconds = 10;
+  t.issued_at = clock_.NowSeconds();
+  t.expires_at = t.issued_at + 600;
+  wire::TicketGrant g;
+  g.ticket = wire::SignedTicket{t, t.Sign(router_, domain_)};
+  ASSERT_EQ(r.HandleReceipt(ReceiptBody(g, rich_, domain_, 5)).status, 200);
+  // Another router's ticket is not ours to settle.
+  wire::TicketGrant other = g;
+  other.ticket.ticket.router = router2_.GetAddress();
+  other.ticket.router_sig = other.ticket.ticket.Sign(router2_, domain_);
+  EXPECT_EQ(r.HandleReceipt(ReceiptBody(other, rich_, domain_, 5)).status, 403);
+  auto s = r.SettleOnce();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  json refused = J(r.ReceiptsView("refused", 10));
+  ASSERT_EQ(refused["receipts"].size(), 1u);
+  EXPECT_NE(refused["receipts"][0]["reason"].get<std::string>().find("not registered"), std::string::npos)
+      << refused.dump();
+  EXPECT_EQ(J(r.Stats())["receipts"]["pending"], 0);
+}
+
+TEST_F(RouterTest, RenewalKeepsTheSessionAndNeedsTheUsersSignature) {
+  AddProvider(p1_, 1, 1000);
+  Router& r = MakeRouter();
+  auto g = wire::TicketGrant::FromJson(J(r.HandleRfc(Body(Rfc(rich_, 1), rich_))));
+  ASSERT_TRUE(g.ok());
+  clock_.AdvanceSeconds(500);
+  auto forged = r.HandleRenew(wire::RenewRequest::Make(g->ticket, poor_, domain_).ToJson().dump());
+  EXPECT_EQ(forged.status, 401);
+  auto res = r.HandleRenew(wire::RenewRequest::Make(g->ticket, rich_, domain_).ToJson().dump());
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto renewed = wire::TicketGrant::FromJson(J(res));
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_EQ(renewed->ticket.ticket.session_id, g->ticket.ticket.session_id);
+  EXPECT_EQ(renewed->ticket.ticket.expires_at, clock_.NowSeconds() + 600);
+  EXPECT_EQ(renewed->ticket.ticket.max_seconds, g->ticket.ticket.max_seconds);
+  EXPECT_EQ(renewed->endpoint, "127.0.0.1:9001");
+  EXPECT_EQ(r.ExposureOf(rich_.GetAddress()), U256(60000));  // counted once
+}
+
+TEST_F(RouterTest, ClientFailsOverToTheNextRouterOverHttp) {
+  AddProvider(p1_, 1, 1000);
+  Router& r = MakeRouter();
+  RouterServer server(r, QueueOptions{});
+  auto port = server.Listen("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  server.Start();
+  wire::RouterClient client({"http://127.0.0.1:1", "http://127.0.0.1:" + std::to_string(*port)});
+  auto g = client.RequestTicket(wire::RfcRequest::Make(Rfc(rich_, 1), rich_, domain_));
+  ASSERT_TRUE(g.ok()) << g.error().message;
+  EXPECT_EQ(g->ticket.ticket.provider, p1_.GetAddress());
+  // A final error (replay) is not retried elsewhere and keeps the router's code and message.
+  auto again = client.RequestTicket(wire::RfcRequest::Make(Rfc(rich_, 1), rich_, domain_));
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message.find("already used"), std::string::npos) << again.error().message;
+  // Oversized bodies are refused before parsing.
+  auto c = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(*port));
+  auto big = c->Post("/rfc", std::string(300 << 10, 'x'));
+  ASSERT_TRUE(big.ok());
+  EXPECT_EQ(big->status, 413);
+  wire::Voucher v;
+  v.session_id = g->ticket.ticket.session_id;
+  v.seconds = 5;
+  EXPECT_TRUE(client.PostReceipt(wire::ReceiptBody{g->ticket, wire::SignVoucher(rich_, domain_, v)}).ok());
+  server.Stop();
+}
+
+}  // namespace
+}  // namespace lt::router

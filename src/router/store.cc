@@ -1,0 +1,359 @@
+#include "router/store.h"
+
+#include <sqlite3.h>
+
+#include <mutex>
+
+namespace lt::router {
+
+using nlohmann::json;
+
+std::string_view ReceiptStatusName(ReceiptStatus s) {
+  switch (s) {
+    case ReceiptStatus::kPending: return "pending";
+    case ReceiptStatus::kSettled: return "settled";
+    case ReceiptStatus::kRefused: return "refused";
+  }
+  return "pending";
+}
+
+json SessionRecordToJson(const SessionRecord& r) {
+  return {{"seq", r.seq},
+          {"sessionId", HexEncode0x(r.session_id)},
+          {"model", r.model},
+          {"manifest", HexEncode0x(r.manifest)},
+          {"provider", r.provider.ToChecksumHex()},
+          {"started", r.started},
+          {"seconds", r.seconds},
+          {"tokensOut", r.tokens_out},
+          {"ttftMs", r.ttft_ms},
+          {"settledAt", r.settled_at}};
+}
+
+namespace {
+
+// One prepared statement, reset on destruction.
+class Stmt {
+ public:
+  Stmt(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
+  ~Stmt() { sqlite3_finalize(s_); }
+  bool ok() const { return rc_ == SQLITE_OK; }
+  Stmt& Bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  Stmt& Bind(int i, int64_t v) {
+    sqlite3_bind_int64(s_, i, v);
+    return *this;
+  }
+  // SQLITE_ROW, SQLITE_DONE or an error code.
+  int Step() { return sqlite3_step(s_); }
+  std::string Text(int c) const {
+    auto p = sqlite3_column_text(s_, c);
+    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, c)) : std::string();
+  }
+  int64_t Int(int c) const { return sqlite3_column_int64(s_, c); }
+  Error Err(const char* what) const { return IoError(std::string("router db: ") + what + ": " + sqlite3_errmsg(db_)); }
+
+ private:
+  sqlite3* db_;
+  sqlite3_stmt* s_ = nullptr;
+  int rc_;
+};
+
+Status Exec(sqlite3* db, const char* sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err ? err : "unknown error";
+    sqlite3_free(err);
+    return IoError(std::string("router db: ") + m);
+  }
+  return OkStatus();
+}
+
+Result<sqlite3*> OpenConn(const std::string& path, bool full) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    std::string m = db ? sqlite3_errmsg(db) : "out of memory";
+    sqlite3_close(db);
+    return IoError("router db " + path + ": " + m);
+  }
+  sqlite3_busy_timeout(db, 10000);
+  Status s = Exec(db, "PRAGMA journal_mode=WAL");
+  if (s.ok()) s = Exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  if (!s.ok()) {
+    sqlite3_close(db);
+    return s.error();
+  }
+  return db;
+}
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS nonces(user TEXT NOT NULL, nonce INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+  PRIMARY KEY(user, nonce)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tickets(session_id TEXT PRIMARY KEY, user TEXT NOT NULL, expires_at INTEGER NOT NULL,
+  model TEXT NOT NULL, ticket TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS tickets_expiry ON tickets(expires_at);
+CREATE TABLE IF NOT EXISTS receipts(session_id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT NOT NULL,
+  received_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, cost TEXT NOT NULL, receipt TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS receipts_status ON receipts(status, received_at);
+CREATE TABLE IF NOT EXISTS records(seq INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL UNIQUE,
+  model TEXT NOT NULL, manifest TEXT NOT NULL, provider TEXT NOT NULL, started INTEGER NOT NULL,
+  seconds INTEGER NOT NULL, tokens_out INTEGER NOT NULL, ttft_ms INTEGER NOT NULL, settled_at INTEGER NOT NULL);
+)sql";
+
+Result<TicketRow> TicketFromRow(const std::string& ticket_json, const std::string& model) {
+  json j = json::parse(ticket_json, nullptr, false);
+  auto t = wire::FromJson<wire::Ticket>(j);
+  if (!t.ok()) return Corrupt("router db: stored ticket: " + t.error().message);
+  return TicketRow{*t, model};
+}
+
+Result<ReceiptRow> ReceiptFromRow(const Stmt& s) {
+  // columns: status, reason, received_at, updated_at, cost, receipt
+  ReceiptRow row;
+  std::string st = s.Text(0);
+  row.status = st == "settled" ? ReceiptStatus::kSettled : st == "refused" ? ReceiptStatus::kRefused : ReceiptStatus::kPending;
+  row.reason = s.Text(1);
+  row.received_at = static_cast<uint64_t>(s.Int(2));
+  row.updated_at = static_cast<uint64_t>(s.Int(3));
+  if (auto c = U256::FromDecimal(s.Text(4)); c.ok()) row.cost = *c;
+  json j = json::parse(s.Text(5), nullptr, false);
+  auto r = ledger::ReceiptFromJson(j, "receipt");
+  if (!r.ok()) return Corrupt("router db: stored receipt: " + r.error().message);
+  row.receipt = *r;
+  return row;
+}
+
+}  // namespace
+
+struct RouterStore::Impl {
+  sqlite3* fast = nullptr;     // synchronous=NORMAL: nonces, tickets
+  sqlite3* durable = nullptr;  // synchronous=FULL: receipts, records
+  std::mutex fast_mu, durable_mu;
+  ~Impl() {
+    sqlite3_close(fast);
+    sqlite3_close(durable);
+  }
+};
+
+RouterStore::RouterStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+RouterStore::~RouterStore() = default;
+
+Result<std::unique_ptr<RouterStore>> RouterStore::Open(const std::string& path) {
+  auto impl = std::make_unique<Impl>();
+  LT_TRY(impl->durable, OpenConn(path, true));
+  LT_TRY_STATUS(Exec(impl->durable, kSchema));
+  LT_TRY(impl->fast, OpenConn(path, false));
+  return std::unique_ptr<RouterStore>(new RouterStore(std::move(impl)));
+}
+
+Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonce, uint64_t nonce_expires,
+                                      const TicketRow* ticket) {
+  std::lock_guard<std::mutex> l(impl_->fast_mu);
+  sqlite3* db = impl_->fast;
+  LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));
+  Stmt n(db, "INSERT OR IGNORE INTO nonces(user, nonce, expires_at) VALUES(?,?,?)");
+  n.Bind(1, user.ToLowerHex()).Bind(2, static_cast<int64_t>(nonce)).Bind(3, static_cast<int64_t>(nonce_expires));
+  if (n.Step() != SQLITE_DONE) {
+    Error e = n.Err("storing a nonce");
+    (void)Exec(db, "ROLLBACK");
+    return e;
+  }
+  if (ticket != nullptr) {
+    Stmt t(db, "INSERT OR REPLACE INTO tickets(session_id, user, expires_at, model, ticket) VALUES(?,?,?,?,?)");
+    t.Bind(1, HexEncode0x(ticket->ticket.session_id))
+        .Bind(2, ticket->ticket.user.ToLowerHex())
+        .Bind(3, static_cast<int64_t>(ticket->ticket.expires_at))
+        .Bind(4, ticket->model)
+        .Bind(5, wire::ToJson(ticket->ticket).dump());
+    if (t.Step() != SQLITE_DONE) {
+      Error e = t.Err("storing a ticket");
+      (void)Exec(db, "ROLLBACK");
+      return e;
+    }
+  }
+  return Exec(db, "COMMIT");
+}
+
+Status RouterStore::PutTicket(const TicketRow& t) {
+  std::lock_guard<std::mutex> l(impl_->fast_mu);
+  Stmt s(impl_->fast, "INSERT OR REPLACE INTO tickets(session_id, user, expires_at, model, ticket) VALUES(?,?,?,?,?)");
+  s.Bind(1, HexEncode0x(t.ticket.session_id))
+      .Bind(2, t.ticket.user.ToLowerHex())
+      .Bind(3, static_cast<int64_t>(t.ticket.expires_at))
+      .Bind(4, t.model)
+      .Bind(5, wire::ToJson(t.ticket).dump());
+  if (s.Step() != SQLITE_DONE) return s.Err("storing a ticket");
+  return OkStatus();
+}
+
+Result<std::vector<RouterStore::NonceRow>> RouterStore::LoadNonces(uint64_t now) {
+  std::lock_guard<std::mutex> l(impl_->fast_mu);
+  Stmt s(impl_->fast, "SELECT user, nonce, expires_at FROM nonces WHERE expires_at >= ?");
+  s.Bind(1, static_cast<int64_t>(now));
+  std::vector<NonceRow> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    auto a = crypto::ParseAddress(s.Text(0));
+    if (!a.ok()) return Corrupt("router db: nonce row with a bad address");
+    out.push_back({*a, static_cast<uint64_t>(s.Int(1)), static_cast<uint64_t>(s.Int(2))});
+  }
+  if (rc != SQLITE_DONE) return s.Err("loading nonces");
+  return out;
+}
+
+Status RouterStore::PruneNonces(uint64_t now) {
+  std::lock_guard<std::mutex> l(impl_->fast_mu);
+  Stmt s(impl_->fast, "DELETE FROM nonces WHERE expires_at < ?");
+  s.Bind(1, static_cast<int64_t>(now));
+  if (s.Step() != SQLITE_DONE) return s.Err("pruning nonces");
+  return OkStatus();
+}
+
+Result<std::optional<TicketRow>> RouterStore::GetTicket(const Hash32& sid) {
+  std::lock_guard<std::mutex> l(impl_->fast_mu);
+  Stmt s(impl_->fast, "SELECT ticket, model FROM tickets WHERE session_id = ?");
+  s.Bind(1, HexEncode0x(sid));
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<TicketRow>();
+  if (rc != SQLITE_ROW) return s.Err("reading a ticket");
+  LT_TRY(TicketRow t, TicketFromRow(s.Text(0), s.Text(1)));
+  return std::optional<TicketRow>(std::move(t));
+}
+
+Result<std::vector<TicketRow>> RouterStore::OpenTickets(uint64_t after) {
+  std::lock_guard<std::mutex> l(impl_->fast_mu);
+  Stmt s(impl_->fast,
+         "SELECT t.ticket, t.model FROM tickets t LEFT JOIN receipts r ON r.session_id = t.session_id "
+         "WHERE t.expires_at > ? AND r.session_id IS NULL");
+  s.Bind(1, static_cast<int64_t>(after));
+  std::vector<TicketRow> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    LT_TRY(TicketRow t, TicketFromRow(s.Text(0), s.Text(1)));
+    out.push_back(std::move(t));
+  }
+  if (rc != SQLITE_DONE) return s.Err("loading open tickets");
+  return out;
+}
+
+Result<bool> RouterStore::PutReceipt(const ledger::Receipt& r, const U256& cost, uint64_t now) {
+  std::lock_guard<std::mutex> l(impl_->durable_mu);
+  Stmt s(impl_->durable,
+         "INSERT OR IGNORE INTO receipts(session_id, status, reason, received_at, updated_at, cost, receipt) "
+         "VALUES(?, 'pending', '', ?, ?, ?, ?)");
+  s.Bind(1, HexEncode0x(r.ticket.session_id))
+      .Bind(2, static_cast<int64_t>(now))
+      .Bind(3, static_cast<int64_t>(now))
+      .Bind(4, cost.ToDecimal())
+      .Bind(5, ledger::ReceiptToJson(r).dump());
+  if (s.Step() != SQLITE_DONE) return s.Err("storing a receipt");
+  return sqlite3_changes(impl_->durable) > 0;
+}
+
+Result<std::optional<ReceiptRow>> RouterStore::GetReceipt(const Hash32& sid) {
+  std::lock_guard<std::mutex> l(impl_->durable_mu);
+  Stmt s(impl_->durable,
+         "SELECT status, reason, received_at, updated_at, cost, receipt FROM receipts WHERE session_id = ?");
+  s.Bind(1, HexEncode0x(sid));
+  int rc = s.Step();
+  if (rc == SQLITE_DONE) return std::optional<ReceiptRow>();
+  if (rc != SQLITE_ROW) return s.Err("reading a receipt");
+  LT_TRY(ReceiptRow row, ReceiptFromRow(s));
+  return std::optional<ReceiptRow>(std::move(row));
+}
+
+Result<std::vector<ReceiptRow>> RouterStore::Receipts(ReceiptStatus status, size_t limit) {
+  std::lock_guard<std::mutex> l(impl_->durable_mu);
+  Stmt s(impl_->durable,
+         "SELECT status, reason, received_at, updated_at, cost, receipt FROM receipts WHERE status = ? "
+         "ORDER BY received_at, session_id LIMIT ?");
+  s.Bind(1, std::string(ReceiptStatusName(status))).Bind(2, static_cast<int64_t>(limit));
+  std::vector<ReceiptRow> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    LT_TRY(ReceiptRow row, ReceiptFromRow(s));
+    out.push_back(std::move(row));
+  }
+  if (rc != SQLITE_DONE) return s.Err("listing receipts");
+  return out;
+}
+
+Status RouterStore::MarkSettled(const std::vector<SessionRecord>& records, uint64_t now) {
+  std::lock_guard<std::mutex> l(impl_->durable_mu);
+  sqlite3* db = impl_->durable;
+  LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));
+  for (const auto& r : records) {
+    std::string sid = HexEncode0x(r.session_id);
+    Stmt u(db, "UPDATE receipts SET status = 'settled', reason = '', updated_at = ? WHERE session_id = ?");
+    u.Bind(1, static_cast<int64_t>(now)).Bind(2, sid);
+    Stmt i(db,
+           "INSERT OR IGNORE INTO records(session_id, model, manifest, provider, started, seconds, tokens_out, "
+           "ttft_ms, settled_at) VALUES(?,?,?,?,?,?,?,?,?)");
+    i.Bind(1, sid)
+        .Bind(2, r.model)
+        .Bind(3, HexEncode0x(r.manifest))
+        .Bind(4, r.provider.ToChecksumHex())
+        .Bind(5, static_cast<int64_t>(r.started))
+        .Bind(6, static_cast<int64_t>(r.seconds))
+        .Bind(7, static_cast<int64_t>(r.tokens_out))
+        .Bind(8, static_cast<int64_t>(r.ttft_ms))
+        .Bind(9, static_cast<int64_t>(now));
+    if (u.Step() != SQLITE_DONE || i.Step() != SQLITE_DONE) {
+      Error e = IoError(std::string("router db: marking receipts settled: ") + sqlite3_errmsg(db));
+      (void)Exec(db, "ROLLBACK");
+      return e;
+    }
+  }
+  return Exec(db, "COMMIT");
+}
+
+Status RouterStore::MarkRefused(const Hash32& sid, const std::string& reason, uint64_t now) {
+  std::lock_guard<std::mutex> l(impl_->durable_mu);
+  Stmt u(impl_->durable, "UPDATE receipts SET status = 'refused', reason = ?, updated_at = ? WHERE session_id = ?");
+  u.Bind(1, reason).Bind(2, static_cast<int64_t>(now)).Bind(3, HexEncode0x(sid));
+  if (u.Step() != SQLITE_DONE) return u.Err("marking a receipt refused");
+  return OkStatus();
+}
+
+Result<uint64_t> RouterStore::CountReceipts(ReceiptStatus status) {
+  std::lock_guard<std::mutex> l(impl_->durable_mu);
+  Stmt s(impl_->durable, "SELECT COUNT(*) FROM receipts WHERE status = ?");
+  s.Bind(1, std::string(ReceiptStatusName(status)));
+  if (s.Step() != SQLITE_ROW) return s.Err("counting receipts");
+  return static_cast<uint64_t>(s.Int(0));
+}
+
+Result<std::vector<SessionRecord>> RouterStore::Records(uint64_t since_seq, size_t limit) {
+  std::lock_guard<std::mutex> l(impl_->durable_mu);
+  Stmt s(impl_->durable,
+         "SELECT seq, session_id, model, manifest, provider, started, seconds, tokens_out, ttft_ms, settled_at "
+         "FROM records WHERE seq > ? ORDER BY seq LIMIT ?");
+  s.Bind(1, static_cast<int64_t>(since_seq)).Bind(2, static_cast<int64_t>(limit));
+  std::vector<SessionRecord> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    SessionRecord r;
+    r.seq = static_cast<uint64_t>(s.Int(0));
+    auto sid = HexDecodeFixed<32>(s.Text(1));
+    auto m = HexDecodeFixed<32>(s.Text(3));
+    auto p = crypto::ParseAddress(s.Text(4));
+    if (!sid.ok() || !m.ok() || !p.ok()) return Corrupt("router db: malformed record " + std::to_string(r.seq));
+    r.session_id = *sid;
+    r.model = s.Text(2);
+    r.manifest = *m;
+    r.provider = *p;
+    r.started = static_cast<uint64_t>(s.Int(5));
+    r.seconds = static_cast<uint32_t>(s.Int(6));
+    r.tokens_out = static_cast<uint32_t>(s.Int(7));
+    r.ttft_ms = static_cast<uint32_t>(s.Int(8));
+    r.settled_at = static_cast<uint64_t>(s.Int(9));
+    out.push_back(r);
+  }
+  if (rc != SQLITE_DONE) return s.Err("listing records");
+  return out;
+}
+
+}  // namespace lt::router

@@ -1,0 +1,96 @@
+// RouterStore: the router's durable state in SQLite (WAL mode), doc/router.md "Storage".
+//
+// Tables: nonces (used RFC nonces until the RFC expires), tickets (every ticket issued, for the
+// user's exposure after a restart and the model name of records), receipts (every receipt
+// acknowledged, with its status pending | settled | refused and the ledger's reason), records
+// (the public record of each settled session: never a user address, prompt or output).
+// Two connections to one database: receipts and records are written through one with
+// synchronous=FULL (a receipt is on disk, WAL fsynced, before POST /receipts answers 200);
+// nonces and tickets through one with synchronous=NORMAL (durable across a process crash,
+// kill -9 included; only an OS crash or power loss may drop the last ones, see the doc).
+// Errors: kIo / kCorrupt naming the statement. Thread-safety: all methods are thread-safe.
+#ifndef LT_ROUTER_STORE_H_
+#define LT_ROUTER_STORE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ledger/tx.h"
+#include "util/result.h"
+
+namespace lt::router {
+
+struct TicketRow {
+  wire::Ticket ticket;
+  std::string model;  // what the user asked for, resolved ("ns/name:tag" or the manifest hex)
+};
+
+enum class ReceiptStatus { kPending, kSettled, kRefused };
+std::string_view ReceiptStatusName(ReceiptStatus s);
+
+struct ReceiptRow {
+  ledger::Receipt receipt;
+  ReceiptStatus status = ReceiptStatus::kPending;
+  std::string reason;       // why the ledger refused it
+  uint64_t received_at = 0;
+  uint64_t updated_at = 0;
+  U256 cost;
+};
+
+struct SessionRecord {
+  uint64_t seq = 0;
+  Hash32 session_id{};
+  std::string model;
+  Hash32 manifest{};
+  crypto::Address provider;
+  uint64_t started = 0;     // the ticket's issuedAt
+  uint32_t seconds = 0;     // voucher seconds, capped by maxSeconds
+  uint32_t tokens_out = 0;
+  uint32_t ttft_ms = 0;
+  uint64_t settled_at = 0;
+};
+nlohmann::json SessionRecordToJson(const SessionRecord& r);
+
+class RouterStore {
+ public:
+  static Result<std::unique_ptr<RouterStore>> Open(const std::string& path);
+  ~RouterStore();
+
+  // Nonces and tickets (the NORMAL connection). `ticket` may be null (an RFC that got none).
+  Status PutNonceAndTicket(const crypto::Address& user, uint64_t nonce, uint64_t nonce_expires,
+                           const TicketRow* ticket);
+  Status PutTicket(const TicketRow& t);  // insert or replace (renewal)
+  struct NonceRow {
+    crypto::Address user;
+    uint64_t nonce;
+    uint64_t expires_at;
+  };
+  Result<std::vector<NonceRow>> LoadNonces(uint64_t now);
+  Status PruneNonces(uint64_t now);
+  Result<std::optional<TicketRow>> GetTicket(const Hash32& session_id);
+  // Tickets expiring after `after` with no settled or refused receipt.
+  Result<std::vector<TicketRow>> OpenTickets(uint64_t after);
+
+  // Receipts (the FULL connection). Returns false when the session already has a receipt.
+  Result<bool> PutReceipt(const ledger::Receipt& r, const U256& cost, uint64_t now);
+  Result<std::optional<ReceiptRow>> GetReceipt(const Hash32& session_id);
+  Result<std::vector<ReceiptRow>> Receipts(ReceiptStatus status, size_t limit);
+  // Marks settled and appends the public records, in one transaction.
+  Status MarkSettled(const std::vector<SessionRecord>& records, uint64_t now);
+  Status MarkRefused(const Hash32& session_id, const std::string& reason, uint64_t now);
+  Result<uint64_t> CountReceipts(ReceiptStatus status);
+  Result<std::vector<SessionRecord>> Records(uint64_t since_seq, size_t limit);
+
+ private:
+  struct Impl;
+  explicit RouterStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lt::router
+
+#endif  // LT_ROUTER_STORE_H_
