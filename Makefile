@@ -78,9 +78,10 @@ fuzz: deps
 	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 $(BUILD_FUZZ)/corpus-$$name $$( [ -d $$corpus ] && echo $$corpus ) 2>&1 | tail -n 2 || exit 1; \
 	done
 
-## demo: set-up, build, then the whole network on one machine.
+## demo: set-up, build, then what runs today on one machine (scripts/demo.sh: ledger, builder,
+## router, provider, a private metered session and its settlement); `lt devnet` will replace it.
 demo: deps build
-	$(BUILD)/lt devnet --datadir $(BUILD)/devnet
+	bash scripts/demo.sh $(CURDIR)/$(BUILD)/demo
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "crypto/keystore.h"
 #include "ledger/client.h"
+#include "ledger/names.h"
 #include "ledger/embedded.h"
 #include "ledger/server.h"
 #include "util/fs.h"
@@ -316,9 +317,58 @@ void RegisterUserCommands(CLI::App& app, CommandContext& ctx) {
 
 }  // namespace
 
+// lt ledger register-model / set-tag: the builder's two ledger transactions (DESIGN §4). The
+// names are checked here too, so a typo is reported before anything is signed.
+void RegisterBuilderCommands(CLI::App& app, CommandContext& ctx) {
+  CLI::App* ledger = app.get_subcommand("ledger");
+  static UserOptions rm;
+  static std::string rm_name, rm_kind = "model";
+  static uint32_t rm_fee = 0;
+  auto* reg = ledger->add_subcommand("register-model", "Register a model or agent name (namespace/name) as its owner");
+  AddUserOptions(reg, rm, true);
+  reg->add_option("name", rm_name, "namespace/name")->required();
+  reg->add_option("--kind", rm_kind, "model or agent")->capture_default_str();
+  reg->add_option("--builder-fee-bps", rm_fee, "Builder's share of each session's cost, in basis points")
+      ->capture_default_str();
+  reg->callback([&ctx] {
+    RunCommand(ctx, [&]() -> Status {
+      LT_TRY_STATUS(ledger::ValidateModelName(rm_name));
+      if (rm_kind != "model" && rm_kind != "agent") return InvalidArgument("--kind must be model or agent");
+      ledger::Tx tx;
+      tx.type = ledger::TxType::kRegisterModel;
+      tx.name = rm_name;
+      tx.kind = rm_kind;
+      tx.builder_fee_bps = rm_fee;
+      return SendTx(ctx, rm, tx, "registered " + rm_kind + " " + rm_name);
+    });
+  });
+
+  static UserOptions st;
+  static std::string st_ref, st_manifest;
+  auto* tag = ledger->add_subcommand("set-tag", "Point namespace/name:tag at a manifest (owner only)");
+  AddUserOptions(tag, st, true);
+  tag->add_option("ref", st_ref, "namespace/name:tag")->required();
+  tag->add_option("--manifest", st_manifest, "Manifest digest (0x + 64 hex)")->required();
+  tag->callback([&ctx] {
+    RunCommand(ctx, [&]() -> Status {
+      auto colon = st_ref.rfind(':');
+      if (colon == std::string::npos) return InvalidArgument("expected namespace/name:tag, got '" + st_ref + "'");
+      ledger::Tx tx;
+      tx.type = ledger::TxType::kSetTag;
+      tx.name = st_ref.substr(0, colon);
+      tx.tag = st_ref.substr(colon + 1);
+      LT_TRY_STATUS(ledger::ValidateModelName(tx.name));
+      LT_TRY_STATUS(ledger::ValidateTag(tx.tag));
+      LT_TRY(tx.manifest, HexDecodeFixed<32>(st_manifest));
+      return SendTx(ctx, st, tx, "tagged " + st_ref + " -> " + st_manifest);
+    });
+  });
+}
+
 void RegisterLedgerCommands(CLI::App& app, CommandContext& ctx) {
   RegisterLedgerAdmin(app, ctx);
   RegisterUserCommands(app, ctx);
+  RegisterBuilderCommands(app, ctx);
 }
 
 }  // namespace lt::cli
