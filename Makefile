@@ -75,7 +75,10 @@ fuzz: deps
 	@for f in $(BUILD_FUZZ)/fuzz/fuzz_*; do \
 	  name=$$(basename $$f); corpus=fuzz/corpus/$${name#fuzz_}; mkdir -p $(BUILD_FUZZ)/corpus-$$name; \
 	  echo "== $$name ($(FUZZ_SECONDS) s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 $(BUILD_FUZZ)/corpus-$$name $$( [ -d $$corpus ] && echo $$corpus ) 2>&1 | tail -n 2 || exit 1; \
+	  log=$(BUILD_FUZZ)/$$name.log; \
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 $(BUILD_FUZZ)/corpus-$$name $$( [ -d $$corpus ] && echo $$corpus ) > $$log 2>&1; then \
+	    tail -n 40 $$log; echo "fuzz: $$name found a failure (log: $$log)"; exit 1; fi; \
+	  grep -E "^Done" $$log | tail -n 1 || true; \
 	done
 
 ## demo: set-up, build, then what runs today on one machine (scripts/demo.sh: ledger, builder,
