@@ -14,19 +14,8 @@
 namespace lt::test {
 namespace {
 
-std::string FindNodeBinary() {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    std::string candidate = (dir.empty() ? "." : dir) + "/node";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 TEST(EngineOpenAiInteropTest, OfficialSdkListsCompletesAndStreams) {
-  std::string node = FindNodeBinary();
+  std::string node = FindProgram("node");
   if (node.empty()) GTEST_SKIP() << "node is not installed: OpenAI SDK interop test skipped (make deps)";
   if (::access((std::string(LT_INTEROP_DIR) + "/node_modules/openai").c_str(), F_OK) != 0) {
     GTEST_SKIP() << "the openai package is not installed in " LT_INTEROP_DIR "/node_modules (make npm-deps)";

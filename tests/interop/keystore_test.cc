@@ -15,17 +15,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string FindNode() {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    std::string candidate = (dir.empty() ? "." : dir) + "/node";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
   return s;
@@ -34,7 +23,7 @@ std::string Trim(std::string s) {
 class KeystoreInteropTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    node_ = FindNode();
+    node_ = FindProgram("node");
     if (node_.empty()) GTEST_SKIP() << "node is not installed: ethers interop tests skipped (make deps)";
     if (::access((std::string(LT_INTEROP_DIR) + "/node_modules/ethers").c_str(), F_OK) != 0) {
       GTEST_SKIP() << "ethers is not installed in " LT_INTEROP_DIR "/node_modules (make npm-deps)";

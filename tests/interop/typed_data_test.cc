@@ -16,21 +16,10 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string NodePath() {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    std::string candidate = (dir.empty() ? "." : dir) + "/node";
-    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
-  }
-  return "";
-}
-
 class TypedDataInteropTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    node_ = NodePath();
+    node_ = FindProgram("node");
     if (node_.empty()) GTEST_SKIP() << "node is not installed: ethers interop tests skipped (make deps)";
     if (::access((std::string(LT_INTEROP_DIR) + "/node_modules/ethers").c_str(), F_OK) != 0) {
       GTEST_SKIP() << "ethers is not installed in " LT_INTEROP_DIR "/node_modules (make npm-deps)";

@@ -12,12 +12,7 @@ namespace {
 
 const std::string kScript = std::string(LT_INTEROP_DIR) + "/unixfs_cid.mjs";
 
-// Absolute path of node (Run does not search PATH); "" when missing.
-std::string NodePath() {
-  auto r = Run("/bin/sh", {"-c", "command -v node"});
-  return r.exit_code == 0 && !r.out.empty() ? r.out.substr(0, r.out.find('\n')) : "";
-}
-bool HaveNode() { return !NodePath().empty(); }
+bool HaveNode() { return !FindProgram("node").empty(); }
 
 std::string Pattern(size_t n, int seed) {
   std::string s(n, '\0');
@@ -32,7 +27,7 @@ std::string Pattern(size_t n, int seed) {
 nlohmann::json Node(const std::vector<std::string>& args, int timeout_ms = 120000) {
   std::vector<std::string> a{kScript};
   a.insert(a.end(), args.begin(), args.end());
-  auto r = Run(NodePath(), a, "", timeout_ms);
+  auto r = Run(FindProgram("node"), a, "", timeout_ms);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out, nullptr, false);
   return r.exit_code == 0 && !j.is_discarded() ? j : nlohmann::json{{"cid", "(node failed)"}, {"blocks", 0}};
@@ -75,7 +70,7 @@ TEST_F(UnixfsInteropTest, ReducedLayoutMatchesOnDeepTrees) {
 TEST_F(UnixfsInteropTest, MoreThan1024ChunksMatchesWithTheRealProfile) {
   // 1025 MiB + 5 bytes, generated on the fly by node and streamed through a pipe.
   std::string bytes = std::to_string(1025ull * 1048576 + 5);
-  auto ours = lt::test::Run("/bin/sh", {"-c", "'" + NodePath() + "' '" + kScript + "' --emit " + bytes + " | '" + LtBinary() + "' cid -"}, "",
+  auto ours = lt::test::Run("/bin/sh", {"-c", "'" + FindProgram("node") + "' '" + kScript + "' --emit " + bytes + " | '" + LtBinary() + "' cid -"}, "",
                   300000);
   ASSERT_EQ(ours.exit_code, 0) << ours.err;
   EXPECT_EQ(ours.out, Node({"--gen", bytes}, 300000)["cid"].get<std::string>() + "\n");

@@ -56,6 +56,17 @@ std::string LtBinary() {
   return env != nullptr ? env : LT_BINARY;
 }
 
+std::string FindProgram(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path != nullptr ? path : "/usr/local/bin:/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+  }
+  return "";
+}
+
 std::string ModelsDir() {
   const char* env = std::getenv("LT_MODELS_DIR");
   return env != nullptr ? env : LT_MODELS_DIR;

@@ -55,6 +55,8 @@ std::string TempDir(const std::string& prefix = "lt-test");
 bool WaitForHttp(const std::string& host, int port, const std::string& path, int timeout_ms = 15000);
 std::string ReadFileOrEmpty(const std::string& path);
 void WriteFile(const std::string& path, const std::string& data);
+// Absolute path of an executable found on $PATH (Run does not search PATH); "" when missing.
+std::string FindProgram(const std::string& name);
 // Absolute paths of the build's lt binary and of the shipped model files.
 std::string LtBinary();
 std::string ModelsDir();
