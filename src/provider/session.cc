@@ -259,7 +259,9 @@ void ProviderSession::HandleRequest(ByteSpan body) {
   req["model"] = model_->name;
   std::weak_ptr<ProviderSession> weak = weak_from_this();
   auto post = svc_.post;
-  auto model = model_;
+  // Weak: a backend holds these callbacks, and the model owns the backend; a strong reference
+  // here would make a cycle whenever a backend keeps a finished job's callbacks.
+  std::weak_ptr<ServedModel> model = model_;
   GenerationCallbacks cb;
   cb.on_chunk = [weak, post, id](std::string_view d) {
     if (weak.expired()) return false;
@@ -269,7 +271,7 @@ void ProviderSession::HandleRequest(ByteSpan body) {
     return true;
   };
   cb.on_done = [weak, post, id, model](Result<GenerationResult> r) {
-    model->in_flight.fetch_sub(1);
+    if (auto m = model.lock()) m->in_flight.fetch_sub(1);
     post([weak, id, r = std::move(r)]() mutable {
       if (auto s = weak.lock()) s->OnDone(id, std::move(r));
     });
