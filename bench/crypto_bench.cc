@@ -19,41 +19,14 @@
 #include "crypto/keys.h"
 #include "crypto/scrypt.h"
 #include "util/random.h"
+#include "rate_timer.h"
 
 namespace {
 
 using lt::crypto::PrivateKey;
 
-// Items (or bytes) per second of the longest run of each benchmark, for the ratio lines.
-std::map<std::string, double>& Rates() {
-  static std::map<std::string, double> rates;
-  return rates;
-}
-
-// Thread CPU time, not wall time: the ratios stay meaningful on a loaded machine.
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-// Records per-CPU-second throughput of one benchmark run (the last, longest run wins).
-class RateTimer {
- public:
-  RateTimer(std::string name, benchmark::State& state, double per_iteration = 1.0)
-      : name_(std::move(name)), state_(state), per_(per_iteration), start_(ThreadCpuSeconds()) {}
-  ~RateTimer() {
-    double secs = ThreadCpuSeconds() - start_;
-    if (secs > 0 && state_.iterations() > 0)
-      Rates()[name_] = per_ * static_cast<double>(state_.iterations()) / secs;
-  }
-
- private:
-  std::string name_;
-  benchmark::State& state_;
-  double per_;
-  double start_;
-};
+using lt::bench::RateTimer;
+using lt::bench::Rates;
 
 const lt::Bytes& MiB() {
   static const lt::Bytes data = [] {

@@ -16,36 +16,15 @@
 #include "crypto/eip712.h"
 #include "crypto/keys.h"
 #include "util/random.h"
+#include "rate_timer.h"
 #include "wire/messages.h"
 
 namespace {
 
 using lt::wire::Rfc;
 
-std::map<std::string, double>& Rates() {
-  static std::map<std::string, double> rates;
-  return rates;
-}
-
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
-class RateTimer {
- public:
-  RateTimer(std::string name, benchmark::State& state) : name_(std::move(name)), state_(state), start_(ThreadCpuSeconds()) {}
-  ~RateTimer() {
-    double secs = ThreadCpuSeconds() - start_;
-    if (secs > 0 && state_.iterations() > 0) Rates()[name_] = static_cast<double>(state_.iterations()) / secs;
-  }
-
- private:
-  std::string name_;
-  benchmark::State& state_;
-  double start_;
-};
+using lt::bench::RateTimer;
+using lt::bench::Rates;
 
 struct Fixture {
   lt::wire::Domain domain{lt::U256(31337), *lt::crypto::ParseAddress("0x5FbDB2315678afecb367f032d93F642f64180aa3")};
