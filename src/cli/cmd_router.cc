@@ -30,6 +30,7 @@ struct RouterFlags {
   size_t max_active = 32;
   size_t max_waiting = 256;
   uint64_t ledger_wait_seconds = 30;
+  uint64_t announce_ttl = 3600;
 };
 
 Result<std::unique_ptr<ledger::RemoteLedger>> ConnectWithRetry(const std::string& url, uint64_t wait_seconds) {
@@ -79,6 +80,7 @@ Status Serve(CommandContext& ctx, const RouterFlags& f) {
   o.ticket_ttl_s = f.ticket_ttl;
   o.queue.max_active = f.max_active;
   o.queue.max_waiting = f.max_waiting;
+  o.announce_ttl_s = f.announce_ttl;
   router::HttpProber prober;
   LT_TRY(auto r, router::Router::Create(o, *ledger, std::move(key), SystemClock::Default(), SecureRandom::Default(),
                                         &prober));
@@ -120,6 +122,9 @@ void RegisterRouterCommands(CLI::App& app, CommandContext& ctx) {
   serve->add_option("--settle-every-receipts", f.settle_every_receipts, "...or as soon as this many receipts wait")
       ->capture_default_str();
   serve->add_option("--ticket-ttl", f.ticket_ttl, "Ticket lifetime in seconds (renewable)")->capture_default_str();
+  serve->add_option("--announce-ttl", f.announce_ttl, "Seconds an announced root lasts after its announce")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{60}, uint64_t{7 * 86400}));
   serve->add_option("--stake", f.stake, "Stake this many MOR as router at start (tops up the current stake)");
   serve->add_option("--max-active", f.max_active, "RFCs matched at once")->capture_default_str();
   serve->add_option("--max-waiting", f.max_waiting, "RFCs waiting in the priority queue")->capture_default_str();

@@ -1,6 +1,7 @@
 #include "net/http.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cctype>
@@ -133,6 +134,7 @@ Result<std::pair<std::string, int>> ParseHostPort(std::string_view s) {
 struct HttpServer::Impl {
   HttpServerOptions options;
   httplib::Server server;
+  int listen_fd = -1;  // captured when the library creates the listening socket
 };
 
 namespace {
@@ -195,6 +197,21 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
   s.set_read_timeout(options.read_timeout_seconds, 0);
   s.set_write_timeout(options.write_timeout_seconds, 0);
   s.set_keep_alive_timeout(options.keep_alive_seconds);
+  s.set_keep_alive_max_count(options.keep_alive_max_requests);
+  // The library listens with a backlog of 5: a burst of (re)connections then overflows the
+  // accept and SYN queues, and the kernel resets some SYN-cookie connections (a client sees
+  // "Read" / "connection reset"). Capture the socket (same options as the library's default)
+  // so Listen() can widen the backlog.
+  Impl* impl = impl_.get();
+  s.set_socket_options([impl](socket_t sock) {
+    int yes = 1;
+#ifdef SO_REUSEPORT
+    setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
+#else
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+#endif
+    impl->listen_fd = sock;
+  });
   s.set_tcp_nodelay(true);
   size_t max_body = options.max_body_bytes;
   s.set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
@@ -230,12 +247,14 @@ Result<int> HttpServer::Listen(const std::string& host, int port) {
   if (port == 0) {
     int p = impl_->server.bind_to_any_port(host);
     if (p < 0) return MakeError(ErrorCode::kIo, "cannot bind " + host + ":0");
+    if (impl_->listen_fd >= 0) (void)::listen(impl_->listen_fd, 1024);
     return p;
   }
   if (!impl_->server.bind_to_port(host, port)) {
     return MakeError(ErrorCode::kIo, "cannot listen on " + host + ":" + std::to_string(port) +
                                          " (address in use or not local?)");
   }
+  if (impl_->listen_fd >= 0) (void)::listen(impl_->listen_fd, 1024);
   return port;
 }
 

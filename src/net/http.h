@@ -69,6 +69,7 @@ struct HttpServerOptions {
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 30;
   int keep_alive_seconds = 5;
+  size_t keep_alive_max_requests = 5;  // requests per connection before the server closes it
 };
 
 class HttpServer {

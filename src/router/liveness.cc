@@ -39,7 +39,7 @@ Result<PongReply> HttpProber::Ping(const std::string& base_url, const Hash32& ch
   {
     std::lock_guard<std::mutex> l(mu_);
     auto& pool = idle_[base_url];
-    if (pool.size() < 64) pool.push_back(std::move(client));
+    if (pool.size() < kMaxIdlePerUrl) pool.push_back(std::move(client));
   }
   if (r->status != 200) {
     return MakeError(ErrorCode::kUnavailable, "liveness " + base_url + " answered HTTP " + std::to_string(r->status));

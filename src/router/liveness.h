@@ -35,6 +35,10 @@ class HttpProber final : public LivenessProber {
   Result<PongReply> Ping(const std::string& base_url, const Hash32& challenge) override;
 
  private:
+  // Idle keep-alive connections kept per provider. Small on purpose: the provider's HTTP server
+  // (cpp-httplib) gives each open connection a thread until it closes, so a large idle pool
+  // (times several routers) would starve its pool and make its pings time out.
+  static constexpr size_t kMaxIdlePerUrl = 4;
   int timeout_ms_;
   std::mutex mu_;
   std::map<std::string, std::vector<std::unique_ptr<net::HttpClient>>> idle_;

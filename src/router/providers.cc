@@ -188,7 +188,8 @@ uint64_t ProviderBook::BanRemainingMs(const crypto::Address& p) const {
 
 Result<std::string> ProviderBook::LivenessUrl(const crypto::Address& p) const {
   std::lock_guard<std::mutex> l(mu_);
-  if (auto it = state_.find(p); it != state_.end() && !it->second.announced_http.empty()) {
+  if (auto it = state_.find(p);
+      it != state_.end() && !it->second.announced_http.empty() && it->second.announced_until >= clock_->NowSeconds()) {
     return it->second.announced_http;
   }
   auto row = providers_.find(p);
@@ -197,23 +198,77 @@ Result<std::string> ProviderBook::LivenessUrl(const crypto::Address& p) const {
   return e.http;
 }
 
-void ProviderBook::Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots) {
+void ProviderBook::Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots,
+                            uint64_t expires_at, size_t max_roots) {
   std::lock_guard<std::mutex> l(mu_);
   State& s = state_[p];
   if (!http_url.empty()) s.announced_http = http_url;
-  s.roots = std::set<std::string>(roots.begin(), roots.end());
+  s.announced_until = std::max(s.announced_until, expires_at);
+  for (const auto& cid : roots) {
+    uint64_t& e = s.roots[cid];
+    e = std::max(e, expires_at);
+  }
+  if (s.roots.size() > max_roots) {
+    // Keep the max_roots that expire last (ties: the smaller CIDs, like RouterStore::PutAnnounce).
+    std::vector<std::pair<uint64_t, std::string>> by_expiry;
+    by_expiry.reserve(s.roots.size());
+    for (const auto& [cid, e] : s.roots) by_expiry.emplace_back(e, cid);
+    std::nth_element(by_expiry.begin(), by_expiry.begin() + static_cast<std::ptrdiff_t>(by_expiry.size() - max_roots),
+                     by_expiry.end(), [](const auto& a, const auto& b) {
+                       return a.first != b.first ? a.first < b.first : a.second > b.second;
+                     });
+    for (size_t i = 0; i < by_expiry.size() - max_roots; ++i) s.roots.erase(by_expiry[i].second);
+  }
 }
 
 json ProviderBook::Holders(const std::string& cid) const {
   std::lock_guard<std::mutex> l(mu_);
-  json out = json::array();
+  uint64_t now = clock_->NowSeconds();
+  std::vector<std::pair<std::pair<bool, uint64_t>, json>> found;  // (unregistered, -expiry) order
   for (const auto& [addr, s] : state_) {
-    if (!s.roots.count(cid)) continue;
-    json h = {{"provider", addr.ToChecksumHex()}, {"http", s.announced_http}};
-    if (auto row = providers_.find(addr); row != providers_.end()) h["endpoint"] = row->second.endpoint;
-    out.push_back(h);
+    auto r = s.roots.find(cid);
+    if (r == s.roots.end() || r->second < now) continue;
+    json h = {{"provider", addr.ToChecksumHex()},
+              {"http", s.announced_until >= now ? s.announced_http : std::string()},
+              {"expiresAt", r->second}};
+    auto row = providers_.find(addr);
+    if (row != providers_.end()) h["endpoint"] = row->second.endpoint;
+    found.push_back({{row == providers_.end(), UINT64_MAX - r->second}, std::move(h)});
   }
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  json out = json::array();
+  for (auto& f : found) out.push_back(std::move(f.second));
   return out;
+}
+
+bool ProviderBook::HasAnnounced(const crypto::Address& p) const {
+  std::lock_guard<std::mutex> l(mu_);
+  auto it = state_.find(p);
+  return it != state_.end() && it->second.announced_until >= clock_->NowSeconds();
+}
+
+size_t ProviderBook::Announcers() const {
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t now = clock_->NowSeconds();
+  size_t n = 0;
+  for (const auto& [addr, s] : state_) n += s.announced_until >= now ? 1 : 0;
+  return n;
+}
+
+void ProviderBook::PruneAnnounces() {
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t now = clock_->NowSeconds();
+  for (auto it = state_.begin(); it != state_.end();) {
+    State& s = it->second;
+    std::erase_if(s.roots, [now](const auto& e) { return e.second < now; });
+    if (s.announced_until < now) s.announced_http.clear();
+    // Forget announcers that are neither registered nor announcing any more.
+    if (s.announced_http.empty() && s.roots.empty() && !providers_.count(it->first) && s.ok == 0 && s.failed == 0) {
+      it = state_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 json ProviderBook::View() const {
@@ -245,8 +300,12 @@ json ProviderBook::View() const {
       p["reliability"] = static_cast<double>(s.ok + 1) / static_cast<double>(s.ok + s.failed + 2);
       p["banned_ms"] = now < s.ban_until_ms ? s.ban_until_ms - now : 0;
       p["consecutive_failures"] = s.consecutive_failures;
-      p["announced_http"] = s.announced_http;
-      p["roots"] = s.roots;
+      p["announced_http"] = s.announced_until >= clock_->NowSeconds() ? s.announced_http : std::string();
+      json roots = json::array();
+      for (const auto& [cid, e] : s.roots) {
+        if (e >= clock_->NowSeconds()) roots.push_back(cid);
+      }
+      p["roots"] = roots;
     } else {
       p["rtt_ewma_ms"] = nullptr;
       p["free_slots"] = nullptr;

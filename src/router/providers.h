@@ -10,8 +10,11 @@
 // (EWMA of tokensOut / seconds from final vouchers).
 // Bans: a failed liveness check bans for ban_base_ms (15 s), doubling on each consecutive
 // failure up to ban_max_ms; a success resets the doubling.
-// Announces: a provider may announce (signed, see router.h) the URL of its liveness endpoint
-// and the roots (CIDs) it holds; Holders(cid) lists them for `lt model pull`.
+// Announces: a provider (or a model builder) may announce (signed, see router.h) the URL of its
+// HTTP server (gateway; for a provider also its liveness endpoint) and the roots (CIDs) it
+// holds; an announce adds or refreshes roots until `expires_at` (unix seconds), it never removes
+// others; the http URL lasts as long as the latest announce. Holders(cid) lists the unexpired
+// holders for `lt model pull`.
 // Endpoints on the ledger: "host:port" (session listener; liveness at http://host:port+1, the
 // provider's default layout) or "host:port;http://host:port2" (explicit liveness URL).
 // Thread-safety: all methods are thread-safe.
@@ -77,9 +80,17 @@ class ProviderBook {
   // The liveness base URL of a provider (announced, else from its ledger endpoint).
   Result<std::string> LivenessUrl(const crypto::Address& p) const;
 
-  // A verified announce.
-  void Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots);
+  // A verified announce (see the file comment); keeps at most max_roots roots per announcer, the
+  // ones that expire last. `http_url` "" keeps the previous one.
+  void Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots,
+                uint64_t expires_at, size_t max_roots);
   nlohmann::json Holders(const std::string& cid) const;
+  // Whether p has announced something that has not expired yet.
+  bool HasAnnounced(const crypto::Address& p) const;
+  // Announcers with anything unexpired.
+  size_t Announcers() const;
+  // Forgets expired roots and http URLs.
+  void PruneAnnounces();
 
   // GET /providers.
   nlohmann::json View() const;
@@ -94,7 +105,8 @@ class ProviderBook {
     uint32_t consecutive_failures = 0;
     std::map<Hash32, double> observed_tps;
     std::string announced_http;
-    std::set<std::string> roots;
+    uint64_t announced_until = 0;            // unix seconds: announced_http is valid until then
+    std::map<std::string, uint64_t> roots;   // cid -> expires_at (unix seconds)
   };
   struct ProviderRow {
     std::string endpoint;

@@ -6,9 +6,12 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <condition_variable>
 #include <map>
+#include <thread>
 
 #include "ledger/embedded.h"
+#include "registry/cid.h"
 #include "router/server.h"
 #include "router/testbed.h"
 #include "wire/router_client.h"
@@ -124,11 +127,15 @@ class RouterTest : public ::testing::Test {
     prober_.by_url[url] = FakeProber::Entry{&k};
   }
 
-  Router& MakeRouter(const crypto::PrivateKey& key = Key(20), const std::string& db = "router.db") {
+  Router& MakeRouter(const crypto::PrivateKey& key = Key(20), const std::string& db = "router.db",
+                     QueueOptions queue = {}) {
     RouterOptions o;
     o.db_path = (dir_ / db).string();
     o.settle_every_receipts = 1000;
-    auto r = Router::Create(o, *ledger_, *crypto::PrivateKey::FromBytes(key.secret().span()), &clock_, &rng_, &prober_);
+    o.queue = queue;
+    o.max_roots_per_announcer = 3;
+    LivenessProber* prober = prober_override_ ? prober_override_ : &prober_;
+    auto r = Router::Create(o, *ledger_, *crypto::PrivateKey::FromBytes(key.secret().span()), &clock_, &rng_, prober);
     EXPECT_TRUE(r.ok()) << r.error().message;
     router_obj_ = std::move(*r);
     return *router_obj_;
@@ -161,8 +168,45 @@ class RouterTest : public ::testing::Test {
   Hash32 manifest_{};
   wire::Domain domain_;
   FakeProber prober_;
+  LivenessProber* prober_override_ = nullptr;
   std::unique_ptr<Router> router_obj_;
 };
+
+// Holds every ping until released (to keep the router's matching slots busy), then answers
+// through the FakeProber.
+class BlockingProber : public LivenessProber {
+ public:
+  explicit BlockingProber(FakeProber& inner) : inner_(inner) {}
+  Result<PongReply> Ping(const std::string& url, const Hash32& challenge) override {
+    std::unique_lock<std::mutex> l(mu_);
+    ++entered_;
+    cv_.notify_all();
+    cv_.wait(l, [&] { return released_; });
+    return inner_.Ping(url, challenge);
+  }
+  void WaitEntered(int n) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [&] { return entered_ >= n; });
+  }
+  void Release() {
+    std::lock_guard<std::mutex> l(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  FakeProber& inner_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int entered_ = 0;
+  bool released_ = false;
+};
+
+std::string TestCid(int i) {
+  std::string block = "block " + std::to_string(i);
+  return registry::Cid::Of(registry::kCodecRaw, ByteSpan(reinterpret_cast<const uint8_t*>(block.data()), block.size()))
+      .ToString();
+}
 
 TEST_F(RouterTest, SignedRfcGetsACheapestLiveTicket) {
   AddProvider(p1_, 1, 500);
@@ -511,6 +555,114 @@ TEST_F(RouterTest, ClientFailsOverToTheNextRouterOverHttp) {
   v.seconds = 5;
   EXPECT_TRUE(client.PostReceipt(wire::ReceiptBody{g->ticket, wire::SignVoucher(rich_, domain_, v)}).ok());
   server.Stop();
+}
+
+
+TEST_F(RouterTest, OverloadShedsTheLowestClassWith429AndRetryAfter) {
+  AddProvider(p1_, 1, 100);
+  BlockingProber blocking(prober_);
+  prober_override_ = &blocking;
+  QueueOptions q;
+  q.max_active = 1;
+  q.max_waiting = 1;
+  q.max_wait_ms = 600000;
+  Router& r = MakeRouter(Key(20), "router.db", q);
+  net::HttpResponse first, low, high;
+  std::thread a([&] { first = r.HandleRfc(Body(Rfc(rich_, 1), rich_)); });
+  blocking.WaitEntered(1);  // the only matching slot is taken
+  std::thread b([&] { low = r.HandleRfc(Body(Rfc(poor_, 1, 1000, 1), poor_)); });
+  while (J(r.Stats())["queue"]["waiting"].get<uint64_t>() < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // The queue is full: a high-balance newcomer sheds the class-0 waiter, which gets 429.
+  std::thread c([&] { high = r.HandleRfc(Body(Rfc(rich_, 2), rich_)); });
+  b.join();
+  EXPECT_EQ(low.status, 429) << low.body;
+  EXPECT_EQ(Code(low), "overloaded");
+  auto retry = low.headers.find("Retry-After");
+  ASSERT_NE(retry, low.headers.end());
+  EXPECT_GE(std::stoi(retry->second), 1);
+  EXPECT_LE(std::stoi(retry->second), 30);
+  // A low-class newcomer facing a full queue of a higher class is shed at once.
+  auto late = r.HandleRfc(Body(Rfc(poor_, 2, 1000, 1), poor_));
+  EXPECT_EQ(late.status, 429) << late.body;
+  EXPECT_NE(late.headers.find("Retry-After"), late.headers.end());
+  blocking.Release();
+  a.join();
+  c.join();
+  EXPECT_EQ(first.status, 200) << first.body;
+  EXPECT_EQ(high.status, 200) << high.body;  // the holder was neither shed nor refused
+  EXPECT_EQ(J(r.Stats())["queue"]["shed"].get<uint64_t>(), 2u);
+}
+
+TEST_F(RouterTest, AnnouncesArePersistedRefreshedExpiredAndBounded) {
+  AddProvider(p1_, 1, 100);
+  MakeRouter();
+  const std::string cid1 = TestCid(1), cid2 = TestCid(2);
+  auto announce = [&](const crypto::PrivateKey& k, const std::string& http, const std::string& roots) {
+    wire::SignedAnnounce a;
+    a.announce.provider = k.GetAddress();
+    a.announce.http = http;
+    a.announce.roots = roots;
+    a.announce.at = clock_.NowSeconds();
+    a.signature = a.announce.Sign(k, domain_);
+    return router_obj_->HandleAnnounce(a.ToJson().dump());
+  };
+  auto holders = [&](const std::string& cid) { return J(router_obj_->Holders(cid))["holders"]; };
+  // A registered provider, and an unregistered builder who must give a URL.
+  auto ok = announce(p1_, "http://127.0.0.1:7071", cid1 + "," + cid2);
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(J(ok)["expiresAt"].get<uint64_t>(), clock_.NowSeconds() + 3600);
+  EXPECT_EQ(announce(builder_, "", cid1).status, 403);
+  ASSERT_EQ(announce(builder_, "http://127.0.0.1:8080", cid1).status, 200);
+  auto h = holders(cid1);
+  ASSERT_EQ(h.size(), 2u) << h.dump();
+  EXPECT_EQ(h[0]["provider"], p1_.GetAddress().ToChecksumHex());  // registered providers first
+  EXPECT_EQ(h[0]["http"], "http://127.0.0.1:7071");
+  EXPECT_EQ(h[0]["endpoint"], "127.0.0.1:9001;http://p1");
+  EXPECT_EQ(h[1]["http"], "http://127.0.0.1:8080");
+  EXPECT_FALSE(h[1].contains("endpoint"));
+  // The announced URL is the provider's liveness URL from now on.
+  prober_.by_url["http://127.0.0.1:7071"] = FakeProber::Entry{&p1_};
+  ASSERT_EQ(router_obj_->HandleRfc(Body(Rfc(rich_, 1), rich_)).status, 200);
+  EXPECT_EQ(prober_.by_url["http://127.0.0.1:7071"].pings, 1);
+  // Bad input.
+  EXPECT_EQ(announce(p1_, "ftp://x", cid1).status, 400);
+  EXPECT_EQ(announce(p1_, "", "not-a-cid").status, 400);
+  EXPECT_EQ(announce(p1_, "", cid1 + ",").status, 400);
+  wire::SignedAnnounce forged;
+  forged.announce.provider = p1_.GetAddress();
+  forged.announce.at = clock_.NowSeconds();
+  forged.signature = forged.announce.Sign(p2_, domain_);
+  EXPECT_EQ(router_obj_->HandleAnnounce(forged.ToJson().dump()).status, 401);
+  EXPECT_EQ(router_obj_->HandleAnnounce("{\"announce\":1}").status, 400);
+  // Survives a restart.
+  router_obj_.reset();
+  MakeRouter();
+  EXPECT_EQ(holders(cid1).size(), 2u);
+  EXPECT_EQ(holders(cid2).size(), 1u);
+  // Expiry and refresh: after 40 minutes the builder re-announces cid1, the provider does not.
+  clock_.AdvanceSeconds(2400);
+  ASSERT_EQ(announce(builder_, "", cid1).status, 200);  // known announcer: the URL is kept
+  clock_.AdvanceSeconds(1300);
+  h = holders(cid1);
+  ASSERT_EQ(h.size(), 1u) << h.dump();
+  EXPECT_EQ(h[0]["http"], "http://127.0.0.1:8080");
+  EXPECT_TRUE(holders(cid2).empty());
+  router_obj_.reset();
+  MakeRouter();
+  EXPECT_EQ(holders(cid1).size(), 1u);
+  EXPECT_TRUE(holders(cid2).empty());
+  // Bounded per announcer (3 in this test): the roots that expire first make room.
+  ASSERT_EQ(announce(builder_, "", TestCid(10) + "," + TestCid(11)).status, 200);
+  clock_.AdvanceSeconds(1);
+  ASSERT_EQ(announce(builder_, "", TestCid(12) + "," + TestCid(13)).status, 200);
+  EXPECT_TRUE(holders(cid1).empty());  // the oldest
+  EXPECT_EQ(holders(TestCid(13)).size(), 1u);
+  EXPECT_EQ(holders(TestCid(10)).size() + holders(TestCid(11)).size(), 1u);
+  router_obj_.reset();
+  MakeRouter();
+  EXPECT_TRUE(holders(cid1).empty());
+  EXPECT_EQ(holders(TestCid(12)).size(), 1u);
+  EXPECT_EQ(holders(TestCid(10)).size() + holders(TestCid(11)).size(), 1u);
 }
 
 }  // namespace

@@ -2,7 +2,11 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <vector>
 
 namespace lt::router {
 
@@ -45,6 +49,10 @@ class Stmt {
   Stmt& Bind(int i, int64_t v) {
     sqlite3_bind_int64(s_, i, v);
     return *this;
+  }
+  void Reset() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
   }
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int Step() { return sqlite3_step(s_); }
@@ -95,6 +103,10 @@ CREATE TABLE IF NOT EXISTS nonces(user TEXT NOT NULL, nonce INTEGER NOT NULL, ex
 CREATE TABLE IF NOT EXISTS tickets(session_id TEXT PRIMARY KEY, user TEXT NOT NULL, expires_at INTEGER NOT NULL,
   model TEXT NOT NULL, ticket TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_expiry ON tickets(expires_at);
+CREATE TABLE IF NOT EXISTS announcers(provider TEXT PRIMARY KEY, http TEXT NOT NULL, expires_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS announce_roots(provider TEXT NOT NULL, cid TEXT NOT NULL, expires_at INTEGER NOT NULL,
+  PRIMARY KEY(provider, cid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS announce_roots_expiry ON announce_roots(expires_at);
 CREATE TABLE IF NOT EXISTS receipts(session_id TEXT PRIMARY KEY, status TEXT NOT NULL, reason TEXT NOT NULL,
   received_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, cost TEXT NOT NULL, receipt TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS receipts_status ON receipts(status, received_at);
@@ -126,12 +138,25 @@ Result<ReceiptRow> ReceiptFromRow(const Stmt& s) {
   return row;
 }
 
+// One RFC's rows waiting for a group commit.
+struct PendingWrite {
+  const crypto::Address* user;
+  uint64_t nonce;
+  uint64_t nonce_expires;
+  const TicketRow* ticket;
+  Status status = OkStatus();
+  bool done = false;
+};
+
 }  // namespace
 
 struct RouterStore::Impl {
   sqlite3* fast = nullptr;     // synchronous=NORMAL: nonces, tickets
   sqlite3* durable = nullptr;  // synchronous=FULL: receipts, records
   std::mutex fast_mu, durable_mu;
+  std::mutex group_mu;  // the group commit queue of PutNonceAndTicket
+  std::condition_variable group_cv;
+  std::deque<PendingWrite*> group;
   ~Impl() {
     sqlite3_close(fast);
     sqlite3_close(durable);
@@ -149,25 +174,27 @@ Result<std::unique_ptr<RouterStore>> RouterStore::Open(const std::string& path) 
   return std::unique_ptr<RouterStore>(new RouterStore(std::move(impl)));
 }
 
-Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonce, uint64_t nonce_expires,
-                                      const TicketRow* ticket) {
-  std::lock_guard<std::mutex> l(impl_->fast_mu);
-  sqlite3* db = impl_->fast;
+namespace {
+
+Status WriteBatch(sqlite3* db, const std::vector<PendingWrite*>& batch) {
   LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));
   Stmt n(db, "INSERT OR IGNORE INTO nonces(user, nonce, expires_at) VALUES(?,?,?)");
-  n.Bind(1, user.ToLowerHex()).Bind(2, static_cast<int64_t>(nonce)).Bind(3, static_cast<int64_t>(nonce_expires));
-  if (n.Step() != SQLITE_DONE) {
-    Error e = n.Err("storing a nonce");
-    (void)Exec(db, "ROLLBACK");
-    return e;
-  }
-  if (ticket != nullptr) {
-    Stmt t(db, "INSERT OR REPLACE INTO tickets(session_id, user, expires_at, model, ticket) VALUES(?,?,?,?,?)");
-    t.Bind(1, HexEncode0x(ticket->ticket.session_id))
-        .Bind(2, ticket->ticket.user.ToLowerHex())
-        .Bind(3, static_cast<int64_t>(ticket->ticket.expires_at))
-        .Bind(4, ticket->model)
-        .Bind(5, wire::ToJson(ticket->ticket).dump());
+  Stmt t(db, "INSERT OR REPLACE INTO tickets(session_id, user, expires_at, model, ticket) VALUES(?,?,?,?,?)");
+  for (const PendingWrite* w : batch) {
+    n.Reset();
+    n.Bind(1, w->user->ToLowerHex()).Bind(2, static_cast<int64_t>(w->nonce)).Bind(3, static_cast<int64_t>(w->nonce_expires));
+    if (n.Step() != SQLITE_DONE) {
+      Error e = n.Err("storing a nonce");
+      (void)Exec(db, "ROLLBACK");
+      return e;
+    }
+    if (w->ticket == nullptr) continue;
+    t.Reset();
+    t.Bind(1, HexEncode0x(w->ticket->ticket.session_id))
+        .Bind(2, w->ticket->ticket.user.ToLowerHex())
+        .Bind(3, static_cast<int64_t>(w->ticket->ticket.expires_at))
+        .Bind(4, w->ticket->model)
+        .Bind(5, wire::ToJson(w->ticket->ticket).dump());
     if (t.Step() != SQLITE_DONE) {
       Error e = t.Err("storing a ticket");
       (void)Exec(db, "ROLLBACK");
@@ -175,6 +202,37 @@ Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonc
     }
   }
   return Exec(db, "COMMIT");
+}
+
+}  // namespace
+
+// Group commit: each caller queues its rows; the caller at the head of the queue (the leader)
+// commits everything queued so far in one transaction, then wakes the others with the outcome.
+// Every caller returns only after its own rows are committed.
+Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonce, uint64_t nonce_expires,
+                                      const TicketRow* ticket) {
+  PendingWrite me{&user, nonce, nonce_expires, ticket};
+  Impl& im = *impl_;
+  std::unique_lock<std::mutex> l(im.group_mu);
+  im.group.push_back(&me);
+  im.group_cv.wait(l, [&] { return me.done || im.group.front() == &me; });
+  if (me.done) return me.status;
+  std::vector<PendingWrite*> batch(im.group.begin(),
+                                   im.group.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(im.group.size(), 1024)));
+  l.unlock();
+  Status s = OkStatus();
+  {
+    std::lock_guard<std::mutex> fl(im.fast_mu);
+    s = WriteBatch(im.fast, batch);
+  }
+  l.lock();
+  for (PendingWrite* w : batch) {
+    w->status = s;
+    w->done = true;
+    im.group.pop_front();
+  }
+  im.group_cv.notify_all();
+  return s;
 }
 
 Status RouterStore::PutTicket(const TicketRow& t) {
@@ -186,6 +244,68 @@ Status RouterStore::PutTicket(const TicketRow& t) {
       .Bind(4, t.model)
       .Bind(5, wire::ToJson(t.ticket).dump());
   if (s.Step() != SQLITE_DONE) return s.Err("storing a ticket");
+  return OkStatus();
+}
+
+Status RouterStore::PutAnnounce(const crypto::Address& provider, const std::string& http,
+                               const std::vector<std::string>& roots, uint64_t expires_at, size_t max_roots) {
+  std::lock_guard<std::mutex> l(impl_->fast_mu);
+  sqlite3* db = impl_->fast;
+  std::string p = provider.ToLowerHex();
+  auto fail = [&](const Stmt& st, const char* what) {
+    Error e = st.Err(what);
+    (void)Exec(db, "ROLLBACK");
+    return e;
+  };
+  LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));
+  Stmt a(db,
+         "INSERT INTO announcers(provider, http, expires_at) VALUES(?1, ?2, ?3) ON CONFLICT(provider) DO UPDATE SET "
+         "http = CASE WHEN ?2 = '' THEN http ELSE ?2 END, expires_at = MAX(expires_at, ?3)");
+  a.Bind(1, p).Bind(2, http).Bind(3, static_cast<int64_t>(expires_at));
+  if (a.Step() != SQLITE_DONE) return fail(a, "storing an announce");
+  Stmt r(db,
+         "INSERT INTO announce_roots(provider, cid, expires_at) VALUES(?1, ?2, ?3) ON CONFLICT(provider, cid) DO UPDATE "
+         "SET expires_at = MAX(expires_at, ?3)");
+  for (const auto& cid : roots) {
+    r.Reset();
+    r.Bind(1, p).Bind(2, cid).Bind(3, static_cast<int64_t>(expires_at));
+    if (r.Step() != SQLITE_DONE) return fail(r, "storing an announced root");
+  }
+  Stmt trim(db,
+            "DELETE FROM announce_roots WHERE provider = ?1 AND cid NOT IN (SELECT cid FROM announce_roots WHERE "
+            "provider = ?1 ORDER BY expires_at DESC, cid LIMIT ?2)");
+  trim.Bind(1, p).Bind(2, static_cast<int64_t>(max_roots));
+  if (trim.Step() != SQLITE_DONE) return fail(trim, "bounding announced roots");
+  return Exec(db, "COMMIT");
+}
+
+Result<std::vector<RouterStore::AnnounceRow>> RouterStore::LoadAnnounces(uint64_t now) {
+  std::lock_guard<std::mutex> l(impl_->fast_mu);
+  Stmt s(impl_->fast,
+         "SELECT a.provider, a.http, a.expires_at, COALESCE(r.cid, ''), COALESCE(r.expires_at, a.expires_at) "
+         "FROM announcers a "
+         "LEFT JOIN announce_roots r ON r.provider = a.provider AND r.expires_at >= ?1 WHERE a.expires_at >= ?1 "
+         "ORDER BY a.provider");
+  s.Bind(1, static_cast<int64_t>(now));
+  std::vector<AnnounceRow> out;
+  int rc;
+  while ((rc = s.Step()) == SQLITE_ROW) {
+    auto a = crypto::ParseAddress(s.Text(0));
+    if (!a.ok()) return Corrupt("router db: announce row with a bad address");
+    out.push_back({*a, s.Text(1), static_cast<uint64_t>(s.Int(2)), s.Text(3), static_cast<uint64_t>(s.Int(4))});
+  }
+  if (rc != SQLITE_DONE) return s.Err("loading announces");
+  return out;
+}
+
+Status RouterStore::PruneAnnounces(uint64_t now) {
+  std::lock_guard<std::mutex> l(impl_->fast_mu);
+  Stmt r(impl_->fast, "DELETE FROM announce_roots WHERE expires_at < ?");
+  r.Bind(1, static_cast<int64_t>(now));
+  if (r.Step() != SQLITE_DONE) return r.Err("pruning announced roots");
+  Stmt a(impl_->fast, "DELETE FROM announcers WHERE expires_at < ?");
+  a.Bind(1, static_cast<int64_t>(now));
+  if (a.Step() != SQLITE_DONE) return a.Err("pruning announcers");
   return OkStatus();
 }
 

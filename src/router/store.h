@@ -4,10 +4,14 @@
 // user's exposure after a restart and the model name of records), receipts (every receipt
 // acknowledged, with its status pending | settled | refused and the ledger's reason), records
 // (the public record of each settled session: never a user address, prompt or output).
+// Announces: table announcers (provider, http, expires_at) and announce_roots (provider, cid,
+// expires_at).
 // Two connections to one database: receipts and records are written through one with
 // synchronous=FULL (a receipt is on disk, WAL fsynced, before POST /receipts answers 200);
 // nonces and tickets through one with synchronous=NORMAL (durable across a process crash,
 // kill -9 included; only an OS crash or power loss may drop the last ones, see the doc).
+// PutNonceAndTicket group-commits: concurrent callers share one transaction, and each returns
+// only once its own rows are committed.
 // Errors: kIo / kCorrupt naming the statement. Thread-safety: all methods are thread-safe.
 #ifndef LT_ROUTER_STORE_H_
 #define LT_ROUTER_STORE_H_
@@ -74,6 +78,23 @@ class RouterStore {
   Result<std::optional<TicketRow>> GetTicket(const Hash32& session_id);
   // Tickets expiring after `after` with no settled or refused receipt.
   Result<std::vector<TicketRow>> OpenTickets(uint64_t after);
+
+  // Announces (the NORMAL connection): who holds which root, until when (doc/router.md
+  // "POST /announce"). PutAnnounce upserts the announcer's http (kept when `http` is empty) and
+  // each root with its expiry, then keeps at most `max_roots` roots of that announcer (those
+  // that expire last).
+  struct AnnounceRow {
+    crypto::Address provider;
+    std::string http;
+    uint64_t http_expires_at;  // the announcer's latest announce + ttl
+    std::string cid;
+    uint64_t expires_at;       // this root's
+  };
+  Status PutAnnounce(const crypto::Address& provider, const std::string& http, const std::vector<std::string>& roots,
+                     uint64_t expires_at, size_t max_roots);
+  // Unexpired (expires_at >= now) roots; an announcer with no root left has cid "".
+  Result<std::vector<AnnounceRow>> LoadAnnounces(uint64_t now);
+  Status PruneAnnounces(uint64_t now);
 
   // Receipts (the FULL connection). Returns false when the session already has a receipt.
   Result<bool> PutReceipt(const ledger::Receipt& r, const U256& cost, uint64_t now);
