@@ -1,23 +1,34 @@
-// lt cid, lt store add|serve|refs|gc, lt model pull|export|import: the content side of the registry.
+// lt cid, lt store add|serve|refs|gc, lt model pull|export|import: the content side of the registry
+// (push, tag, ls, inspect, rm are in cmd_model.cc).
 #include <unistd.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <mutex>
+#include <optional>
+#include <thread>
 
 #include "cli/commands.h"
+#include "crypto/keystore.h"
+#include "ledger/client.h"
 #include "net/http.h"
 #include "registry/car.h"
 #include "registry/fetcher.h"
 #include "registry/gateway.h"
+#include "registry/holders.h"
 #include "registry/manifest.h"
+#include "registry/resolve.h"
 #include "registry/store.h"
 #include "registry/unixfs.h"
 #include "util/fs.h"
 #include "util/log.h"
 
 namespace lt::cli {
+
+void RegisterModelNames(CLI::App& app, CommandContext& ctx);  // cmd_model.cc
 
 namespace {
 
@@ -72,18 +83,59 @@ void RegisterStore(CLI::App& app, CommandContext& ctx) {
     });
   });
 
-  auto listen = std::make_shared<std::string>("127.0.0.1:7070");
+  struct ServeArgs {
+    std::string listen = "127.0.0.1:7070", gateway, ledger, keystore, password_file;
+    std::vector<std::string> routers;
+    int announce_seconds = 600;
+  };
+  auto sa = std::make_shared<ServeArgs>();
   auto* serve = store->add_subcommand("serve", "Serve the store over the IPFS trustless-gateway subset");
-  serve->add_option("--listen", *listen, "host:port")->capture_default_str();
-  serve->callback([&ctx, listen] {
+  serve->add_option("--listen", sa->listen, "host:port")->capture_default_str();
+  serve->add_option("--router", sa->routers, "Router to announce the held roots to, periodically (repeatable)");
+  serve->add_option("--gateway", sa->gateway, "Public base URL of this gateway, as announced (default: http://<listen>)");
+  serve->add_option("--ledger", sa->ledger, "Ledger URL (its EIP-712 domain signs the announces)");
+  serve->add_option("--keystore", sa->keystore, "Key that signs the announces");
+  serve->add_option("--password-file", sa->password_file, "File whose first line is the password");
+  serve->add_option("--announce-seconds", sa->announce_seconds, "Re-announce interval")->capture_default_str();
+  serve->callback([&ctx, sa] {
     RunCommand(ctx, [&]() -> Status {
       LT_TRY(auto s, OpenStore(ctx));
-      LT_TRY(auto hp, net::ParseHostPort(*listen));
+      LT_TRY(auto hp, net::ParseHostPort(sa->listen));
+      std::optional<crypto::PrivateKey> key;
+      wire::Domain domain;
+      if (!sa->routers.empty()) {
+        if (sa->keystore.empty() || sa->ledger.empty()) return InvalidArgument("--router needs --keystore and --ledger to sign announces");
+        LT_TRY(SecretBytes pw, ReadPassword(sa->password_file, "Password for " + sa->keystore + ": ", false));
+        LT_TRY(key, crypto::LoadKeystoreFile(sa->keystore, pw.span()));
+        auto l = ledger::RemoteLedger::Connect(sa->ledger);
+        if (!l.ok()) return l.error().Wrap("ledger " + sa->ledger + " unreachable");
+        domain = wire::Domain(U256((*l)->domain().chain_id), (*l)->domain().verifying_contract);
+      }
       net::HttpServer server;
       registry::MountGateway(server, *s);
       LT_TRY(int port, server.Listen(hp.first, hp.second));
       LT_INFO("gateway listening on http://" << hp.first << ":" << port);
       std::cout << "listening on http://" << hp.first << ":" << port << std::endl;
+      std::mutex mu;
+      std::condition_variable cv;
+      bool stop = false;
+      std::thread announcer;
+      if (key) {
+        std::string url = sa->gateway.empty() ? "http://" + hp.first + ":" + std::to_string(port) : sa->gateway;
+        announcer = std::thread([&, url] {
+          std::unique_lock<std::mutex> lock(mu);
+          while (!stop) {
+            lock.unlock();
+            auto roots = registry::HeldRoots(*s);
+            if (roots.ok()) {
+              auto out = registry::AnnounceHeld(sa->routers, *key, domain, url, *roots);
+              for (const auto& f : out.failed) LT_WARN("announce to " << f);
+            }
+            lock.lock();
+            cv.wait_for(lock, std::chrono::seconds(std::max(5, sa->announce_seconds)), [&] { return stop; });
+          }
+        });
+      }
       static net::HttpServer* g_server = nullptr;
       g_server = &server;
       std::signal(SIGTERM, [](int) {
@@ -94,6 +146,12 @@ void RegisterStore(CLI::App& app, CommandContext& ctx) {
       });
       server.Run();
       g_server = nullptr;
+      {
+        std::lock_guard<std::mutex> l(mu);
+        stop = true;
+      }
+      cv.notify_all();
+      if (announcer.joinable()) announcer.join();
       return OkStatus();
     });
   });
@@ -168,20 +226,57 @@ std::function<void(const registry::FetchProgress&)> ProgressPrinter() {
   };
 }
 
+// NAME[:TAG]: the ledger gives the manifest; the manifest block, then its root, come from holders.
+Status PullByName(CommandContext& ctx, const std::string& ref_text, const std::string& ledger_url,
+                  const std::vector<std::string>& routers, const std::vector<std::string>& peers, int workers, bool quiet) {
+  auto ref = registry::ParseModelRef(ref_text);
+  if (!ref.ok()) return ref.error().Wrap("'" + ref_text + "'");
+  if (ledger_url.empty()) return InvalidArgument("resolving '" + ref_text + "' needs --ledger URL (or pull NAME@CID / --cid)");
+  if (peers.empty() && routers.empty()) return InvalidArgument("give --router URL (or --peer URL) to find holders");
+  auto l = ledger::RemoteLedger::Connect(ledger_url);
+  if (!l.ok()) return l.error().Wrap("ledger " + ledger_url + " unreachable");
+  LT_TRY(registry::Resolved res, registry::ResolveTag(**l, ref->name, ref->tag));
+  LT_TRY(auto s, OpenStore(ctx));
+  registry::RouterHolders holders(routers, peers);
+  registry::FetchOptions o;
+  o.workers_per_peer = workers;
+  if (!quiet && !ctx.global.json) o.on_progress = ProgressPrinter();
+  auto t0 = std::chrono::steady_clock::now();
+  LT_TRY(registry::LocalModel m, registry::EnsureModel(*s, holders, res.manifest, res.name + ":" + res.tag, res.name, o));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json files = nlohmann::json::array();
+  std::string human = "pulled " + res.name + ":" + res.tag + " manifest " + res.manifest.ToString() + " root " +
+                      m.manifest.root.ToString() + " (" + std::to_string(m.fetched.blocks_fetched) + " blocks fetched)";
+  for (const auto& f : m.files) {
+    files.push_back({{"name", f.name}, {"path", f.path}, {"size", f.size}});
+    human += "\n  " + (f.name.empty() ? std::string("(file)") : f.name) + " " + f.path;
+  }
+  for (const auto& b : m.banned) human += "\nbanned " + b;
+  PrintResult(ctx,
+              {{"name", res.name}, {"tag", res.tag}, {"manifest", res.manifest.ToString()},
+               {"bytes32", HexEncode0x(registry::ManifestDigest(res.manifest))}, {"root", m.manifest.root.ToString()},
+               {"files", files}, {"bytes", m.fetched.bytes_done}, {"blocks_fetched", m.fetched.blocks_fetched},
+               {"banned", m.banned}, {"seconds", secs}},
+              human);
+  return OkStatus();
+}
+
 void RegisterModel(CLI::App& app, CommandContext& ctx) {
   CLI::App* model = ModelGroup(app);
 
   struct PullArgs {
-    std::string ref, cid;
-    std::vector<std::string> peers;
+    std::string ref, cid, ledger;
+    std::vector<std::string> peers, routers;
     int workers = 4;
     bool quiet = false;
   };
   auto pa = std::make_shared<PullArgs>();
-  auto* pull = model->add_subcommand("pull", "Fetch a model by NAME@CID (or --cid) from peers, verifying every block");
-  pull->add_option("REF", pa->ref, "NAME@CID or a CID");
+  auto* pull = model->add_subcommand("pull", "Fetch a model (NAME[:TAG] via the ledger, NAME@CID, or --cid) from holders, verifying every block");
+  pull->add_option("REF", pa->ref, "NAME[:TAG], NAME@CID or a CID");
   pull->add_option("--cid", pa->cid, "Root CID to fetch");
-  pull->add_option("--peer", pa->peers, "Base URL of a peer's gateway (repeatable)")->required();
+  pull->add_option("--ledger", pa->ledger, "Ledger URL, to resolve NAME[:TAG]");
+  pull->add_option("--router", pa->routers, "Router URL asked for holders (GET /holders/<cid>; repeatable)");
+  pull->add_option("--peer", pa->peers, "Base URL of a peer's gateway (repeatable)");
   pull->add_option("--workers-per-peer", pa->workers, "Parallel requests per peer")->capture_default_str();
   pull->add_flag("--quiet", pa->quiet, "No progress output");
   pull->callback([&ctx, pa] {
@@ -199,15 +294,14 @@ void RegisterModel(CLI::App& app, CommandContext& ctx) {
         LT_TRY(root, Cid::Parse(pa->ref));
         ref_name = "pin/" + pa->ref;
       } else if (!pa->ref.empty()) {
-        LT_TRY_STATUS(registry::ParseModelRef(pa->ref));
-        return MakeError(ErrorCode::kFailedPrecondition,
-                         "resolving '" + pa->ref + "' needs the ledger; pull by NAME@CID or --cid for now");
+        return PullByName(ctx, pa->ref, pa->ledger, pa->routers, pa->peers, pa->workers, pa->quiet);
       } else {
         return InvalidArgument("give NAME@CID, a CID, or --cid");
       }
       LT_TRY(auto s, OpenStore(ctx));
       LT_TRY_STATUS(s->SetRef(ref_name, root));  // keeps a partial pull from gc, for resume
-      registry::StaticPeers peers(pa->peers);
+      if (pa->peers.empty() && pa->routers.empty()) return InvalidArgument("give --peer URL or --router URL to find holders");
+      registry::RouterHolders peers(pa->routers, pa->peers);
       registry::FetchOptions o;
       o.workers_per_peer = pa->workers;
       if (!pa->quiet && !ctx.global.json) o.on_progress = ProgressPrinter();
@@ -287,6 +381,7 @@ void RegisterRegistryCommands(CLI::App& app, CommandContext& ctx) {
   RegisterCid(app, ctx);
   RegisterStore(app, ctx);
   RegisterModel(app, ctx);
+  RegisterModelNames(app, ctx);
 }
 
 }  // namespace lt::cli

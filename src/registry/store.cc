@@ -11,6 +11,7 @@
 #include <unordered_set>
 
 #include "registry/dagpb.h"
+#include "registry/manifest.h"
 #include "util/fs.h"
 #include "util/random.h"
 
@@ -471,7 +472,17 @@ Result<GcStats> Store::Gc() {
   // Mark: walk every DAG from the refs through the dag-pb nodes we hold.
   std::unordered_set<std::string> live;
   std::vector<Cid> stack;
-  for (const Ref& r : refs) stack.push_back(r.cid);
+  for (const Ref& r : refs) {
+    stack.push_back(r.cid);
+    // A tag ref names a manifest (a small raw block): keep the root it names as well.
+    if (r.cid.IsRaw()) {
+      auto block = Get(r.cid);
+      if (block.ok() && block->size() <= 65536) {
+        auto m = Manifest::Decode(std::string_view(reinterpret_cast<const char*>(block->data()), block->size()));
+        if (m.ok()) stack.push_back(m->root);
+      }
+    }
+  }
   while (!stack.empty()) {
     Cid c = stack.back();
     stack.pop_back();

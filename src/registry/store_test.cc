@@ -8,7 +8,9 @@
 
 #include "registry/car.h"
 #include "registry/dag.h"
+#include "registry/holders.h"
 #include "registry/manifest.h"
+#include "registry/resolve.h"
 
 namespace lt::registry {
 namespace {
@@ -125,6 +127,40 @@ TEST_F(StoreTest, GcKeepsReferencedContentAndRemovesTheRest) {
   EXPECT_EQ(store->RemoveRef("pin/keep").error().code, ErrorCode::kNotFound);
   ASSERT_TRUE(store->Gc().ok());
   EXPECT_FALSE(store->Has(keep->cid));
+}
+
+TEST_F(StoreTest, TagRefOnAManifestKeepsItsRootThroughGcAndListsItsFiles) {
+  Write(dir + "/m.bin", Pattern((2 << 20) + 3, 5));
+  auto e = store->AddPath(dir + "/m.bin");
+  ASSERT_TRUE(e.ok());
+  Manifest m;
+  m.name = "demo/stories";
+  m.tag = "1";
+  m.format = "llama2c";
+  m.root = e->cid;
+  m.builder = "0x0000000000000000000000000000000000000001";
+  std::string bytes = m.Encode();
+  Cid mcid = m.BlockCid();
+  ASSERT_TRUE(store->PutInline(mcid, AsBytes(bytes)).ok());
+  EXPECT_EQ(ManifestCid(ManifestDigest(mcid)), mcid);
+  EXPECT_EQ(ManifestDigest(mcid), Sha256(AsBytes(bytes)));
+  ASSERT_TRUE(store->SetRef("demo/stories:1", mcid).ok());
+  ASSERT_TRUE(store->Gc().ok());
+  auto files = LocalFiles(*store, e->cid);
+  ASSERT_TRUE(files.ok()) << files.error().message;
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ((*files)[0].size, (2u << 20) + 3);
+  auto held = HeldRoots(*store);
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->size(), 2u);  // the manifest and its root
+  auto loaded = LoadManifest(*store, mcid);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->root, e->cid);
+  ASSERT_TRUE(store->RemoveRef("demo/stories:1").ok());
+  auto st = store->Gc();
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ(st->files_removed, 1u);
+  EXPECT_FALSE(store->Has(mcid));
 }
 
 TEST_F(StoreTest, CarRoundTripsThroughAnotherStore) {
