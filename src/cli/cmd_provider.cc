@@ -84,6 +84,30 @@ Status StatusCmd(CommandContext& ctx, const ProviderFlags& f) {
            std::to_string(j.value("total_sessions", 0)) + " total, " + std::to_string(j.value("refused_handshakes", 0)) +
            " refused\n";
   human += "earned (signed by users): " + j.value("earned_mor", std::string("0")) + " MOR\n";
+  if (j.contains("ledger") && j["ledger"].is_object()) {
+    const auto& l = j["ledger"];
+    if (l.contains("claimable_mor")) {
+      human += "ledger: claimable " + l.value("claimable_mor", std::string("0")) + " MOR, wallet " +
+               l.value("wallet_mor", std::string("0")) + " MOR, provider stake " +
+               l.value("provider_stake_mor", std::string("0")) + " MOR (lt claim moves claimable to the wallet)\n";
+    } else {
+      human += "ledger: unreachable (" + l.value("error", std::string("?")) + ")\n";
+    }
+  }
+  if (j.contains("receipts") && j["receipts"].is_object()) {
+    const auto& r = j["receipts"];
+    human += "receipts: " + r.value("to_routers", nlohmann::json(0)).dump() + " to routers, " +
+             r.value("settled_directly", nlohmann::json(0)).dump() + " settled directly, " +
+             r.value("spooled", nlohmann::json(0)).dump() + " spooled, " + r.value("refused", nlohmann::json(0)).dump() +
+             " refused\n";
+  }
+  if (j.contains("registration") && j["registration"].is_object()) {
+    const auto& r = j["registration"];
+    human += "registration: " + r.value("state", std::string("?")) + " at " + r.value("endpoint", std::string()) + ", " +
+             r.value("transactions", nlohmann::json(0)).dump() + " transactions this run";
+    if (!r.value("last_error", std::string()).empty()) human += " (last error: " + r.value("last_error", std::string()) + ")";
+    human += "\n";
+  }
   human += "bans: none known\n";
   for (const auto& m : j.value("models", nlohmann::json::array())) {
     human += "model " + m.value("name", std::string()) + ": " + m.value("price_per_second_mor", std::string()) +

@@ -1,5 +1,7 @@
-// lt session ticket | chat: drive the session protocol by hand (doc/session-protocol.md).
-// `ticket` signs a Ticket with a router key (a devnet stand-in until the router issues them);
+// lt session rfc | ticket | chat: drive the session protocol by hand (doc/session-protocol.md).
+// `rfc` asks routers for a ticket with a user-signed RFC (doc/router.md POST /rfc) and writes
+// the grant (ticket, router signature, provider endpoint) to a file `chat` reads;
+// `ticket` signs a Ticket with a router key (a devnet stand-in for a router);
 // `chat` opens a session to a provider with a ticket, streams one chat completion, optionally
 // holds the session open (metering continues), then closes with the final voucher.
 #include <iostream>
@@ -11,6 +13,7 @@
 #include "net/http.h"
 #include "util/fs.h"
 #include "wire/messages.h"
+#include "wire/router_client.h"
 
 namespace lt::cli {
 namespace {
@@ -24,6 +27,10 @@ struct SessionFlags {
   // ticket
   std::string user, provider, manifest, price = "0", out;
   uint32_t min_seconds = 0, max_seconds = 600, ttl = 600;
+  // rfc
+  std::vector<std::string> routers;
+  std::string model, max_price = "1";
+  uint32_t want_seconds = 300, min_tps = 0, max_latency_ms = 0;
   // chat
   std::string provider_addr, ticket_file, prompt;
   int max_tokens = 64;
@@ -63,6 +70,34 @@ Status Ticket(CommandContext& ctx, const SessionFlags& f) {
   return OkStatus();
 }
 
+Status Rfc(CommandContext& ctx, const SessionFlags& f) {
+  LT_TRY(wire::Domain domain, DomainFrom(f));
+  LT_TRY(crypto::PrivateKey user, LoadKey(f, "User keystore password: "));
+  wire::Rfc rfc;
+  rfc.user = user.GetAddress();
+  rfc.model = f.model;
+  LT_TRY(rfc.max_price_per_second, U256::FromMor(f.max_price));
+  rfc.min_tps = f.min_tps;
+  rfc.max_latency_ms = f.max_latency_ms;
+  rfc.want_seconds = f.want_seconds;
+  Bytes nonce(8);
+  SecureRandom::Default()->Fill(nonce);
+  for (uint8_t b : nonce) rfc.nonce = (rfc.nonce << 8) | b;
+  rfc.nonce >>= 1;
+  rfc.expires_at = SystemClock::Default()->NowSeconds() + 60;
+  wire::RouterClient routers(f.routers);
+  LT_TRY(wire::TicketGrant grant, routers.RequestTicket(wire::RfcRequest::Make(rfc, user, domain)));
+  json j = grant.ToJson();
+  if (!f.out.empty()) {
+    LT_TRY_STATUS(RealFileSystem::Default()->WriteFileAtomic(f.out, j.dump(2) + "\n"));
+  }
+  PrintResult(ctx, j,
+              "ticket " + HexEncode0x(grant.ticket.ticket.session_id) + " for " + grant.model + " at " + grant.endpoint +
+                  " (" + grant.ticket.ticket.price_per_second.ToMor() + " MOR/s, up to " +
+                  std::to_string(grant.ticket.ticket.max_seconds) + " s)" + (f.out.empty() ? "" : ", written to " + f.out));
+  return OkStatus();
+}
+
 Result<wire::SignedTicket> ReadTicket(const std::string& path) {
   LT_TRY(std::string text, RealFileSystem::Default()->ReadFile(path, 1 << 20));
   json j = json::parse(text, nullptr, false);
@@ -80,7 +115,14 @@ Status Chat(CommandContext& ctx, const SessionFlags& f) {
   LT_TRY(wire::Domain domain, DomainFrom(f));
   LT_TRY(wire::SignedTicket ticket, ReadTicket(f.ticket_file));
   LT_TRY(crypto::PrivateKey user, LoadKey(f, "User keystore password: "));
-  LT_TRY(auto hp, net::ParseHostPort(f.provider_addr));
+  std::string provider_addr = f.provider_addr;
+  if (provider_addr.empty()) {  // a grant from `lt session rfc` names the provider's endpoint
+    auto text = RealFileSystem::Default()->ReadFile(f.ticket_file, 1 << 20);
+    json g = text.ok() ? json::parse(*text, nullptr, false) : json();
+    if (g.is_object() && g.contains("endpoint") && g["endpoint"].is_string()) provider_addr = g["endpoint"];
+    if (provider_addr.empty()) return InvalidArgument("--provider HOST:PORT is needed (the ticket file names no endpoint)");
+  }
+  LT_TRY(auto hp, net::ParseHostPort(provider_addr));
   LT_TRY(auto session, client::SessionClient::Connect(hp.first, hp.second, domain, ticket, user));
   json req = {{"model", "session"},
               {"messages", {{{"role", "user"}, {"content", f.prompt}}}},
@@ -122,6 +164,16 @@ void RegisterSessionCommands(CLI::App& app, CommandContext& ctx) {
     c->add_option("--chain-id", f->chain_id, "EIP-712 domain chain id")->required();
     c->add_option("--verifying-contract", f->verifying_contract, "EIP-712 domain contract address")->required();
   };
+  auto* rf = s->add_subcommand("rfc", "Ask routers for a session ticket with a signed RFC");
+  common(rf, "The user's keystore");
+  rf->add_option("--router", f->routers, "Router URL (repeat for failover)")->required();
+  rf->add_option("--model", f->model, "Model NAMESPACE/NAME[:TAG], NAME@CID or 0x manifest")->required();
+  rf->add_option("--max-price", f->max_price, "Highest price per second in MOR")->capture_default_str();
+  rf->add_option("--want-seconds", f->want_seconds, "Session seconds wanted")->capture_default_str();
+  rf->add_option("--min-tps", f->min_tps, "Lowest tokens per second accepted")->capture_default_str();
+  rf->add_option("--max-latency-ms", f->max_latency_ms, "Latency target (0: none)")->capture_default_str();
+  rf->add_option("--out", f->out, "Write the granted ticket JSON here (for `lt session chat --ticket`)");
+  rf->callback([&ctx, f] { RunCommand(ctx, [&] { return Rfc(ctx, *f); }); });
   auto* t = s->add_subcommand("ticket", "Sign a session ticket with a router key (devnet stand-in for a router)");
   common(t, "The router's keystore");
   t->add_option("--user", f->user, "User address")->required();
@@ -135,7 +187,7 @@ void RegisterSessionCommands(CLI::App& app, CommandContext& ctx) {
   t->callback([&ctx, f] { RunCommand(ctx, [&] { return Ticket(ctx, *f); }); });
   auto* c = s->add_subcommand("chat", "Open a session with a ticket, stream one chat completion, close");
   common(c, "The user's keystore");
-  c->add_option("--provider", f->provider_addr, "Provider session address HOST:PORT")->required();
+  c->add_option("--provider", f->provider_addr, "Provider session address HOST:PORT (default: the ticket file's endpoint)");
   c->add_option("--ticket", f->ticket_file, "Signed ticket JSON file")->required();
   c->add_option("--prompt", f->prompt, "The user message")->required();
   c->add_option("--max-tokens", f->max_tokens, "Maximum tokens to generate")->capture_default_str();

@@ -102,7 +102,8 @@ Result<ProviderConfig> ParseProviderConfig(std::string_view toml, const std::str
   Reader r(root, "");
   LT_TRY_STATUS(r.Known({"keystore", "password_file", "listen", "http_listen", "endpoint", "stake", "ledger", "routers",
                          "accepted_routers", "accept_any_router", "chain_id", "verifying_contract", "meter_interval_seconds",
-                         "voucher_window_seconds", "handshake_timeout_ms", "max_connections", "receipts_spool", "model"}));
+                         "voucher_window_seconds", "handshake_timeout_ms", "max_connections", "receipts_spool", "model",
+                         "accept_staked_routers", "direct_settle_after_seconds", "peers"}));
   LT_TRY_STATUS(r.Str("keystore", &c.keystore));
   LT_TRY_STATUS(r.Str("password_file", &c.password_file));
   LT_TRY_STATUS(r.Str("listen", &c.listen));
@@ -111,6 +112,7 @@ Result<ProviderConfig> ParseProviderConfig(std::string_view toml, const std::str
   LT_TRY_STATUS(r.Mor("stake", &c.stake));
   LT_TRY_STATUS(r.Str("ledger", &c.ledger));
   LT_TRY_STATUS(r.StrList("routers", &c.routers));
+  LT_TRY_STATUS(r.StrList("peers", &c.peers));  // gateways to pull models from (model_source.h)
   std::vector<std::string> accepted;
   LT_TRY_STATUS(r.StrList("accepted_routers", &accepted));
   for (const auto& a : accepted) {
@@ -119,6 +121,12 @@ Result<ProviderConfig> ParseProviderConfig(std::string_view toml, const std::str
     c.accepted_routers.push_back(*addr);
   }
   LT_TRY_STATUS(r.Bool("accept_any_router", &c.accept_any_router));
+  c.accept_staked_routers = !c.ledger.empty();
+  LT_TRY_STATUS(r.Bool("accept_staked_routers", &c.accept_staked_routers));
+  if (c.accept_staked_routers && c.ledger.empty()) {
+    return r.Err("accept_staked_routers", "needs a ledger URL to read router stakes from");
+  }
+  LT_TRY_STATUS(r.U32("direct_settle_after_seconds", &c.direct_settle_after_seconds));
   if (root.contains("chain_id")) {
     if (!root["chain_id"].is_number_integer() || root["chain_id"].get<int64_t>() <= 0) {
       return r.Err("chain_id", "expected a positive integer");
@@ -143,8 +151,10 @@ Result<ProviderConfig> ParseProviderConfig(std::string_view toml, const std::str
   if (!c.has_domain && c.ledger.empty()) {
     return r.Err("chain_id", "set chain_id and verifying_contract, or a ledger URL to read them from");
   }
-  if (c.accepted_routers.empty() && !c.accept_any_router) {
-    return r.Err("accepted_routers", "list the routers whose tickets you accept (or accept_any_router = true on a devnet)");
+  if (c.accepted_routers.empty() && !c.accept_any_router && !c.accept_staked_routers) {
+    return r.Err("accepted_routers",
+                 "list the routers whose tickets you accept (or set a ledger to accept staked routers, or "
+                 "accept_any_router = true on a devnet)");
   }
   if (!root.contains("model") || !root["model"].is_array() || root["model"].empty()) {
     return InvalidArgument("no [[model]] tables: a provider serves at least one model");
@@ -153,7 +163,7 @@ Result<ProviderConfig> ParseProviderConfig(std::string_view toml, const std::str
     const json& mj = root["model"][i];
     Reader m(mj, "model[" + std::to_string(i) + "].");
     LT_TRY_STATUS(m.Known({"name", "path", "tokenizer", "manifest", "backend", "upstream", "upstream_model", "api_key_file",
-                           "price", "min_seconds", "slots", "threads"}));
+                           "price", "min_seconds", "slots", "threads", "tps"}));
     ModelConfig mc;
     LT_TRY_STATUS(m.Str("name", &mc.name));
     LT_TRY_STATUS(m.Str("path", &mc.path));
@@ -177,12 +187,14 @@ Result<ProviderConfig> ParseProviderConfig(std::string_view toml, const std::str
     uint32_t threads = 0;
     LT_TRY_STATUS(m.U32("threads", &threads));
     mc.threads = static_cast<int>(threads);
+    LT_TRY_STATUS(m.U32("tps", &mc.tps, 1));
     if (mc.name.empty()) return m.Err("name", "required");
     mc.path = Resolve(base, mc.path);
     mc.tokenizer = Resolve(base, mc.tokenizer);
     mc.api_key_file = Resolve(base, mc.api_key_file);
     if (mc.backend == "builtin") {
-      if (mc.path.empty()) return m.Err("path", "required for the builtin backend");
+      if (mc.path.empty() && c.ledger.empty()) return m.Err("path", "required for the builtin backend (or set ledger to pull it by name)");
+      mc.pull = mc.path.empty();  // resolved on the ledger and pulled into <datadir>/store
     } else if (mc.backend == "openai") {
       if (mc.upstream.empty()) return m.Err("upstream", "required for the openai backend (e.g. \"http://127.0.0.1:8080\")");
       if (!mc.has_manifest && mc.path.empty()) return m.Err("manifest", "required for the openai backend");

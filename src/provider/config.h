@@ -32,6 +32,8 @@ struct ModelConfig {
   uint32_t min_seconds = 0;
   uint32_t slots = 1;
   int threads = 0;             // builtin: engine threads (0 = all cores)
+  bool pull = false;           // no path: resolve name:tag on the ledger, pull (model_source.h)
+  uint32_t tps = 0;            // tokens per second published in the offer (0: measured at start)
 };
 
 struct ProviderConfig {
@@ -43,8 +45,10 @@ struct ProviderConfig {
   U256 stake;                  // MOR staked at registration (base units)
   std::string ledger;          // ledger URL (optional)
   std::vector<std::string> routers;           // router URLs (receipts go there)
+  std::vector<std::string> peers;             // gateway URLs to pull models from (besides routers' holders)
   std::vector<crypto::Address> accepted_routers;  // ticket signers accepted (empty: none)
   bool accept_any_router = false;             // devnet only: any signer that names itself router
+  bool accept_staked_routers = false;         // any router with a stake on the ledger (default: ledger set)
   uint64_t chain_id = 0;                      // EIP-712 domain; 0 = read from the ledger's /genesis
   crypto::Address verifying_contract;
   bool has_domain = false;
@@ -53,6 +57,7 @@ struct ProviderConfig {
   uint32_t handshake_timeout_ms = 5000;
   uint32_t max_connections = 20000;
   std::string receipts_spool;                 // default: <datadir>/receipts.jsonl
+  uint32_t direct_settle_after_seconds = 60;  // spooled receipts then go straight to the ledger
   std::vector<ModelConfig> models;
 };
 

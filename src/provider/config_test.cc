@@ -118,5 +118,23 @@ TEST(ProviderConfigTest, ClearErrors) {
   EXPECT_NE(r.error().message.find("accepted_routers"), std::string::npos) << r.error().message;
 }
 
+TEST(ProviderConfigTest, LedgerKeys) {
+  std::string s = kGood;
+  s.replace(s.find("accepted_routers = [\"0x00000000000000000000000000000000000000bb\"]"),
+            std::string("accepted_routers = [\"0x00000000000000000000000000000000000000bb\"]").size(),
+            "ledger = \"http://127.0.0.1:7545\"\ndirect_settle_after_seconds = 5");
+  s.replace(s.find("slots = 4"), 9, "slots = 4\ntps = 250");
+  auto c = ParseProviderConfig(s, "/x");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_TRUE(c->accept_staked_routers);  // the default with a ledger: no accepted_routers needed
+  EXPECT_EQ(c->direct_settle_after_seconds, 5u);
+  EXPECT_EQ(c->models[0].tps, 250u);
+  EXPECT_EQ(c->models[1].tps, 0u);  // measured at start
+  auto no_ledger = ParseProviderConfig("accept_staked_routers = true\n" + std::string(kGood), "/x");
+  ASSERT_FALSE(no_ledger.ok());
+  EXPECT_NE(no_ledger.error().message.find("accept_staked_routers: needs a ledger"), std::string::npos)
+      << no_ledger.error().message;
+}
+
 }  // namespace
 }  // namespace lt::provider

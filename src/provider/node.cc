@@ -7,7 +7,11 @@
 
 #include "net/http.h"
 #include "provider/backend.h"
+#include "provider/ledger_link.h"
+#include "provider/model_source.h"
 #include "provider/receipts.h"
+#include "provider/registration.h"
+#include "provider/staked_routers.h"
 #include "provider/server.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -85,8 +89,12 @@ struct ProviderNode::Impl {
   std::string datadir;
   wire::Domain domain;
   SessionRegistry registry;
-  std::unique_ptr<ReceiptSink> receipts;
+  std::unique_ptr<LedgerLink> ledger;            // null without a ledger URL
+  std::unique_ptr<StakedRouters> staked_routers;  // null unless accept_staked_routers
+  std::unique_ptr<Registrar> registrar;
+  std::unique_ptr<RouterReceiptSink> receipts;
   std::vector<std::shared_ptr<ServedModel>> models;
+  std::unique_ptr<ModelSource> source;  // <datadir>/store: pulled models, gateway, announces
   std::unique_ptr<SessionServer> server;
   net::HttpServer http;
   std::thread http_thread;
@@ -102,6 +110,78 @@ struct ProviderNode::Impl {
       free += busy < m->slots ? m->slots - busy : 0;
     }
     return free;
+  }
+
+  // The provider's account on the ledger: claimable earnings and stake (short timeouts).
+  json LedgerStatus() {
+    json out = {{"url", config.ledger}};
+    net::HttpClientOptions o;
+    o.connect_timeout_ms = 1000;
+    o.read_timeout_ms = 3000;
+    auto c = net::HttpClient::Create(config.ledger, o);
+    auto r = c.ok() ? c->Get("/account/" + identity.GetAddress().ToChecksumHex()) : Result<net::HttpClientResponse>(c.error());
+    if (!r.ok() || r->status != 200) {
+      out["error"] = r.ok() ? net::ErrorFromResponse(*r).message : r.error().message;
+      return out;
+    }
+    auto j = r->Json();
+    if (!j.ok() || !j->is_object()) return out;
+    for (const char* k : {"claimable", "wallet", "provider_stake"}) {
+      auto v = U256FromJson(j->value(k, json("0")));
+      if (v.ok()) {
+        out[k] = v->ToDecimal();
+        out[std::string(k) + "_mor"] = v->ToMor();
+      }
+    }
+    return out;
+  }
+
+  void StartRegistration() {
+    RegistrationSpec spec;
+    spec.endpoint = RegistrationEndpoint(config.endpoint, config.listen, session_port, config.http_listen, http_port);
+    spec.stake = config.stake;
+    for (size_t k = 0; k < models.size(); ++k) {
+      OfferSpec o;
+      o.name = models[k]->name;
+      o.manifest = models[k]->manifest;
+      o.price_per_second = models[k]->price_per_second;
+      o.min_seconds = models[k]->min_seconds;
+      o.slots = models[k]->slots;
+      for (const auto& mc : config.models) {
+        if (mc.name == o.name) o.tps = mc.tps;
+      }
+      o.tps_measured = o.tps == 0;
+      spec.offers.push_back(o);
+    }
+    auto measure = [this](size_t k) -> Result<uint32_t> {
+      // Measured once per model and machine, then kept in <datadir>/tps.json (keyed by manifest
+      // and backend) so a restart publishes the same figure and costs no transaction; delete the
+      // file (or set `tps`) to measure again. The bench is `lt provider bench`'s: a warm-up run,
+      // then the best of 3 runs of 128 tokens.
+      std::string path = (std::filesystem::path(datadir) / "tps.json").string();
+      std::string key = HexEncode0x(models[k]->manifest) + "/" + std::string(models[k]->backend->kind());
+      auto text = RealFileSystem::Default()->ReadFile(path, 1 << 20);
+      json saved = text.ok() ? json::parse(*text, nullptr, false) : json::object();
+      if (!saved.is_object()) saved = json::object();
+      if (saved.contains(key) && saved[key].is_number_unsigned() && saved[key].get<uint64_t>() > 0 &&
+          saved[key].get<uint64_t>() <= UINT32_MAX) {
+        return saved[key].get<uint32_t>();
+      }
+      LT_TRY(BenchResult warm, BenchBackend(*models[k]->backend, 16, 1));
+      (void)warm;
+      double best = 0;
+      for (int run = 0; run < 3; ++run) {
+        LT_TRY(BenchResult b, BenchBackend(*models[k]->backend, 128, 1));
+        best = std::max(best, b.tokens_per_second);
+      }
+      uint32_t tps = static_cast<uint32_t>(std::clamp(best, 1.0, 4e9));
+      saved[key] = tps;
+      Status w = RealFileSystem::Default()->WriteFileAtomic(path, saved.dump(2) + "\n");
+      if (!w.ok()) LT_WARN("registration: cannot save the measured tps: " << w.error().message);
+      return tps;
+    };
+    registrar = std::make_unique<Registrar>(ledger.get(), identity.GetAddress(), std::move(spec), measure);
+    registrar->Start();
   }
 
   void Routes() {
@@ -136,6 +216,10 @@ struct ProviderNode::Impl {
       j["session_port"] = session_port;
       j["models"] = ms;
       j["bans"] = json::array();  // routers report bans; none are known locally yet
+      j["receipts"] = receipts->Describe();
+      if (registrar) j["registration"] = registrar->Describe();
+      if (staked_routers) j["staked_routers"] = staked_routers->Describe();
+      if (ledger) j["ledger"] = LedgerStatus();
       return net::HttpResponse::Json(200, j);
     });
   }
@@ -152,15 +236,37 @@ Result<std::unique_ptr<ProviderNode>> ProviderNode::Create(const ProviderConfig&
     impl->domain = wire::Domain(U256(c.chain_id), c.verifying_contract);
   } else {
     LT_TRY(auto client, net::HttpClient::Create(c.ledger));
-    LT_TRY(auto resp, client.Get("/genesis"));
-    if (resp.status != 200) return net::ErrorFromResponse(resp).Wrap("ledger " + c.ledger + " /genesis");
-    LT_TRY(json g, resp.Json());
+    // The ledger may still be starting: retry for about 30 s before giving up clearly.
+    auto resp = client.Get("/genesis");
+    for (int attempt = 0, wait_ms = 500; attempt < 8 && !resp.ok(); ++attempt, wait_ms = std::min(wait_ms * 2, 8000)) {
+      LT_WARN("provider: ledger " << c.ledger << " unreachable (" << resp.error().message << "), retry in " << wait_ms
+                                  << " ms");
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+      resp = client.Get("/genesis");
+    }
+    if (!resp.ok()) return resp.error().Wrap("ledger " + c.ledger + " /genesis (needed for the EIP-712 domain)");
+    if (resp->status != 200) return net::ErrorFromResponse(*resp).Wrap("ledger " + c.ledger + " /genesis");
+    LT_TRY(json g, resp->Json());
     if (!g.contains("chain_id") || !g.contains("verifying_contract") || !g["verifying_contract"].is_string()) {
       return InvalidArgument("ledger " + c.ledger + " /genesis has no chain_id and verifying_contract");
     }
     LT_TRY(U256 chain, U256FromJson(g["chain_id"]));
     LT_TRY(auto vc, crypto::ParseAddress(g["verifying_contract"].get<std::string>()));
     impl->domain = wire::Domain(chain, vc);
+  }
+  LT_TRY(impl->source, ModelSource::Open(c, datadir));  // models without `path` are pulled
+  if (impl->source) LT_TRY_STATUS(impl->source->PullModels(c));
+  json ledger_models;  // GET /models, to use the ledger's manifest for a model's name:tag
+  if (!c.ledger.empty()) {
+    impl->ledger = std::make_unique<LedgerLink>(c.ledger, &impl->identity);
+    auto l = impl->ledger->Ledger();
+    auto models = l.ok() ? (*l)->GetModels() : Result<json>(l.error());
+    if (models.ok()) {
+      ledger_models = *models;
+    } else {
+      LT_WARN("provider: cannot read the ledger's models (" << models.error().message
+                                                            << "); manifests fall back to the model files' SHA-256");
+    }
   }
   for (const auto& mc : c.models) {
     auto m = std::make_shared<ServedModel>();
@@ -170,6 +276,8 @@ Result<std::unique_ptr<ProviderNode>> ProviderNode::Create(const ProviderConfig&
     m->slots = mc.slots;
     if (mc.has_manifest) {
       m->manifest = mc.manifest;
+    } else if (auto tagged = TagManifest(ledger_models, mc.name)) {
+      m->manifest = *tagged;
     } else {
       auto h = Sha256File(mc.path);
       if (!h.ok()) return h.error().Wrap("model " + mc.name);
@@ -184,7 +292,16 @@ Result<std::unique_ptr<ProviderNode>> ProviderNode::Create(const ProviderConfig&
                                                : c.receipts_spool;
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(spool).parent_path(), ec);
-  impl->receipts = std::make_unique<RouterReceiptSink>(c.routers, spool);
+  ReceiptSinkOptions ro;
+  ro.routers = c.routers;
+  ro.spool_path = spool;
+  ro.direct_after_seconds = c.direct_settle_after_seconds;
+  ro.retry_seconds = std::clamp<uint32_t>(c.direct_settle_after_seconds, 1, 10);
+  if (impl->ledger) {
+    LedgerLink* link = impl->ledger.get();
+    ro.settle_direct = [link](const std::vector<Receipt>& rs) { return link->Settle(rs); };
+  }
+  impl->receipts = std::make_unique<RouterReceiptSink>(std::move(ro));
   return std::unique_ptr<ProviderNode>(new ProviderNode(std::move(impl)));
 }
 
@@ -194,8 +311,13 @@ Status ProviderNode::Start() {
   svc.policy.domain = i.domain;
   std::vector<crypto::Address> accepted = i.config.accepted_routers;
   bool any = i.config.accept_any_router;
-  svc.policy.router_accepted = [accepted, any](const crypto::Address& a) {
-    return any || std::find(accepted.begin(), accepted.end(), a) != accepted.end();
+  if (i.config.accept_staked_routers) {
+    i.staked_routers = std::make_unique<StakedRouters>(i.config.ledger, SystemClock::Default());
+  }
+  StakedRouters* staked = i.staked_routers.get();
+  svc.policy.router_accepted = [accepted, any, staked](const crypto::Address& a) {
+    return any || std::find(accepted.begin(), accepted.end(), a) != accepted.end() ||
+           (staked != nullptr && staked->IsStaked(a));
   };
   svc.policy.meter_interval_ms = i.config.meter_interval_seconds * 1000;
   svc.policy.voucher_window_ms = i.config.voucher_window_seconds != 0 ? i.config.voucher_window_seconds * 1000
@@ -215,11 +337,14 @@ Status ProviderNode::Start() {
   LT_TRY(i.session_port, i.server->Listen());
   i.server->Start();
   i.Routes();
+  if (i.source) i.source->Mount(i.http);
   LT_TRY(auto hp, net::ParseHostPort(i.config.http_listen));
   LT_TRY(i.http_port, i.http.Listen(hp.first, hp.second));
   i.http_thread = std::thread([&i] { i.http.Run(); });
+  if (i.source) i.source->StartAnnouncing(i.config.routers, i.identity, i.domain, ProviderHttpUrl(i.config, i.http_port));
   LT_INFO("provider " << i.identity.GetAddress().ToChecksumHex() << " serving sessions on port " << i.session_port
                       << ", status on port " << i.http_port);
+  if (i.ledger) i.StartRegistration();
   for (const auto& m : i.models) {
     LT_INFO("model " << m->name << " manifest " << HexEncode0x(m->manifest) << " (" << m->backend->kind() << ", "
                      << m->price_per_second.ToMor() << " MOR/s, " << m->slots << " slots)");
@@ -229,6 +354,8 @@ Status ProviderNode::Start() {
 
 void ProviderNode::Stop() {
   if (!impl_) return;
+  if (impl_->registrar) impl_->registrar->Stop();
+  if (impl_->source) impl_->source->Stop();
   if (impl_->server) impl_->server->Stop();
   if (impl_->http_thread.joinable()) {
     impl_->http.Stop();

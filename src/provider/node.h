@@ -6,8 +6,10 @@
 //   GET /status                     -> address, endpoint, models (price, slots, busy), sessions,
 //                                      earnings (sum of receipt costs), refused handshakes
 //   GET /health                     -> {"ok":true}
-// Receipts go to the configured routers (POST /receipts) and otherwise to the spool file.
-// Not yet here (see doc/provider.md): ledger registration and offers, model pulls, announces.
+// Receipts go to the configured routers (POST /receipts), otherwise to the spool file, and are
+// settled directly with the ledger when no router takes them (receipts.h). With a ledger the
+// node registers itself and its offers in the background (registration.h) and accepts tickets
+// of routers staked there (staked_routers.h).
 // Thread-safety: Start/Stop from the controlling thread.
 #ifndef LT_PROVIDER_NODE_H_
 #define LT_PROVIDER_NODE_H_

@@ -5,20 +5,24 @@
 // so a provider can never claim more than the user signed (nor more than the ticket allows).
 //
 // ReceiptSink is where finished sessions go: RouterReceiptSink POSTs them to the routers
-// (/receipts) and keeps those no router took in a spool file (JSON lines) for a later retry or
-// direct settlement with the ledger; MemoryReceiptSink is for tests.
+// (/receipts) and keeps those no router took in a spool file (JSON lines); the spool is retried
+// with the routers and, after `direct_after_seconds` (at once when no router is configured),
+// settled straight with the ledger by the provider itself (`settle_direct`, a settle_batch).
+// MemoryReceiptSink is for tests.
 // Thread-safety: sinks are thread-safe; Submit must not block the caller for long.
 #ifndef LT_PROVIDER_RECEIPTS_H_
 #define LT_PROVIDER_RECEIPTS_H_
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "util/result.h"
 #include "util/uint256.h"
 #include "wire/handshake.h"
 
@@ -34,6 +38,16 @@ struct Receipt {
 U256 ReceiptCost(const Receipt& r);
 // {"ticket":{..},"ticketSig":"0x..","voucher":{..},"voucherSig":"0x..","cost":"..","closeReason":".."}
 nlohmann::json ReceiptToJson(const Receipt& r);
+// The inverse (extra keys such as "spooledAt" are ignored).
+Result<Receipt> ReceiptFromJson(const nlohmann::json& j);
+
+// The ledger's verdict on one receipt settled directly.
+struct SettleOutcome {
+  bool done = false;  // settled now, or already settled before (never paid twice)
+  std::string error;  // why not (empty when done)
+};
+// Settles receipts with the ledger: one outcome per receipt, or an error (ledger unreachable).
+using DirectSettleFn = std::function<Result<std::vector<SettleOutcome>>(const std::vector<Receipt>&)>;
 
 class ReceiptSink {
  public:
@@ -53,23 +67,46 @@ class MemoryReceiptSink final : public ReceiptSink {
 };
 
 // Posts each receipt to the first router URL that answers 2xx (from one worker thread, so
-// Submit never blocks); receipts no router accepted are appended to `spool_path` (one JSON
-// object per line, fsynced). The destructor drains the queue before returning.
+// Submit never blocks); receipts no router accepted are appended to the spool (one JSON object
+// per line with "spooledAt" and "attempts", fsynced). The worker retries the spool every
+// `retry_seconds`: routers first, then (when `settle_direct` is set and the receipt waited
+// `direct_after_seconds`, or no router is configured) the ledger. A receipt leaves the spool
+// only when a router took it or the ledger settled it (or had already settled it); after
+// `max_attempts` refusals by the ledger it is moved to `<spool>.refused` with the reason.
+// The spool file is rewritten atomically (write, fsync, rename). The destructor drains the
+// queue (routers or spool) before returning.
+struct ReceiptSinkOptions {
+  std::vector<std::string> routers;
+  std::string spool_path;
+  DirectSettleFn settle_direct;  // empty: receipts wait in the spool for the routers
+  uint32_t direct_after_seconds = 60;
+  uint32_t retry_seconds = 10;
+  uint32_t max_attempts = 20;
+};
+
 class RouterReceiptSink final : public ReceiptSink {
  public:
   RouterReceiptSink(std::vector<std::string> router_urls, std::string spool_path);
+  explicit RouterReceiptSink(ReceiptSinkOptions options);
   ~RouterReceiptSink() override;
   void Submit(const Receipt& r) override;
+  // {"to_routers","settled_directly","spooled","refused","last_error"}
+  nlohmann::json Describe() const;
 
  private:
+  bool ToRouters(const nlohmann::json& j);
   void Deliver(const nlohmann::json& j);
   void Spool(const nlohmann::json& j);
-  std::vector<std::string> routers_;
-  std::string spool_path_;
-  std::mutex mu_;
+  void RetrySpool();
+  ReceiptSinkOptions o_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<nlohmann::json> queue_;
+  std::vector<nlohmann::json> unwritten_;  // the spool could not be written (disk full?)
   bool stop_ = false;
+  bool spool_dirty_ = true;  // check the spool at start (receipts left by a previous run)
+  uint64_t to_routers_ = 0, settled_directly_ = 0, spooled_ = 0, refused_ = 0;
+  std::string last_error_;
   std::thread worker_;
 };
 
