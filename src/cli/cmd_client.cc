@@ -1,0 +1,283 @@
+// lt client serve | lt chat: the user's side (DESIGN §8, doc/client.md). `client serve` is the
+// local OpenAI-compatible API over a SessionPool; `chat` streams one prompt (or stdin lines, an
+// interactive conversation) through the same pool and closes the session on exit.
+// `lt bench client` is in cmd_client_bench.cc.
+#include <signal.h>
+
+#include <algorithm>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include "cli/commands.h"
+#include "client/api_server.h"
+#include "client/secret_guard.h"
+#include "client/session_pool.h"
+#include "crypto/keystore.h"
+#include "ledger/client.h"
+#include "util/fs.h"
+#include "util/log.h"
+
+namespace lt::cli {
+namespace {
+
+using nlohmann::json;
+
+struct ClientFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string ledger = "http://127.0.0.1:7545";
+  std::vector<std::string> routers;
+  std::string keystore, password_file;
+  std::string max_price = "0.01";
+  uint32_t max_latency_ms = 0, min_tps = 0, want_seconds = 600;
+  int idle_seconds = 60;
+  std::string bip39_wordlist;
+  std::string config;
+  // chat
+  std::string model, prompt;
+  int max_tokens = 256;
+  double temperature = -1;
+  uint64_t seed = 0;
+};
+
+void AddCommonFlags(CLI::App* c, ClientFlags& f) {
+  c->add_option("--ledger", f.ledger, "Ledger URL")->capture_default_str();
+  c->add_option("--router", f.routers, "Router URL (repeat for failover, tried in order); required");
+  c->add_option("--keystore", f.keystore, "The user's keystore; required");
+  c->add_option("--password-file", f.password_file, "File whose first line is the keystore password");
+  c->add_option("--max-price", f.max_price, "Highest price accepted, MOR per second")->capture_default_str();
+  c->add_option("--max-latency-ms", f.max_latency_ms, "Preferred provider latency (0: no target)")
+      ->capture_default_str();
+  c->add_option("--min-tps", f.min_tps, "Lowest provider speed accepted, tokens/s")->capture_default_str();
+  c->add_option("--want-seconds", f.want_seconds, "Session length asked for in each RFC")
+      ->capture_default_str();
+  c->add_option("--idle-seconds", f.idle_seconds, "Close a session unused this long (final voucher)")
+      ->capture_default_str();
+  c->add_option("--bip39-wordlist", f.bip39_wordlist,
+                "A BIP-39 English wordlist file (default: the official list built in; a file must match its SHA-256)");
+}
+
+struct Setup {
+  crypto::PrivateKey user;
+  wire::Domain domain;
+  client::Preferences prefs;
+  std::vector<std::string> words;
+};
+
+Result<Setup> Prepare(const ClientFlags& f) {
+  if (f.routers.empty()) return InvalidArgument("give at least one --router URL (flag or config key router)");
+  if (f.keystore.empty()) return InvalidArgument("give --keystore (flag or config key keystore)");
+  LT_TRY(SecretBytes pw, ReadPassword(f.password_file, "User keystore password: ", false));
+  LT_TRY(crypto::PrivateKey user, crypto::LoadKeystoreFile(f.keystore, pw.span()));
+  LT_TRY(auto ledger, ledger::RemoteLedger::Connect(f.ledger));
+  Setup s{std::move(user),
+          wire::Domain(U256(ledger->domain().chain_id), ledger->domain().verifying_contract),
+          {},
+          {}};
+  auto price = U256::FromMor(f.max_price);
+  if (!price.ok() || price->IsZero())
+    return InvalidArgument("--max-price must be a positive MOR amount per second");
+  s.prefs.max_price_per_second = *price;
+  s.prefs.max_latency_ms = f.max_latency_ms;
+  s.prefs.min_tps = f.min_tps;
+  s.prefs.want_seconds = f.want_seconds;
+  if (f.want_seconds == 0) return InvalidArgument("--want-seconds must be positive");
+  if (f.idle_seconds <= 0) return InvalidArgument("--idle-seconds must be positive");
+  if (!f.bip39_wordlist.empty()) {
+    LT_TRY(s.words, client::LoadBip39Wordlist(f.bip39_wordlist));
+  } else {
+    s.words = client::BuiltinBip39Wordlist();
+  }
+  return s;
+}
+
+// Reads `key = value` lines of a TOML file (CLI11's parser) into the command's options that the
+// command line did not set: keys are the long flag names (max-price or max_price).
+Status ApplyConfig(CLI::App* cmd, const std::string& path) {
+  if (path.empty()) return OkStatus();
+  LT_TRY(std::string text, RealFileSystem::Default()->ReadFile(path, 1 << 20));
+  std::istringstream in(text);
+  std::vector<CLI::ConfigItem> items;
+  try {
+    items = CLI::ConfigTOML().from_config(in);
+  } catch (const std::exception& e) {
+    return InvalidArgument("config " + path + ": " + e.what());
+  }
+  for (const auto& item : items) {
+    if (!item.parents.empty() || item.name == "++" || item.name == "--") continue;
+    std::string name = item.name;
+    std::replace(name.begin(), name.end(), '_', '-');
+    if (name == "config") return InvalidArgument("config " + path + ": a config file cannot name another");
+    CLI::Option* opt = cmd->get_option_no_throw("--" + name);
+    if (opt == nullptr) return InvalidArgument("config " + path + ": unknown key '" + item.name + "'");
+    if (opt->count() > 0) continue;  // the command line wins
+    try {
+      opt->add_result(item.inputs);
+      opt->run_callback();
+    } catch (const std::exception& e) {
+      return InvalidArgument("config " + path + ": key '" + item.name + "': " + e.what());
+    }
+  }
+  return OkStatus();
+}
+
+client::PoolOptions PoolOptionsFrom(const ClientFlags& f) {
+  client::PoolOptions o;
+  o.routers = f.routers;
+  o.ledger = f.ledger;
+  o.idle_seconds = f.idle_seconds;
+  return o;
+}
+
+Status Serve(const ClientFlags& f) {
+  SetLogTag("client");
+  LT_TRY(auto hp, net::ParseHostPort(f.listen));
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  LT_TRY(Setup s, Prepare(f));
+  client::SecretGuard guard(s.words);
+  if (!guard.mnemonic_check()) {
+    LT_WARN("client: the BIP-39 wordlist did not load: the secret guard cannot detect mnemonics");
+  }
+  client::SessionPool pool(PoolOptionsFrom(f), s.user, s.domain);
+  pool.Start();
+  client::ApiServer api(&pool, &guard, {s.prefs});
+  net::HttpServerOptions ho;
+  ho.max_body_bytes = 4 << 20;
+  ho.write_timeout_seconds = 300;
+  net::HttpServer http(ho);
+  api.Register(http);
+  LT_TRY(int port, http.Listen(hp.first, hp.second));
+  LT_INFO("client: user " << pool.user().ToChecksumHex() << ", OpenAI API at http://" << hp.first << ":"
+                          << port << "/v1");
+  std::cout << "listening on " << hp.first << ":" << port << std::endl;
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    http.Stop();
+  });
+  http.Run();
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  pool.CloseAll();
+  LT_INFO("client: every session closed with its final voucher");
+  return OkStatus();
+}
+
+Status Chat(CommandContext& ctx, const ClientFlags& f, bool prompt_given) {
+  SetLogTag("chat");
+  LT_TRY(Setup s, Prepare(f));
+  client::SecretGuard guard(s.words);
+  client::SessionPool pool(PoolOptionsFrom(f), s.user, s.domain);
+  pool.Start();
+  json messages = json::array();
+  Status result = OkStatus();
+  auto ask = [&](const std::string& text) -> Status {
+    messages.push_back({{"role", "user"}, {"content", text}});
+    json req = {{"model", f.model}, {"messages", messages}, {"max_tokens", f.max_tokens}, {"stream", true}};
+    if (f.temperature >= 0) req["temperature"] = f.temperature;
+    if (f.seed != 0) req["seed"] = f.seed;
+    if (auto finding = guard.ScanRequest(req)) {
+      messages.erase(messages.size() - 1);
+      return InvalidArgument(finding->Message());
+    }
+    if (std::string w = pool.AllowanceWarning(); !w.empty()) std::cerr << "warning: " << w << std::endl;
+    client::ChatOutcome out;
+    client::ClientError err;
+    bool printed = false;
+    bool ok = pool.Chat(
+        f.model, req, s.prefs,
+        [&](std::string_view d) {
+          if (!ctx.global.json) std::cout << d << std::flush;
+          printed = true;
+          return true;
+        },
+        &out, &err);
+    if (printed && !ctx.global.json) std::cout << std::endl;
+    if (!ok) {
+      messages.erase(messages.size() - 1);
+      return MakeError(err.status == 404 ? ErrorCode::kNotFound : ErrorCode::kUnavailable,
+                       err.message + " [" + err.code + "]");
+    }
+    messages.push_back({{"role", "assistant"}, {"content", out.result.text}});
+    if (ctx.global.json) {
+      std::cout << json{{"text", out.result.text},
+                        {"finish_reason", out.result.finish_reason},
+                        {"provider", out.provider},
+                        {"model", out.model},
+                        {"failovers", out.failovers}}
+                       .dump()
+                << std::endl;
+    }
+    return OkStatus();
+  };
+  if (prompt_given) {
+    result = ask(f.prompt);
+  } else {
+    bool tty = isatty(0) != 0;
+    int failed = 0, asked = 0;
+    std::string line;
+    while (true) {
+      if (tty) std::cerr << "> " << std::flush;
+      if (!std::getline(std::cin, line)) break;
+      if (line.empty()) continue;
+      ++asked;
+      Status st = ask(line);
+      if (!st.ok()) {
+        std::cerr << "lt: error: " << st.error().message << std::endl;
+        ++failed;
+      }
+    }
+    if (failed > 0) {
+      result = MakeError(ErrorCode::kUnavailable, std::to_string(failed) + " of " + std::to_string(asked) +
+                                                      " messages were not answered (see above)");
+    }
+  }
+  json status = pool.Status();
+  pool.CloseAll();
+  for (const auto& sess : status["sessions"]) {
+    std::cerr << "session with " << sess["provider"].get<std::string>() << " closed after " << sess["seconds"]
+              << " s (final voucher sent)" << std::endl;
+  }
+  return result;
+}
+
+}  // namespace
+
+void RegisterClientBenchCommand(CLI::App& app, CommandContext& ctx);  // cmd_client_bench.cc
+
+void RegisterClientCommands(CLI::App& app, CommandContext& ctx) {
+  static ClientFlags f;
+  auto* client = app.add_subcommand("client", "The user's local OpenAI-compatible API");
+  client->require_subcommand(1);
+  auto* serve = client->add_subcommand(
+      "serve", "Serve /v1/models and /v1/chat/completions on localhost (doc/client.md)");
+  serve->add_option("--listen", f.listen, "host:port (keep it on 127.0.0.1)")->capture_default_str();
+  AddCommonFlags(serve, f);
+  serve->add_option("--config", f.config,
+                    "TOML file with these flags as keys, e.g. max-price = \"0.01\" (flags win)");
+  serve->callback([&ctx, serve] {
+    RunCommand(ctx, [&]() -> Status {
+      LT_TRY_STATUS(ApplyConfig(serve, f.config));
+      return Serve(f);
+    });
+  });
+
+  auto* chat =
+      app.add_subcommand("chat", "Chat with a model through the network: one prompt, or stdin lines");
+  chat->add_option("model", f.model, "Model name, e.g. demo/stories:260k")->required();
+  auto* prompt =
+      chat->add_option("prompt", f.prompt, "The prompt (omit it to read one message per stdin line)");
+  AddCommonFlags(chat, f);
+  chat->add_option("--max-tokens", f.max_tokens, "Maximum tokens per answer")->capture_default_str();
+  chat->add_option("--temperature", f.temperature, "Sampling temperature (default: the provider's)");
+  chat->add_option("--seed", f.seed, "Sampling seed (0: the provider's)");
+  chat->callback([&ctx, prompt] { RunCommand(ctx, [&] { return Chat(ctx, f, prompt->count() > 0); }); });
+  RegisterClientBenchCommand(app, ctx);
+}
+
+}  // namespace lt::cli

@@ -1,0 +1,54 @@
+// The local OpenAI-compatible API of `lt client serve` (doc/client.md): routes on a
+// net::HttpServer, every answer in the OpenAI shape so the official SDKs work unchanged.
+//
+//   GET  /v1/models             models with a live offer (SessionPool::LiveModels)
+//   GET  /v1/models/{id}        one of them, or 404 model_not_found
+//   POST /v1/chat/completions   streamed (SSE, "data: [DONE]") or not; extra fields lt_max_price
+//                               (MOR/s), lt_max_latency_ms, lt_min_tps, lt_want_seconds override
+//                               the flags and are not sent on
+//   GET  /v1/sessions, /health  the open sessions; liveness of the API
+// Every request body is checked by the secret guard before anything leaves the machine.
+// Errors: {"error":{"message","type","param","code"}} with 4xx/5xx. Headers on chat answers:
+// X-LT-Allowance-Warning (when the allowance runs low), X-LT-Provider, X-LT-Failovers.
+// Thread-safety: handlers run concurrently; the pool and the guard are thread-safe.
+#ifndef LT_CLIENT_API_SERVER_H_
+#define LT_CLIENT_API_SERVER_H_
+
+#include <string>
+
+#include "client/secret_guard.h"
+#include "client/session_pool.h"
+#include "net/http.h"
+
+namespace lt::client {
+
+struct ApiOptions {
+  Preferences defaults;
+};
+
+// An OpenAI-shaped error response.
+net::HttpResponse OpenAiErrorResponse(int status, const std::string& message, const std::string& type,
+                                      const std::string& code, const std::string& param = "");
+
+// Reads lt_max_price / lt_max_latency_ms / lt_min_tps / lt_want_seconds from `body` over the
+// defaults and removes them from `body`. An error names the bad field.
+Status TakePreferences(nlohmann::json& body, Preferences* prefs);
+
+class ApiServer {
+ public:
+  ApiServer(SessionPool* pool, const SecretGuard* guard, ApiOptions options);
+  void Register(net::HttpServer& http);
+
+ private:
+  net::HttpResponse Models();
+  net::HttpResponse Model(const std::string& id);
+  net::HttpResponse ChatCompletions(const net::HttpRequest& req);
+
+  SessionPool* pool_;
+  const SecretGuard* guard_;
+  ApiOptions options_;
+};
+
+}  // namespace lt::client
+
+#endif  // LT_CLIENT_API_SERVER_H_

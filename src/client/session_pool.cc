@@ -1,0 +1,420 @@
+#include "client/session_pool.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "ledger/client.h"
+#include "net/http.h"
+#include "util/log.h"
+
+namespace lt::client {
+
+using nlohmann::json;
+
+std::string Preferences::Key() const {
+  return max_price_per_second.ToDecimal() + "/" + std::to_string(max_latency_ms) + "/" +
+         std::to_string(min_tps) + "/" + std::to_string(want_seconds);
+}
+
+SessionPool::SessionPool(PoolOptions options, const crypto::PrivateKey& user, const wire::Domain& domain)
+    : options_(std::move(options)), user_(user), user_address_(user.GetAddress()), domain_(domain) {}
+
+SessionPool::~SessionPool() {
+  stop_ = true;
+  janitor_cv_.notify_all();
+  if (janitor_.joinable()) janitor_.join();
+  CloseAll();
+}
+
+void SessionPool::Start() {
+  janitor_ = std::thread([this] {
+    std::unique_lock<std::mutex> l(janitor_mu_);
+    while (!stop_) {
+      janitor_cv_.wait_for(l, std::chrono::seconds(1));
+      if (stop_) break;
+      l.unlock();
+      Tick();
+      l.lock();
+    }
+  });
+}
+
+uint64_t SessionPool::NowMs() const { return SystemClock::Default()->MonotonicMillis(); }
+
+std::shared_ptr<SessionPool::Entry> SessionPool::GetEntry(const std::string& key) {
+  std::lock_guard<std::mutex> l(mu_);
+  auto& e = entries_[key];
+  if (!e) e = std::make_shared<Entry>();
+  return e;
+}
+
+namespace {
+
+std::string LowerCopyAddress(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+ClientError RouterError(int status, const json& body, const std::string& fallback) {
+  ClientError e;
+  std::string code, msg = fallback;
+  if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+    code = body["error"].value("code", "");
+    msg = body["error"].value("message", fallback);
+  }
+  e.code = code.empty() ? "router_error" : code;
+  e.message = "router: " + msg;
+  if (status == 404) {
+    e = {404, "invalid_request_error", "model_not_found", "router: " + msg};
+  } else if (status == 402) {
+    e.status = 402;
+    e.type = "insufficient_quota";
+    e.message = "router: " + msg + " (deposit MOR into your vault: lt deposit)";
+  } else if (status == 409 && (code == "too_expensive" || code == "too_slow")) {
+    e.status = 409;
+    e.type = "invalid_request_error";
+    e.message = "router: " + msg + " (raise --max-price / lt_max_price or lower --min-tps / lt_min_tps)";
+  } else if (status == 429) {
+    e.status = 429;
+    e.type = "rate_limit_error";
+  } else if (status == 503) {
+    e.status = 503;
+  } else {
+    e.status = 502;  // our RFC was refused (signature, nonce...): a client-side fault to report
+  }
+  return e;
+}
+
+}  // namespace
+
+bool SessionPool::RequestTicket(const std::string& model, const Preferences& prefs, wire::TicketGrant* grant,
+                                ClientError* err) {
+  wire::Rfc rfc;
+  rfc.user = user_address_;
+  rfc.model = model;
+  rfc.max_price_per_second = prefs.max_price_per_second;
+  rfc.min_tps = prefs.min_tps;
+  rfc.max_latency_ms = prefs.max_latency_ms;
+  rfc.want_seconds = prefs.want_seconds;
+  rfc.nonce = SecureRandom::Default()->NextU64() >> 1;
+  rfc.expires_at = SystemClock::Default()->NowSeconds() + 60;
+  std::string body = wire::RfcRequest::Make(rfc, user_, domain_).ToJson().dump();
+  *err = {503, "server_error", "routers_unavailable", "no router configured"};
+  for (const auto& url : options_.routers) {
+    auto c = net::HttpClient::Create(url);
+    if (!c.ok()) {
+      *err = {503, "server_error", "routers_unavailable", "router " + url + ": " + c.error().message};
+      continue;
+    }
+    auto r = c->Post("/rfc", body);
+    if (!r.ok()) {
+      *err = {503, "server_error", "routers_unavailable", "router " + url + ": " + r.error().message};
+      continue;
+    }
+    json j = json::parse(r->body, nullptr, false);
+    if (r->status == 200) {
+      auto g = wire::TicketGrant::FromJson(j);
+      if (!g.ok()) {
+        *err = {502, "server_error", "bad_ticket", "router " + url + ": " + g.error().message};
+        continue;
+      }
+      *grant = *g;
+      return true;
+    }
+    *err = RouterError(r->status, j, "HTTP " + std::to_string(r->status));
+    if (r->status == 429 || r->status >= 500) continue;
+    return false;
+  }
+  return false;
+}
+
+bool SessionPool::RenewTicket(const wire::TicketGrant& old, wire::TicketGrant* fresh) {
+  std::string body = wire::RenewRequest::Make(old.ticket, user_, domain_).ToJson().dump();
+  for (const auto& url : options_.routers) {
+    auto c = net::HttpClient::Create(url);
+    if (!c.ok()) continue;
+    auto r = c->Post("/renew", body);
+    if (!r.ok() || r->status != 200) continue;
+    auto g = wire::TicketGrant::FromJson(json::parse(r->body, nullptr, false));
+    if (!g.ok()) continue;
+    *fresh = *g;
+    if (fresh->endpoint.empty()) fresh->endpoint = old.endpoint;
+    return true;
+  }
+  return false;
+}
+
+bool SessionPool::Ensure(Entry& e, const std::string& model, const Preferences& prefs,
+                         std::set<std::string>& excluded, std::shared_ptr<SessionClient>* session,
+                         wire::TicketGrant* grant, ClientError* err) {
+  std::lock_guard<std::mutex> l(e.open_mu);
+  if (e.session && e.session->open() && !excluded.count(e.grant.ticket.ticket.provider.ToChecksumHex())) {
+    uint64_t age_s = (NowMs() - e.opened_ms) / 1000;
+    if (age_s + 15 < e.grant.ticket.ticket.max_seconds) {
+      *session = e.session;
+      *grant = e.grant;
+      return true;
+    }
+    LT_INFO("client: session with " << e.grant.ticket.ticket.provider.ToChecksumHex() << " nears its "
+                                    << e.grant.ticket.ticket.max_seconds << " s; opening a new one");
+  }
+  if (e.session) {
+    if (e.in_flight == 0) (void)e.session->Close();
+    e.session.reset();
+  }
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    wire::TicketGrant g;
+    if (!RequestTicket(model, prefs, &g, err)) return false;
+    std::string provider = g.ticket.ticket.provider.ToChecksumHex();
+    if (excluded.count(provider)) {
+      LT_WARN("client: router offered the failed provider " << provider << " again; asking again");
+      continue;
+    }
+    auto hp = net::ParseHostPort(g.endpoint);
+    if (!hp.ok()) {
+      excluded.insert(provider);
+      *err = {502, "server_error", "bad_endpoint",
+              "provider endpoint " + g.endpoint + ": " + hp.error().message};
+      continue;
+    }
+    auto s = SessionClient::Connect(hp->first, hp->second, domain_, g.ticket, user_);
+    if (!s.ok()) {
+      LT_WARN("client: provider " << provider << " at " << g.endpoint
+                                  << " refused the session: " << s.error().message);
+      excluded.insert(provider);
+      *err = {503, "server_error", "provider_unavailable", "provider " + provider + ": " + s.error().message};
+      continue;
+    }
+    LT_INFO("client: session " << HexEncode0x(g.ticket.ticket.session_id).substr(0, 10) << " with "
+                               << provider << " for " << g.model << " at "
+                               << g.ticket.ticket.price_per_second.ToMor() << " MOR/s, up to "
+                               << g.ticket.ticket.max_seconds << " s");
+    e.session = std::shared_ptr<SessionClient>(std::move(*s));
+    e.grant = g;
+    e.opened_ms = NowMs();
+    e.last_used_ms = e.opened_ms;
+    *session = e.session;
+    *grant = g;
+    return true;
+  }
+  if (err->code == "internal") *err = {503, "server_error", "no_provider", "no provider could be reached"};
+  return false;
+}
+
+bool SessionPool::Prepare(const std::string& model, const Preferences& prefs, ClientError* err) {
+  auto e = GetEntry(model + "|" + prefs.Key());
+  std::set<std::string> excluded;
+  std::shared_ptr<SessionClient> s;
+  wire::TicketGrant g;
+  return Ensure(*e, model, prefs, excluded, &s, &g, err);
+}
+
+bool SessionPool::Chat(const std::string& model, const json& request, const Preferences& prefs,
+                       const std::function<bool(std::string_view)>& on_delta, ChatOutcome* out,
+                       ClientError* err) {
+  auto e = GetEntry(model + "|" + prefs.Key());
+  std::set<std::string> excluded;
+  std::string streamed;  // text already handed to on_delta
+  uint32_t streamed_chunks = 0;
+  int max_tokens = request.contains("max_tokens") && request["max_tokens"].is_number_integer()
+                       ? request["max_tokens"].get<int>()
+                       : 0;
+  for (int attempt = 0; attempt <= options_.max_failovers; ++attempt) {
+    std::shared_ptr<SessionClient> session;
+    wire::TicketGrant grant;
+    if (!Ensure(*e, model, prefs, excluded, &session, &grant, err)) return false;
+    json req = request;
+    if (!streamed.empty()) {
+      req["messages"].push_back({{"role", "assistant"}, {"content", streamed}});
+      if (max_tokens > 0) req["max_tokens"] = std::max(1, max_tokens - static_cast<int>(streamed_chunks));
+    }
+    {
+      std::lock_guard<std::mutex> l(e->open_mu);
+      ++e->in_flight;
+    }
+    std::function<bool(std::string_view)> cb;
+    if (on_delta) {
+      cb = [&](std::string_view d) {
+        streamed += d;
+        ++streamed_chunks;
+        return on_delta(d);
+      };
+    }
+    auto r = session->Chat(req, cb);
+    {
+      std::lock_guard<std::mutex> l(e->open_mu);
+      --e->in_flight;
+      e->last_used_ms = NowMs();
+    }
+    std::string provider = grant.ticket.ticket.provider.ToChecksumHex();
+    if (r.ok()) {
+      out->result = std::move(*r);
+      if (on_delta) out->result.text = streamed;
+      out->provider = provider;
+      out->model = grant.model;
+      out->failovers = attempt;
+      return true;
+    }
+    if (session->open()) {
+      // The provider refused this request but the session lives: not a reason to fail over.
+      const Error& x = r.error();
+      if (x.code == ErrorCode::kResourceExhausted) {
+        *err = {429, "rate_limit_error", "provider_busy", x.message};
+      } else if (x.code == ErrorCode::kInvalidArgument) {
+        *err = {400, "invalid_request_error", "invalid_request", x.message};
+      } else {
+        *err = {502, "server_error", "provider_error", x.message};
+      }
+      return false;
+    }
+    LT_WARN("client: provider " << provider << " failed during a request (" << r.error().message
+                                << "); failing over"
+                                << (streamed.empty() ? "" : ", continuing the streamed answer"));
+    excluded.insert(provider);
+    *err = {503, "server_error", "provider_failed", "provider " + provider + " failed: " + r.error().message};
+  }
+  return false;
+}
+
+void SessionPool::CloseAll() {
+  std::map<std::string, std::shared_ptr<Entry>> all;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    all = entries_;
+  }
+  for (auto& [k, e] : all) {
+    std::lock_guard<std::mutex> l(e->open_mu);
+    if (e->session) (void)e->session->Close();
+    e->session.reset();
+  }
+}
+
+int SessionPool::Tick() {
+  std::map<std::string, std::shared_ptr<Entry>> all;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    all = entries_;
+  }
+  int closed = 0;
+  uint64_t now = NowMs();
+  uint64_t now_s = SystemClock::Default()->NowSeconds();
+  for (auto& [k, e] : all) {
+    std::unique_lock<std::mutex> l(e->open_mu);
+    if (!e->session) continue;
+    if (!e->session->open()) {
+      e->session.reset();
+      continue;
+    }
+    if (e->in_flight == 0 && now - e->last_used_ms >= static_cast<uint64_t>(options_.idle_seconds) * 1000) {
+      auto v = e->session->Close();
+      LT_INFO("client: closed the idle session with "
+              << e->grant.ticket.ticket.provider.ToChecksumHex() << " after "
+              << (v.ok() ? std::to_string(v->voucher.seconds) : "?") << " s (final voucher sent)");
+      e->session.reset();
+      ++closed;
+      continue;
+    }
+    // Renew when less than min(120 s, half the ticket's life) is left.
+    const auto& t = e->grant.ticket.ticket;
+    uint64_t margin =
+        std::min<uint64_t>(120, (t.expires_at > t.issued_at ? t.expires_at - t.issued_at : 0) / 2);
+    if (t.expires_at < now_s + margin) {
+      wire::TicketGrant fresh;
+      if (RenewTicket(e->grant, &fresh) && e->session->Renew(fresh.ticket).ok()) {
+        e->grant = fresh;
+        LT_INFO("client: renewed the ticket of session "
+                << HexEncode0x(fresh.ticket.ticket.session_id).substr(0, 10) << " until "
+                << fresh.ticket.ticket.expires_at);
+      }
+    }
+  }
+  return closed;
+}
+
+json SessionPool::Status() {
+  std::map<std::string, std::shared_ptr<Entry>> all;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    all = entries_;
+  }
+  json list = json::array();
+  uint64_t now = NowMs();
+  for (auto& [k, e] : all) {
+    std::lock_guard<std::mutex> l(e->open_mu);
+    if (!e->session || !e->session->open()) continue;
+    list.push_back({{"model", e->grant.model},
+                    {"provider", e->grant.ticket.ticket.provider.ToChecksumHex()},
+                    {"sessionId", HexEncode0x(e->grant.ticket.ticket.session_id)},
+                    {"seconds", (now - e->opened_ms) / 1000},
+                    {"maxSeconds", e->grant.ticket.ticket.max_seconds},
+                    {"idleSeconds", (now - e->last_used_ms) / 1000},
+                    {"inFlight", e->in_flight}});
+  }
+  return {{"sessions", list}};
+}
+
+Result<std::vector<std::string>> SessionPool::LiveModels() {
+  LT_TRY(auto ledger, ledger::RemoteLedger::Connect(options_.ledger));
+  LT_TRY(json providers, ledger->GetProviders());
+  LT_TRY(json models, ledger->GetModels());
+  std::set<std::string> banned;
+  for (const auto& url : options_.routers) {
+    auto c = net::HttpClient::Create(url);
+    if (!c.ok()) continue;
+    auto r = c->Get("/providers");
+    if (!r.ok() || r->status != 200) continue;
+    json j = json::parse(r->body, nullptr, false);
+    const json& list = j.is_object() && j.contains("providers") ? j["providers"] : j;
+    if (!list.is_array()) continue;
+    for (const auto& p : list) {
+      if (p.is_object() && p.value("banned_ms", 0) > 0)
+        banned.insert(LowerCopyAddress(p.value("address", "")));
+    }
+  }
+  std::set<std::string> live;  // manifests (lower-case hex)
+  if (providers.is_array()) {
+    for (const auto& p : providers) {
+      if (!p.is_object() || banned.count(LowerCopyAddress(p.value("address", "")))) continue;
+      for (const auto& o : p.value("offers", json::array())) {
+        if (o.is_object() && o.contains("manifest")) live.insert(LowerCopyAddress(o.value("manifest", "")));
+      }
+    }
+  }
+  std::vector<std::string> out;
+  if (models.is_array()) {
+    for (const auto& m : models) {
+      if (!m.is_object() || !m.contains("tags") || !m["tags"].is_object()) continue;
+      for (const auto& [tag, manifest] : m["tags"].items()) {
+        if (manifest.is_string() && live.count(LowerCopyAddress(manifest.get<std::string>()))) {
+          out.push_back(m.value("name", "") + ":" + tag);
+        }
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string SessionPool::AllowanceWarning() {
+  std::lock_guard<std::mutex> l(warn_mu_);
+  uint64_t now = NowMs();
+  if (warn_checked_ms_ != 0 && now - warn_checked_ms_ < 5000) return warn_text_;
+  warn_checked_ms_ = now;
+  auto ledger = ledger::RemoteLedger::Connect(options_.ledger);
+  if (!ledger.ok()) return warn_text_;
+  auto a = (*ledger)->GetAccount(user_address_);
+  if (!a.ok()) return warn_text_;
+  std::string text;
+  if (a->allowance_left.IsZero() && a->vault.IsZero()) {
+    text = "allowance and vault are empty: deposit MOR into the vault (lt deposit) to keep using the network";
+  } else if (a->allowance_total.IsZero() ||
+             a->allowance_left.CheckedMul(U256(10)).value_or(a->allowance_total) < a->allowance_total) {
+    text = "allowance low: " + a->allowance_left.ToMor() + " of " + a->allowance_total.ToMor() +
+           " MOR left today; further use is paid from the vault (" + a->vault.ToMor() + " MOR)";
+  }
+  if (text != warn_text_ && !text.empty()) LT_WARN("client: " << text);
+  warn_text_ = text;
+  return warn_text_;
+}
+
+}  // namespace lt::client

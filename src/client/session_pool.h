@@ -1,0 +1,129 @@
+// SessionPool: the user's sessions behind the local API and `lt chat` (doc/client.md).
+//
+// One session per (model, preferences): the first request sends a signed RFC to the routers
+// (in order; the next one on a transport error, 429 or 503), connects to the ticket's provider
+// and keeps the session for later requests. Metering is answered by the session library with
+// signed vouchers. A janitor thread (Start) renews tickets that near expiry (router /renew +
+// in-session renew), rotates a session that nears its ticket's maxSeconds, and closes sessions
+// idle for `idle_seconds` with the final voucher, so charges stop and the provider settles.
+// Failover: when the session dies during a request, the provider is excluded, a new ticket is
+// asked for (a ticket for an excluded provider is set aside and asked again), and the request
+// runs again there: from the start if nothing was streamed yet, else as a continuation (the
+// original messages plus an assistant message holding the text already streamed, max_tokens
+// reduced by the chunks received), whose output is appended to the stream.
+// Thread-safety: all public methods are thread-safe.
+#ifndef LT_CLIENT_SESSION_POOL_H_
+#define LT_CLIENT_SESSION_POOL_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client/session.h"
+#include "crypto/keys.h"
+#include "util/uint256.h"
+#include "wire/router_api.h"
+
+namespace lt::client {
+
+struct Preferences {
+  U256 max_price_per_second;  // base units per second
+  uint32_t max_latency_ms = 0;
+  uint32_t min_tps = 0;
+  uint32_t want_seconds = 600;
+  std::string Key() const;
+};
+
+struct PoolOptions {
+  std::vector<std::string> routers;  // router base URLs
+  std::string ledger;                // ledger base URL (models, account)
+  int idle_seconds = 60;
+  int max_failovers = 2;
+};
+
+// An error as the API answers it: HTTP status, OpenAI type and a code (the router's when known).
+struct ClientError {
+  int status = 500;
+  std::string type = "server_error";
+  std::string code = "internal";
+  std::string message;
+};
+
+struct ChatOutcome {
+  ChatResult result;
+  std::string provider;  // checksummed address of the provider that finished the request
+  std::string model;     // as the router resolved it
+  int failovers = 0;
+};
+
+class SessionPool {
+ public:
+  SessionPool(PoolOptions options, const crypto::PrivateKey& user, const wire::Domain& domain);
+  ~SessionPool();  // closes every session (final vouchers)
+
+  // Starts the janitor thread (idle close, renewal). Optional: tests of the pool may skip it.
+  void Start();
+  // Runs one chat completion. on_delta (may be empty) gets each streamed piece; false cancels.
+  bool Chat(const std::string& model, const nlohmann::json& request, const Preferences& prefs,
+            const std::function<bool(std::string_view)>& on_delta, ChatOutcome* out, ClientError* err);
+  // Opens (or reuses) the session without running a request: lets the API answer 4xx/5xx
+  // before a stream starts.
+  bool Prepare(const std::string& model, const Preferences& prefs, ClientError* err);
+  // Closes every session now (final vouchers).
+  void CloseAll();
+  // Closes sessions idle for at least idle_seconds and renews tickets near expiry (the
+  // janitor calls it every second). Returns the number of sessions closed.
+  int Tick();
+  // {"sessions":[{model, provider, sessionId, seconds, maxSeconds, idleSeconds, inFlight}]}
+  nlohmann::json Status();
+  // Models ("name:tag") that have at least one offer on the ledger from a provider that no
+  // router reports as banned.
+  Result<std::vector<std::string>> LiveModels();
+  // A warning when the allowance left today is below 10% of today's allowance (then the vault
+  // pays), or when allowance and vault are both empty; "" otherwise. Cached for 5 s.
+  std::string AllowanceWarning();
+  const crypto::Address& user() const { return user_address_; }
+
+ private:
+  struct Entry {
+    std::mutex open_mu;
+    std::shared_ptr<SessionClient> session;
+    wire::TicketGrant grant;
+    uint64_t opened_ms = 0;
+    uint64_t last_used_ms = 0;
+    int in_flight = 0;
+  };
+  std::shared_ptr<Entry> GetEntry(const std::string& key);
+  bool Ensure(Entry& e, const std::string& model, const Preferences& prefs, std::set<std::string>& excluded,
+              std::shared_ptr<SessionClient>* session, wire::TicketGrant* grant, ClientError* err);
+  bool RequestTicket(const std::string& model, const Preferences& prefs, wire::TicketGrant* grant,
+                     ClientError* err);
+  bool RenewTicket(const wire::TicketGrant& old, wire::TicketGrant* fresh);
+  uint64_t NowMs() const;
+
+  PoolOptions options_;
+  crypto::PrivateKey user_;
+  crypto::Address user_address_;
+  wire::Domain domain_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Entry>> entries_;
+  std::mutex warn_mu_;
+  uint64_t warn_checked_ms_ = 0;
+  std::string warn_text_;
+  std::atomic<bool> stop_{false};
+  std::mutex janitor_mu_;
+  std::condition_variable janitor_cv_;
+  std::thread janitor_;
+};
+
+}  // namespace lt::client
+
+#endif  // LT_CLIENT_SESSION_POOL_H_
