@@ -50,6 +50,7 @@ Result<std::unique_ptr<Router>> Router::Create(RouterOptions options, ledger::Le
   LT_TRY(auto store, RouterStore::Open(options.db_path));
   std::unique_ptr<Router> r(new Router(std::move(options), ledger, std::move(key), clock, rng, prober, std::move(store)));
   LT_TRY_STATUS(r->LoadState());
+  LT_TRY(r->transparency_, Transparency::Open(r->options_.db_path, r->key_, ledger, clock));
   return r;
 }
 
@@ -66,6 +67,11 @@ Status Router::LoadState() {
     AddExposure(t.ticket.user, t.ticket.session_id, WorstCost(t.ticket), t.ticket.expires_at + options_.receipt_grace_s);
   }
   for (const auto& r : pending) AddExposure(r.receipt.ticket.user, r.receipt.ticket.session_id, r.cost, UINT64_MAX);
+  LT_TRY(auto announces, store_->LoadAnnounces(now));
+  for (const auto& a : announces) {
+    book_.Announce(a.provider, a.http, {}, a.http_expires_at, options_.max_roots_per_announcer);
+    if (!a.cid.empty()) book_.Announce(a.provider, "", {a.cid}, a.expires_at, options_.max_roots_per_announcer);
+  }
   pending_ = pending.size();
   if (!pending.empty()) LT_INFO("router: " << pending.size() << " acknowledged receipts await settlement");
   return OkStatus();
@@ -172,41 +178,77 @@ Status Router::UseNonce(const crypto::Address& user, uint64_t nonce, uint64_t ex
 
 // ---- Exposure ----------------------------------------------------------------------------------
 
+void Router::PutExposureLocked(const std::string& u, const std::string& s, const U256& amount, uint64_t drop_at) {
+  EraseExposureLocked(s);
+  exposure_[s] = Exposure{u, amount, drop_at};
+  UserExposure& ue = by_user_[u];
+  ue.sessions[s] = true;
+  ue.total = ue.total.CheckedAdd(amount).value_or(U256::Max());
+  ue.next_drop = std::min(ue.next_drop, drop_at);
+}
+
+void Router::EraseExposureLocked(const std::string& s) {
+  auto it = exposure_.find(s);
+  if (it == exposure_.end()) return;
+  auto bu = by_user_.find(it->second.user);
+  if (bu != by_user_.end()) {
+    UserExposure& ue = bu->second;
+    ue.sessions.erase(s);
+    if (ue.sessions.empty()) {
+      by_user_.erase(bu);
+    } else if (ue.total == U256::Max()) {
+      ue.next_drop = 0;  // saturated: recompute on the next read
+    } else {
+      ue.total = ue.total.CheckedSub(it->second.amount).value_or(U256());
+    }
+  }
+  exposure_.erase(it);
+}
+
 void Router::AddExposure(const crypto::Address& user, const Hash32& sid, const U256& amount, uint64_t drop_at) {
   std::lock_guard<std::mutex> l(mu_);
-  std::string u = user.ToLowerHex(), s = HexEncode0x(sid);
-  exposure_[s] = Exposure{u, amount, drop_at};
-  by_user_[u][s] = true;
+  PutExposureLocked(user.ToLowerHex(), HexEncode0x(sid), amount, drop_at);
 }
 
 void Router::DropExposure(const Hash32& sid) {
   std::lock_guard<std::mutex> l(mu_);
-  auto it = exposure_.find(HexEncode0x(sid));
+  std::string s = HexEncode0x(sid);
+  auto it = exposure_.find(s);
   if (it == exposure_.end()) return;
-  auto bu = by_user_.find(it->second.user);
-  if (bu != by_user_.end()) {
-    bu->second.erase(it->first);
-    if (bu->second.empty()) by_user_.erase(bu);
-  }
   accounts_.erase(it->second.user);  // the ledger's figures changed
-  exposure_.erase(it);
+  EraseExposureLocked(s);
 }
 
 U256 Router::ExposureLocked(const std::string& user, const Hash32* except) {
   auto bu = by_user_.find(user);
   if (bu == by_user_.end()) return U256();
+  UserExposure& ue = bu->second;
   uint64_t now = clock_->NowSeconds();
-  std::string skip = except ? HexEncode0x(*except) : "";
-  U256 total;
-  for (auto it = bu->second.begin(); it != bu->second.end();) {
-    auto e = exposure_.find(it->first);
-    if (e == exposure_.end() || e->second.drop_at < now) {
-      if (e != exposure_.end()) exposure_.erase(e);
-      it = bu->second.erase(it);
-      continue;
+  if (ue.next_drop < now) {
+    // Some session's exposure lapsed: recompute the total without the lapsed ones.
+    ue.total = U256();
+    ue.next_drop = UINT64_MAX;
+    for (auto it = ue.sessions.begin(); it != ue.sessions.end();) {
+      auto e = exposure_.find(it->first);
+      if (e == exposure_.end() || e->second.drop_at < now) {
+        if (e != exposure_.end()) exposure_.erase(e);
+        it = ue.sessions.erase(it);
+        continue;
+      }
+      ue.total = ue.total.CheckedAdd(e->second.amount).value_or(U256::Max());
+      ue.next_drop = std::min(ue.next_drop, e->second.drop_at);
+      ++it;
     }
-    if (it->first != skip) total = total.CheckedAdd(e->second.amount).value_or(U256::Max());
-    ++it;
+    if (ue.sessions.empty()) {
+      by_user_.erase(bu);
+      return U256();
+    }
+  }
+  U256 total = ue.total;
+  if (except != nullptr && total != U256::Max()) {
+    if (auto e = exposure_.find(HexEncode0x(*except)); e != exposure_.end() && e->second.user == user) {
+      total = total.CheckedSub(e->second.amount).value_or(U256());
+    }
   }
   return total;
 }
@@ -228,6 +270,7 @@ HttpResponse Router::Unmet(const std::string& model, router::Unmet reason, const
     std::lock_guard<std::mutex> l(mu_);
     if (counters_.unmet.size() < 10000 || counters_.unmet.count(model)) ++counters_.unmet[model][std::string(UnmetName(reason))];
   }
+  if (transparency_) transparency_->OnUnmet(model, UnmetName(reason));
   int status = 503;
   if (reason == Unmet::kTooExpensive || reason == Unmet::kTooSlow) status = 409;
   if (reason == Unmet::kInsufficientFunds) status = 402;
@@ -424,9 +467,8 @@ HttpResponse Router::HandleRfc(const std::string& body) {
     t.max_seconds = static_cast<uint32_t>(max_s);
     if (t.max_seconds > 0 && min_cost <= cover) {
       // Reserve under the same lock so concurrent RFCs of one user cannot overdraw.
-      std::string u = rfc.user.ToLowerHex(), s = HexEncode0x(t.session_id);
-      exposure_[s] = Exposure{u, WorstCost(t), t.expires_at + options_.receipt_grace_s};
-      by_user_[u][s] = true;
+      PutExposureLocked(rfc.user.ToLowerHex(), HexEncode0x(t.session_id), WorstCost(t),
+                        t.expires_at + options_.receipt_grace_s);
     } else {
       t.max_seconds = 0;
     }

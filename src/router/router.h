@@ -42,6 +42,7 @@
 #include "router/providers.h"
 #include "router/queue.h"
 #include "router/store.h"
+#include "router/transparency.h"
 #include "util/clock.h"
 #include "util/random.h"
 #include "wire/router_api.h"
@@ -61,6 +62,9 @@ struct RouterOptions {
   uint64_t max_pong_skew_s = 60;        // |pong.at - now| allowed
   uint64_t receipt_grace_s = 600;       // exposure kept after a ticket expired without receipt
   size_t max_nonces_per_user = 4096;
+  uint64_t announce_ttl_s = 3600;       // an announced root lasts this long after the announce's `at`
+  size_t max_roots_per_announcer = 10000;
+  size_t max_announcers = 10000;
   QueueOptions queue;
   ProviderBookOptions book;
 };
@@ -95,6 +99,7 @@ class Router {
   // The user's current exposure with this router (tests, /stats).
   U256 ExposureOf(const crypto::Address& user);
   ProviderBook& book() { return book_; }
+  Transparency& transparency() { return *transparency_; }  // doc/analytics.md
 
  private:
   Router(RouterOptions options, ledger::Ledger& ledger, crypto::PrivateKey key, const Clock* clock, Random* rng,
@@ -112,6 +117,7 @@ class Router {
   net::HttpResponse Unmet(const std::string& model, router::Unmet reason, const std::string& message);
   void CountRefused(const std::string& code);
   Status LoadState();
+  void PruneMemory();  // expired nonces and announces (the settlement thread calls it)
   void SettleLoop();
   Result<size_t> SettleBatch(std::vector<ReceiptRow> rows);
   Status FinishSettled(const std::vector<ReceiptRow>& rows);
@@ -126,6 +132,7 @@ class Router {
   std::mutex rng_mu_;
   LivenessProber* prober_;
   std::unique_ptr<RouterStore> store_;
+  std::unique_ptr<Transparency> transparency_;  // set by Create
   ProviderBook book_;
   PriorityGate gate_;
 
@@ -136,8 +143,18 @@ class Router {
     U256 amount;
     uint64_t drop_at;  // unix seconds; UINT64_MAX while a receipt is pending
   };
-  std::unordered_map<std::string, Exposure> exposure_;                   // session id hex -> exposure
-  std::unordered_map<std::string, std::map<std::string, bool>> by_user_;  // user -> session ids
+  // Per user the sum of its sessions' exposure, kept up to date on every change, so an RFC
+  // reads it in O(1); it is recomputed (dropping expired sessions) only when the earliest
+  // drop_at has passed.
+  struct UserExposure {
+    U256 total;
+    uint64_t next_drop = UINT64_MAX;  // earliest drop_at among sessions
+    std::map<std::string, bool> sessions;
+  };
+  std::unordered_map<std::string, Exposure> exposure_;  // session id hex -> exposure
+  std::unordered_map<std::string, UserExposure> by_user_;  // user -> sessions
+  void PutExposureLocked(const std::string& user, const std::string& sid, const U256& amount, uint64_t drop_at);
+  void EraseExposureLocked(const std::string& sid);
   struct CachedAccount {
     ledger::AccountInfo info;
     uint64_t at_ms;

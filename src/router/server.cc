@@ -28,6 +28,7 @@ RouterServer::RouterServer(Router& router, const QueueOptions& queue, RouterServ
         net::HttpServerOptions o;
         o.max_body_bytes = options.max_body_bytes;
         o.threads = static_cast<int>(queue.max_active + queue.max_waiting) + options.spare_threads;
+        o.keep_alive_max_requests = options.keep_alive_max_requests;
         return o;
       }()) {
   http_.Post("/rfc", [this](const HttpRequest& r) { return router_.HandleRfc(r.body); });
@@ -49,6 +50,13 @@ RouterServer::RouterServer(Router& router, const QueueOptions& queue, RouterServ
     if (!QueryU64(r, "limit", 100, &limit)) return BadQuery("limit");
     return router_.RecordsView(since, limit);
   });
+  // Transparency (doc/analytics.md): leaderboard, signed daily reports, the dashboard.
+  http_.Get("/leaderboard", [this](const HttpRequest& r) {
+    return router_.transparency().Leaderboard(r.HasQuery("window") ? r.Query("window") : "day", router_.book());
+  });
+  http_.Get("/reports", [this](const HttpRequest&) { return router_.transparency().ReportsIndex(); });
+  http_.Get("/reports/([^/]+)", [this](const HttpRequest& r) { return router_.transparency().Report(r.matches[1]); });
+  http_.Get("/", [this](const HttpRequest&) { return router_.transparency().Dashboard(); });
 }
 
 RouterServer::~RouterServer() { Stop(); }

@@ -20,6 +20,9 @@ namespace lt::router {
 struct RouterServerOptions {
   size_t max_body_bytes = 256 << 10;
   int spare_threads = 16;
+  // A client keeps its connection for this many requests (the library's default of 5 makes
+  // every client reconnect after 5 RFCs). The pool holds more threads than clients need.
+  size_t keep_alive_max_requests = 10000;
 };
 
 class RouterServer {

@@ -73,10 +73,8 @@ HttpResponse Router::HandleRenew(const std::string& body) {
     if (t.max_seconds == 0 || min_cost > cover) {
       return Err(402, "insufficient_funds", "user " + old.user.ToChecksumHex() + " can no longer cover this session");
     }
-    std::string u = old.user.ToLowerHex(), s = HexEncode0x(t.session_id);
     U256 worst = t.price_per_second.CheckedMul(U256(std::max(t.max_seconds, t.min_seconds))).value_or(U256::Max());
-    exposure_[s] = Exposure{u, worst, t.expires_at + options_.receipt_grace_s};
-    by_user_[u][s] = true;
+    PutExposureLocked(old.user.ToLowerHex(), HexEncode0x(t.session_id), worst, t.expires_at + options_.receipt_grace_s);
     ++counters_.renewals;
   }
   std::string model = book_.ModelOf(t.manifest);
@@ -169,6 +167,7 @@ Status Router::FinishSettled(const std::vector<ReceiptRow>& rows) {
     records.push_back(rec);
   }
   LT_TRY_STATUS(store_->MarkSettled(records, clock_->NowSeconds()));
+  if (transparency_) transparency_->OnSettled(rows, records, book_);  // analytics, best effort
   for (const auto& row : rows) DropExposure(row.receipt.ticket.session_id);
   pending_ -= std::min<uint64_t>(pending_, rows.size());
   std::lock_guard<std::mutex> l(mu_);
@@ -268,8 +267,22 @@ void Router::SettleLoop() {
       backoff_ms = 0;
     }
     (void)store_->PruneNonces(clock_->NowSeconds());
+    (void)store_->PruneAnnounces(clock_->NowSeconds());
+    PruneMemory();
     l.lock();
   }
+}
+
+void Router::PruneMemory() {
+  uint64_t now = clock_->NowSeconds();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto it = nonces_.begin(); it != nonces_.end();) {
+      std::erase_if(it->second, [now](const auto& e) { return e.second < now; });
+      it = it->second.empty() ? nonces_.erase(it) : std::next(it);
+    }
+  }
+  book_.PruneAnnounces();
 }
 
 void Router::Start() {
@@ -310,7 +323,7 @@ HttpResponse Router::HandleAnnounce(const std::string& body) {
   std::vector<std::string> roots;
   size_t start = 0;
   const std::string& all = a->announce.roots;
-  while (start < all.size()) {
+  while (!all.empty() && start <= all.size()) {  // "a,,b" and "a," have an empty (invalid) CID
     size_t end = all.find(',', start);
     if (end == std::string::npos) end = all.size();
     std::string cid = all.substr(start, end - start);
@@ -319,12 +332,26 @@ HttpResponse Router::HandleAnnounce(const std::string& body) {
     if (roots.size() > 10000) return Err(413, "resource_exhausted", "announce.roots: more than 10000 roots");
     start = end + 1;
   }
-  if (auto f = book_.EnsureFresh(ledger_); !f.ok()) return Err(503, "ledger_unavailable", f.error().message);
-  if (!book_.LivenessUrl(a->announce.provider).ok() && http.empty()) {
-    return Err(403, "permission_denied", "provider " + a->announce.provider.ToChecksumHex() + " is not registered on the ledger");
+  if (http.empty()) {
+    // Without a URL the announcer must be known: registered on the ledger or announced before.
+    if (auto f = book_.EnsureFresh(ledger_); !f.ok()) return Err(503, "ledger_unavailable", f.error().message);
+    if (!book_.LivenessUrl(a->announce.provider).ok()) {
+      return Err(403, "permission_denied",
+                 "provider " + a->announce.provider.ToChecksumHex() + " is not registered on the ledger (announce an http URL)");
+    }
   }
-  book_.Announce(a->announce.provider, http, roots);
-  return HttpResponse::Json(200, {{"ok", true}, {"roots", roots.size()}});
+  if (!book_.HasAnnounced(a->announce.provider) && book_.Announcers() >= options_.max_announcers) {
+    HttpResponse r = Err(429, "resource_exhausted", "this router tracks too many announcers; try again later");
+    r.headers.emplace("Retry-After", "60");
+    return r;
+  }
+  uint64_t expires_at = a->announce.at + options_.announce_ttl_s;
+  if (auto st = store_->PutAnnounce(a->announce.provider, http, roots, expires_at, options_.max_roots_per_announcer);
+      !st.ok()) {
+    return Err(500, "io", "could not record the announce: " + st.error().message);
+  }
+  book_.Announce(a->announce.provider, http, roots, expires_at, options_.max_roots_per_announcer);
+  return HttpResponse::Json(200, {{"ok", true}, {"roots", roots.size()}, {"expiresAt", expires_at}});
 }
 
 HttpResponse Router::Providers() {
