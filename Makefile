@@ -10,7 +10,10 @@ CMAKE_FLAGS ?=
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git ca-certificates \
   libsecp256k1-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev \
   libcpp-httplib-dev libasio-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  clang libclang-rt-14-dev python3
+  clang libclang-rt-14-dev python3 ccache chromium
+
+# ccache, when present, makes the three build trees (and CI re-runs) share compiled objects.
+LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -39,7 +42,7 @@ tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/
 	touch $@
 
 $(BUILD)/build.ninja:
-	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) $(CMAKE_FLAGS)
 
 configure: $(BUILD)/build.ninja
 
@@ -59,7 +62,7 @@ test-unit: build
 
 ## test-sanitize: the unit tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 test-sanitize: deps
-	cmake -S . -B $(BUILD_SAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLT_SANITIZE=ON -DLT_BENCH=OFF
+	cmake -S . -B $(BUILD_SAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DLT_SANITIZE=ON -DLT_BENCH=OFF $(LAUNCHER)
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L unit --timeout 900
@@ -70,7 +73,7 @@ bench: build
 
 ## fuzz: build the libFuzzer targets with clang and run each for FUZZ_SECONDS.
 fuzz: deps
-	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLT_FUZZ=ON -DLT_BENCH=OFF -DLT_TESTS=OFF
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLT_FUZZ=ON -DLT_BENCH=OFF -DLT_TESTS=OFF $(LAUNCHER)
 	cmake --build $(BUILD_FUZZ) -j $(JOBS)
 	@for f in $(BUILD_FUZZ)/fuzz/fuzz_*; do \
 	  name=$$(basename $$f); corpus=fuzz/corpus/$${name#fuzz_}; mkdir -p $(BUILD_FUZZ)/corpus-$$name; \
@@ -81,10 +84,10 @@ fuzz: deps
 	  grep -E "^Done" $$log | tail -n 1 || true; \
 	done
 
-## demo: set-up, build, then what runs today on one machine (scripts/demo.sh: ledger, builder,
-## router, provider, a private metered session and its settlement); `lt devnet` will replace it.
+## demo: set-up, build, then `lt devnet` (doc/devnet.md): the whole network on this machine, a
+## showcase with settlement, a day closing and claims, then it stops (Ctrl-C stops it earlier).
 demo: deps build
-	bash scripts/demo.sh $(CURDIR)/$(BUILD)/demo
+	$(BUILD)/lt devnet --datadir $(CURDIR)/$(BUILD)/devnet --exit-after 5
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

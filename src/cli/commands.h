@@ -15,9 +15,12 @@ void RegisterRegistryCommands(CLI::App& app, CommandContext& ctx);  // lt cid, s
 void RegisterTypedDataCommands(CLI::App& app, CommandContext& ctx);  // lt sign-typed, verify-typed, hash-typed
 void RegisterLedgerCommands(CLI::App& app, CommandContext& ctx);     // lt ledger ..., balance, transfer, deposit, withdraw, claim
 void RegisterProviderCommands(CLI::App& app, CommandContext& ctx);   // lt provider serve, bench, status
-void RegisterSessionCommands(CLI::App& app, CommandContext& ctx);    // lt session ticket, chat
+void RegisterSessionCommands(CLI::App& app, CommandContext& ctx);    // lt session rfc, ticket, chat
 void RegisterEngineCommands(CLI::App& app, CommandContext& ctx);     // lt generate, engine serve, model convert, bench engine
 void RegisterRouterCommands(CLI::App& app, CommandContext& ctx);     // lt router serve, bench router
+void RegisterClientCommands(CLI::App& app, CommandContext& ctx);     // lt client serve, chat, bench client
+void RegisterDevnetCommands(CLI::App& app, CommandContext& ctx);     // lt devnet
+void RegisterAnalyticsCommands(CLI::App& app, CommandContext& ctx);  // lt report verify, sim market
 
 }  // namespace lt::cli
 

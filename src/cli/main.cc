@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   lt::cli::RegisterSessionCommands(app, ctx);
   lt::cli::RegisterEngineCommands(app, ctx);
   lt::cli::RegisterRouterCommands(app, ctx);
+  lt::cli::RegisterClientCommands(app, ctx);
+  lt::cli::RegisterDevnetCommands(app, ctx);
+  lt::cli::RegisterAnalyticsCommands(app, ctx);
 
   try {
     app.parse(argc, argv);

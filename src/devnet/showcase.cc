@@ -1,0 +1,313 @@
+#include "devnet/showcase.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "devnet/http_view.h"
+#include "util/uint256.h"
+
+namespace lt::devnet {
+
+using nlohmann::json;
+
+namespace {
+
+const char* kPrompts[] = {"Once upon a time", "The little dog wanted", "One day a girl found a box"};
+constexpr int kChats = 3;
+
+void Say(const std::string& s) { std::cout << s << std::endl; }
+void Step(const std::string& s) {
+  static const bool tty = ::isatty(1) != 0;  // bold titles on a terminal only
+  std::cout << (tty ? "\n\033[1m== " : "\n== ") << s << (tty ? "\033[0m" : "") << std::endl;
+}
+
+U256 Num(const json& v) {
+  auto u = U256FromJson(v);
+  return u.ok() ? *u : U256(0);
+}
+U256 Plus(const U256& a, const U256& b) { return a.CheckedAdd(b).value_or(a); }
+// a - b, or 0 when b > a.
+U256 Minus(const U256& a, const U256& b) { return a.CheckedSub(b).value_or(U256(0)); }
+std::string Mor(const U256& v) { return v.ToMor(); }
+
+std::string OneLine(std::string s, size_t max = 110) {
+  for (char& c : s) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return s.size() > max ? s.substr(0, max) + "..." : s;
+}
+
+bool Sleep(const Devnet& d, int ms) {
+  for (int t = 0; t < ms && !d.stop->load(); t += 100)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return !d.stop->load();
+}
+
+Result<std::map<std::string, json>> Accounts(const Devnet& d) {
+  std::map<std::string, json> out;
+  for (const auto& a : d.plan.accounts) {
+    LT_TRY(out[a.name], GetJson(d.plan.ledger_url(), "/account/" + a.address));
+  }
+  return out;
+}
+
+// One chat through the user's local OpenAI API.
+Status ChatThroughApi(const Devnet& d, int i) {
+  json req = {{"model", kModelRef},
+              {"messages", json::array({{{"role", "user"}, {"content", kPrompts[i]}}})},
+              {"max_tokens", 60}};
+  auto t0 = std::chrono::steady_clock::now();
+  LT_TRY(json r, PostJson(d.plan.api_url(), "/v1/chat/completions", req));
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  std::string text;
+  if (r.contains("choices") && !r["choices"].empty()) text = r["choices"][0]["message"].value("content", "");
+  Say("  [" + std::to_string(i + 1) + "] " + kPrompts[i] + " ... " + OneLine(text) + "  (" +
+      std::to_string(ms) + " ms)");
+  return OkStatus();
+}
+
+// Today's equivalent: a router key signs a ticket for provider i, the user chats over a session.
+Status ChatWithTicket(const Devnet& d, int i) {
+  const Plan& p = d.plan;
+  const ProviderPlan& pp = p.providers[i % p.providers.size()];
+  const RouterPlan& rp = p.routers[i % p.routers.size()];
+  const Account& router = p.account(rp.name);
+  const Account& user = p.account("user");
+  std::string ticket = p.client_datadir + "/ticket-" + std::to_string(i + 1) + ".json";
+  std::vector<std::string> domain = {"--chain-id", std::to_string(kChainId), "--verifying-contract",
+                                     kVerifyingContract};
+  std::vector<std::string> t = {"--log-level",     "warn",
+                                "session",         "ticket",
+                                "--keystore",      router.keystore,
+                                "--password-file", router.password_file,
+                                "--user",          user.address,
+                                "--provider",      p.account(pp.name).address,
+                                "--manifest",      d.manifest,
+                                "--price",         pp.price,
+                                "--min-seconds",   std::to_string(pp.min_seconds),
+                                "--max-seconds",   "600",
+                                "--out",           ticket};
+  t.insert(t.end(), domain.begin(), domain.end());
+  LT_TRY_STATUS(AsStatus(d.sup->RunOk("lt session ticket", t, d.Log("user-chat"))));
+  std::vector<std::string> c = {"--log-level", "warn",        "session",         "chat",
+                                "--keystore",  user.keystore, "--password-file", user.password_file,
+                                "--provider",  pp.endpoint(), "--ticket",        ticket,
+                                "--prompt",    kPrompts[i],   "--max-tokens",    "60"};
+  c.insert(c.end(), domain.begin(), domain.end());
+  auto t0 = std::chrono::steady_clock::now();
+  LT_TRY(std::string out, d.sup->RunOk("lt session chat with " + pp.name, c, d.Log("user-chat")));
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  Say("  [" + std::to_string(i + 1) + "] " + pp.name + " (" + pp.price + " MOR/s): " + kPrompts[i] + " ... " +
+      OneLine(out) + "  (" + std::to_string(ms) + " ms)");
+  return OkStatus();
+}
+
+uint64_t SessionsSettled(const Devnet& d) {
+  auto s = GetJson(d.plan.ledger_url(), "/stats");
+  return s.ok() ? s->value("sessions_settled", uint64_t{0}) : 0;
+}
+
+// Waits for the current day to end, then closes it (lt ledger close-day).
+Result<json> CloseDay(const Devnet& d) {
+  LT_TRY(json day, GetJson(d.plan.ledger_url(), "/day"));
+  uint64_t open_day = day.value("day", uint64_t{0});
+  int64_t end = day.value("day_end", int64_t{0});
+  int64_t wait = end - static_cast<int64_t>(std::time(nullptr)) + 1;
+  if (wait > 0) {
+    Say("  waiting " + std::to_string(wait) + " s for day " + std::to_string(open_day) +
+        " to end (--day-seconds " + std::to_string(d.plan.options.day_seconds) + ")");
+    if (!Sleep(d, static_cast<int>(wait) * 1000)) return MakeError(ErrorCode::kUnavailable, "interrupted");
+  }
+  LT_TRY(std::string out,
+         d.sup->RunOk("lt ledger close-day",
+                      {"--log-level", "warn", "ledger", "close-day", "--ledger", d.plan.ledger_url()},
+                      d.Log("showcase")));
+  Say("  lt ledger close-day: " + OneLine(out) +
+      " (the ledger also closes ended days itself, once a second)");
+  LT_TRY(json after, GetJson(d.plan.ledger_url(), "/day"));
+  // The closed days that carried sessions (their builders' share is paid at their close).
+  json records = json::array();
+  for (const auto& r : after.value("closed", json::array())) {
+    if (r.value("sessions", uint64_t{0}) > 0) records.push_back(r);
+  }
+  if (records.empty() && !after.value("closed", json::array()).empty())
+    records.push_back(after["closed"].back());
+  for (const auto& r : records) {
+    Say("  day " + r["day"].dump() + " closed: " + r["sessions"].dump() + " session(s), " +
+        r["session_seconds"].dump() + " session-seconds; builders paid " + AsMor(r["builders_paid"]) +
+        " MOR; " + AsMor(r["emission_compute"]) + " MOR emitted into the compute pool");
+  }
+  return records;
+}
+
+}  // namespace
+
+Result<json> SettlementTotals(const std::string& ledger_url) {
+  U256 cost, allowance, vault, stake, fee;
+  uint64_t sessions = 0, seconds = 0, batches = 0, tokens = 0;
+  json by_provider = json::object();  // provider address -> sessions settled
+  uint64_t from = 0;
+  while (true) {
+    LT_TRY(json page, GetJson(ledger_url, "/txs?from=" + std::to_string(from) + "&limit=1000"));
+    const json& txs = page.value("txs", json::array());
+    if (txs.empty()) break;
+    for (const auto& t : txs) {
+      if (t.value("type", "") != "settle_batch" || !t.contains("outcome")) continue;
+      ++batches;
+      const json outcomes = t["outcome"].value("receipts", json::array());
+      const json sent = t.contains("tx") ? t["tx"].value("receipts", json::array()) : json::array();
+      for (size_t k = 0; k < outcomes.size(); ++k) {
+        const json& r = outcomes[k];
+        if (!r.value("ok", false)) continue;
+        if (k < sent.size() && sent[k].contains("ticket")) {
+          std::string provider = sent[k]["ticket"].value("provider", "");
+          by_provider[provider] = by_provider.value(provider, uint64_t{0}) + 1;
+          if (sent[k].contains("voucher")) tokens += sent[k]["voucher"].value("tokensOut", uint64_t{0});
+        }
+        ++sessions;
+        seconds += r.value("seconds", uint64_t{0});
+        cost = Plus(cost, Num(r["cost"]));
+        allowance = Plus(allowance, Num(r["from_allowance"]));
+        vault = Plus(vault, Num(r["from_vault"]));
+        stake = Plus(stake, Num(r["from_router_stake"]));
+        fee = Plus(fee, Num(r["builder_fee"]));
+      }
+    }
+    uint64_t next = page.value("next", from + txs.size());
+    if (next <= from) break;
+    from = next;
+  }
+  return json{{"settle_batches", batches},
+              {"sessions", sessions},
+              {"seconds", seconds},
+              {"cost", cost.ToDecimal()},
+              {"from_allowance", allowance.ToDecimal()},
+              {"from_vault", vault.ToDecimal()},
+              {"from_router_stake", stake.ToDecimal()},
+              {"builder_fee", fee.ToDecimal()},
+              {"tokens_out", tokens},
+              {"sessions_by_provider", by_provider}};
+}
+
+Status RunShowcase(Devnet& d) {
+  const Plan& p = d.plan;
+  LT_TRY(auto before, Accounts(d));
+  uint64_t settled_before = SessionsSettled(d);
+
+  Step("Showcase 1/4: " + std::to_string(kChats) + " chats (" + d.modes.chats + ")");
+  int ok_chats = 0;
+  for (int i = 0; i < kChats && !d.stop->load(); ++i) {
+    Status s = d.api_up ? ChatThroughApi(d, i) : ChatWithTicket(d, i);
+    if (!s.ok() && d.api_up && !d.stop->load()) {
+      // The local API could not get a session (e.g. no provider offer on the ledger yet).
+      Say("  [" + std::to_string(i + 1) + "] through the local API failed (" + s.error().message +
+          "); with a hand-signed ticket instead:");
+      s = ChatWithTicket(d, i);
+    }
+    if (s.ok()) {
+      ++ok_chats;
+    } else {
+      Say("  [" + std::to_string(i + 1) + "] failed: " + s.error().message);
+    }
+  }
+  if (ok_chats == 0) return MakeError(ErrorCode::kUnavailable, "no chat succeeded");
+
+  Step(
+      "Showcase 2/4: settlement (the session closes, the provider hands its receipt to a router, "
+      "the router sends one settle_batch)");
+  uint64_t want = settled_before + 1;
+  for (int t = 0; t < 900 && SessionsSettled(d) < want; ++t) {
+    if (!Sleep(d, 100)) return MakeError(ErrorCode::kUnavailable, "interrupted");
+  }
+  // A little longer for the other sessions of the same batch window.
+  if (!Sleep(d, 3000)) return MakeError(ErrorCode::kUnavailable, "interrupted");
+  Say("  sessions settled on the ledger: " + std::to_string(SessionsSettled(d) - settled_before));
+
+  Step("Showcase 3/4: the day closes (emission, the builders' share, a new allowance)");
+  LT_TRY(json record, CloseDay(d));
+
+  Step("Showcase 4/4: providers and the builder claim their earnings (lt claim)");
+  LT_TRY(auto mid, Accounts(d));
+  for (const auto& a : p.accounts) {
+    if (a.role != "provider" && a.role != "builder") continue;
+    if (Num(mid[a.name]["claimable"]).IsZero()) {
+      Say("  " + a.name + ": nothing to claim");
+      continue;
+    }
+    LT_TRY(std::string out, d.sup->RunOk("lt claim (" + a.name + ")",
+                                         {"--log-level", "warn", "claim", "--ledger", p.ledger_url(),
+                                          "--keystore", a.keystore, "--password-file", a.password_file},
+                                         d.Log("showcase")));
+    Say("  " + a.name + ": " + OneLine(out));
+  }
+
+  LT_TRY(auto after, Accounts(d));
+  LT_TRY(json totals, SettlementTotals(p.ledger_url()));
+  LT_TRY(json stats, GetJson(p.ledger_url(), "/stats"));
+  auto earned = [&](const std::string& n) {
+    return Minus(Plus(Num(after[n]["wallet"]), Num(after[n]["claimable"])),
+                 Plus(Num(before[n]["wallet"]), Num(before[n]["claimable"])));
+  };
+  U256 user_paid = Plus(Num(totals["from_allowance"]), Num(totals["from_vault"]));
+  U256 fee = Num(totals["builder_fee"]);
+  U256 builder = earned("builder");
+
+  Step("Summary");
+  Say("  " + std::to_string(totals["sessions"].get<uint64_t>()) + " session(s) settled, " +
+      std::to_string(totals["seconds"].get<uint64_t>()) + " billed seconds, in " +
+      std::to_string(totals["settle_batches"].get<uint64_t>()) + " settle_batch transaction(s); " +
+      std::to_string(totals["tokens_out"].get<uint64_t>()) + " tokens generated." +
+      (d.modes.chats == "local OpenAI API"
+           ? " The routers pick the cheapest live offer that meets the user's limits."
+           : ""));
+  Say("  The user paid " + Mor(user_paid) + " MOR: " + Mor(Num(totals["from_allowance"])) +
+      " from today's free allowance (drawn from the compute pool) and " + Mor(Num(totals["from_vault"])) +
+      " from the vault (vault " + AsMor(before["user"]["vault"]) + " -> " + AsMor(after["user"]["vault"]) +
+      " MOR).");
+  json providers = json::object();
+  for (const auto& pp : p.providers) {
+    U256 e = earned(pp.name);
+    providers[pp.name] = e.ToDecimal();
+    uint64_t served = 0;
+    for (const auto& [addr, n] : totals["sessions_by_provider"].items()) {
+      if (EqualsIgnoreCase(addr, p.account(pp.name).address)) served += n.get<uint64_t>();
+    }
+    Say("  " + pp.name + " (" + pp.price + " MOR/s, " + std::to_string(pp.threads) + " thread(s)) served " +
+        std::to_string(served) + " session(s) and earned " + Mor(e) +
+        " MOR after the builder's fee (wallet now " + AsMor(after[pp.name]["wallet"]) + ").");
+  }
+  Say("  The builder earned " + Mor(builder) + " MOR: " + Mor(fee) + " in builder fees (5%) and " +
+      Mor(Minus(builder, fee)) + " as the builders' share at the day's close.");
+  auto ratio = [](const json& v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f", v.is_number() ? v.get<double>() : 0.0);
+    return std::string(buf);
+  };
+  Say("  Ledger: " + stats["transactions"].dump() + " transactions in all (set-up included); " +
+      ratio(stats["transactions_per_settled_session"]) + " ledger transactions per settled session, " +
+      ratio(stats["settle_transactions_per_session"]) + " settle transactions per session.");
+
+  json summary = {{"chats", ok_chats},
+                  {"chats_via", d.modes.chats},
+                  {"totals", totals},
+                  {"user_paid", user_paid.ToDecimal()},
+                  {"providers_earned", providers},
+                  {"builder_earned", builder.ToDecimal()},
+                  {"closed_days", record},
+                  {"ledger_stats", stats}};
+  std::ofstream f(p.options.datadir + "/showcase.json", std::ios::trunc);
+  f << summary.dump(2) << "\n";
+  return OkStatus();
+}
+
+}  // namespace lt::devnet
