@@ -14,6 +14,7 @@
 #include "ledger/client.h"
 #include "ledger/genesis.h"
 #include "router/testbed.h"
+#include "ledger_process.h"
 #include "support/ports.h"
 #include "support/process.h"
 
@@ -35,23 +36,13 @@ class ProviderLedgerTest : public ::testing::Test {
                                              {router_.GetAddress(), Mor("1000"), U256()},
                                              {provider_.GetAddress(), Mor("100"), U256()}};
     auto g = ledger::DevGenesis(86400, SystemClock::Default()->NowSeconds() - 10, alloc);
-    WriteFile(dir_ + "/genesis.json", ledger::GenesisToJson(g).dump());
-    auto init = RunLt({"ledger", "init", "--datadir", dir_ + "/ledger", "--genesis", dir_ + "/genesis.json"});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-    lport_ = FreePort();
-    ledger_proc_ = std::make_unique<LtProcess>(std::vector<std::string>{
-        "ledger", "serve", "--datadir", dir_ + "/ledger", "--listen", "127.0.0.1:" + std::to_string(lport_)});
-    ASSERT_TRUE(WaitForHttp("127.0.0.1", lport_, "/health")) << ledger_proc_->Stderr();
+    ASSERT_EQ(StartLedger(dir_, g, &lport_, &ledger_proc_), "");
     auto l = ledger::RemoteLedger::Connect(LedgerUrl());
     ASSERT_TRUE(l.ok()) << l.error().message;
     ledger_ = std::move(l).value();
     uint64_t seed = 0;
     for (auto [k, name] : {std::pair{&user_, "user"}, {&builder_, "builder"}, {&router_, "router"}, {&provider_, "provider"}}) {
-      SecretBytes pw(AsBytes("pw"));
-      SeededRandom rng(++seed);
-      auto ks = crypto::EncryptKeystore(*k, pw.span(), crypto::LightKdfParams(), rng);
-      ASSERT_TRUE(ks.ok());
-      WriteFile(dir_ + "/" + name + ".json", *ks);
+      ASSERT_EQ(WriteLightKeystore(*k, dir_ + "/" + name + ".json", "pw", ++seed), "");
     }
     // The builder publishes the model by CLI; the tag is NOT the model file's SHA-256, so an
     // offer with this manifest proves the provider took the ledger's tag.

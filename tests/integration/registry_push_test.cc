@@ -14,6 +14,7 @@
 #include "ledger/client.h"
 #include "ledger/genesis.h"
 #include "net/http.h"
+#include "ledger_process.h"
 #include "support/ports.h"
 #include "support/process.h"
 
@@ -51,13 +52,7 @@ class RegistryPushTest : public ::testing::Test {
     }
     auto g = ledger::DevGenesis(86400, 0, alloc);
     g.start_time = 0;
-    WriteFile(dir_ + "/genesis.json", ledger::GenesisToJson(g).dump());
-    auto init = RunLt({"ledger", "init", "--datadir", dir_ + "/ledger", "--genesis", dir_ + "/genesis.json"});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-    lport_ = FreePort();
-    ledger_ = std::make_unique<LtProcess>(std::vector<std::string>{
-        "ledger", "serve", "--datadir", dir_ + "/ledger", "--listen", "127.0.0.1:" + std::to_string(lport_)});
-    ASSERT_TRUE(WaitForHttp("127.0.0.1", lport_, "/health")) << ledger_->Stderr();
+    ASSERT_EQ(StartLedger(dir_, g, &lport_, &ledger_), "");
     rport_ = FreePort();
     router_proc_ = std::make_unique<LtProcess>(
         std::vector<std::string>{"router", "serve", "--datadir", dir_ + "/router", "--listen",

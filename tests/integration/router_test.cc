@@ -16,6 +16,7 @@
 #include "ledger/client.h"
 #include "ledger/genesis.h"
 #include "router/testbed.h"
+#include "ledger_process.h"
 #include "support/ports.h"
 #include "support/process.h"
 #include "wire/router_api.h"
@@ -41,26 +42,15 @@ class RouterIntegrationTest : public ::testing::Test {
                                              {pb_.GetAddress(), Mor("10"), U256()}};
     auto g = ledger::DevGenesis(86400, 0, alloc);
     g.start_time = 0;
-    WriteFile(dir_ + "/genesis.json", ledger::GenesisToJson(g).dump());
-    auto init = RunLt({"ledger", "init", "--datadir", dir_ + "/ledger", "--genesis", dir_ + "/genesis.json"});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-    lport_ = FreePort();
-    ledger_proc_ = std::make_unique<LtProcess>(std::vector<std::string>{
-        "ledger", "serve", "--datadir", dir_ + "/ledger", "--listen", "127.0.0.1:" + std::to_string(lport_)});
-    ASSERT_TRUE(WaitForHttp("127.0.0.1", lport_, "/health")) << ledger_proc_->Stderr();
+    ASSERT_EQ(StartLedger(dir_, g, &lport_, &ledger_proc_), "");
     auto l = ledger::RemoteLedger::Connect(LedgerUrl());
     ASSERT_TRUE(l.ok()) << l.error().message;
     ledger_ = std::move(l).value();
     domain_ = wire::Domain(U256(ledger_->domain().chain_id), ledger_->domain().verifying_contract);
     manifest_[0] = 0x77;
     ASSERT_TRUE(router::testbed::PublishModel(*ledger_, builder_, "acme/tiny", "latest", manifest_).ok());
-    for (auto* k : {&r1_, &r2_}) {
-      SecretBytes pw(AsBytes("pw"));
-      SeededRandom rng(k == &r1_ ? 1 : 2);
-      auto ks = crypto::EncryptKeystore(*k, pw.span(), crypto::LightKdfParams(), rng);
-      ASSERT_TRUE(ks.ok());
-      WriteFile(dir_ + (k == &r1_ ? "/r1.json" : "/r2.json"), *ks);
-    }
+    ASSERT_EQ(WriteLightKeystore(r1_, dir_ + "/r1.json", "pw", 1), "");
+    ASSERT_EQ(WriteLightKeystore(r2_, dir_ + "/r2.json", "pw", 2), "");
   }
 
   std::string LedgerUrl() const { return "http://127.0.0.1:" + std::to_string(lport_); }

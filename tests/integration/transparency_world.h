@@ -17,6 +17,7 @@
 #include "ledger/client.h"
 #include "ledger/genesis.h"
 #include "router/testbed.h"
+#include "ledger_process.h"
 #include "support/ports.h"
 #include "support/process.h"
 #include "wire/router_api.h"
@@ -37,13 +38,7 @@ class TransparencyWorld : public ::testing::Test {
                                              {router_key_.GetAddress(), mor("100"), U256()},
                                              {pa_.GetAddress(), mor("10"), U256()}};
     auto g = ledger::DevGenesis(kDaySeconds, SystemClock::Default()->NowSeconds(), alloc);  // not 0: days since 1970
-    WriteFile(dir_ + "/genesis.json", ledger::GenesisToJson(g).dump());
-    auto init = RunLt({"ledger", "init", "--datadir", dir_ + "/ledger", "--genesis", dir_ + "/genesis.json"});
-    ASSERT_EQ(init.exit_code, 0) << init.err;
-    lport_ = FreePort();
-    ledger_proc_ = std::make_unique<LtProcess>(std::vector<std::string>{
-        "ledger", "serve", "--datadir", dir_ + "/ledger", "--listen", "127.0.0.1:" + std::to_string(lport_)});
-    ASSERT_TRUE(WaitForHttp("127.0.0.1", lport_, "/health")) << ledger_proc_->Stderr();
+    ASSERT_EQ(StartLedger(dir_, g, &lport_, &ledger_proc_), "");
     auto l = ledger::RemoteLedger::Connect(LedgerUrl());
     ASSERT_TRUE(l.ok()) << l.error().message;
     ledger_ = std::move(l).value();
@@ -51,11 +46,7 @@ class TransparencyWorld : public ::testing::Test {
     manifest_[0] = 0x78;
     auto published = router::testbed::PublishModel(*ledger_, builder_, "acme/tiny", "latest", manifest_);
     ASSERT_TRUE(published.ok()) << published.error().message;
-    SecretBytes pw(AsBytes("pw"));
-    SeededRandom rng(7);
-    auto ks = crypto::EncryptKeystore(router_key_, pw.span(), crypto::LightKdfParams(), rng);
-    ASSERT_TRUE(ks.ok());
-    WriteFile(dir_ + "/router.json", *ks);
+    ASSERT_EQ(WriteLightKeystore(router_key_, dir_ + "/router.json", "pw", 7), "");
     pong_ = std::make_unique<router::testbed::PongServer>(*crypto::PrivateKey::FromBytes(pa_.secret().span()), domain_);
     ASSERT_TRUE(pong_->Start().ok());
     ASSERT_TRUE(router::testbed::RegisterProvider(*ledger_, pa_, "127.0.0.1:1;" + pong_->Url(), mor("2")).ok());
