@@ -14,47 +14,12 @@
 #include "registry/manifest.h"
 #include "util/fs.h"
 #include "util/random.h"
+#include "util/sqlite.h"
 
 namespace lt::registry {
 namespace {
 
-// A prepared statement that finalizes itself.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-  ~Stmt() { sqlite3_finalize(s_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Stmt& Bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Stmt& BindBlob(int i, ByteSpan v) {
-    sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  int Step() { return sqlite3_step(s_); }
-  void Reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  std::string Text(int i) {
-    auto p = reinterpret_cast<const char*>(sqlite3_column_text(s_, i));
-    return p ? std::string(p, sqlite3_column_bytes(s_, i)) : std::string();
-  }
-  int64_t Int(int i) { return sqlite3_column_int64(s_, i); }
-  Bytes Blob(int i) {
-    auto p = static_cast<const uint8_t*>(sqlite3_column_blob(s_, i));
-    return p ? Bytes(p, p + sqlite3_column_bytes(s_, i)) : Bytes();
-  }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-  int rc_;
-};
+using Stmt = SqliteStmt;
 
 Error DbError(sqlite3* db, const std::string& what) {
   return IoError("store index: " + what + ": " + sqlite3_errmsg(db));
@@ -257,15 +222,7 @@ Store::~Store() {
   if (db_) sqlite3_close(db_);
 }
 
-Status Store::Exec(const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string m = err ? err : "unknown";
-    sqlite3_free(err);
-    return IoError("store index: " + m);
-  }
-  return OkStatus();
-}
+Status Store::Exec(const std::string& sql) { return SqliteExec(db_, sql, "store index"); }
 
 Status Store::Init() {
   std::string parent = dir_.substr(0, dir_.find_last_of('/'));

@@ -12,6 +12,7 @@
 #include "analytics/signing.h"
 #include "crypto/keccak.h"
 #include "util/log.h"
+#include "util/sqlite.h"
 
 namespace lt::router {
 
@@ -31,35 +32,7 @@ CREATE TABLE IF NOT EXISTS analytics_reports(day INTEGER PRIMARY KEY, generated_
   pass INTEGER NOT NULL, watch INTEGER NOT NULL, fail INTEGER NOT NULL, doc TEXT NOT NULL);
 )sql";
 
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-  ~Stmt() { sqlite3_finalize(s_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Stmt& Bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Stmt& BindD(int i, double v) {
-    sqlite3_bind_double(s_, i, v);
-    return *this;
-  }
-  int Step() { return ok() ? sqlite3_step(s_) : SQLITE_ERROR; }
-  std::string Text(int c) const {
-    auto p = sqlite3_column_text(s_, c);
-    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, c)) : std::string();
-  }
-  int64_t Int(int c) const { return sqlite3_column_int64(s_, c); }
-  double Double(int c) const { return sqlite3_column_double(s_, c); }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-  int rc_;
-};
+using Stmt = SqliteStmt;
 
 std::string AnalyticsPath(const std::string& router_db) {
   const std::string ext = ".db";
@@ -89,23 +62,8 @@ HttpResponse RawJson(int status, std::string body) {
 Result<std::unique_ptr<Transparency>> Transparency::Open(const std::string& router_db_path, const crypto::PrivateKey& key,
                                                          ledger::Ledger& ledger, const Clock* clock) {
   std::string path = AnalyticsPath(router_db_path);
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-      SQLITE_OK) {
-    std::string m = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return IoError("analytics db " + path + ": " + m);
-  }
-  sqlite3_busy_timeout(db, 5000);
-  for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", kSchema}) {
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string m = err ? err : "unknown error";
-      sqlite3_free(err);
-      sqlite3_close(db);
-      return IoError("analytics db " + path + ": " + m);
-    }
-  }
+  LT_TRY(sqlite3 * db, OpenSqlite(path, SQLITE_OPEN_NOMUTEX, 5000,
+                                  {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", kSchema}, "analytics db"));
   LT_TRY(auto copy, crypto::PrivateKey::FromBytes(key.secret().span()));
   std::unique_ptr<Transparency> t(new Transparency(db, std::move(copy), ledger, clock));
   (void)t->DaySeconds();  // cache the ledger's day length now (best effort)
@@ -174,7 +132,7 @@ void Transparency::Store(const std::vector<ReceiptRow>& rows, const std::vector<
         .Bind(6, static_cast<int64_t>(rec.tokens_out))
         .Bind(7, static_cast<int64_t>(rec.ttft_ms))
         .Bind(8, static_cast<int64_t>(claimed))
-        .BindD(9, WeiToMor(t.price_per_second))
+        .BindDouble(9, WeiToMor(t.price_per_second))
         .Bind(10, UserKey(t.user))
         .Bind(11, HexEncode0x(rec.manifest));
     if (s.Step() != SQLITE_DONE) LT_WARN("router: analytics: could not store a session: " << sqlite3_errmsg(db_));
