@@ -4,8 +4,11 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <charconv>
+#include <chrono>
+#include <thread>
 
 #include "util/log.h"
 
@@ -135,6 +138,11 @@ struct HttpServer::Impl {
   HttpServerOptions options;
   httplib::Server server;
   int listen_fd = -1;  // captured when the library creates the listening socket
+  // The library's stop() does nothing until its loop has marked itself running, so a Stop()
+  // that races a Run() still starting would leave Run() blocked in accept() for ever.
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> run_entered{false};
+  std::atomic<bool> run_done{false};
 };
 
 namespace {
@@ -258,9 +266,24 @@ Result<int> HttpServer::Listen(const std::string& host, int port) {
   return port;
 }
 
-void HttpServer::Run() { impl_->server.listen_after_bind(); }
+void HttpServer::Run() {
+  impl_->run_entered = true;
+  if (!impl_->stop_requested) impl_->server.listen_after_bind();
+  impl_->run_done = true;
+}
+
 void HttpServer::Stop() {
-  if (impl_) impl_->server.stop();
+  if (!impl_) return;
+  impl_->stop_requested = true;
+  impl_->server.stop();
+  if (impl_->run_entered && !impl_->run_done) {
+    // Run() passed its check before stop_requested was set: wait (bounded) until the library's
+    // loop is running, then stop it for real.
+    for (int i = 0; i < 5000 && !impl_->server.is_running() && !impl_->run_done; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    impl_->server.stop();
+  }
 }
 
 // ---------------------------------------------------------------- client
