@@ -208,16 +208,13 @@ HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>
   s.set_keep_alive_max_count(options.keep_alive_max_requests);
   // The library listens with a backlog of 5: a burst of (re)connections then overflows the
   // accept and SYN queues, and the kernel resets some SYN-cookie connections (a client sees
-  // "Read" / "connection reset"). Capture the socket (same options as the library's default)
-  // so Listen() can widen the backlog.
+  // "Read" / "connection reset"). Capture the socket so Listen() can widen the backlog.
+  // SO_REUSEADDR only (the library's default adds SO_REUSEPORT, with which a second server
+  // binds a port another one listens on, without error, and the kernel splits the clients).
   Impl* impl = impl_.get();
   s.set_socket_options([impl](socket_t sock) {
     int yes = 1;
-#ifdef SO_REUSEPORT
-    setsockopt(sock, SOL_SOCKET, SO_REUSEPORT, &yes, sizeof yes);
-#else
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-#endif
     impl->listen_fd = sock;
   });
   s.set_tcp_nodelay(true);
