@@ -32,6 +32,7 @@ struct ClientFlags {
   std::string max_price = "0.01";
   uint32_t max_latency_ms = 0, min_tps = 0, want_seconds = 600;
   int idle_seconds = 60;
+  int request_timeout_seconds = 30, first_token_timeout_seconds = 0;
   std::string bip39_wordlist;
   std::string config;
   // chat
@@ -54,6 +55,12 @@ void AddCommonFlags(CLI::App* c, ClientFlags& f) {
       ->capture_default_str();
   c->add_option("--idle-seconds", f.idle_seconds, "Close a session unused this long (final voucher)")
       ->capture_default_str();
+  c->add_option("--request-timeout-seconds", f.request_timeout_seconds,
+                "Give up on a provider that sends nothing for this long: close its session, fail over (0: never)")
+      ->capture_default_str();
+  c->add_option("--first-token-timeout-seconds", f.first_token_timeout_seconds,
+                "The same for the first token of a request (0: --request-timeout-seconds)")
+      ->capture_default_str();
   c->add_option("--bip39-wordlist", f.bip39_wordlist,
                 "A BIP-39 English wordlist file (default: the official list built in; a file must match its SHA-256)");
 }
@@ -68,6 +75,9 @@ struct Setup {
 Result<Setup> Prepare(const ClientFlags& f) {
   if (f.routers.empty()) return InvalidArgument("give at least one --router URL (flag or config key router)");
   if (f.keystore.empty()) return InvalidArgument("give --keystore (flag or config key keystore)");
+  if (f.request_timeout_seconds < 0) return InvalidArgument("--request-timeout-seconds must be 0 or positive");
+  if (f.first_token_timeout_seconds < 0)
+    return InvalidArgument("--first-token-timeout-seconds must be 0 or positive");
   LT_TRY(SecretBytes pw, ReadPassword(f.password_file, "User keystore password: ", false));
   LT_TRY(crypto::PrivateKey user, crypto::LoadKeystoreFile(f.keystore, pw.span()));
   LT_TRY(auto ledger, ledger::RemoteLedger::Connect(f.ledger));
@@ -127,6 +137,8 @@ client::PoolOptions PoolOptionsFrom(const ClientFlags& f) {
   o.routers = f.routers;
   o.ledger = f.ledger;
   o.idle_seconds = f.idle_seconds;
+  o.request_timeout_seconds = f.request_timeout_seconds;
+  o.first_token_timeout_seconds = f.first_token_timeout_seconds;
   return o;
 }
 

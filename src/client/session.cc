@@ -226,9 +226,9 @@ Status ClientSession::SendVoucher(uint32_t seconds, bool is_final) {
 
 Status ClientSession::SendRaw(FrameType type, ByteSpan body) { return Seal(type, body); }
 
-Result<wire::SignedVoucher> ClientSession::Close() {
+Result<wire::SignedVoucher> ClientSession::Close(bool agreed_only) {
   if (final_sent_) return signed_.back();
-  uint32_t seconds = std::min(ElapsedSeconds(), ticket_.ticket.max_seconds);
+  uint32_t seconds = agreed_only ? 0 : std::min(ElapsedSeconds(), ticket_.ticket.max_seconds);
   seconds = std::max(seconds, last_signed_);
   LT_TRY_STATUS(SendVoucher(seconds, true));
   std::string s = json{{"reason", "client closed"}}.dump();
@@ -388,7 +388,8 @@ void SessionClient::ReaderLoop() {
   }
 }
 
-Result<ChatResult> SessionClient::Chat(const json& request, const std::function<bool(std::string_view)>& on_delta) {
+Result<ChatResult> SessionClient::Chat(const json& request, const std::function<bool(std::string_view)>& on_delta,
+                                       ChatTimeouts timeouts) {
   std::unique_lock<std::mutex> l(mu_);
   if (ended_) return MakeError(ErrorCode::kUnavailable, "session ended: " + end_reason_);
   uint32_t id = next_id_++;
@@ -402,7 +403,17 @@ Result<ChatResult> SessionClient::Chat(const json& request, const std::function<
   ChatResult res;
   bool cancelled = false;
   while (true) {
-    cv_.wait(l, [&] { return !pending_[id].events.empty(); });
+    int wait_ms = res.chunks == 0 ? timeouts.first_token_ms : timeouts.inactivity_ms;
+    auto ready = [&] { return !pending_[id].events.empty(); };
+    if (wait_ms <= 0) {
+      cv_.wait(l, ready);
+    } else if (!cv_.wait_for(l, std::chrono::milliseconds(wait_ms), ready)) {
+      pending_.erase(id);
+      std::string what = std::string(res.chunks == 0 ? "no first token" : "no chunk") + " from the provider for " +
+                         std::to_string(wait_ms) + " ms";
+      (void)CloseLocked(l, true, "request timed out: " + what);
+      return MakeError(ErrorCode::kTimeout, what);
+    }
     std::vector<ClientEvent> evs = std::move(pending_[id].events);
     pending_[id].events.clear();
     for (auto& e : evs) {
@@ -447,6 +458,16 @@ Status SessionClient::Renew(const wire::SignedTicket& ticket) {
 
 Result<wire::SignedVoucher> SessionClient::Close() {
   std::unique_lock<std::mutex> l(mu_);
+  return CloseLocked(l, false, "client closed");
+}
+
+Result<wire::SignedVoucher> SessionClient::CloseStalled(const std::string& reason) {
+  std::unique_lock<std::mutex> l(mu_);
+  return CloseLocked(l, true, reason);
+}
+
+Result<wire::SignedVoucher> SessionClient::CloseLocked(std::unique_lock<std::mutex>& l, bool stalled,
+                                                       const std::string& reason) {
   if (final_) return *final_;
   if (!core_->signed_vouchers().empty() && core_->signed_vouchers().back().voucher.is_final) {
     final_ = core_->signed_vouchers().back();
@@ -456,12 +477,12 @@ Result<wire::SignedVoucher> SessionClient::Close() {
     if (core_->signed_vouchers().empty()) return MakeError(ErrorCode::kUnavailable, "session ended: " + end_reason_);
     return core_->signed_vouchers().back();
   }
-  LT_TRY(wire::SignedVoucher v, core_->Close());
+  LT_TRY(wire::SignedVoucher v, core_->Close(stalled));
   final_ = v;
   Status s = WriteOut();
   ::shutdown(fd_, SHUT_WR);
-  cv_.wait_for(l, std::chrono::seconds(3), [&] { return ended_; });
-  EndLocked("client closed");
+  if (!stalled) cv_.wait_for(l, std::chrono::seconds(3), [&] { return ended_; });
+  EndLocked(reason);
   if (!s.ok()) return s.error();
   return v;
 }

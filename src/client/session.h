@@ -72,7 +72,9 @@ class ClientSession {
   // Queues any sealed message (tests).
   Status SendRaw(wire::FrameType type, ByteSpan body);
   // Queues the final voucher (own elapsed seconds, tokens out, ttft) and a close message.
-  Result<wire::SignedVoucher> Close();
+  // agreed_only: the final voucher repeats the seconds already signed (the provider stalled:
+  // the time since its last agreed meter is not paid).
+  Result<wire::SignedVoucher> Close(bool agreed_only = false);
 
   bool established() const { return channel_ != nullptr && !dead_; }
   bool dead() const { return dead_; }
@@ -111,6 +113,14 @@ struct ChatResult {
   uint32_t chunks = 0;
 };
 
+// How long SessionClient::Chat waits for the provider (0: forever). first_token_ms bounds the
+// wait for the first chunk (or the end) of the request, inactivity_ms every later gap between
+// chunks. On expiry the session is closed (see Chat) and Chat returns kTimeout.
+struct ChatTimeouts {
+  int first_token_ms = 0;
+  int inactivity_ms = 0;
+};
+
 class SessionClient {
  public:
   // Connects to host:port and runs the handshake. Errors: kUnavailable (connect), kTimeout,
@@ -123,12 +133,19 @@ class SessionClient {
   SessionClient(const SessionClient&) = delete;
   SessionClient& operator=(const SessionClient&) = delete;
 
-  // Runs one chat completion, streaming deltas to on_delta (false cancels). Blocks until the end.
-  Result<ChatResult> Chat(const nlohmann::json& request, const std::function<bool(std::string_view)>& on_delta = {});
+  // Runs one chat completion, streaming deltas to on_delta (false cancels). Blocks until the end,
+  // or until a timeout of `timeouts` expires: then the session is closed with a final voucher
+  // for the seconds already agreed (the stalled provider is not paid for the wait), every
+  // other request on it fails, and Chat returns kTimeout.
+  Result<ChatResult> Chat(const nlohmann::json& request, const std::function<bool(std::string_view)>& on_delta = {},
+                          ChatTimeouts timeouts = {});
   // Sends a renewal and waits for the provider's answer (up to 10 s).
   Status Renew(const wire::SignedTicket& ticket);
   // Final voucher + close; waits briefly for the provider to close. Idempotent.
   Result<wire::SignedVoucher> Close();
+  // Close for a provider that stopped answering: final voucher for the seconds already agreed,
+  // no wait for the provider's answer. Idempotent.
+  Result<wire::SignedVoucher> CloseStalled(const std::string& reason);
   // Every voucher this client signed so far.
   std::vector<wire::SignedVoucher> SignedVouchers();
   // Why the session ended ("" while open).
@@ -140,6 +157,7 @@ class SessionClient {
   void ReaderLoop();
   Status WriteOut();  // under mu_
   void EndLocked(const std::string& reason);
+  Result<wire::SignedVoucher> CloseLocked(std::unique_lock<std::mutex>& l, bool stalled, const std::string& reason);
 
   struct Pending {
     std::vector<ClientEvent> events;

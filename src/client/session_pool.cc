@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include "ledger/client.h"
 #include "net/http.h"
@@ -219,10 +220,19 @@ bool SessionPool::Chat(const std::string& model, const json& request, const Pref
   int max_tokens = request.contains("max_tokens") && request["max_tokens"].is_number_integer()
                        ? request["max_tokens"].get<int>()
                        : 0;
+  ChatTimeouts timeouts;
+  timeouts.inactivity_ms = std::max(0, options_.request_timeout_seconds) * 1000;
+  timeouts.first_token_ms = options_.first_token_timeout_seconds > 0 ? options_.first_token_timeout_seconds * 1000
+                                                                     : timeouts.inactivity_ms;
+  std::optional<ClientError> timed_out;  // set when a provider stalled during this request
   for (int attempt = 0; attempt <= options_.max_failovers; ++attempt) {
     std::shared_ptr<SessionClient> session;
     wire::TicketGrant grant;
-    if (!Ensure(*e, model, prefs, excluded, &session, &grant, err)) return false;
+    if (!Ensure(*e, model, prefs, excluded, &session, &grant, err)) {
+      // No other provider after a stall: the stall is the answer (504), not the router's refusal.
+      if (timed_out && err->status >= 500) *err = *timed_out;
+      return false;
+    }
     json req = request;
     if (!streamed.empty()) {
       req["messages"].push_back({{"role", "assistant"}, {"content", streamed}});
@@ -240,7 +250,7 @@ bool SessionPool::Chat(const std::string& model, const json& request, const Pref
         return on_delta(d);
       };
     }
-    auto r = session->Chat(req, cb);
+    auto r = session->Chat(req, cb, timeouts);
     {
       std::lock_guard<std::mutex> l(e->open_mu);
       --e->in_flight;
@@ -267,11 +277,18 @@ bool SessionPool::Chat(const std::string& model, const json& request, const Pref
       }
       return false;
     }
-    LT_WARN("client: provider " << provider << " failed during a request (" << r.error().message
-                                << "); failing over"
+    bool stalled = r.error().code == ErrorCode::kTimeout;  // Chat closed the session (ChatTimeouts)
+    LT_WARN("client: provider " << provider << (stalled ? " stopped answering (" : " failed during a request (")
+                                << r.error().message << (stalled ? "; session closed" : "") << "); failing over"
                                 << (streamed.empty() ? "" : ", continuing the streamed answer"));
     excluded.insert(provider);
-    *err = {503, "server_error", "provider_failed", "provider " + provider + " failed: " + r.error().message};
+    if (stalled) {
+      timed_out = ClientError{504, "server_error", "provider_timeout",
+                              "provider " + provider + " stopped answering: " + r.error().message};
+      *err = *timed_out;
+    } else {
+      *err = {503, "server_error", "provider_failed", "provider " + provider + " failed: " + r.error().message};
+    }
   }
   return false;
 }

@@ -10,7 +10,10 @@
 // asked for (a ticket for an excluded provider is set aside and asked again), and the request
 // runs again there: from the start if nothing was streamed yet, else as a continuation (the
 // original messages plus an assistant message holding the text already streamed, max_tokens
-// reduced by the chunks received), whose output is appended to the stream.
+// reduced by the chunks received), whose output is appended to the stream. A provider that
+// stays connected but sends nothing for request_timeout_seconds is treated the same way after
+// its session is closed (final voucher for the seconds already agreed); 504 when no other
+// provider is left.
 // Thread-safety: all public methods are thread-safe.
 #ifndef LT_CLIENT_SESSION_POOL_H_
 #define LT_CLIENT_SESSION_POOL_H_
@@ -47,6 +50,11 @@ struct PoolOptions {
   std::string ledger;                // ledger base URL (models, account)
   int idle_seconds = 60;
   int max_failovers = 2;
+  // A request whose provider sends no chunk for this long (the first one: first_token_seconds,
+  // 0: the same) closes the session and fails over like a dead provider; 504 when none is left.
+  // 0: wait forever.
+  int request_timeout_seconds = 30;
+  int first_token_timeout_seconds = 0;
 };
 
 // An error as the API answers it: HTTP status, OpenAI type and a code (the router's when known).

@@ -8,7 +8,9 @@
 // > 0) with the user's small allowance exhausted and the vault paying the rest (and the
 // X-LT-Allowance-Warning header saying so); a plain completion; an unknown model 404; the
 // secret guard refusing each kind with nothing sent to any router; tickets (8 s here) renewed
-// so one session outlives them; a user with an empty vault getting a 402.
+// so one session outlives them; a user with an empty vault getting a 402; A frozen (SIGSTOP)
+// mid-stream given up after the stall timeout (--request-timeout-seconds 2) and the stream
+// finished by B, then both frozen giving a 504 provider_timeout.
 #include "ledger/client.h"
 
 #include <gtest/gtest.h>
@@ -19,6 +21,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+
+#include <signal.h>
 
 #include "crypto/keystore.h"
 #include "ledger/genesis.h"
@@ -168,11 +172,13 @@ class ClientIntegrationTest : public ::testing::Test {
     return p;
   }
 
-  std::unique_ptr<LtProcess> StartClient(const std::string& who, int port, int idle_seconds) {
+  std::unique_ptr<LtProcess> StartClient(const std::string& who, int port, int idle_seconds,
+                                         int request_timeout_seconds = 30) {
     auto p = std::make_unique<LtProcess>(std::vector<std::string>{
         "client", "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--ledger", LedgerUrl(),
         "--router", RouterUrl(), "--keystore", dir_ + "/" + who + ".json", "--password-file", dir_ + "/pw",
-        "--idle-seconds", std::to_string(idle_seconds), "--max-price", "0.01"});
+        "--idle-seconds", std::to_string(idle_seconds), "--max-price", "0.01", "--request-timeout-seconds",
+        std::to_string(request_timeout_seconds)});
     EXPECT_TRUE(WaitForHttp("127.0.0.1", port, "/health")) << p->Stderr();
     return p;
   }
@@ -295,6 +301,68 @@ TEST_F(ClientIntegrationTest, FailoverMidStreamIdleCloseSettlesPlainAndUnknownMo
   auto unknown = Post(port, Chat("nobody/nothing:1", "hi", false));
   EXPECT_EQ(unknown.status, 404) << unknown.body;
   EXPECT_EQ(json::parse(unknown.body)["error"]["code"], "model_not_found") << unknown.body;
+  EXPECT_EQ(client->Stop(), 0) << client->Stderr();
+}
+
+// Provider A is frozen (SIGSTOP) after 5 streamed words: it stays connected but sends nothing.
+// After --request-timeout-seconds (2 s here) the client closes the session and B finishes the
+// stream. Then B is frozen too, with A still frozen: a plain request ends in a 504.
+TEST_F(ClientIntegrationTest, StalledProviderTimesOutFailsOverThen504) {
+  int port = FreePort();
+  auto client = StartClient("user", port, 30, 2);
+  auto base = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(port));
+  std::string sse, content;
+  int deltas = 0;
+  bool stopped = false;
+  auto t0 = std::chrono::steady_clock::now();
+  auto r =
+      base->PostStream("/v1/chat/completions", Chat("demo/stories:260k", "Once upon a time", true, 40).dump(),
+                       [&](std::string_view d) {
+                         sse.append(d);
+                         size_t p;
+                         while ((p = sse.find("\n\n")) != std::string::npos) {
+                           std::string ev = sse.substr(0, p);
+                           sse.erase(0, p + 2);
+                           if (ev == "data: [DONE]") content += "[DONE]";
+                           if (ev.rfind("data: {", 0) != 0) continue;
+                           json j = json::parse(ev.substr(6));
+                           if (j.contains("error")) content += "[error " + j.dump() + "]";
+                           if (!j.contains("choices") || j["choices"].empty()) continue;
+                           std::string c = j["choices"][0]["delta"].value("content", "");
+                           if (c.empty()) continue;
+                           content += c;
+                           if (++deltas == 5 && !stopped) {
+                             stopped = true;
+                             ::kill(pa_proc_->pid(), SIGSTOP);
+                           }
+                         }
+                         return true;
+                       });
+  double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->status, 200) << r->body;
+  ASSERT_TRUE(stopped) << content;
+  EXPECT_EQ(content.rfind("w1 w2 w3 w4 w5 ", 0), 0u) << content;    // A's words kept
+  EXPECT_NE(content.find("[DONE]"), std::string::npos) << content;  // finished by B
+  EXPECT_EQ(content.find("[error"), std::string::npos) << content;
+  EXPECT_GT(content.size(), std::string("w1 w2 w3 w4 w5 [DONE]").size()) << content;
+  EXPECT_GE(took_s, 2.0);  // the stall was waited out, not cut early
+  EXPECT_NE(client->Stderr().find("no chunk from the provider for 2000 ms"), std::string::npos)
+      << client->Stderr();
+  EXPECT_NE(client->Stderr().find("failing over"), std::string::npos) << client->Stderr();
+  auto sessions = json::parse(base->Get("/v1/sessions")->body);
+  ASSERT_EQ(sessions["sessions"].size(), 1u) << sessions;
+  EXPECT_EQ(sessions["sessions"][0]["provider"], pb_.GetAddress().ToChecksumHex());
+
+  // Both frozen: the session with B stalls, nobody else can serve: an OpenAI-shaped 504.
+  ::kill(pb_proc_->pid(), SIGSTOP);
+  auto res = Post(port, Chat("demo/stories:260k", "Once upon a time", false, 5));
+  EXPECT_EQ(res.status, 504) << res.body << client->Stderr();
+  json e = json::parse(res.body, nullptr, false);
+  EXPECT_EQ(e["error"]["code"], "provider_timeout") << res.body;
+  EXPECT_EQ(e["error"]["type"], "server_error") << res.body;
+  ::kill(pa_proc_->pid(), SIGCONT);
+  ::kill(pb_proc_->pid(), SIGCONT);
   EXPECT_EQ(client->Stop(), 0) << client->Stderr();
 }
 
