@@ -108,7 +108,19 @@ Status StatusCmd(CommandContext& ctx, const ProviderFlags& f) {
     if (!r.value("last_error", std::string()).empty()) human += " (last error: " + r.value("last_error", std::string()) + ")";
     human += "\n";
   }
-  human += "bans: none known\n";
+  for (const auto& r : j.value("routers", nlohmann::json::array())) {
+    human += "router " + r.value("router", std::string()) + ": ";
+    if (r.contains("error")) {
+      human += "unreachable (" + r.value("error", std::string()) + ")\n";
+    } else if (!r.value("listed", false)) {
+      human += "does not list this provider yet\n";
+    } else {
+      uint64_t banned = r.value("banned_ms", uint64_t{0});
+      human += (banned > 0 ? "BANNED for " + std::to_string((banned + 999) / 1000) + " s more" : std::string("not banned")) +
+               ", liveness " + r.value("liveness_ok", nlohmann::json(0)).dump() + " ok / " +
+               r.value("liveness_failed", nlohmann::json(0)).dump() + " failed\n";
+    }
+  }
   for (const auto& m : j.value("models", nlohmann::json::array())) {
     human += "model " + m.value("name", std::string()) + ": " + m.value("price_per_second_mor", std::string()) +
              " MOR/s, " + std::to_string(m.value("busy", 0)) + "/" + std::to_string(m.value("slots", 0)) + " slots busy\n";

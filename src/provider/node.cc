@@ -136,6 +136,39 @@ struct ProviderNode::Impl {
     return out;
   }
 
+  // What each configured router says of this provider (GET /providers): liveness counts and a
+  // ban in force after failed liveness checks. One entry per router; unreachable ones say so.
+  json RouterViews() {
+    json out = json::array();
+    const std::string me = identity.GetAddress().ToChecksumHex();
+    for (const auto& url : config.routers) {
+      json view = {{"router", url}};
+      net::HttpClientOptions o;
+      o.connect_timeout_ms = 1000;
+      o.read_timeout_ms = 3000;
+      auto c = net::HttpClient::Create(url, o);
+      auto r = c.ok() ? c->Get("/providers") : Result<net::HttpClientResponse>(c.error());
+      auto j = (r.ok() && r->status == 200) ? r->Json() : Result<json>(InvalidArgument("no answer"));
+      const json* list = (j.ok() && j->is_object() && j->contains("providers")) ? &(*j)["providers"] : nullptr;
+      if (!r.ok() || r->status != 200 || list == nullptr || !list->is_array()) {
+        view["error"] = !r.ok() ? r.error().message : r->status != 200 ? net::ErrorFromResponse(*r).message
+                                                                        : std::string("not a provider list");
+        out.push_back(view);
+        continue;
+      }
+      view["listed"] = false;
+      for (const auto& p : *list) {
+        if (!p.is_object() || p.value("address", std::string()) != me) continue;
+        view["listed"] = true;
+        for (const char* k : {"banned_ms", "consecutive_failures", "liveness_ok", "liveness_failed", "reliability"}) {
+          if (p.contains(k)) view[k] = p[k];
+        }
+      }
+      out.push_back(view);
+    }
+    return out;
+  }
+
   void StartRegistration() {
     RegistrationSpec spec;
     spec.endpoint = RegistrationEndpoint(config.endpoint, config.listen, session_port, config.http_listen, http_port);
@@ -215,7 +248,7 @@ struct ProviderNode::Impl {
       j["endpoint"] = config.endpoint;
       j["session_port"] = session_port;
       j["models"] = ms;
-      j["bans"] = json::array();  // routers report bans; none are known locally yet
+      j["routers"] = RouterViews();
       j["receipts"] = receipts->Describe();
       if (registrar) j["registration"] = registrar->Describe();
       if (staked_routers) j["staked_routers"] = staked_routers->Describe();

@@ -185,6 +185,11 @@ TEST_F(ProviderLedgerTest, RegistersOnceAndGetsPaidThroughTheRouter) {
   EXPECT_EQ(st["receipts"]["to_routers"], 1);
   EXPECT_EQ(st["receipts"]["settled_directly"], 0);
   EXPECT_NE(st["ledger"]["claimable"], "0");
+  // The router that matched it lists the provider, passed its liveness check, and bans nothing.
+  ASSERT_EQ(st["routers"].size(), 1u) << st.dump();
+  EXPECT_EQ(st["routers"][0]["listed"], true) << st.dump();
+  EXPECT_EQ(st["routers"][0]["banned_ms"], 0) << st.dump();
+  EXPECT_GE(st["routers"][0]["liveness_ok"].get<int>(), 1) << st.dump();
 
   // `lt claim` moves the provider's earnings to its wallet.
   U256 claimable = Claimable(provider_.GetAddress());
