@@ -137,18 +137,13 @@ Status StartRouters(Devnet& d) {
 Status PushModel(Devnet& d) {
   const Plan& p = d.plan;
   const Account& b = p.account("builder");
-  std::string help = d.sup->HelpText({"model", "push"});
-  std::vector<std::string> args = {
-      "model",       "push",           kModelRef,           p.model_file,   "--format", "llama2c",
-      "--tokenizer", p.tokenizer_file, "--builder-fee-bps", "500",          "--ledger", p.ledger_url(),
-      "--keystore",  b.keystore,       "--password-file",   b.password_file};
-  if (help.find("--license") != std::string::npos) args.insert(args.end(), {"--license", "MIT"});
-  if (help.find("--store") != std::string::npos)
-    args.insert(args.end(), {"--store", p.builder_datadir + "/store"});
-  if (help.find("--gateway") != std::string::npos) args.insert(args.end(), {"--gateway", p.gateway_url()});
-  for (const auto& r : p.routers) {
-    if (help.find("--router") != std::string::npos) args.insert(args.end(), {"--router", r.url()});
-  }
+  std::vector<std::string> args = {"model",         "push",        kModelRef,          p.model_file,
+                                   "--format",      "llama2c",     "--tokenizer",      p.tokenizer_file,
+                                   "--builder-fee-bps", "500",     "--license",        "MIT",
+                                   "--ledger",      p.ledger_url(), "--keystore",      b.keystore,
+                                   "--password-file", b.password_file, "--store",      p.builder_datadir + "/store",
+                                   "--gateway",     p.gateway_url()};
+  for (const auto& r : p.routers) args.insert(args.end(), {"--router", r.url()});
   return AsStatus(d.sup->RunOk("lt model push", d.Lt(p.builder_datadir, args), d.Log("builder")));
 }
 
@@ -176,14 +171,12 @@ Status RegisterModelByFileDigest(Devnet& d) {
 Status PublishModel(Devnet& d) {
   const Plan& p = d.plan;
   bool pushed = false;
-  if (!ForceFallbacks() && d.sup->HasCommand({"model", "push"})) {
+  if (!ForceFallbacks()) {
+    // A failure here is a real defect of the build: say so and stop, never paper over it.
     Status s = PushModel(d);
-    if (s.ok()) {
-      pushed = true;
-      d.modes.publish = "lt model push";
-    } else {
-      Say("  lt model push failed, falling back to register-model + set-tag:\n" + s.error().message);
-    }
+    if (!s.ok()) return s.error().Wrap("publishing " + std::string(kModelRef) + " with lt model push");
+    pushed = true;
+    d.modes.publish = "lt model push";
   }
   if (!pushed) {
     // The gateway serves the file's own DAG so peers can fetch it by CID.
@@ -208,26 +201,18 @@ Status PublishModel(Devnet& d) {
   return d.sup->WaitReady("builder", p.gateway_url(), "/ipfs/" + d.model_cid, 30000, true);
 }
 
-// Starts one provider: the model pulled through the registry when this build can, else named
-// by path (today's equivalent). A pulled start that fails falls back with the reason shown.
-Status StartProvider(Devnet& d, const ProviderPlan& pp, bool* pulled) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    LT_TRY_STATUS(WriteText(pp.config, ProviderToml(d.plan, pp, *pulled)));
-    LT_TRY_STATUS(AsStatus(d.sup->Start(
-        pp.name, d.Lt(pp.datadir, {"provider", "serve", "--config", pp.config}), d.Log(pp.name))));
-    Status s = d.sup->WaitReady(pp.name, pp.http_url(), "/health", 120000);
-    if (s.ok() || !*pulled) return s;
-    d.sup->Stop(pp.name);
-    Say("  " + pp.name + " could not pull the model; falling back to the model file's path:\n" +
-        s.error().message);
-    *pulled = false;
-  }
-  return OkStatus();
+// Starts one provider: the model pulled through the registry (its [[model]] has no path), or,
+// with LT_DEVNET_FALLBACKS, named by the model file's path.
+Status StartProvider(Devnet& d, const ProviderPlan& pp, bool pulled) {
+  LT_TRY_STATUS(WriteText(pp.config, ProviderToml(d.plan, pp, pulled)));
+  LT_TRY_STATUS(AsStatus(
+      d.sup->Start(pp.name, d.Lt(pp.datadir, {"provider", "serve", "--config", pp.config}), d.Log(pp.name))));
+  return d.sup->WaitReady(pp.name, pp.http_url(), "/health", 120000);
 }
 
 Status StartProviders(Devnet& d) {
-  bool pulled = !ForceFallbacks();
-  for (const auto& pp : d.plan.providers) LT_TRY_STATUS(StartProvider(d, pp, &pulled));
+  const bool pulled = !ForceFallbacks();
+  for (const auto& pp : d.plan.providers) LT_TRY_STATUS(StartProvider(d, pp, pulled));
   d.modes.provider_model = pulled ? "pulled" : "path";
   // Registration (PROVIDER, `stake` in provider.toml) is asynchronous: give it a moment.
   for (int i = 0; i < 20 && !d.stop->load(); ++i) {
@@ -252,10 +237,9 @@ Status StartProviders(Devnet& d) {
 // The user's local OpenAI API (CLIENT, interfaces.md §6), when this build has it.
 Status StartUserApi(Devnet& d) {
   const Plan& p = d.plan;
-  std::string help = ForceFallbacks() ? "" : d.sup->HelpText({"client", "serve"});
-  if (help.empty()) {
+  if (ForceFallbacks()) {
     d.modes.user_api = "none";
-    Say("  this build has no `lt client serve` yet: the showcase talks to providers with lt session chat");
+    Say("  LT_DEVNET_FALLBACKS: no local API; the showcase talks to providers with lt session chat");
     return OkStatus();
   }
   const Account& u = p.account("user");
@@ -264,15 +248,9 @@ Status StartUserApi(Devnet& d) {
       "--ledger",        p.ledger_url(), "--keystore", u.keystore,
       "--password-file", u.password_file};
   for (const auto& r : p.routers) args.insert(args.end(), {"--router", r.url()});
-  if (help.find("--idle-seconds") != std::string::npos) args.insert(args.end(), {"--idle-seconds", "5"});
+  args.insert(args.end(), {"--idle-seconds", "5"});
   LT_TRY_STATUS(AsStatus(d.sup->Start("client", d.Lt(p.client_datadir, args), d.Log("client"))));
-  Status s = d.sup->WaitReady("client", p.api_url(), "/v1/models", 30000);
-  if (!s.ok()) {
-    d.sup->Stop("client");
-    d.modes.user_api = "none";
-    Say("  lt client serve did not come up; the showcase uses lt session chat:\n" + s.error().message);
-    return OkStatus();
-  }
+  LT_TRY_STATUS(d.sup->WaitReady("client", p.api_url(), "/v1/models", 30000));
   d.modes.user_api = "lt client serve";
   d.api_up = true;
   return OkStatus();

@@ -145,20 +145,6 @@ Result<std::string> Supervisor::RunOk(const std::string& what, const std::vector
   return r->out;
 }
 
-bool Supervisor::HasCommand(const std::vector<std::string>& subcommand) {
-  std::vector<std::string> args = subcommand;
-  args.push_back("--help");
-  auto r = Run(args, "", 10000);
-  return r.ok() && r->exit_code == 0;
-}
-
-std::string Supervisor::HelpText(const std::vector<std::string>& subcommand) {
-  std::vector<std::string> args = subcommand;
-  args.push_back("--help");
-  auto r = Run(args, "", 10000);
-  return r.ok() && r->exit_code == 0 ? r->out : "";
-}
-
 Status Supervisor::WaitReady(const std::string& name, const std::string& url, const std::string& path,
                              int timeout_ms, bool any_status) {
   Child* c = Find(name);

@@ -39,10 +39,6 @@ class Supervisor {
   // Like Run, but a non-zero exit is an error quoting the log's tail; returns stdout.
   Result<std::string> RunOk(const std::string& what, const std::vector<std::string>& args,
                             const std::string& log_path, int timeout_ms = 120000);
-  // True when `lt <args> --help` exits 0 (the subcommand exists in this build).
-  bool HasCommand(const std::vector<std::string>& subcommand);
-  // `lt <subcommand> --help` text ("" when the subcommand does not exist).
-  std::string HelpText(const std::vector<std::string>& subcommand);
 
   // Waits until GET url+path answers 2xx (any HTTP status when any_status), while the child
   // `name` is alive.

@@ -61,7 +61,7 @@ Status Router::LoadState() {
   LT_TRY(auto pending, store_->Receipts(ReceiptStatus::kPending, SIZE_MAX));
   {
     std::lock_guard<std::mutex> l(mu_);
-    for (const auto& n : nonces) nonces_[n.user.ToLowerHex()][n.nonce] = n.expires_at;
+    for (const auto& n : nonces) stored_nonces_[n.key] = n.expires_at;
   }
   for (const auto& t : tickets) {
     AddExposure(t.ticket.user, t.ticket.session_id, WorstCost(t.ticket), t.ticket.expires_at + options_.receipt_grace_s);
@@ -162,7 +162,8 @@ Status Router::UseNonce(const crypto::Address& user, uint64_t nonce, uint64_t ex
   uint64_t now = clock_->NowSeconds();
   std::lock_guard<std::mutex> l(mu_);
   auto& used = nonces_[user.ToLowerHex()];
-  if (used.count(nonce)) {
+  // Nonces used before a restart are known only by their salted hash (doc/router.md "Storage").
+  if (used.count(nonce) || (!stored_nonces_.empty() && stored_nonces_.count(store_->NonceKey(user, nonce)))) {
     return MakeError(ErrorCode::kAlreadyExists, "nonce " + std::to_string(nonce) + " of " + user.ToChecksumHex() +
                                                     " was already used (replayed RFC)");
   }

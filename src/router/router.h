@@ -138,6 +138,7 @@ class Router {
 
   std::mutex mu_;  // nonces, exposure, caches, stats
   std::unordered_map<std::string, std::map<uint64_t, uint64_t>> nonces_;  // user -> nonce -> expires
+  std::unordered_map<std::string, uint64_t> stored_nonces_;  // RouterStore::NonceKey -> expires, from before a restart
   struct Exposure {
     std::string user;
     U256 amount;

@@ -3,9 +3,12 @@
 #include "router/router.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <condition_variable>
 #include <map>
 #include <thread>
@@ -456,15 +459,20 @@ TEST_F(RouterTest, AcknowledgedReceiptsSurviveARestartAndSettleOnce) {
   }
   Router& r = MakeRouter();
   EXPECT_EQ(r.ExposureOf(rich_.GetAddress()), U256(30000));
+  auto rows = J(r.ReceiptsView("pending", 10))["receipts"];
+  ASSERT_EQ(rows.size(), 3u);
   auto s = r.SettleOnce();
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(*s, 3u);
   EXPECT_EQ(J(r.Stats())["receipts"]["settled"], 3);
+  // Settled receipts are scrubbed: only their session id is left.
+  auto scrubbed = J(r.ReceiptsView("settled", 10))["receipts"];
+  ASSERT_EQ(scrubbed.size(), 3u);
+  EXPECT_EQ(scrubbed[0].dump().find(rich_.GetAddress().ToLowerHex().substr(2)), std::string::npos) << scrubbed.dump();
+  EXPECT_EQ(scrubbed[0]["ticket"], nullptr);
   // Another copy of this router (same key, other database) that got the same receipts settles
   // nothing twice: the ledger says "already settled" and that counts as settled.
   auto txs_before = inner_->GetStats();
-  auto rows = J(r.ReceiptsView("settled", 10))["receipts"];
-  ASSERT_EQ(rows.size(), 3u);
   auto router_copy = std::move(router_obj_);
   Router& copy = MakeRouter(router_, "copy.db");
   for (const auto& row : rows) {
@@ -663,6 +671,108 @@ TEST_F(RouterTest, AnnouncesArePersistedRefreshedExpiredAndBounded) {
   EXPECT_TRUE(holders(cid1).empty());
   EXPECT_EQ(holders(TestCid(12)).size(), 1u);
   EXPECT_EQ(holders(TestCid(10)).size() + holders(TestCid(11)).size(), 1u);
+}
+
+// The user's address in every form it could be written: lowercase and checksummed hex, raw bytes.
+std::vector<std::string> AddressForms(const crypto::Address& a) {
+  return {a.ToLowerHex().substr(2), a.ToChecksumHex().substr(2),
+          std::string(reinterpret_cast<const char*>(a.bytes.data()), a.bytes.size())};
+}
+
+// Which of the store's files (router.db, -wal, -shm) hold the address, "" when none does.
+std::string FilesHolding(const std::filesystem::path& dir, const crypto::Address& a) {
+  std::string found;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    std::string name = e.path().filename().string();
+    if (name.rfind("router.db", 0) != 0 || name.find("analytics") != std::string::npos) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    for (const auto& f : AddressForms(a)) {
+      if (ss.str().find(f) != std::string::npos) found += name + " ";
+    }
+  }
+  return found;
+}
+
+TEST_F(RouterTest, SettledReceiptsLeaveNoUserAddressInTheStore) {
+  AddProvider(p1_, 1, 1000);
+  Router& r = MakeRouter();
+  std::string body = Body(Rfc(rich_, 5), rich_);
+  auto g = wire::TicketGrant::FromJson(J(r.HandleRfc(body)));
+  ASSERT_TRUE(g.ok());
+  ASSERT_EQ(r.HandleReceipt(ReceiptBody(*g, rich_, domain_, 10)).status, 200);
+  // While unsettled the store must name the user (exposure and settlement after a restart).
+  EXPECT_NE(FilesHolding(dir_, rich_.GetAddress()), "");
+  auto s = r.SettleOnce();
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  ASSERT_EQ(*s, 1u);
+  EXPECT_EQ(FilesHolding(dir_, rich_.GetAddress()), "") << "while running";
+  EXPECT_EQ(J(r.RecordsView(0, 10))["records"].size(), 1u);
+  // The nonce is kept (hashed): a replay after a restart is still refused.
+  router_obj_.reset();
+  EXPECT_EQ(FilesHolding(dir_, rich_.GetAddress()), "") << "after a restart";
+  Router& again = MakeRouter();
+  EXPECT_EQ(Code(again.HandleRfc(body)), "replayed");
+  EXPECT_EQ(again.HandleRfc(Body(Rfc(rich_, 6), rich_)).status, 200);
+  EXPECT_EQ(J(again.Stats())["receipts"]["settled"], 1);
+}
+
+TEST_F(RouterTest, UnusedTicketsAreDeletedOnceExpired) {
+  auto store = RouterStore::Open((dir_ / "router.db").string());
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  TicketRow used, unused;
+  used.ticket.session_id[0] = 1;
+  unused.ticket.session_id[0] = 2;
+  for (TicketRow* t : {&used, &unused}) {
+    t->ticket.user = rich_.GetAddress();
+    t->ticket.expires_at = 1000;
+    t->model = "acme/llama:v1";
+    ASSERT_TRUE((*store)->PutNonceAndTicket(rich_.GetAddress(), t->ticket.session_id[0], 1000, t).ok());
+  }
+  ledger::Receipt rc;
+  rc.ticket = used.ticket;
+  ASSERT_TRUE((*store)->PutReceipt(rc, U256(5), 900).ok());
+  ASSERT_TRUE((*store)->PruneTickets(2000).ok());
+  EXPECT_FALSE((*store)->GetTicket(unused.ticket.session_id)->has_value());
+  EXPECT_TRUE((*store)->GetTicket(used.ticket.session_id)->has_value());  // its receipt is pending
+  SessionRecord rec;
+  rec.session_id = used.ticket.session_id;
+  rec.model = "acme/llama:v1";
+  ASSERT_TRUE((*store)->MarkSettled({rec}, 2000).ok());
+  EXPECT_FALSE((*store)->GetTicket(used.ticket.session_id)->has_value());
+  auto row = (*store)->GetReceipt(used.ticket.session_id);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_TRUE((*row)->scrubbed);
+  EXPECT_EQ((*row)->status, ReceiptStatus::kSettled);
+  // The nonces are kept by hash only, and the store files no longer hold the address.
+  EXPECT_TRUE((*store)->CheckpointIfScrubbed(1, 1000));
+  auto nonces = (*store)->LoadNonces(0);
+  ASSERT_TRUE(nonces.ok());
+  EXPECT_EQ(nonces->size(), 2u);
+  EXPECT_EQ(FilesHolding(dir_, rich_.GetAddress()), "");
+  EXPECT_FALSE((*store)->CheckpointIfScrubbed(2, 1000));  // nothing new scrubbed
+}
+
+// A database from before nonces were hashed: its (user, nonce) rows become keys, the table goes.
+TEST_F(RouterTest, OldNonceTableIsHashedOnOpen) {
+  AddProvider(p1_, 1, 1000);
+  auto rfc = Rfc(rich_, 7);
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "router.db").string().c_str(), &db), SQLITE_OK);
+    std::string sql =
+        "PRAGMA journal_mode=WAL; CREATE TABLE nonces(user TEXT NOT NULL, nonce INTEGER NOT NULL, expires_at INTEGER "
+        "NOT NULL, PRIMARY KEY(user, nonce)) WITHOUT ROWID; INSERT INTO nonces VALUES('" +
+        rich_.GetAddress().ToLowerHex() + "', 7, " + std::to_string(rfc.expires_at) + ");";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  ASSERT_NE(FilesHolding(dir_, rich_.GetAddress()), "");
+  Router& r = MakeRouter();
+  EXPECT_EQ(Code(r.HandleRfc(Body(rfc, rich_))), "replayed");
+  router_obj_.reset();
+  EXPECT_EQ(FilesHolding(dir_, rich_.GetAddress()), "");
 }
 
 }  // namespace

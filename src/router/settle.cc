@@ -246,7 +246,10 @@ Result<size_t> Router::SettleOnce() {
   std::lock_guard<std::mutex> l(settle_mu_);
   LT_TRY(auto rows, store_->Receipts(ReceiptStatus::kPending, options_.max_batch));
   if (rows.empty()) return size_t{0};
-  return SettleBatch(std::move(rows));
+  auto decided = SettleBatch(std::move(rows));
+  // Settled and refused receipts were scrubbed: do not let the WAL keep the old pages.
+  (void)store_->CheckpointIfScrubbed(clock_->MonotonicMillis(), 1000);
+  return decided;
 }
 
 void Router::SettleLoop() {
@@ -266,8 +269,14 @@ void Router::SettleLoop() {
     } else {
       backoff_ms = 0;
     }
-    (void)store_->PruneNonces(clock_->NowSeconds());
-    (void)store_->PruneAnnounces(clock_->NowSeconds());
+    uint64_t now = clock_->NowSeconds();
+    (void)store_->PruneNonces(now);
+    (void)store_->PruneAnnounces(now);
+    // Unused tickets once no receipt can come for them (renewal allows 60 s after expiry).
+    uint64_t keep = std::max<uint64_t>(options_.receipt_grace_s, 60);
+    if (now > keep) (void)store_->PruneTickets(now - keep);
+    // Settled and refused receipts were scrubbed: do not let the WAL keep the old pages.
+    (void)store_->CheckpointIfScrubbed(clock_->MonotonicMillis(), 1000);
     PruneMemory();
     l.lock();
   }
@@ -281,6 +290,7 @@ void Router::PruneMemory() {
       std::erase_if(it->second, [now](const auto& e) { return e.second < now; });
       it = it->second.empty() ? nonces_.erase(it) : std::next(it);
     }
+    std::erase_if(stored_nonces_, [now](const auto& e) { return e.second < now; });
   }
   book_.PruneAnnounces();
 }
@@ -407,7 +417,8 @@ HttpResponse Router::ReceiptsView(const std::string& status, uint64_t limit) {
   if (!rows.ok()) return HttpResponse::FromError(rows.error());
   json out = json::array();
   for (const auto& r : *rows) {
-    json j = ledger::ReceiptToJson(r.receipt);
+    // Settled and refused receipts are scrubbed: only the session id is left of them.
+    json j = r.scrubbed ? json{{"sessionId", HexEncode0x(r.receipt.ticket.session_id)}} : ledger::ReceiptToJson(r.receipt);
     j["status"] = ReceiptStatusName(r.status);
     j["reason"] = r.reason;
     j["cost"] = r.cost.ToDecimal();

@@ -3,10 +3,14 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <random>
 #include <vector>
+
+#include "crypto/keccak.h"
 
 namespace lt::router {
 
@@ -90,6 +94,7 @@ Result<sqlite3*> OpenConn(const std::string& path, bool full) {
   sqlite3_busy_timeout(db, 10000);
   Status s = Exec(db, "PRAGMA journal_mode=WAL");
   if (s.ok()) s = Exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+  if (s.ok()) s = Exec(db, "PRAGMA secure_delete=ON");  // deleted rows are zeroed, not left in free space
   if (!s.ok()) {
     sqlite3_close(db);
     return s.error();
@@ -98,8 +103,9 @@ Result<sqlite3*> OpenConn(const std::string& path, bool full) {
 }
 
 constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS nonces(user TEXT NOT NULL, nonce INTEGER NOT NULL, expires_at INTEGER NOT NULL,
-  PRIMARY KEY(user, nonce)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS used_nonces(key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS used_nonces_expiry ON used_nonces(expires_at);
 CREATE TABLE IF NOT EXISTS tickets(session_id TEXT PRIMARY KEY, user TEXT NOT NULL, expires_at INTEGER NOT NULL,
   model TEXT NOT NULL, ticket TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS tickets_expiry ON tickets(expires_at);
@@ -123,7 +129,7 @@ Result<TicketRow> TicketFromRow(const std::string& ticket_json, const std::strin
 }
 
 Result<ReceiptRow> ReceiptFromRow(const Stmt& s) {
-  // columns: status, reason, received_at, updated_at, cost, receipt
+  // columns: status, reason, received_at, updated_at, cost, receipt, session_id
   ReceiptRow row;
   std::string st = s.Text(0);
   row.status = st == "settled" ? ReceiptStatus::kSettled : st == "refused" ? ReceiptStatus::kRefused : ReceiptStatus::kPending;
@@ -131,6 +137,13 @@ Result<ReceiptRow> ReceiptFromRow(const Stmt& s) {
   row.received_at = static_cast<uint64_t>(s.Int(2));
   row.updated_at = static_cast<uint64_t>(s.Int(3));
   if (auto c = U256::FromDecimal(s.Text(4)); c.ok()) row.cost = *c;
+  if (s.Text(5).empty()) {  // scrubbed after settlement: only the session id is left
+    auto sid = HexDecodeFixed<32>(s.Text(6));
+    if (!sid.ok()) return Corrupt("router db: stored receipt with a bad session id");
+    row.receipt.ticket.session_id = *sid;
+    row.scrubbed = true;
+    return row;
+  }
   json j = json::parse(s.Text(5), nullptr, false);
   auto r = ledger::ReceiptFromJson(j, "receipt");
   if (!r.ok()) return Corrupt("router db: stored receipt: " + r.error().message);
@@ -140,8 +153,7 @@ Result<ReceiptRow> ReceiptFromRow(const Stmt& s) {
 
 // One RFC's rows waiting for a group commit.
 struct PendingWrite {
-  const crypto::Address* user;
-  uint64_t nonce;
+  std::string nonce_key;
   uint64_t nonce_expires;
   const TicketRow* ticket;
   Status status = OkStatus();
@@ -157,6 +169,9 @@ struct RouterStore::Impl {
   std::mutex group_mu;  // the group commit queue of PutNonceAndTicket
   std::condition_variable group_cv;
   std::deque<PendingWrite*> group;
+  Hash32 salt{};                       // of the nonce keys
+  std::atomic<bool> scrubbed{false};   // rows naming a user deleted since the last checkpoint
+  std::atomic<uint64_t> last_checkpoint_ms{0};
   ~Impl() {
     sqlite3_close(fast);
     sqlite3_close(durable);
@@ -166,23 +181,110 @@ struct RouterStore::Impl {
 RouterStore::RouterStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RouterStore::~RouterStore() = default;
 
+static Status LoadSalt(sqlite3* db, Hash32* salt);
+
 Result<std::unique_ptr<RouterStore>> RouterStore::Open(const std::string& path) {
   auto impl = std::make_unique<Impl>();
   LT_TRY(impl->durable, OpenConn(path, true));
   LT_TRY_STATUS(Exec(impl->durable, kSchema));
   LT_TRY(impl->fast, OpenConn(path, false));
-  return std::unique_ptr<RouterStore>(new RouterStore(std::move(impl)));
+  LT_TRY_STATUS(LoadSalt(impl->durable, &impl->salt));
+  auto store = std::unique_ptr<RouterStore>(new RouterStore(std::move(impl)));
+  LT_TRY_STATUS(store->MigrateNonces());
+  return store;
+}
+
+static Status LoadSalt(sqlite3* db, Hash32* salt) {
+  Stmt get(db, "SELECT v FROM meta WHERE k = 'nonce_salt'");
+  int rc = get.Step();
+  if (rc == SQLITE_ROW) {
+    auto v = HexDecodeFixed<32>(get.Text(0));
+    if (!v.ok()) return Corrupt("router db: meta nonce_salt is not 32 bytes of hex");
+    *salt = *v;
+    return OkStatus();
+  }
+  if (rc != SQLITE_DONE) return get.Err("reading the nonce salt");
+  std::random_device rd;  // /dev/urandom
+  for (size_t i = 0; i < salt->size(); i += 4) {
+    uint32_t x = rd();
+    for (size_t k = 0; k < 4; ++k) (*salt)[i + k] = static_cast<uint8_t>(x >> (8 * k));
+  }
+  Stmt put(db, "INSERT OR IGNORE INTO meta(k, v) VALUES('nonce_salt', ?)");
+  put.Bind(1, HexEncode0x(*salt));
+  if (put.Step() != SQLITE_DONE) return put.Err("storing the nonce salt");
+  if (sqlite3_changes(db) == 0) return LoadSalt(db, salt);  // another process won the race
+  return OkStatus();
+}
+
+// A database from before used_nonces kept (user, nonce) in table nonces: hash them, drop it.
+Status RouterStore::MigrateNonces() {
+  sqlite3* db = impl_->durable;
+  {
+    Stmt has(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'nonces'");
+    if (has.Step() != SQLITE_ROW) return OkStatus();
+  }
+  LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));
+  {
+    Stmt sel(db, "SELECT user, nonce, expires_at FROM nonces");
+    Stmt ins(db, "INSERT OR IGNORE INTO used_nonces(key, expires_at) VALUES(?, ?)");
+    int rc;
+    while ((rc = sel.Step()) == SQLITE_ROW) {
+      auto a = crypto::ParseAddress(sel.Text(0));
+      if (!a.ok()) continue;
+      ins.Reset();
+      ins.Bind(1, NonceKey(*a, static_cast<uint64_t>(sel.Int(1)))).Bind(2, sel.Int(2));
+      if (ins.Step() != SQLITE_DONE) {
+        Error e = ins.Err("migrating nonces");
+        (void)Exec(db, "ROLLBACK");
+        return e;
+      }
+    }
+  }
+  if (Status s = Exec(db, "DROP TABLE nonces"); !s.ok()) {
+    (void)Exec(db, "ROLLBACK");
+    return s;
+  }
+  LT_TRY_STATUS(Exec(db, "COMMIT"));
+  impl_->scrubbed = true;
+  return OkStatus();
+}
+
+std::string RouterStore::NonceKey(const crypto::Address& user, uint64_t nonce) const {
+  crypto::Keccak256 h;
+  h.Update(impl_->salt);
+  h.Update(user.bytes);
+  uint8_t be[8];
+  for (int i = 0; i < 8; ++i) be[i] = static_cast<uint8_t>(nonce >> (56 - 8 * i));
+  h.Update(ByteSpan(be, 8));
+  return HexEncode(h.Finalize());
+}
+
+bool RouterStore::CheckpointIfScrubbed(uint64_t now_ms, uint64_t min_interval_ms) {
+  Impl& im = *impl_;
+  if (!im.scrubbed.load()) return false;
+  uint64_t last = im.last_checkpoint_ms.load();
+  if (last != 0 && now_ms < last + min_interval_ms) return false;
+  im.last_checkpoint_ms = now_ms == 0 ? 1 : now_ms;
+  im.scrubbed = false;
+  int log = 0, done = 0;
+  int rc;
+  {
+    std::lock_guard<std::mutex> l(im.durable_mu);
+    rc = sqlite3_wal_checkpoint_v2(im.durable, nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+  }
+  if (rc != SQLITE_OK) im.scrubbed = true;  // a reader held it: try again next time
+  return rc == SQLITE_OK;
 }
 
 namespace {
 
 Status WriteBatch(sqlite3* db, const std::vector<PendingWrite*>& batch) {
   LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));
-  Stmt n(db, "INSERT OR IGNORE INTO nonces(user, nonce, expires_at) VALUES(?,?,?)");
+  Stmt n(db, "INSERT OR IGNORE INTO used_nonces(key, expires_at) VALUES(?,?)");
   Stmt t(db, "INSERT OR REPLACE INTO tickets(session_id, user, expires_at, model, ticket) VALUES(?,?,?,?,?)");
   for (const PendingWrite* w : batch) {
     n.Reset();
-    n.Bind(1, w->user->ToLowerHex()).Bind(2, static_cast<int64_t>(w->nonce)).Bind(3, static_cast<int64_t>(w->nonce_expires));
+    n.Bind(1, w->nonce_key).Bind(2, static_cast<int64_t>(w->nonce_expires));
     if (n.Step() != SQLITE_DONE) {
       Error e = n.Err("storing a nonce");
       (void)Exec(db, "ROLLBACK");
@@ -211,7 +313,7 @@ Status WriteBatch(sqlite3* db, const std::vector<PendingWrite*>& batch) {
 // Every caller returns only after its own rows are committed.
 Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonce, uint64_t nonce_expires,
                                       const TicketRow* ticket) {
-  PendingWrite me{&user, nonce, nonce_expires, ticket};
+  PendingWrite me{NonceKey(user, nonce), nonce_expires, ticket};
   Impl& im = *impl_;
   std::unique_lock<std::mutex> l(im.group_mu);
   im.group.push_back(&me);
@@ -311,22 +413,18 @@ Status RouterStore::PruneAnnounces(uint64_t now) {
 
 Result<std::vector<RouterStore::NonceRow>> RouterStore::LoadNonces(uint64_t now) {
   std::lock_guard<std::mutex> l(impl_->fast_mu);
-  Stmt s(impl_->fast, "SELECT user, nonce, expires_at FROM nonces WHERE expires_at >= ?");
+  Stmt s(impl_->fast, "SELECT key, expires_at FROM used_nonces WHERE expires_at >= ?");
   s.Bind(1, static_cast<int64_t>(now));
   std::vector<NonceRow> out;
   int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    auto a = crypto::ParseAddress(s.Text(0));
-    if (!a.ok()) return Corrupt("router db: nonce row with a bad address");
-    out.push_back({*a, static_cast<uint64_t>(s.Int(1)), static_cast<uint64_t>(s.Int(2))});
-  }
+  while ((rc = s.Step()) == SQLITE_ROW) out.push_back({s.Text(0), static_cast<uint64_t>(s.Int(1))});
   if (rc != SQLITE_DONE) return s.Err("loading nonces");
   return out;
 }
 
 Status RouterStore::PruneNonces(uint64_t now) {
   std::lock_guard<std::mutex> l(impl_->fast_mu);
-  Stmt s(impl_->fast, "DELETE FROM nonces WHERE expires_at < ?");
+  Stmt s(impl_->fast, "DELETE FROM used_nonces WHERE expires_at < ?");
   s.Bind(1, static_cast<int64_t>(now));
   if (s.Step() != SQLITE_DONE) return s.Err("pruning nonces");
   return OkStatus();
@@ -359,6 +457,17 @@ Result<std::vector<TicketRow>> RouterStore::OpenTickets(uint64_t after) {
   return out;
 }
 
+Status RouterStore::PruneTickets(uint64_t before) {
+  std::lock_guard<std::mutex> l(impl_->fast_mu);
+  Stmt s(impl_->fast,
+         "DELETE FROM tickets WHERE expires_at < ? AND session_id NOT IN "
+         "(SELECT session_id FROM receipts WHERE status = 'pending')");
+  s.Bind(1, static_cast<int64_t>(before));
+  if (s.Step() != SQLITE_DONE) return s.Err("pruning expired tickets");
+  if (sqlite3_changes(impl_->fast) > 0) impl_->scrubbed = true;
+  return OkStatus();
+}
+
 Result<bool> RouterStore::PutReceipt(const ledger::Receipt& r, const U256& cost, uint64_t now) {
   std::lock_guard<std::mutex> l(impl_->durable_mu);
   Stmt s(impl_->durable,
@@ -376,7 +485,7 @@ Result<bool> RouterStore::PutReceipt(const ledger::Receipt& r, const U256& cost,
 Result<std::optional<ReceiptRow>> RouterStore::GetReceipt(const Hash32& sid) {
   std::lock_guard<std::mutex> l(impl_->durable_mu);
   Stmt s(impl_->durable,
-         "SELECT status, reason, received_at, updated_at, cost, receipt FROM receipts WHERE session_id = ?");
+         "SELECT status, reason, received_at, updated_at, cost, receipt, session_id FROM receipts WHERE session_id = ?");
   s.Bind(1, HexEncode0x(sid));
   int rc = s.Step();
   if (rc == SQLITE_DONE) return std::optional<ReceiptRow>();
@@ -388,7 +497,7 @@ Result<std::optional<ReceiptRow>> RouterStore::GetReceipt(const Hash32& sid) {
 Result<std::vector<ReceiptRow>> RouterStore::Receipts(ReceiptStatus status, size_t limit) {
   std::lock_guard<std::mutex> l(impl_->durable_mu);
   Stmt s(impl_->durable,
-         "SELECT status, reason, received_at, updated_at, cost, receipt FROM receipts WHERE status = ? "
+         "SELECT status, reason, received_at, updated_at, cost, receipt, session_id FROM receipts WHERE status = ? "
          "ORDER BY received_at, session_id LIMIT ?");
   s.Bind(1, std::string(ReceiptStatusName(status))).Bind(2, static_cast<int64_t>(limit));
   std::vector<ReceiptRow> out;
@@ -407,8 +516,11 @@ Status RouterStore::MarkSettled(const std::vector<SessionRecord>& records, uint6
   LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));
   for (const auto& r : records) {
     std::string sid = HexEncode0x(r.session_id);
-    Stmt u(db, "UPDATE receipts SET status = 'settled', reason = '', updated_at = ? WHERE session_id = ?");
+    // The signed receipt and the ticket name the user: not needed once the ledger settled it.
+    Stmt u(db, "UPDATE receipts SET status = 'settled', reason = '', updated_at = ?, receipt = '' WHERE session_id = ?");
     u.Bind(1, static_cast<int64_t>(now)).Bind(2, sid);
+    Stmt d(db, "DELETE FROM tickets WHERE session_id = ?");
+    d.Bind(1, sid);
     Stmt i(db,
            "INSERT OR IGNORE INTO records(session_id, model, manifest, provider, started, seconds, tokens_out, "
            "ttft_ms, settled_at) VALUES(?,?,?,?,?,?,?,?,?)");
@@ -421,20 +533,33 @@ Status RouterStore::MarkSettled(const std::vector<SessionRecord>& records, uint6
         .Bind(7, static_cast<int64_t>(r.tokens_out))
         .Bind(8, static_cast<int64_t>(r.ttft_ms))
         .Bind(9, static_cast<int64_t>(now));
-    if (u.Step() != SQLITE_DONE || i.Step() != SQLITE_DONE) {
+    if (u.Step() != SQLITE_DONE || i.Step() != SQLITE_DONE || d.Step() != SQLITE_DONE) {
       Error e = IoError(std::string("router db: marking receipts settled: ") + sqlite3_errmsg(db));
       (void)Exec(db, "ROLLBACK");
       return e;
     }
   }
-  return Exec(db, "COMMIT");
+  LT_TRY_STATUS(Exec(db, "COMMIT"));
+  if (!records.empty()) impl_->scrubbed = true;
+  return OkStatus();
 }
 
 Status RouterStore::MarkRefused(const Hash32& sid, const std::string& reason, uint64_t now) {
   std::lock_guard<std::mutex> l(impl_->durable_mu);
-  Stmt u(impl_->durable, "UPDATE receipts SET status = 'refused', reason = ?, updated_at = ? WHERE session_id = ?");
+  sqlite3* db = impl_->durable;
+  LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));
+  // The ledger will never settle it: the reason is kept, the user's receipt and ticket are not.
+  Stmt u(db, "UPDATE receipts SET status = 'refused', reason = ?, updated_at = ?, receipt = '' WHERE session_id = ?");
   u.Bind(1, reason).Bind(2, static_cast<int64_t>(now)).Bind(3, HexEncode0x(sid));
-  if (u.Step() != SQLITE_DONE) return u.Err("marking a receipt refused");
+  Stmt d(db, "DELETE FROM tickets WHERE session_id = ?");
+  d.Bind(1, HexEncode0x(sid));
+  if (u.Step() != SQLITE_DONE || d.Step() != SQLITE_DONE) {
+    Error e = IoError(std::string("router db: marking a receipt refused: ") + sqlite3_errmsg(db));
+    (void)Exec(db, "ROLLBACK");
+    return e;
+  }
+  LT_TRY_STATUS(Exec(db, "COMMIT"));
+  impl_->scrubbed = true;
   return OkStatus();
 }
 

@@ -1,9 +1,13 @@
 // RouterStore: the router's durable state in SQLite (WAL mode), doc/router.md "Storage".
 //
-// Tables: nonces (used RFC nonces until the RFC expires), tickets (every ticket issued, for the
-// user's exposure after a restart and the model name of records), receipts (every receipt
-// acknowledged, with its status pending | settled | refused and the ledger's reason), records
-// (the public record of each settled session: never a user address, prompt or output).
+// Tables: used_nonces (keccak(salt || user || nonce) of each used RFC nonce until the RFC
+// expires: never the address), meta (that salt), tickets (each ticket issued, for the user's
+// exposure after a restart and the model name of records, deleted once its receipt is settled or
+// refused, or once it expired unused), receipts (every receipt acknowledged, with its status
+// pending | settled | refused and the ledger's reason; the signed receipt, which names the user,
+// is scrubbed once settled or refused), records (the public record of each settled session:
+// never a user address, prompt or output). secure_delete is on (deleted bytes are zeroed) and
+// CheckpointIfScrubbed truncates the WAL after a scrub, so no user address outlives its need.
 // Announces: table announcers (provider, http, expires_at) and announce_roots (provider, cid,
 // expires_at).
 // Two connections to one database: receipts and records are written through one with
@@ -43,6 +47,7 @@ struct ReceiptRow {
   uint64_t received_at = 0;
   uint64_t updated_at = 0;
   U256 cost;
+  bool scrubbed = false;  // settled or refused: `receipt` holds only the session id
 };
 
 struct SessionRecord {
@@ -69,15 +74,23 @@ class RouterStore {
                            const TicketRow* ticket);
   Status PutTicket(const TicketRow& t);  // insert or replace (renewal)
   struct NonceRow {
-    crypto::Address user;
-    uint64_t nonce;
+    std::string key;  // NonceKey(user, nonce)
     uint64_t expires_at;
   };
+  // hex(keccak256(salt || user || nonce as 8 big-endian bytes)), salt: 32 random bytes kept in
+  // the database. What used_nonces holds instead of the address.
+  std::string NonceKey(const crypto::Address& user, uint64_t nonce) const;
   Result<std::vector<NonceRow>> LoadNonces(uint64_t now);
   Status PruneNonces(uint64_t now);
   Result<std::optional<TicketRow>> GetTicket(const Hash32& session_id);
   // Tickets expiring after `after` with no settled or refused receipt.
   Result<std::vector<TicketRow>> OpenTickets(uint64_t after);
+  // Deletes tickets that expired before `before` and have no pending receipt (unused ones).
+  Status PruneTickets(uint64_t before);
+  // After rows naming a user were deleted or scrubbed: PRAGMA wal_checkpoint(TRUNCATE), at most
+  // once per `min_interval_ms` (the WAL would otherwise keep the old pages). Returns whether it
+  // ran and succeeded.
+  bool CheckpointIfScrubbed(uint64_t now_ms, uint64_t min_interval_ms);
 
   // Announces (the NORMAL connection): who holds which root, until when (doc/router.md
   // "POST /announce"). PutAnnounce upserts the announcer's http (kept when `http` is empty) and
@@ -100,7 +113,8 @@ class RouterStore {
   Result<bool> PutReceipt(const ledger::Receipt& r, const U256& cost, uint64_t now);
   Result<std::optional<ReceiptRow>> GetReceipt(const Hash32& session_id);
   Result<std::vector<ReceiptRow>> Receipts(ReceiptStatus status, size_t limit);
-  // Marks settled and appends the public records, in one transaction.
+  // Marks settled and appends the public records, in one transaction; scrubs the receipts and
+  // deletes their tickets (MarkRefused too).
   Status MarkSettled(const std::vector<SessionRecord>& records, uint64_t now);
   Status MarkRefused(const Hash32& session_id, const std::string& reason, uint64_t now);
   Result<uint64_t> CountReceipts(ReceiptStatus status);
@@ -109,6 +123,7 @@ class RouterStore {
  private:
   struct Impl;
   explicit RouterStore(std::unique_ptr<Impl> impl);
+  Status MigrateNonces();
   std::unique_ptr<Impl> impl_;
 };
 

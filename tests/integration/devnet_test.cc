@@ -43,9 +43,10 @@ bool WaitForFile(const std::string& path, LtProcess& p, int timeout_s) {
 
 // Files under the devnet's folder where the user's address legitimately appears: the user's
 // own key and client state, the files naming every account (devnet.json, genesis.json), the
-// public ledger (its transactions name the user), the receipts a router must keep to settle,
-// the logs of the user's own commands, and the providers' logs (a provider is the user's
-// counterparty: the ticket it verifies names the user).
+// public ledger (its transactions name the user), the logs of the user's own commands, and the
+// providers' logs (a provider is the user's counterparty: the ticket it verifies names the user).
+// A router's database names the user only until the ledger settled the receipt (doc/router.md
+// "Storage"): once the showcase settled and the devnet stopped it must not.
 bool AddressAllowed(const std::string& rel) {
   static const char* kAllowed[] = {
       "devnet.json",     "genesis.json",       "keys/",         "user/",        "ledger/",
@@ -53,8 +54,15 @@ bool AddressAllowed(const std::string& rel) {
   for (const char* a : kAllowed) {
     if (rel.rfind(a, 0) == 0) return true;
   }
-  // A router's database holds receipts (ticket = user + provider) until the ledger settles them.
-  return rel.find("router") == 0 && rel.find(".db") != std::string::npos;
+  return false;
+}
+
+// The address as 40 lowercase hex digits (checksummed hex, lowercased, matches it too) and as
+// its raw 20 bytes (what a binary store would hold).
+std::string RawAddress(const std::string& hex40) {
+  std::string raw;
+  for (size_t i = 0; i + 1 < hex40.size(); i += 2) raw.push_back(static_cast<char>(std::stoi(hex40.substr(i, 2), nullptr, 16)));
+  return raw;
 }
 
 TEST(Devnet, RunsTheWholeNetworkAndStopsCleanly) {
@@ -70,6 +78,11 @@ TEST(Devnet, RunsTheWholeNetworkAndStopsCleanly) {
   ASSERT_EQ(net["providers"].size(), 3u);
   EXPECT_EQ(net["model"]["name"], "demo/stories:260k");
   ASSERT_EQ(net["accounts"].size(), 7u);
+  // Every step took the real path: no fallback hides a broken command.
+  EXPECT_EQ(net["modes"]["publish"], "lt model push") << net["modes"].dump();
+  EXPECT_EQ(net["modes"]["provider_model"], "pulled") << net["modes"].dump();
+  EXPECT_EQ(net["modes"]["user_api"], "lt client serve") << net["modes"].dump();
+  EXPECT_EQ(net["modes"]["providers_registered"], true) << net["modes"].dump();
   for (const auto& a : net["accounts"]) {
     EXPECT_TRUE(fs::exists(a["keystore"].get<std::string>())) << a.dump();
     EXPECT_TRUE(fs::exists(a["password_file"].get<std::string>())) << a.dump();
@@ -128,19 +141,25 @@ TEST(Devnet, RunsTheWholeNetworkAndStopsCleanly) {
 
   // Nothing written holds a prompt; the user's address only where it must be.
   const std::string addr = Lower(user.substr(2));
-  size_t files = 0;
+  const std::string raw = RawAddress(addr);
+  const std::string checksummed = user.substr(2);
+  size_t files = 0, router_dbs = 0;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     if (!e.is_regular_file()) continue;
     ++files;
     std::string rel = fs::relative(e.path(), dir).string();
+    if (rel.rfind("router", 0) == 0 && rel.find("/router.db") != std::string::npos) ++router_dbs;
     std::string bytes = ReadFileOrEmpty(e.path().string());
     EXPECT_EQ(bytes.find(kPrompt), std::string::npos) << rel << " holds the prompt";
     EXPECT_EQ(bytes.find(kShowcasePrompt), std::string::npos) << rel << " holds a showcase prompt";
     if (!AddressAllowed(rel)) {
       EXPECT_EQ(Lower(bytes).find(addr), std::string::npos) << rel << " holds the user's address";
+      EXPECT_EQ(bytes.find(checksummed), std::string::npos) << rel << " holds the user's checksummed address";
+      EXPECT_EQ(bytes.find(raw), std::string::npos) << rel << " holds the user's address as bytes";
     }
   }
   EXPECT_GT(files, 10u);
+  EXPECT_GE(router_dbs, 2u);  // both routers' databases were checked
 }
 
 // Killed with SIGKILL (no chance to clean up), the devnet still leaves no child behind: each
