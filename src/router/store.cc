@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "crypto/keccak.h"
+#include "util/sqlite.h"
 
 namespace lt::router {
 
@@ -41,47 +42,14 @@ json SessionRecordToJson(const SessionRecord& r) {
 namespace {
 
 // One prepared statement, reset on destruction.
-class Stmt {
+// The shared statement, with errors named "router db: <what>: <SQLite's message>".
+class Stmt : public SqliteStmt {
  public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-  ~Stmt() { sqlite3_finalize(s_); }
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Stmt& Bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  void Reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int Step() { return sqlite3_step(s_); }
-  std::string Text(int c) const {
-    auto p = sqlite3_column_text(s_, c);
-    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, c)) : std::string();
-  }
-  int64_t Int(int c) const { return sqlite3_column_int64(s_, c); }
-  Error Err(const char* what) const { return IoError(std::string("router db: ") + what + ": " + sqlite3_errmsg(db_)); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-  int rc_;
+  using SqliteStmt::SqliteStmt;
+  Error Err(const char* what) const { return SqliteStmt::Err("router db", what); }
 };
 
-Status Exec(sqlite3* db, const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string m = err ? err : "unknown error";
-    sqlite3_free(err);
-    return IoError(std::string("router db: ") + m);
-  }
-  return OkStatus();
-}
+Status Exec(sqlite3* db, const char* sql) { return SqliteExec(db, sql, "router db"); }
 
 Result<sqlite3*> OpenConn(const std::string& path, bool full) {
   sqlite3* db = nullptr;
