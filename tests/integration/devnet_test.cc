@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "chromium.h"
 #include "net/http.h"
 #include "support/ports.h"
 #include "support/process.h"
@@ -131,6 +132,17 @@ TEST(Devnet, RunsTheWholeNetworkAndStopsCleanly) {
     auto records = c->Get("/records?since=0&limit=1000");
     ASSERT_TRUE(records.ok());
     EXPECT_EQ(Lower(records->body).find(Lower(user.substr(2))), std::string::npos) << records->body;
+  }
+
+  // A router's dashboard, loaded in headless Chromium, shows the demo model in its leaderboard.
+  if (std::string chromium = FindProgram("chromium"); !chromium.empty()) {
+    std::string boards;
+    for (const auto& r : net["routers"]) {
+      auto page = ChromiumRun(chromium, r["url"].get<std::string>() + "/");
+      ASSERT_EQ(page.exit_code, 0) << page.err;
+      boards += LeaderboardTable(page.out);
+    }
+    EXPECT_NE(boards.find("demo/stories:260k"), std::string::npos) << boards;
   }
 
   EXPECT_EQ(devnet.Stop(SIGINT, 60000), 0) << devnet.Stdout() << devnet.Stderr();
