@@ -70,8 +70,11 @@ Status ModelSource::PullModels(ProviderConfig& config) {
     if (tok && mc.tokenizer.empty()) mc.tokenizer = tok->path;
     mc.manifest = registry::ManifestDigest(res.manifest);
     mc.has_manifest = true;
+    std::string sources;
+    for (const auto& [url, n] : m->blocks_by_peer) sources += (sources.empty() ? "" : ", ") + url + ": " + std::to_string(n);
     LT_INFO("model " << mc.name << " pulled: " << mc.path << (tok ? " tokenizer " + tok->path : std::string())
-                     << " (" << m->fetched.blocks_fetched << " blocks fetched)");
+                     << " (" << m->fetched.blocks_fetched << " blocks fetched"
+                     << (sources.empty() ? std::string() : " from " + sources) << ")");
   }
   return OkStatus();
 }

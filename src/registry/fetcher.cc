@@ -55,6 +55,7 @@ struct Peer {
   std::string reason;
   int failures = 0;
   int inflight = 0;
+  uint64_t blocks = 0;  // verified blocks this peer delivered first
 };
 
 class PullRun {
@@ -87,6 +88,7 @@ class PullRun {
     r.progress = Snapshot();
     for (const Peer& p : peers_) {
       if (p.banned) r.banned.push_back(p.url + ": " + p.reason);
+      if (p.blocks > 0) r.blocks_by_peer[p.url] = p.blocks;
     }
     return r;
   }
@@ -244,6 +246,7 @@ class PullRun {
       req->done = true;
       inflight_.erase(req);
       progress_.blocks_fetched++;
+      peers_[peer].blocks++;
       processing_++;
       l.unlock();
       Status s = Process(req->task, body, true);

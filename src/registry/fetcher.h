@@ -17,6 +17,7 @@
 #define LT_REGISTRY_FETCHER_H_
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,7 @@ struct FetchOptions {
 struct FetchResult {
   FetchProgress progress;
   std::vector<std::string> banned;  // "url: reason"
+  std::map<std::string, uint64_t> blocks_by_peer;  // url -> verified blocks it delivered
 };
 
 class Fetcher {

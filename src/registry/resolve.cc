@@ -150,6 +150,7 @@ Result<LocalModel> EnsureModel(Store& store, PeerDiscovery& holders, const Cid& 
   LT_TRY(FetchResult r, fetcher.Pull(out.manifest.root));
   out.fetched = r.progress;
   out.banned = r.banned;
+  out.blocks_by_peer = r.blocks_by_peer;
   LT_TRY(out.files, LocalFiles(store, out.manifest.root));
   return out;
 }

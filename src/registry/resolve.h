@@ -11,6 +11,7 @@
 #ifndef LT_REGISTRY_RESOLVE_H_
 #define LT_REGISTRY_RESOLVE_H_
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,7 @@ struct LocalModel {
   std::vector<LocalFile> files;
   FetchProgress fetched;  // what the root pull did (zero when already local)
   std::vector<std::string> banned;
+  std::map<std::string, uint64_t> blocks_by_peer;  // where the root pull's blocks came from
 };
 
 // The manifest block from the store, decoded.

@@ -134,6 +134,22 @@ TEST(Devnet, RunsTheWholeNetworkAndStopsCleanly) {
     EXPECT_EQ(Lower(records->body).find(Lower(user.substr(2))), std::string::npos) << records->body;
   }
 
+  // Providers pulled the model from each other: provider2 and provider3 name another
+  // provider's gateway among the peers their blocks came from.
+  for (size_t i = 1; i < net["providers"].size(); ++i) {
+    std::string log = ReadFileOrEmpty(net["providers"][i]["log"].get<std::string>());
+    size_t at = log.find("pulled: ");
+    ASSERT_NE(at, std::string::npos) << log;
+    std::string line = log.substr(at, log.find('\n', at) - at);
+    bool from_provider = false;
+    for (size_t j = 0; j < net["providers"].size(); ++j) {
+      if (j != i && line.find(net["providers"][j]["http"].get<std::string>() + ":") != std::string::npos) {
+        from_provider = true;
+      }
+    }
+    EXPECT_TRUE(from_provider) << line;
+  }
+
   // A router's dashboard, loaded in headless Chromium, shows the demo model in its leaderboard.
   if (std::string chromium = FindProgram("chromium"); !chromium.empty()) {
     std::string boards;
