@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -216,6 +217,44 @@ json Chat(const std::string& model, const std::string& text, bool stream, int ma
           {"stream", stream}};
 }
 
+// A streamed chat of "Once upon a time" through the local API. The text of its deltas is
+// collected, with "[DONE]" and "[error {...}]" marking those events; `at_fifth_delta` runs once,
+// when the fifth delta arrives (to kill or freeze the provider mid-stream).
+struct StreamedChat {
+  Result<net::HttpClientResponse> response;
+  std::string content;
+  bool interrupted = false;
+};
+StreamedChat StreamChat(net::HttpClient& base, const std::function<void()>& at_fifth_delta) {
+  StreamedChat out{InternalError("not sent"), "", false};
+  std::string sse;
+  int deltas = 0;
+  out.response =
+      base.PostStream("/v1/chat/completions", Chat("demo/stories:260k", "Once upon a time", true, 40).dump(),
+                      [&](std::string_view d) {
+                        sse.append(d);
+                        size_t p;
+                        while ((p = sse.find("\n\n")) != std::string::npos) {
+                          std::string ev = sse.substr(0, p);
+                          sse.erase(0, p + 2);
+                          if (ev == "data: [DONE]") out.content += "[DONE]";
+                          if (ev.rfind("data: {", 0) != 0) continue;
+                          json j = json::parse(ev.substr(6));
+                          if (j.contains("error")) out.content += "[error " + j.dump() + "]";
+                          if (!j.contains("choices") || j["choices"].empty()) continue;
+                          std::string c = j["choices"][0]["delta"].value("content", "");
+                          if (c.empty()) continue;
+                          out.content += c;
+                          if (++deltas == 5 && !out.interrupted) {
+                            out.interrupted = true;
+                            at_fifth_delta();
+                          }
+                        }
+                        return true;
+                      });
+  return out;
+}
+
 TEST_F(ClientIntegrationTest, FailoverMidStreamIdleCloseSettlesPlainAndUnknownModel) {
   int port = FreePort();
   auto client = StartClient("user", port, 2);
@@ -226,32 +265,7 @@ TEST_F(ClientIntegrationTest, FailoverMidStreamIdleCloseSettlesPlainAndUnknownMo
   EXPECT_EQ(models["data"][0]["id"], "demo/stories:260k");
 
   // A streamed request: provider A (cheapest) answers slowly; kill it after 5 words.
-  std::string sse, content;
-  int deltas = 0;
-  bool killed = false;
-  auto r =
-      base->PostStream("/v1/chat/completions", Chat("demo/stories:260k", "Once upon a time", true, 40).dump(),
-                       [&](std::string_view d) {
-                         sse.append(d);
-                         size_t p;
-                         while ((p = sse.find("\n\n")) != std::string::npos) {
-                           std::string ev = sse.substr(0, p);
-                           sse.erase(0, p + 2);
-                           if (ev == "data: [DONE]") content += "[DONE]";
-                           if (ev.rfind("data: {", 0) != 0) continue;
-                           json j = json::parse(ev.substr(6));
-                           if (j.contains("error")) content += "[error " + j.dump() + "]";
-                           if (!j.contains("choices") || j["choices"].empty()) continue;
-                           std::string c = j["choices"][0]["delta"].value("content", "");
-                           if (c.empty()) continue;
-                           content += c;
-                           if (++deltas == 5 && !killed) {
-                             killed = true;
-                             pa_proc_->Kill9();
-                           }
-                         }
-                         return true;
-                       });
+  auto [r, content, killed] = StreamChat(*base, [&] { pa_proc_->Kill9(); });
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->status, 200) << r->body;
   ASSERT_TRUE(killed) << content;
@@ -311,33 +325,8 @@ TEST_F(ClientIntegrationTest, StalledProviderTimesOutFailsOverThen504) {
   int port = FreePort();
   auto client = StartClient("user", port, 30, 2);
   auto base = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(port));
-  std::string sse, content;
-  int deltas = 0;
-  bool stopped = false;
   auto t0 = std::chrono::steady_clock::now();
-  auto r =
-      base->PostStream("/v1/chat/completions", Chat("demo/stories:260k", "Once upon a time", true, 40).dump(),
-                       [&](std::string_view d) {
-                         sse.append(d);
-                         size_t p;
-                         while ((p = sse.find("\n\n")) != std::string::npos) {
-                           std::string ev = sse.substr(0, p);
-                           sse.erase(0, p + 2);
-                           if (ev == "data: [DONE]") content += "[DONE]";
-                           if (ev.rfind("data: {", 0) != 0) continue;
-                           json j = json::parse(ev.substr(6));
-                           if (j.contains("error")) content += "[error " + j.dump() + "]";
-                           if (!j.contains("choices") || j["choices"].empty()) continue;
-                           std::string c = j["choices"][0]["delta"].value("content", "");
-                           if (c.empty()) continue;
-                           content += c;
-                           if (++deltas == 5 && !stopped) {
-                             stopped = true;
-                             ::kill(pa_proc_->pid(), SIGSTOP);
-                           }
-                         }
-                         return true;
-                       });
+  auto [r, content, stopped] = StreamChat(*base, [&] { ::kill(pa_proc_->pid(), SIGSTOP); });
   double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->status, 200) << r->body;
