@@ -35,11 +35,7 @@ struct ClientBenchFlags {
 
 double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
-double Median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+double Median(std::vector<double> v) { return Percentile(std::move(v), 0.5); }
 
 // One engine request; returns ms to the first token and to the end.
 std::pair<double, double> EngineOnce(engine::Engine& e, const std::vector<int>& prompt, int max_tokens) {

@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "util/bytes.h"
 #include "util/result.h"
@@ -42,6 +43,10 @@ void PrintResult(const CommandContext& ctx, const nlohmann::json& j, const std::
 // The shared `lt model` subcommand group (created on first use), so several cmd_*.cc files can
 // add `lt model ...` subcommands.
 CLI::App* ModelGroup(CLI::App& app);
+
+// The p-quantile (0..1) of `v` by nearest rank (p = 0.5: the median); 0 when `v` is empty.
+// For the `lt bench ...` commands.
+double Percentile(std::vector<double> v, double p);
 
 // Runs `fn` and turns its Result into an exit code in ctx (errors printed by Fail).
 template <typename Fn>
