@@ -96,7 +96,13 @@ struct ProviderNode::Impl {
   std::vector<std::shared_ptr<ServedModel>> models;
   std::unique_ptr<ModelSource> source;  // <datadir>/store: pulled models, gateway, announces
   std::unique_ptr<SessionServer> server;
-  net::HttpServer http;
+  // Routers keep a few keep-alive connections for liveness checks (doc/router.md "Liveness"); the
+  // library's default of 5 requests per connection would make them reconnect every 5 pings.
+  net::HttpServer http{[] {
+    net::HttpServerOptions o;
+    o.keep_alive_max_requests = 10000;
+    return o;
+  }()};
   std::thread http_thread;
   int session_port = 0, http_port = 0;
 
@@ -217,6 +223,15 @@ struct ProviderNode::Impl {
     registrar->Start();
   }
 
+  json SignedPong(const Hash32& challenge, uint32_t free_slots, uint64_t at) const {
+    wire::Pong p;
+    p.challenge = challenge;
+    p.provider = identity.GetAddress();
+    p.free_slots = free_slots;
+    p.at = at;
+    return {{"pong", p.ToJson()}, {"signature", HexEncode0x(p.Sign(identity, domain))}};
+  }
+
   void Routes() {
     http.Get("/health", [](const net::HttpRequest&) { return net::HttpResponse::Json(200, {{"ok", true}}); });
     http.Get("/ping", [this](const net::HttpRequest& req) {
@@ -224,12 +239,31 @@ struct ProviderNode::Impl {
       if (!ch.ok()) {
         return net::HttpResponse::FromError(InvalidArgument("challenge must be 0x + 64 hex digits: " + ch.error().message));
       }
-      wire::Pong p;
-      p.challenge = *ch;
-      p.provider = identity.GetAddress();
-      p.free_slots = FreeSlots();
-      p.at = SystemClock::Default()->NowSeconds();
-      return net::HttpResponse::Json(200, {{"pong", p.ToJson()}, {"signature", HexEncode0x(p.Sign(identity, domain))}});
+      return net::HttpResponse::Json(200, SignedPong(*ch, FreeSlots(), SystemClock::Default()->NowSeconds()));
+    });
+    // A router's batched liveness check: one signed Pong per challenge, in order.
+    http.Post("/ping", [this](const net::HttpRequest& req) {
+      json j = json::parse(req.body, nullptr, false);
+      const json* list = j.is_object() && j.contains("challenges") ? &j["challenges"] : nullptr;
+      if (list == nullptr || !list->is_array() || list->empty() || list->size() > wire::kMaxPingChallenges) {
+        return net::HttpResponse::ErrorJson(400, "invalid_argument",
+                                            "expected {\"challenges\":[\"0x<64 hex>\", ...]} with 1 to " +
+                                                std::to_string(wire::kMaxPingChallenges) + " challenges");
+      }
+      uint32_t free = FreeSlots();
+      uint64_t at = SystemClock::Default()->NowSeconds();
+      json pongs = json::array();
+      for (size_t k = 0; k < list->size(); ++k) {
+        auto ch = (*list)[k].is_string() ? HexDecodeFixed<32>((*list)[k].get<std::string>())
+                                         : Result<Hash32>(InvalidArgument("not a string"));
+        if (!ch.ok()) {
+          return net::HttpResponse::ErrorJson(400, "invalid_argument", "challenges[" + std::to_string(k) +
+                                                                           "] must be 0x + 64 hex digits: " +
+                                                                           ch.error().message);
+        }
+        pongs.push_back(SignedPong(*ch, free, at));
+      }
+      return net::HttpResponse::Json(200, {{"pongs", std::move(pongs)}});
     });
     http.Get("/status", [this](const net::HttpRequest&) {
       json ms = json::array();

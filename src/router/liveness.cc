@@ -16,14 +16,76 @@ Result<PongReply> ParsePongReply(const std::string& body) {
   return r;
 }
 
+std::vector<Result<PongReply>> ParsePongBatch(const std::string& body, size_t n) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object() || !j.contains("pongs") || !j["pongs"].is_array() || j["pongs"].size() != n) {
+    Error e = InvalidArgument("batched liveness answer is not {\"pongs\":[...]} with " + std::to_string(n) + " entries");
+    return std::vector<Result<PongReply>>(n, Result<PongReply>(e));
+  }
+  std::vector<Result<PongReply>> out;
+  out.reserve(n);
+  for (const json& e : j["pongs"]) {
+    if (!e.is_object() || !e.contains("pong") || !e.contains("signature") || !e["signature"].is_string()) {
+      out.emplace_back(InvalidArgument("liveness answer is not {\"pong\":{...},\"signature\":\"0x..\"}"));
+      continue;
+    }
+    auto pong = wire::FromJson<wire::Pong>(e["pong"], "pong");
+    auto sig = pong.ok() ? crypto::ParseSignature(e["signature"].get<std::string>()) : Result<crypto::Signature>(pong.error());
+    if (!sig.ok()) {
+      out.emplace_back(sig.error());
+      continue;
+    }
+    out.emplace_back(PongReply{*pong, *sig});
+  }
+  return out;
+}
+
+uint64_t HttpProber::requests() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return requests_;
+}
+
 Result<PongReply> HttpProber::Ping(const std::string& base_url, const Hash32& challenge) {
+  Waiter me{challenge, std::nullopt};
+  std::unique_lock<std::mutex> l(mu_);
+  auto& slot = providers_[base_url];
+  if (!slot) slot = std::make_unique<Provider>();
+  Provider& p = *slot;
+  p.pending.push_back(&me);
+  while (!me.result) {
+    if (p.in_flight >= kMaxInFlightPerUrl || p.pending.empty()) {
+      p.cv.wait(l);
+      continue;
+    }
+    // Lead a request for the oldest waiting challenges (this one among them or not).
+    std::vector<Waiter*> batch;
+    while (!p.pending.empty() && batch.size() < wire::kMaxPingChallenges) {
+      batch.push_back(p.pending.front());
+      p.pending.pop_front();
+    }
+    ++p.in_flight;
+    ++requests_;
+    l.unlock();
+    std::vector<Hash32> challenges;
+    challenges.reserve(batch.size());
+    for (const Waiter* w : batch) challenges.push_back(w->challenge);
+    std::vector<Result<PongReply>> results = Send(base_url, p, challenges);
+    l.lock();
+    --p.in_flight;
+    for (size_t k = 0; k < batch.size(); ++k) batch[k]->result = std::move(results[k]);
+    p.cv.notify_all();
+  }
+  return std::move(*me.result);
+}
+
+Result<net::HttpClientResponse> HttpProber::Request(const std::string& base_url, Provider& p, bool post,
+                                                   const std::string& what) {
   std::unique_ptr<net::HttpClient> client;
   {
     std::lock_guard<std::mutex> l(mu_);
-    auto& pool = idle_[base_url];
-    if (!pool.empty()) {
-      client = std::move(pool.back());
-      pool.pop_back();
+    if (!p.idle.empty()) {
+      client = std::move(p.idle.back());
+      p.idle.pop_back();
     }
   }
   if (!client) {
@@ -34,17 +96,48 @@ Result<PongReply> HttpProber::Ping(const std::string& base_url, const Hash32& ch
     LT_TRY(auto c, net::HttpClient::Create(base_url, o));
     client = std::make_unique<net::HttpClient>(std::move(c));
   }
-  auto r = client->Get("/ping?challenge=" + HexEncode0x(challenge));
+  auto r = post ? client->Post("/ping", what) : client->Get("/ping?challenge=" + what);
   if (!r.ok()) return r.error();  // the client is dropped: its connection may be broken
+  std::lock_guard<std::mutex> l(mu_);
+  if (p.idle.size() < kMaxIdlePerUrl) p.idle.push_back(std::move(client));
+  return r;
+}
+
+std::vector<Result<PongReply>> HttpProber::Send(const std::string& base_url, Provider& p,
+                                                const std::vector<Hash32>& challenges) {
+  bool batch_refused;
   {
     std::lock_guard<std::mutex> l(mu_);
-    auto& pool = idle_[base_url];
-    if (pool.size() < kMaxIdlePerUrl) pool.push_back(std::move(client));
+    batch_refused = p.batch_refused;
   }
-  if (r->status != 200) {
-    return MakeError(ErrorCode::kUnavailable, "liveness " + base_url + " answered HTTP " + std::to_string(r->status));
+  auto not_ok = [&](int status) {
+    return MakeError(ErrorCode::kUnavailable, "liveness " + base_url + " answered HTTP " + std::to_string(status));
+  };
+  if (challenges.size() > 1 && !batch_refused) {
+    json list = json::array();
+    for (const auto& c : challenges) list.push_back(HexEncode0x(c));
+    auto r = Request(base_url, p, true, json{{"challenges", std::move(list)}}.dump());
+    if (!r.ok()) return std::vector<Result<PongReply>>(challenges.size(), Result<PongReply>(r.error()));
+    if (r->status == 200) return ParsePongBatch(r->body, challenges.size());
+    if (r->status != 404 && r->status != 405) {
+      return std::vector<Result<PongReply>>(challenges.size(), Result<PongReply>(not_ok(r->status)));
+    }
+    std::lock_guard<std::mutex> l(mu_);
+    p.batch_refused = true;  // an older provider: one GET per challenge from now on
   }
-  return ParsePongReply(r->body);
+  std::vector<Result<PongReply>> out;
+  out.reserve(challenges.size());
+  for (const auto& c : challenges) {
+    auto r = Request(base_url, p, false, HexEncode0x(c));
+    if (!r.ok()) {
+      out.emplace_back(r.error());
+    } else if (r->status != 200) {
+      out.emplace_back(not_ok(r->status));
+    } else {
+      out.push_back(ParsePongReply(r->body));
+    }
+  }
+  return out;
 }
 
 }  // namespace lt::router

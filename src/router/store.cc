@@ -4,13 +4,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "crypto/keccak.h"
+#include "util/log.h"
 #include "util/sqlite.h"
 
 namespace lt::router {
@@ -119,11 +122,9 @@ Result<ReceiptRow> ReceiptFromRow(const Stmt& s) {
   return row;
 }
 
-// One RFC's rows waiting for a group commit.
+// One RFC's rows waiting for a group append to the intake journal.
 struct PendingWrite {
-  std::string nonce_key;
-  uint64_t nonce_expires;
-  const TicketRow* ticket;
+  IntakeRow row;
   Status status = OkStatus();
   bool done = false;
 };
@@ -134,9 +135,17 @@ struct RouterStore::Impl {
   sqlite3* fast = nullptr;     // synchronous=NORMAL: nonces, tickets
   sqlite3* durable = nullptr;  // synchronous=FULL: receipts, records
   std::mutex fast_mu, durable_mu;
-  std::mutex group_mu;  // the group commit queue of PutNonceAndTicket
+  std::mutex group_mu;  // the group queue of PutNonceAndTicket
   std::condition_variable group_cv;
   std::deque<PendingWrite*> group;
+  // The intake journal and the rows it holds that are not in SQLite yet (intake_journal.h).
+  // Lock order: journal_mu before fast_mu.
+  std::mutex journal_mu;
+  std::unique_ptr<IntakeJournal> journal;
+  std::vector<IntakeRow> unapplied;
+  std::thread applier;
+  std::condition_variable applier_cv;
+  bool stopping = false;  // guarded by journal_mu
   Hash32 salt{};                       // of the nonce keys
   std::atomic<bool> scrubbed{false};   // rows naming a user deleted since the last checkpoint
   std::atomic<uint64_t> last_checkpoint_ms{0};
@@ -147,7 +156,17 @@ struct RouterStore::Impl {
 };
 
 RouterStore::RouterStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-RouterStore::~RouterStore() = default;
+
+RouterStore::~RouterStore() {
+  Impl& im = *impl_;
+  {
+    std::lock_guard<std::mutex> l(im.journal_mu);
+    im.stopping = true;
+  }
+  im.applier_cv.notify_all();
+  if (im.applier.joinable()) im.applier.join();
+  if (im.journal) (void)ApplyJournal();  // what is left stays in the journal if this fails
+}
 
 static Status LoadSalt(sqlite3* db, Hash32* salt);
 
@@ -157,8 +176,24 @@ Result<std::unique_ptr<RouterStore>> RouterStore::Open(const std::string& path) 
   LT_TRY_STATUS(Exec(impl->durable, kSchema));
   LT_TRY(impl->fast, OpenConn(path, false));
   LT_TRY_STATUS(LoadSalt(impl->durable, &impl->salt));
+  std::vector<IntakeRow> replay;
+  LT_TRY(impl->journal, IntakeJournal::Open(path + "-intake", &replay));
+  impl->unapplied = std::move(replay);
   auto store = std::unique_ptr<RouterStore>(new RouterStore(std::move(impl)));
   LT_TRY_STATUS(store->MigrateNonces());
+  LT_TRY_STATUS(store->ApplyJournal());  // rows a crash left in the journal
+  Impl* im = store->impl_.get();
+  im->applier = std::thread([store = store.get(), im] {
+    std::unique_lock<std::mutex> l(im->journal_mu);
+    while (!im->stopping) {
+      im->applier_cv.wait_for(l, std::chrono::milliseconds(kApplyIntervalMs));
+      if (im->stopping) break;
+      l.unlock();
+      Status s = store->ApplyJournal();
+      if (!s.ok()) LT_WARN("router: " << s.error().message << " (the rows stay in the journal; retrying)");
+      l.lock();
+    }
+  });
   return store;
 }
 
@@ -246,25 +281,25 @@ bool RouterStore::CheckpointIfScrubbed(uint64_t now_ms, uint64_t min_interval_ms
 
 namespace {
 
-Status WriteBatch(sqlite3* db, const std::vector<PendingWrite*>& batch) {
+Status WriteRows(sqlite3* db, const std::vector<IntakeRow>& rows) {
   LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));
   Stmt n(db, "INSERT OR IGNORE INTO used_nonces(key, expires_at) VALUES(?,?)");
   Stmt t(db, "INSERT OR REPLACE INTO tickets(session_id, user, expires_at, model, ticket) VALUES(?,?,?,?,?)");
-  for (const PendingWrite* w : batch) {
+  for (const IntakeRow& w : rows) {
     n.Reset();
-    n.Bind(1, w->nonce_key).Bind(2, static_cast<int64_t>(w->nonce_expires));
+    n.Bind(1, w.nonce_key).Bind(2, static_cast<int64_t>(w.nonce_expires));
     if (n.Step() != SQLITE_DONE) {
       Error e = n.Err("storing a nonce");
       (void)Exec(db, "ROLLBACK");
       return e;
     }
-    if (w->ticket == nullptr) continue;
+    if (!w.has_ticket) continue;
     t.Reset();
-    t.Bind(1, HexEncode0x(w->ticket->ticket.session_id))
-        .Bind(2, w->ticket->ticket.user.ToLowerHex())
-        .Bind(3, static_cast<int64_t>(w->ticket->ticket.expires_at))
-        .Bind(4, w->ticket->model)
-        .Bind(5, wire::ToJson(w->ticket->ticket).dump());
+    t.Bind(1, w.session_id)
+        .Bind(2, w.user)
+        .Bind(3, static_cast<int64_t>(w.ticket_expires))
+        .Bind(4, w.model)
+        .Bind(5, w.ticket_json);
     if (t.Step() != SQLITE_DONE) {
       Error e = t.Err("storing a ticket");
       (void)Exec(db, "ROLLBACK");
@@ -276,12 +311,34 @@ Status WriteBatch(sqlite3* db, const std::vector<PendingWrite*>& batch) {
 
 }  // namespace
 
-// Group commit: each caller queues its rows; the caller at the head of the queue (the leader)
-// commits everything queued so far in one transaction, then wakes the others with the outcome.
-// Every caller returns only after its own rows are committed.
+Status RouterStore::ApplyJournal() {
+  Impl& im = *impl_;
+  std::lock_guard<std::mutex> jl(im.journal_mu);
+  if (im.unapplied.empty()) return OkStatus();
+  {
+    std::lock_guard<std::mutex> fl(im.fast_mu);
+    LT_TRY_STATUS(WriteRows(im.fast, im.unapplied));
+  }
+  im.unapplied.clear();
+  return im.journal->Truncate();
+}
+
+// Group append: each caller queues its rows; the caller at the head of the queue (the leader)
+// appends everything queued so far to the journal with one write(), then wakes the others with
+// the outcome. Every caller returns only after its own rows are in the journal.
 Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonce, uint64_t nonce_expires,
                                       const TicketRow* ticket) {
-  PendingWrite me{NonceKey(user, nonce), nonce_expires, ticket};
+  PendingWrite me;
+  me.row.nonce_key = NonceKey(user, nonce);
+  me.row.nonce_expires = nonce_expires;
+  if (ticket != nullptr) {
+    me.row.has_ticket = true;
+    me.row.session_id = HexEncode0x(ticket->ticket.session_id);
+    me.row.user = ticket->ticket.user.ToLowerHex();
+    me.row.ticket_expires = ticket->ticket.expires_at;
+    me.row.model = ticket->model;
+    me.row.ticket_json = wire::ToJson(ticket->ticket).dump();
+  }
   Impl& im = *impl_;
   std::unique_lock<std::mutex> l(im.group_mu);
   im.group.push_back(&me);
@@ -290,10 +347,21 @@ Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonc
   std::vector<PendingWrite*> batch(im.group.begin(),
                                    im.group.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(im.group.size(), 1024)));
   l.unlock();
+  std::vector<IntakeRow> rows;
+  rows.reserve(batch.size());
+  for (PendingWrite* w : batch) rows.push_back(w->row);
   Status s = OkStatus();
   {
-    std::lock_guard<std::mutex> fl(im.fast_mu);
-    s = WriteBatch(im.fast, batch);
+    std::lock_guard<std::mutex> jl(im.journal_mu);
+    if (im.unapplied.size() >= kMaxUnapplied) {
+      s = IoError("router db: " + std::to_string(im.unapplied.size()) +
+                  " intake rows could not be applied to the database (see the log); refusing new ones");
+    } else {
+      s = im.journal->Append(rows);
+      if (s.ok()) im.unapplied.insert(im.unapplied.end(), std::make_move_iterator(rows.begin()),
+                                      std::make_move_iterator(rows.end()));
+    }
+    if (im.unapplied.size() >= kApplyEarlyRows) im.applier_cv.notify_one();
   }
   l.lock();
   for (PendingWrite* w : batch) {
@@ -306,6 +374,7 @@ Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonc
 }
 
 Status RouterStore::PutTicket(const TicketRow& t) {
+  LT_TRY_STATUS(ApplyJournal());  // the journal's rows first (intake_journal.h)
   std::lock_guard<std::mutex> l(impl_->fast_mu);
   Stmt s(impl_->fast, "INSERT OR REPLACE INTO tickets(session_id, user, expires_at, model, ticket) VALUES(?,?,?,?,?)");
   s.Bind(1, HexEncode0x(t.ticket.session_id))
@@ -380,6 +449,7 @@ Status RouterStore::PruneAnnounces(uint64_t now) {
 }
 
 Result<std::vector<RouterStore::NonceRow>> RouterStore::LoadNonces(uint64_t now) {
+  LT_TRY_STATUS(ApplyJournal());  // the journal's rows first (intake_journal.h)
   std::lock_guard<std::mutex> l(impl_->fast_mu);
   Stmt s(impl_->fast, "SELECT key, expires_at FROM used_nonces WHERE expires_at >= ?");
   s.Bind(1, static_cast<int64_t>(now));
@@ -391,6 +461,7 @@ Result<std::vector<RouterStore::NonceRow>> RouterStore::LoadNonces(uint64_t now)
 }
 
 Status RouterStore::PruneNonces(uint64_t now) {
+  LT_TRY_STATUS(ApplyJournal());  // the journal's rows first (intake_journal.h)
   std::lock_guard<std::mutex> l(impl_->fast_mu);
   Stmt s(impl_->fast, "DELETE FROM used_nonces WHERE expires_at < ?");
   s.Bind(1, static_cast<int64_t>(now));
@@ -399,6 +470,7 @@ Status RouterStore::PruneNonces(uint64_t now) {
 }
 
 Result<std::optional<TicketRow>> RouterStore::GetTicket(const Hash32& sid) {
+  LT_TRY_STATUS(ApplyJournal());  // the journal's rows first (intake_journal.h)
   std::lock_guard<std::mutex> l(impl_->fast_mu);
   Stmt s(impl_->fast, "SELECT ticket, model FROM tickets WHERE session_id = ?");
   s.Bind(1, HexEncode0x(sid));
@@ -410,6 +482,7 @@ Result<std::optional<TicketRow>> RouterStore::GetTicket(const Hash32& sid) {
 }
 
 Result<std::vector<TicketRow>> RouterStore::OpenTickets(uint64_t after) {
+  LT_TRY_STATUS(ApplyJournal());  // the journal's rows first (intake_journal.h)
   std::lock_guard<std::mutex> l(impl_->fast_mu);
   Stmt s(impl_->fast,
          "SELECT t.ticket, t.model FROM tickets t LEFT JOIN receipts r ON r.session_id = t.session_id "
@@ -426,6 +499,7 @@ Result<std::vector<TicketRow>> RouterStore::OpenTickets(uint64_t after) {
 }
 
 Status RouterStore::PruneTickets(uint64_t before) {
+  LT_TRY_STATUS(ApplyJournal());  // the journal's rows first (intake_journal.h)
   std::lock_guard<std::mutex> l(impl_->fast_mu);
   Stmt s(impl_->fast,
          "DELETE FROM tickets WHERE expires_at < ? AND session_id NOT IN "
@@ -479,6 +553,7 @@ Result<std::vector<ReceiptRow>> RouterStore::Receipts(ReceiptStatus status, size
 }
 
 Status RouterStore::MarkSettled(const std::vector<SessionRecord>& records, uint64_t now) {
+  LT_TRY_STATUS(ApplyJournal());  // the journal's rows first (intake_journal.h)
   std::lock_guard<std::mutex> l(impl_->durable_mu);
   sqlite3* db = impl_->durable;
   LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));
@@ -513,6 +588,7 @@ Status RouterStore::MarkSettled(const std::vector<SessionRecord>& records, uint6
 }
 
 Status RouterStore::MarkRefused(const Hash32& sid, const std::string& reason, uint64_t now) {
+  LT_TRY_STATUS(ApplyJournal());  // the journal's rows first (intake_journal.h)
   std::lock_guard<std::mutex> l(impl_->durable_mu);
   sqlite3* db = impl_->durable;
   LT_TRY_STATUS(Exec(db, "BEGIN IMMEDIATE"));

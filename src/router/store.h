@@ -14,8 +14,10 @@
 // synchronous=FULL (a receipt is on disk, WAL fsynced, before POST /receipts answers 200);
 // nonces and tickets through one with synchronous=NORMAL (durable across a process crash,
 // kill -9 included; only an OS crash or power loss may drop the last ones, see the doc).
-// PutNonceAndTicket group-commits: concurrent callers share one transaction, and each returns
-// only once its own rows are committed.
+// PutNonceAndTicket goes through the intake journal (intake_journal.h): concurrent callers share
+// one append, each returns once its own rows are in the journal, and a background applier moves
+// them into the tables in large transactions (every kApplyIntervalMs). Every method that reads
+// or changes nonces or tickets applies the journal first, so it sees them all.
 // Errors: kIo / kCorrupt naming the statement. Thread-safety: all methods are thread-safe.
 #ifndef LT_ROUTER_STORE_H_
 #define LT_ROUTER_STORE_H_
@@ -28,6 +30,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ledger/tx.h"
+#include "router/intake_journal.h"
 #include "util/result.h"
 
 namespace lt::router {
@@ -69,6 +72,12 @@ class RouterStore {
   static Result<std::unique_ptr<RouterStore>> Open(const std::string& path);
   ~RouterStore();
 
+  // How often the applier moves journal rows into SQLite, and the backlog that wakes it sooner.
+  static constexpr int kApplyIntervalMs = 20;
+  static constexpr size_t kApplyEarlyRows = 4096;
+  // Rows that could not be applied (a broken database) before new RFCs are refused.
+  static constexpr size_t kMaxUnapplied = 1 << 20;
+
   // Nonces and tickets (the NORMAL connection). `ticket` may be null (an RFC that got none).
   Status PutNonceAndTicket(const crypto::Address& user, uint64_t nonce, uint64_t nonce_expires,
                            const TicketRow* ticket);
@@ -91,6 +100,8 @@ class RouterStore {
   // once per `min_interval_ms` (the WAL would otherwise keep the old pages). Returns whether it
   // ran and succeeded.
   bool CheckpointIfScrubbed(uint64_t now_ms, uint64_t min_interval_ms);
+  // Moves the intake journal's rows into the tables now (the applier does it on its own).
+  Status ApplyJournal();
 
   // Announces (the NORMAL connection): who holds which root, until when (doc/router.md
   // "POST /announce"). PutAnnounce upserts the announcer's http (kept when `http` is empty) and

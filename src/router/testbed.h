@@ -6,6 +6,7 @@
 #define LT_ROUTER_TESTBED_H_
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
@@ -86,17 +87,30 @@ class PongServer {
     o.threads = 8;
     http_ = std::make_unique<net::HttpServer>(o);
     http_->Get("/ping", [this](const net::HttpRequest& req) {
-      ++pings_;
+      ++requests_;
       if (fail_) return net::HttpResponse::ErrorJson(500, "internal", "failing on purpose");
       auto ch = HexDecodeFixed<32>(req.Query("challenge"));
       if (!ch.ok()) return net::HttpResponse::FromError(ch.error());
-      wire::Pong p;
-      p.challenge = *ch;
-      p.provider = key_.GetAddress();
-      p.free_slots = free_slots_;
-      p.at = SystemClock::Default()->NowSeconds();
-      const crypto::PrivateKey& signer = wrong_key_ ? *wrong_key_ : key_;
-      return net::HttpResponse::Json(200, {{"pong", p.ToJson()}, {"signature", HexEncode0x(p.Sign(signer, domain_))}});
+      return net::HttpResponse::Json(200, Answer(*ch));
+    });
+    // The batched form (doc/router.md "Liveness"); set_batch(false) answers 404 like an older provider.
+    http_->Post("/ping", [this](const net::HttpRequest& req) {
+      ++requests_;
+      if (!batch_) return net::HttpResponse::ErrorJson(404, "not_found", "no POST /ping here");
+      if (delay_ms_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_.load()));
+      if (fail_) return net::HttpResponse::ErrorJson(500, "internal", "failing on purpose");
+      auto j = nlohmann::json::parse(req.body, nullptr, false);
+      if (!j.is_object() || !j.contains("challenges") || !j["challenges"].is_array()) {
+        return net::HttpResponse::ErrorJson(400, "invalid_argument", "expected {\"challenges\":[...]}");
+      }
+      ++batches_;
+      nlohmann::json pongs = nlohmann::json::array();
+      for (const auto& c : j["challenges"]) {
+        auto ch = HexDecodeFixed<32>(c.is_string() ? c.get<std::string>() : "");
+        if (!ch.ok()) return net::HttpResponse::FromError(ch.error());
+        pongs.push_back(Answer(*ch));
+      }
+      return net::HttpResponse::Json(200, {{"pongs", std::move(pongs)}});
     });
   }
   ~PongServer() { Stop(); }
@@ -113,16 +127,33 @@ class PongServer {
   std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   void set_fail(bool f) { fail_ = f; }
   void set_free_slots(uint32_t n) { free_slots_ = n; }
+  void set_batch(bool b) { batch_ = b; }
+  void set_batch_delay_ms(int ms) { delay_ms_ = ms; }
   void sign_with(crypto::PrivateKey k) { wrong_key_ = std::make_unique<crypto::PrivateKey>(std::move(k)); }
-  uint64_t pings() const { return pings_; }
+  uint64_t pings() const { return pings_; }        // challenges answered
+  uint64_t requests() const { return requests_; }  // HTTP requests to /ping (a batch is one)
+  uint64_t batches() const { return batches_; }    // POST /ping requests answered
   crypto::Address address() const { return key_.GetAddress(); }
 
  private:
+  nlohmann::json Answer(const Hash32& challenge) {
+    ++pings_;
+    wire::Pong p;
+    p.challenge = challenge;
+    p.provider = key_.GetAddress();
+    p.free_slots = free_slots_;
+    p.at = SystemClock::Default()->NowSeconds();
+    const crypto::PrivateKey& signer = wrong_key_ ? *wrong_key_ : key_;
+    return {{"pong", p.ToJson()}, {"signature", HexEncode0x(p.Sign(signer, domain_))}};
+  }
+
   crypto::PrivateKey key_;
   wire::Domain domain_;
   std::atomic<uint32_t> free_slots_;
   std::atomic<bool> fail_{false};
-  std::atomic<uint64_t> pings_{0};
+  std::atomic<uint64_t> pings_{0}, requests_{0}, batches_{0};
+  std::atomic<bool> batch_{true};
+  std::atomic<int> delay_ms_{0};
   std::unique_ptr<crypto::PrivateKey> wrong_key_;
   std::unique_ptr<net::HttpServer> http_;
   std::thread thread_;

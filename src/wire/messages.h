@@ -138,6 +138,11 @@ struct Pong {
   LT_WIRE_MESSAGE(Pong)
 };
 
+// A batched liveness check carries at most this many challenges: `POST /ping`
+// {"challenges":["0x..",...]} is answered {"pongs":[{"pong":{..},"signature":"0x.."},...]}, one
+// signed Pong per challenge in the same order (doc/router.md "Liveness").
+inline constexpr size_t kMaxPingChallenges = 64;
+
 // Named parsers (the same as T::FromJson).
 inline Result<Rfc> RfcFromJson(const nlohmann::json& j) { return FromJson<Rfc>(j); }
 inline Result<Ticket> TicketFromJson(const nlohmann::json& j) { return FromJson<Ticket>(j); }

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <thread>
 
@@ -140,7 +141,7 @@ TEST_F(RouterIntegrationTest, RfcGetsTicketAndDeadProviderIsSkippedAndBanned) {
   EXPECT_EQ(g->ticket.ticket.provider, pb_.GetAddress());
   EXPECT_EQ(g->ticket.ticket.router, r1_.GetAddress());
   EXPECT_EQ(*g->ticket.ticket.Recover(domain_, g->ticket.router_sig), r1_.GetAddress());
-  EXPECT_EQ(dead.pings(), 1u);
+  EXPECT_EQ(dead.requests(), 1u);
   json providers = Get(port, "/providers")["providers"];
   bool found = false;
   for (const auto& p : providers) {
@@ -153,10 +154,10 @@ TEST_F(RouterIntegrationTest, RfcGetsTicketAndDeadProviderIsSkippedAndBanned) {
   EXPECT_TRUE(found) << providers.dump();
   // While banned it is not asked again.
   ASSERT_TRUE(Ticket(port, 2).ok());
-  EXPECT_EQ(dead.pings(), 1u);
+  EXPECT_EQ(dead.requests(), 1u);
 }
 
-TEST_F(RouterIntegrationTest, KillNineLosesNoAcknowledgedReceipt) {
+TEST_F(RouterIntegrationTest, KillNineLosesNoAcknowledgedReceiptOrSpentNonce) {
   AddProvider(pa_, 1000);
   int port = FreePort();
   auto router = StartRouter("r1", port, "3600");  // would not settle for an hour
@@ -168,9 +169,17 @@ TEST_F(RouterIntegrationTest, KillNineLosesNoAcknowledgedReceipt) {
     ASSERT_TRUE(ack.ok());
     ASSERT_EQ(ack->status, 200) << ack->body;
   }
+  // Killed right after answering: this RFC's nonce and ticket are at most in the intake journal.
+  ASSERT_TRUE(Ticket(port, 4).ok());
   router->Kill9();
   EXPECT_EQ(Claimable(pa_.GetAddress()), before);
   auto again = StartRouter("r1", port, "1");
+  for (uint64_t n = 1; n <= 4; ++n) {
+    auto replay = Ticket(port, n);
+    ASSERT_FALSE(replay.ok()) << "nonce " << n << " was spent before the crash";
+    EXPECT_NE(replay.error().message.find("replayed"), std::string::npos) << replay.error().message;
+  }
+  EXPECT_EQ(std::filesystem::file_size(dir_ + "/r1/router/router.db-intake"), 0u) << "replayed into the database";
   ASSERT_TRUE(WaitSettled(port, 3)) << Get(port, "/stats").dump() << again->Stderr();
   // 60 s at 1000 per second, minus the builder's 5%.
   EXPECT_EQ(*Claimable(pa_.GetAddress()).CheckedSub(before), U256(60000 - 3000));

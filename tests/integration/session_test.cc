@@ -15,8 +15,11 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "crypto/keys.h"
+#include "net/http.h"
 #include "support/ports.h"
 #include "support/process.h"
+#include "wire/messages.h"
 
 namespace lt::test {
 namespace {
@@ -212,6 +215,43 @@ TEST_F(SessionIntegrationTest, StreamsPrivatelyAndSettlesWhatTheUserSigned) {
   json sj = json::parse(st.out);
   EXPECT_EQ(sj["total_sessions"], 1);
   EXPECT_EQ(sj["earned"], receipt["cost"]);
+}
+
+// A router's batched liveness check (doc/router.md "Liveness"): one Pong per challenge, in order,
+// each signed by the provider's key for its own challenge; bad bodies get 400.
+TEST_F(SessionIntegrationTest, BatchedPingSignsEachChallenge) {
+  auto c = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(http_port));
+  ASSERT_TRUE(c.ok());
+  wire::Domain domain(U256(31337), *crypto::ParseAddress(kContract));
+  json challenges = json::array();
+  for (int i = 0; i < 5; ++i) challenges.push_back("0x" + std::string(62, '0') + "0" + std::to_string(i + 1));
+  auto r = c->Post("/ping", json{{"challenges", challenges}}.dump());
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200) << r->body;
+  json pongs = json::parse(r->body)["pongs"];
+  ASSERT_EQ(pongs.size(), 5u);
+  for (size_t i = 0; i < pongs.size(); ++i) {
+    auto pong = wire::Pong::FromJson(pongs[i]["pong"]);
+    ASSERT_TRUE(pong.ok()) << pongs[i].dump();
+    EXPECT_EQ(HexEncode0x(pong->challenge), challenges[i].get<std::string>());
+    auto sig = crypto::ParseSignature(pongs[i]["signature"].get<std::string>());
+    ASSERT_TRUE(sig.ok());
+    auto signer = pong->Recover(domain, *sig);
+    ASSERT_TRUE(signer.ok());
+    auto want = crypto::ParseAddress(provider);
+    ASSERT_TRUE(want.ok()) << provider;
+    EXPECT_EQ(*signer, *want);
+  }
+  for (const std::string& bad : {std::string("{}"), std::string(R"({"challenges":[]})"),
+                                 std::string(R"({"challenges":["0x12"]})"), std::string("not json"),
+                                 json{{"challenges", json(std::vector<std::string>(65, challenges[0]))}}.dump()}) {
+    auto b = c->Post("/ping", bad);
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(b->status, 400) << bad << " -> " << b->body;
+  }
+  auto named = c->Post("/ping", R"({"challenges":["0x)" + std::string(64, '1') + R"(", 7]})");
+  ASSERT_TRUE(named.ok());
+  EXPECT_NE(named->body.find("challenges[1]"), std::string::npos) << named->body;
 }
 
 TEST_F(SessionIntegrationTest, TicketForAnotherProviderIsRefusedClearly) {
