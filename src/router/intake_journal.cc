@@ -20,9 +20,14 @@ std::string IntakeRow::ToLine() const {
     j["u"] = user;
     j["x"] = ticket_expires;
     j["m"] = model;
-    j["t"] = json::parse(ticket_json, nullptr, false);
   }
   std::string line = j.dump();
+  if (has_ticket) {  // the ticket is JSON already (wire::ToJson): spliced in, not parsed again
+    line.pop_back();
+    line += ",\"t\":";
+    line += ticket_json;
+    line.push_back('}');
+  }
   line.push_back('\n');
   return line;
 }

@@ -45,6 +45,11 @@ uint64_t HttpProber::requests() const {
   return requests_;
 }
 
+uint64_t HttpProber::challenges() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return challenges_;
+}
+
 Result<PongReply> HttpProber::Ping(const std::string& base_url, const Hash32& challenge) {
   Waiter me{challenge, std::nullopt};
   std::unique_lock<std::mutex> l(mu_);
@@ -65,6 +70,7 @@ Result<PongReply> HttpProber::Ping(const std::string& base_url, const Hash32& ch
     }
     ++p.in_flight;
     ++requests_;
+    challenges_ += batch.size();
     l.unlock();
     std::vector<Hash32> challenges;
     challenges.reserve(batch.size());

@@ -40,8 +40,9 @@ class HttpProber final : public LivenessProber {
   // Blocks until this challenge's Pong (or the failure of the request that carried it) is back.
   Result<PongReply> Ping(const std::string& base_url, const Hash32& challenge) override;
 
-  // Requests sent so far (a batch counts once), for tests and the benchmark.
+  // Requests sent so far (a batch counts once) and challenges carried, for tests and the benchmark.
   uint64_t requests() const;
+  uint64_t challenges() const;
 
  private:
   // Idle keep-alive connections kept per provider. Small on purpose: the provider's HTTP server
@@ -72,7 +73,7 @@ class HttpProber final : public LivenessProber {
   int timeout_ms_;
   mutable std::mutex mu_;
   std::map<std::string, std::unique_ptr<Provider>> providers_;
-  uint64_t requests_ = 0;
+  uint64_t requests_ = 0, challenges_ = 0;
 };
 
 // Parses the /ping answer.

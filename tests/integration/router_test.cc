@@ -221,5 +221,21 @@ TEST_F(RouterIntegrationTest, TwoRoutersSettleWithoutDoublePaying) {
   EXPECT_EQ(Get(p2, "/stats")["receipts"]["refused"], 0);
 }
 
+// `lt bench router` end to end (figures are not asserted: machines are noisy): real provider
+// processes come up, every RFC gets a ticket, and liveness checks were batched.
+TEST(RouterBenchTest, SmokeRunAgainstRealProviderProcesses) {
+  auto r = RunLt({"--json", "bench", "router", "--runs", "1", "--rfcs", "300", "--providers", "2", "--clients", "8"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_TRUE(j.is_object()) << r.out;
+  EXPECT_EQ(j["provider_kind"], "lt provider serve processes");
+  EXPECT_EQ(j["failed"], 0);
+  EXPECT_EQ(j["rounds"][0]["rfcs"], 300);
+  EXPECT_GT(j["ratio"].get<double>(), 0);
+  EXPECT_GT(j["rounds"][0]["cpu_seconds_providers"].get<double>(), 0) << "the providers signed the Pongs";
+  EXPECT_GE(j["liveness_challenges"].get<uint64_t>(), 300u);
+  EXPECT_LE(j["liveness_requests"].get<uint64_t>(), j["liveness_challenges"].get<uint64_t>());
+}
+
 }  // namespace
 }  // namespace lt::test
