@@ -138,10 +138,14 @@ struct RouterStore::Impl {
   std::mutex group_mu;  // the group queue of PutNonceAndTicket
   std::condition_variable group_cv;
   std::deque<PendingWrite*> group;
-  // The intake journal and the rows it holds that are not in SQLite yet (intake_journal.h).
-  // Lock order: journal_mu before fast_mu.
+  // The two intake journal files (intake_journal.h): new rows go to journals[active]; an apply
+  // switches `active` and empties the other file once its rows are in the tables, so appends
+  // never wait for SQLite. `unapplied`: the rows of both files not in the tables yet.
+  // Lock order: apply_mu, then journal_mu (held briefly), then fast_mu.
+  std::mutex apply_mu;
   std::mutex journal_mu;
-  std::unique_ptr<IntakeJournal> journal;
+  std::unique_ptr<IntakeJournal> journals[2];
+  int active = 0;
   std::vector<IntakeRow> unapplied;
   std::thread applier;
   std::condition_variable applier_cv;
@@ -165,7 +169,7 @@ RouterStore::~RouterStore() {
   }
   im.applier_cv.notify_all();
   if (im.applier.joinable()) im.applier.join();
-  if (im.journal) (void)ApplyJournal();  // what is left stays in the journal if this fails
+  if (im.journals[0]) (void)ApplyJournal();  // what is left stays in the journal if this fails
 }
 
 static Status LoadSalt(sqlite3* db, Hash32* salt);
@@ -176,9 +180,9 @@ Result<std::unique_ptr<RouterStore>> RouterStore::Open(const std::string& path) 
   LT_TRY_STATUS(Exec(impl->durable, kSchema));
   LT_TRY(impl->fast, OpenConn(path, false));
   LT_TRY_STATUS(LoadSalt(impl->durable, &impl->salt));
-  std::vector<IntakeRow> replay;
-  LT_TRY(impl->journal, IntakeJournal::Open(path + "-intake", &replay));
-  impl->unapplied = std::move(replay);
+  for (int k = 0; k < 2; ++k) {
+    LT_TRY(impl->journals[k], IntakeJournal::Open(path + "-intake." + std::to_string(k), &impl->unapplied));
+  }
   auto store = std::unique_ptr<RouterStore>(new RouterStore(std::move(impl)));
   LT_TRY_STATUS(store->MigrateNonces());
   LT_TRY_STATUS(store->ApplyJournal());  // rows a crash left in the journal
@@ -313,14 +317,35 @@ Status WriteRows(sqlite3* db, const std::vector<IntakeRow>& rows) {
 
 Status RouterStore::ApplyJournal() {
   Impl& im = *impl_;
-  std::lock_guard<std::mutex> jl(im.journal_mu);
-  if (im.unapplied.empty()) return OkStatus();
+  std::lock_guard<std::mutex> al(im.apply_mu);  // one apply at a time: a reader waits for it
+  std::vector<IntakeRow> rows;
+  int applied;
+  {
+    std::lock_guard<std::mutex> jl(im.journal_mu);
+    if (im.unapplied.empty()) return OkStatus();
+    rows.swap(im.unapplied);
+    applied = im.active;
+    im.active ^= 1;  // new rows go to the other file meanwhile
+  }
+  Status s = OkStatus();
   {
     std::lock_guard<std::mutex> fl(im.fast_mu);
-    LT_TRY_STATUS(WriteRows(im.fast, im.unapplied));
+    s = WriteRows(im.fast, rows);
   }
-  im.unapplied.clear();
-  return im.journal->Truncate();
+  if (!s.ok()) {  // kept (first) for the next try; the files are left as they are
+    std::lock_guard<std::mutex> jl(im.journal_mu);
+    rows.insert(rows.end(), std::make_move_iterator(im.unapplied.begin()), std::make_move_iterator(im.unapplied.end()));
+    im.unapplied.swap(rows);
+    return s;
+  }
+  // Every row of that file is in the tables now (rows left there by an earlier failed apply
+  // too), and nobody appends to it until the next switch.
+  LT_TRY_STATUS(im.journals[applied]->Truncate());
+  // The other file holds only applied rows (replayed on open, or kept by a failed apply) unless
+  // something was appended since the switch.
+  std::lock_guard<std::mutex> jl(im.journal_mu);
+  if (im.unapplied.empty()) return im.journals[im.active]->Truncate();
+  return OkStatus();
 }
 
 // Group append: each caller queues its rows; the caller at the head of the queue (the leader)
@@ -357,7 +382,7 @@ Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonc
       s = IoError("router db: " + std::to_string(im.unapplied.size()) +
                   " intake rows could not be applied to the database (see the log); refusing new ones");
     } else {
-      s = im.journal->Append(rows);
+      s = im.journals[im.active]->Append(rows);
       if (s.ok()) im.unapplied.insert(im.unapplied.end(), std::make_move_iterator(rows.begin()),
                                       std::make_move_iterator(rows.end()));
     }
