@@ -1,26 +1,15 @@
 #include "net/http.h"
 
 #include <httplib.h>
-#include <sys/socket.h>
 
-#include <algorithm>
-#include <atomic>
-#include <cctype>
 #include <charconv>
-#include <chrono>
-#include <thread>
 
+#include "net/ascii.h"
 #include "util/log.h"
 
 namespace lt::net {
 
 namespace {
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 template <typename Map>
 std::string FindHeader(const Map& headers, const std::string& name) {
@@ -29,18 +18,6 @@ std::string FindHeader(const Map& headers, const std::string& name) {
   }
   return "";
 }
-
-class HttplibSink final : public ChunkSink {
- public:
-  explicit HttplibSink(httplib::DataSink& sink) : sink_(sink) {}
-  bool Write(std::string_view data) override {
-    if (!sink_.is_writable()) return false;
-    return sink_.write(data.data(), data.size());
-  }
-
- private:
-  httplib::DataSink& sink_;
-};
 
 }  // namespace
 
@@ -130,157 +107,6 @@ Result<std::pair<std::string, int>> ParseHostPort(std::string_view s) {
     return InvalidArgument("invalid port in '" + std::string(s) + "' (0..65535)");
   }
   return std::make_pair(host, port);
-}
-
-// ---------------------------------------------------------------- server
-
-struct HttpServer::Impl {
-  HttpServerOptions options;
-  httplib::Server server;
-  int listen_fd = -1;  // captured when the library creates the listening socket
-  // The library's stop() does nothing until its loop has marked itself running, so a Stop()
-  // that races a Run() still starting would leave Run() blocked in accept() for ever.
-  std::atomic<bool> stop_requested{false};
-  std::atomic<bool> run_entered{false};
-  std::atomic<bool> run_done{false};
-};
-
-namespace {
-
-HttpRequest ToRequest(const httplib::Request& in) {
-  HttpRequest r;
-  r.method = in.method;
-  r.path = in.path;
-  r.body = in.body;
-  r.remote_addr = in.remote_addr;
-  for (const auto& [k, v] : in.headers) r.headers.emplace(k, v);
-  for (const auto& [k, v] : in.params) r.query.emplace(k, v);
-  for (const auto& m : in.matches) r.matches.push_back(m.str());
-  return r;
-}
-
-void Apply(HttpResponse&& r, httplib::Response& out) {
-  out.status = r.status;
-  for (const auto& [k, v] : r.headers) out.set_header(k, v);
-  if (r.stream) {
-    auto fn = std::make_shared<std::function<void(ChunkSink&)>>(std::move(r.stream));
-    out.set_chunked_content_provider(r.content_type, [fn](size_t, httplib::DataSink& sink) {
-      HttplibSink s(sink);
-      try {
-        (*fn)(s);
-      } catch (const std::exception& e) {
-        LT_ERROR("stream handler threw: " << e.what());
-      }
-      sink.done();
-      return true;
-    });
-  } else {
-    out.set_content(r.body, r.content_type);
-  }
-}
-
-httplib::Server::Handler Wrap(Handler h) {
-  return [h = std::move(h)](const httplib::Request& req, httplib::Response& res) {
-    HttpResponse r;
-    try {
-      r = h(ToRequest(req));
-    } catch (const std::exception& e) {
-      LT_ERROR("handler for " << req.method << " " << req.path << " threw: " << e.what());
-      r = HttpResponse::ErrorJson(500, "internal", std::string("internal error: ") + e.what());
-    } catch (...) {
-      r = HttpResponse::ErrorJson(500, "internal", "internal error");
-    }
-    Apply(std::move(r), res);
-  };
-}
-
-}  // namespace
-
-HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = options;
-  auto& s = impl_->server;
-  int threads = options.threads;
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
-  s.set_payload_max_length(options.max_body_bytes);
-  s.set_read_timeout(options.read_timeout_seconds, 0);
-  s.set_write_timeout(options.write_timeout_seconds, 0);
-  s.set_keep_alive_timeout(options.keep_alive_seconds);
-  s.set_keep_alive_max_count(options.keep_alive_max_requests);
-  // The library listens with a backlog of 5: a burst of (re)connections then overflows the
-  // accept and SYN queues, and the kernel resets some SYN-cookie connections (a client sees
-  // "Read" / "connection reset"). Capture the socket so Listen() can widen the backlog.
-  // SO_REUSEADDR only (the library's default adds SO_REUSEPORT, with which a second server
-  // binds a port another one listens on, without error, and the kernel splits the clients).
-  Impl* impl = impl_.get();
-  s.set_socket_options([impl](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    impl->listen_fd = sock;
-  });
-  s.set_tcp_nodelay(true);
-  size_t max_body = options.max_body_bytes;
-  s.set_error_handler([max_body](const httplib::Request& req, httplib::Response& res) {
-    // Only fill in bodies the library left empty (its own 404/413/400), never a handler's answer.
-    if (!res.body.empty()) return;
-    HttpResponse r;
-    if (res.status == 404) {
-      r = HttpResponse::ErrorJson(404, "not_found", "no route for " + req.method + " " + req.path);
-    } else if (res.status == 413) {
-      r = HttpResponse::ErrorJson(413, "resource_exhausted",
-                                  "request body larger than " + std::to_string(max_body) + " bytes");
-    } else if (res.status == 405) {
-      r = HttpResponse::ErrorJson(405, "invalid_argument", "method " + req.method + " not allowed on " + req.path);
-    } else {
-      r = HttpResponse::ErrorJson(res.status, res.status >= 500 ? "internal" : "invalid_argument",
-                                  "malformed request");
-    }
-    res.set_content(r.body, r.content_type);
-  });
-  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-    res.status = 500;
-    res.set_content(HttpResponse::ErrorJson(500, "internal", "internal error").body, "application/json");
-  });
-}
-
-HttpServer::~HttpServer() { Stop(); }
-
-void HttpServer::Get(const std::string& pattern, Handler h) { impl_->server.Get(pattern, Wrap(std::move(h))); }
-void HttpServer::Post(const std::string& pattern, Handler h) { impl_->server.Post(pattern, Wrap(std::move(h))); }
-void HttpServer::Delete(const std::string& pattern, Handler h) { impl_->server.Delete(pattern, Wrap(std::move(h))); }
-
-Result<int> HttpServer::Listen(const std::string& host, int port) {
-  if (port == 0) {
-    int p = impl_->server.bind_to_any_port(host);
-    if (p < 0) return MakeError(ErrorCode::kIo, "cannot bind " + host + ":0");
-    if (impl_->listen_fd >= 0) (void)::listen(impl_->listen_fd, 1024);
-    return p;
-  }
-  if (!impl_->server.bind_to_port(host, port)) {
-    return MakeError(ErrorCode::kIo, "cannot listen on " + host + ":" + std::to_string(port) +
-                                         " (address in use or not local?)");
-  }
-  if (impl_->listen_fd >= 0) (void)::listen(impl_->listen_fd, 1024);
-  return port;
-}
-
-void HttpServer::Run() {
-  impl_->run_entered = true;
-  if (!impl_->stop_requested) impl_->server.listen_after_bind();
-  impl_->run_done = true;
-}
-
-void HttpServer::Stop() {
-  if (!impl_) return;
-  impl_->stop_requested = true;
-  impl_->server.stop();
-  if (impl_->run_entered && !impl_->run_done) {
-    // Run() passed its check before stop_requested was set: wait (bounded) until the library's
-    // loop is running, then stop it for real.
-    for (int i = 0; i < 5000 && !impl_->server.is_running() && !impl_->run_done; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    impl_->server.stop();
-  }
 }
 
 // ---------------------------------------------------------------- client

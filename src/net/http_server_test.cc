@@ -1,0 +1,785 @@
+// Conformance tests for HttpServer over raw loopback sockets: what every role relies on,
+// independent of the HTTP library behind the interface (request parsing, keep-alive and
+// pipelining, error bodies, limits, streaming, 100-continue, shutdown, concurrency, idle drop).
+// Every read is bounded by poll(), so a failing test fails instead of hanging.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/http.h"
+
+namespace lt::net {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+long MsSince(Clock::time_point t) {
+  return static_cast<long>(std::chrono::duration_cast<milliseconds>(Clock::now() - t).count());
+}
+
+struct RawResponse {
+  int status = 0;
+  std::string head;                                  // status line + headers, without the blank line
+  std::multimap<std::string, std::string> headers;   // lower-case names
+  std::string body;                                  // de-chunked
+  std::string raw;                                   // every byte of this response as received
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(Lower(name));
+    return it == headers.end() ? "" : it->second;
+  }
+};
+
+// One client TCP connection with a read buffer; responses are parsed just enough to split them.
+class RawConn {
+ public:
+  explicit RawConn(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      connect_errno_ = errno;
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    int yes = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+  }
+  ~RawConn() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawConn(const RawConn&) = delete;
+  RawConn& operator=(const RawConn&) = delete;
+
+  bool ok() const { return fd_ >= 0; }
+  int connect_errno() const { return connect_errno_; }
+
+  // Sends everything (errors such as a reset from a server that already answered are ignored).
+  bool Send(std::string_view data) {
+    while (!data.empty()) {
+      ssize_t n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return true;
+  }
+
+  // Reads one response. `head_only` for HEAD requests (no body follows the headers).
+  std::optional<RawResponse> Read(int timeout_ms = 3000, bool head_only = false) {
+    auto deadline = Clock::now() + milliseconds(timeout_ms);
+    size_t end;
+    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
+      if (!Fill(deadline)) return std::nullopt;
+    }
+    RawResponse r;
+    r.head = buf_.substr(0, end);
+    size_t pos = end + 4;
+    size_t line_end = r.head.find("\r\n");
+    std::string status_line = r.head.substr(0, line_end);
+    if (status_line.rfind("HTTP/1.", 0) != 0 || status_line.size() < 12) return std::nullopt;
+    r.status = std::atoi(status_line.c_str() + 9);
+    while (line_end != std::string::npos) {
+      size_t start = line_end + 2;
+      line_end = r.head.find("\r\n", start);
+      std::string line = r.head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
+      auto colon = line.find(':');
+      if (colon == std::string::npos) continue;
+      std::string value = line.substr(colon + 1);
+      while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+      while (!value.empty() && value.back() == ' ') value.pop_back();
+      r.headers.emplace(Lower(line.substr(0, colon)), value);
+    }
+    if (r.status < 200 || head_only || r.status == 204 || r.status == 304) {
+      r.raw = buf_.substr(0, pos);
+      buf_.erase(0, pos);
+      return r;
+    }
+    if (Lower(r.Header("Transfer-Encoding")).find("chunked") != std::string::npos) {
+      for (;;) {
+        size_t crlf;
+        while ((crlf = buf_.find("\r\n", pos)) == std::string::npos) {
+          if (!Fill(deadline)) return std::nullopt;
+        }
+        size_t size = std::strtoul(buf_.substr(pos, crlf - pos).c_str(), nullptr, 16);
+        pos = crlf + 2;
+        if (size == 0) {  // no trailers expected: the terminating blank line
+          while (buf_.size() < pos + 2) {
+            if (!Fill(deadline)) return std::nullopt;
+          }
+          if (buf_.compare(pos, 2, "\r\n") != 0) return std::nullopt;
+          pos += 2;
+          break;
+        }
+        while (buf_.size() < pos + size + 2) {
+          if (!Fill(deadline)) return std::nullopt;
+        }
+        r.body += buf_.substr(pos, size);
+        pos += size + 2;
+      }
+    } else if (!r.Header("Content-Length").empty()) {
+      size_t len = std::strtoul(r.Header("Content-Length").c_str(), nullptr, 10);
+      while (buf_.size() < pos + len) {
+        if (!Fill(deadline)) return std::nullopt;
+      }
+      r.body = buf_.substr(pos, len);
+      pos += len;
+    } else {  // body until close
+      while (Fill(deadline)) {
+      }
+      r.body = buf_.substr(pos);
+      pos = buf_.size();
+    }
+    r.raw = buf_.substr(0, pos);
+    buf_.erase(0, pos);
+    return r;
+  }
+
+  // True when the peer closes (EOF or reset) within timeout_ms; bytes read meanwhile are kept.
+  bool WaitClosed(int timeout_ms) {
+    auto deadline = Clock::now() + milliseconds(timeout_ms);
+    while (Fill(deadline)) {
+    }
+    return closed_;
+  }
+
+  // Bytes received but not yet consumed by Read().
+  const std::string& pending() const { return buf_; }
+
+ private:
+  bool Fill(Clock::time_point deadline) {
+    if (closed_) return false;
+    for (;;) {
+      auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
+      if (left <= 0) return false;
+      pollfd p{fd_, POLLIN, 0};
+      int rc = ::poll(&p, 1, static_cast<int>(left));
+      if (rc < 0 && errno == EINTR) continue;
+      if (rc <= 0) return false;
+      char tmp[16384];
+      ssize_t n = ::recv(fd_, tmp, sizeof tmp, 0);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        closed_ = true;
+        return false;
+      }
+      buf_.append(tmp, static_cast<size_t>(n));
+      return true;
+    }
+  }
+
+  int fd_ = -1;
+  int connect_errno_ = 0;
+  bool closed_ = false;
+  std::string buf_;
+};
+
+std::string GetReq(const std::string& target, const std::string& extra_headers = "") {
+  return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra_headers + "\r\n";
+}
+
+std::string PostReq(const std::string& target, const std::string& body, const std::string& extra_headers = "") {
+  return "POST " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: " +
+         std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" + body;
+}
+
+nlohmann::json ParseJson(const std::string& s) {
+  auto j = nlohmann::json::parse(s, nullptr, /*allow_exceptions=*/false);
+  return j.is_discarded() ? nlohmann::json() : j;
+}
+
+std::string QueryJson(const HttpRequest& req, const std::string& name) { return req.Query(name); }
+
+// A server with the routes the tests use, listening on a free port and running on a thread.
+class TestServer {
+ public:
+  explicit TestServer(HttpServerOptions options = {}) : server_(options) {
+    server_.Get("/echo", [](const HttpRequest& req) {
+      nlohmann::json q = nlohmann::json::object();
+      for (const auto& [k, v] : req.query) q[k] = v;
+      return HttpResponse::Json(200, {{"method", req.method}, {"path", req.path}, {"query", q}});
+    });
+    server_.Get("/holders/([^/]+)", [](const HttpRequest& req) {
+      return HttpResponse::Json(200, {{"path", req.path}, {"matches", req.matches}, {"x", QueryJson(req, "x")}});
+    });
+    server_.Post("/body", [this](const HttpRequest& req) {
+      ++posts_;
+      return HttpResponse::Json(200, {{"size", req.body.size()}, {"body", req.body}});
+    });
+    server_.Get("/throw", [](const HttpRequest&) -> HttpResponse { throw std::runtime_error("boom"); });
+    server_.Get("/headers", [](const HttpRequest&) {
+      HttpResponse r;
+      r.status = 503;
+      r.body = "try later, please";
+      r.content_type = "text/plain";
+      r.headers.emplace("Retry-After", "7");
+      r.headers.emplace("X-Lt-Test", "yes");
+      return r;
+    });
+    server_.Get("/stream", [](const HttpRequest&) {
+      HttpResponse r;
+      r.content_type = "text/event-stream";
+      r.stream = [](ChunkSink& sink) {
+        for (const char* piece : {"one,", "two,", "three"}) {
+          if (!sink.Write(piece)) return;
+          std::this_thread::sleep_for(milliseconds(30));
+        }
+      };
+      return r;
+    });
+    auto port = server_.Listen("127.0.0.1", 0);
+    if (!port.ok()) throw std::runtime_error(port.error().message);
+    port_ = *port;
+    thread_ = std::thread([this] { server_.Run(); });
+  }
+  ~TestServer() { Stop(); }
+
+  void Stop() {
+    if (thread_.joinable()) {
+      server_.Stop();
+      thread_.join();
+    }
+  }
+  int port() const { return port_; }
+  int posts() const { return posts_.load(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  HttpServer server_;
+  int port_ = 0;
+  std::atomic<int> posts_{0};
+  std::thread thread_;
+};
+
+// A fresh connection gets a correct answer: the server survived whatever came before.
+void ExpectStillServes(int port) {
+  RawConn c(port);
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/echo?alive=1")));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value()) << "server no longer answers";
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(ParseJson(r->body)["query"]["alive"], "1");
+}
+
+HttpServerOptions ManyRequests() {
+  HttpServerOptions o;
+  o.keep_alive_max_requests = 100;
+  return o;
+}
+
+// ------------------------------------------------------------------------- requests
+
+TEST(HttpServerConformanceTest, GetDecodesPathAndQueryAndFillsRegexCaptures) {
+  TestServer s;
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/echo?a=1&b=hello%20world&c=x+y&d=%2Fslash%26amp&empty=")));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto j = ParseJson(r->body);
+  EXPECT_EQ(j["method"], "GET");
+  EXPECT_EQ(j["path"], "/echo");
+  EXPECT_EQ(j["query"]["a"], "1");
+  EXPECT_EQ(j["query"]["b"], "hello world");
+  EXPECT_EQ(j["query"]["c"], "x y") << "'+' in a query value is a space (form encoding)";
+  EXPECT_EQ(j["query"]["d"], "/slash&amp");
+  EXPECT_EQ(j["query"]["empty"], "");
+
+  ASSERT_TRUE(c.Send(GetReq("/holders/0xAbC%2D1?x=7")));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 200) << r->body;
+  j = ParseJson(r->body);
+  EXPECT_EQ(j["path"], "/holders/0xAbC-1") << "the path is percent-decoded before routing";
+  ASSERT_EQ(j["matches"].size(), 2u);
+  EXPECT_EQ(j["matches"][0], "/holders/0xAbC-1");
+  EXPECT_EQ(j["matches"][1], "0xAbC-1");
+  EXPECT_EQ(j["x"], "7");
+
+  // The regex must match the whole path, not a prefix.
+  ASSERT_TRUE(c.Send(GetReq("/holders/a/b")));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 404);
+}
+
+TEST(HttpServerConformanceTest, PostBodyArrivesExactlyEvenWhenSplitAcrossSegments) {
+  TestServer s(ManyRequests());
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  std::string body = "{\"binary\":\"";
+  for (int i = 0; i < 3000; ++i) body += static_cast<char>('a' + i % 26);
+  body += "\"}\r\n\r\nnot a header";
+
+  ASSERT_TRUE(c.Send(PostReq("/body", body)));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(ParseJson(r->body)["body"], body);
+
+  // Several small writes with pauses, cutting through the headers and the body.
+  std::string req = PostReq("/body", body);
+  for (size_t off = 0; off < req.size(); off += 700) {
+    ASSERT_TRUE(c.Send(req.substr(off, 700)));
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(ParseJson(r->body)["body"], body);
+
+  // Headers in one segment, the body in another.
+  std::string head = req.substr(0, req.find("\r\n\r\n") + 4);
+  ASSERT_TRUE(c.Send(head));
+  std::this_thread::sleep_for(milliseconds(50));
+  ASSERT_TRUE(c.Send(body));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(ParseJson(r->body)["size"], body.size());
+  EXPECT_EQ(ParseJson(r->body)["body"], body);
+
+  // An empty body is a body too.
+  ASSERT_TRUE(c.Send(PostReq("/body", "")));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(ParseJson(r->body)["size"], 0);
+}
+
+// ------------------------------------------------------------------------- connections
+
+TEST(HttpServerConformanceTest, KeepAliveAnswersManyRequestsInOrderOnOneConnection) {
+  TestServer s(ManyRequests());
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  for (int i = 0; i < 12; ++i) {  // two, then ten more
+    ASSERT_TRUE(c.Send(GetReq("/echo?i=" + std::to_string(i))));
+    auto r = c.Read();
+    ASSERT_TRUE(r.has_value()) << "request " << i;
+    ASSERT_EQ(r->status, 200);
+    EXPECT_EQ(ParseJson(r->body)["query"]["i"], std::to_string(i));
+    EXPECT_NE(Lower(r->Header("Connection")), "close") << "request " << i;
+  }
+}
+
+TEST(HttpServerConformanceTest, PipelinedRequestsInOneWriteGetResponsesInOrder) {
+  TestServer s(ManyRequests());
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/echo?i=first") + PostReq("/body", "second-body") + GetReq("/echo?i=third")));
+  auto r1 = c.Read();
+  auto r2 = c.Read();
+  auto r3 = c.Read();
+  ASSERT_TRUE(r1.has_value());
+  ASSERT_TRUE(r2.has_value()) << "the second pipelined request was lost";
+  ASSERT_TRUE(r3.has_value()) << "the third pipelined request was lost";
+  EXPECT_EQ(ParseJson(r1->body)["query"]["i"], "first");
+  EXPECT_EQ(ParseJson(r2->body)["body"], "second-body");
+  EXPECT_EQ(ParseJson(r3->body)["query"]["i"], "third");
+}
+
+TEST(HttpServerConformanceTest, ConnectionCloseFromClientIsAnsweredThenClosed) {
+  TestServer s;
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/echo?i=1", "Connection: close\r\n")));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(c.WaitClosed(2000)) << "server kept the connection open after Connection: close";
+  EXPECT_TRUE(c.pending().empty());
+}
+
+TEST(HttpServerConformanceTest, Http10RequestWithoutKeepAliveIsAnsweredThenClosed) {
+  TestServer s;
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send("GET /echo?v=10 HTTP/1.0\r\n\r\n"));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(ParseJson(r->body)["query"]["v"], "10");
+  EXPECT_TRUE(c.WaitClosed(2000)) << "an HTTP/1.0 connection without keep-alive must close";
+}
+
+TEST(HttpServerConformanceTest, KeepAliveMaxRequestsClosesAfterTheLastOne) {
+  HttpServerOptions o;
+  o.keep_alive_max_requests = 3;
+  TestServer s(o);
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_TRUE(c.Send(GetReq("/echo?i=" + std::to_string(i))));
+    auto r = c.Read();
+    ASSERT_TRUE(r.has_value()) << "request " << i;
+    EXPECT_EQ(r->status, 200);
+    if (i < 3) {
+      EXPECT_NE(Lower(r->Header("Connection")), "close") << "request " << i;
+    } else {
+      EXPECT_EQ(Lower(r->Header("Connection")), "close") << r->head;
+    }
+  }
+  EXPECT_TRUE(c.WaitClosed(2000)) << "the connection must close after keep_alive_max_requests";
+}
+
+// ------------------------------------------------------------------------- errors and limits
+
+TEST(HttpServerConformanceTest, UnknownRouteIsJson404NamingMethodAndPath) {
+  TestServer s;
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/no/such/route?q=1")));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 404);
+  EXPECT_NE(r->Header("Content-Type").find("application/json"), std::string::npos);
+  auto j = ParseJson(r->body);
+  EXPECT_EQ(j["error"]["code"], "not_found") << r->body;
+  std::string msg = j["error"]["message"].is_string() ? j["error"]["message"].get<std::string>() : "";
+  EXPECT_NE(msg.find("GET"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("/no/such/route"), std::string::npos) << msg;
+
+  // Also for a method with no routes at all, and the connection stays usable.
+  ASSERT_TRUE(c.Send("DELETE /echo HTTP/1.1\r\nHost: x\r\n\r\n"));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 404) << r->body;
+  EXPECT_EQ(ParseJson(r->body)["error"]["code"], "not_found") << r->body;
+}
+
+TEST(HttpServerConformanceTest, BodyOverLimitIs413AndServerKeepsServing) {
+  HttpServerOptions o;
+  o.max_body_bytes = 1000;
+  TestServer s(o);
+  {
+    RawConn c(s.port());
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c.Send(PostReq("/body", std::string(1000, 'k'))));  // exactly the limit is fine
+    auto r = c.Read();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(ParseJson(r->body)["size"], 1000);
+  }
+  {
+    RawConn c(s.port());
+    ASSERT_TRUE(c.ok());
+    c.Send(PostReq("/body", std::string(5000, 'x')));
+    auto r = c.Read();
+    ASSERT_TRUE(r.has_value()) << "no response to an oversized body";
+    EXPECT_EQ(r->status, 413);
+    EXPECT_EQ(ParseJson(r->body)["error"]["code"], "resource_exhausted") << r->body;
+  }
+  {  // Announced but not sent: refused from the Content-Length alone, before any body arrives.
+    RawConn c(s.port());
+    ASSERT_TRUE(c.ok());
+    c.Send("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n");
+    auto r = c.Read(2000);
+    ASSERT_TRUE(r.has_value()) << "413 must not wait for a body that is never sent";
+    EXPECT_EQ(r->status, 413);
+  }
+  EXPECT_EQ(s.posts(), 1) << "the handler must not run for refused bodies";
+  ExpectStillServes(s.port());
+}
+
+TEST(HttpServerConformanceTest, HandlerExceptionIsJson500AndServerKeepsServing) {
+  TestServer s;
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/throw")));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 500);
+  auto j = ParseJson(r->body);
+  EXPECT_EQ(j["error"]["code"], "internal") << r->body;
+  EXPECT_TRUE(j["error"]["message"].is_string());
+  ExpectStillServes(s.port());
+}
+
+TEST(HttpServerConformanceTest, GarbageRequestLineIs400AndServerKeepsServing) {
+  TestServer s;
+  {
+    RawConn c(s.port());
+    ASSERT_TRUE(c.ok());
+    c.Send("HELLO\r\n\r\n");
+    auto r = c.Read();
+    ASSERT_TRUE(r.has_value()) << "no response to a garbage request line";
+    EXPECT_EQ(r->status, 400);
+  }
+  {
+    RawConn c(s.port());
+    ASSERT_TRUE(c.ok());
+    c.Send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 binary\r\n\r\n", 27));  // TLS-ish bytes
+    auto r = c.Read();
+    if (r.has_value()) {
+      EXPECT_GE(r->status, 400);
+      EXPECT_LT(r->status, 500);
+    } else {
+      EXPECT_TRUE(c.WaitClosed(2000)) << "neither an answer nor a close for binary garbage";
+    }
+  }
+  ExpectStillServes(s.port());
+}
+
+TEST(HttpServerConformanceTest, HeaderBlockOver64KiBIsRefusedWith4xx) {
+  TestServer s;
+  {  // One enormous header line.
+    RawConn c(s.port());
+    ASSERT_TRUE(c.ok());
+    c.Send(GetReq("/echo", "X-Big: " + std::string(70 * 1024, 'h') + "\r\n"));
+    auto r = c.Read();
+    ASSERT_TRUE(r.has_value()) << "no response to a 70 KiB header line";
+    EXPECT_GE(r->status, 400);
+    EXPECT_LT(r->status, 500);
+  }
+  {  // Many ordinary-sized header lines adding up to more than 64 KiB.
+    RawConn c(s.port());
+    ASSERT_TRUE(c.ok());
+    std::string headers;
+    for (int i = 0; i < 100; ++i) headers += "X-H" + std::to_string(i) + ": " + std::string(700, 'v') + "\r\n";
+    c.Send(GetReq("/echo", headers));
+    auto r = c.Read();
+    ASSERT_TRUE(r.has_value()) << "no response to a 70 KiB header block";
+    EXPECT_GE(r->status, 400) << "a 70 KiB header block of 700-byte lines was accepted";
+    EXPECT_LT(r->status, 500);
+  }
+  ExpectStillServes(s.port());
+}
+
+// ------------------------------------------------------------------------- responses
+
+TEST(HttpServerConformanceTest, HeadOnGetRouteHasGetsHeadersAndNoBody) {
+  TestServer s(ManyRequests());
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/headers")));
+  auto get = c.Read();
+  ASSERT_TRUE(get.has_value());
+  ASSERT_TRUE(c.Send("HEAD /headers HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto head = c.Read(3000, /*head_only=*/true);
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->status, get->status);
+  EXPECT_EQ(head->Header("Content-Length"), get->Header("Content-Length"));
+  EXPECT_EQ(head->Header("Content-Length"), std::to_string(get->body.size()));
+  EXPECT_EQ(head->Header("Retry-After"), "7");
+  // No body bytes: the next response on the connection must start right away.
+  ASSERT_TRUE(c.Send(GetReq("/echo?after=head")));
+  auto next = c.Read();
+  ASSERT_TRUE(next.has_value()) << "bytes after the HEAD response: " << c.pending();
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(ParseJson(next->body)["query"]["after"], "head");
+}
+
+TEST(HttpServerConformanceTest, HandlerHeadersAndContentTypeAreSentWithExactLength) {
+  TestServer s;
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/headers")));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->Header("Retry-After"), "7");
+  EXPECT_EQ(r->Header("X-Lt-Test"), "yes");
+  EXPECT_EQ(r->Header("Content-Type").rfind("text/plain", 0), 0u) << r->head;
+  EXPECT_EQ(r->Header("Content-Length"), std::to_string(std::string("try later, please").size()));
+  EXPECT_EQ(r->body, "try later, please");
+  EXPECT_TRUE(c.pending().empty()) << "bytes beyond Content-Length";
+
+  auto client = HttpClient::Create(s.url());
+  ASSERT_TRUE(client.ok());
+  auto cr = client->Get("/headers");
+  ASSERT_TRUE(cr.ok()) << cr.error().message;
+  EXPECT_EQ(cr->status, 503);
+  EXPECT_EQ(cr->Header("retry-after"), "7");
+  EXPECT_EQ(cr->body, "try later, please");
+}
+
+TEST(HttpServerConformanceTest, StreamedResponseIsChunkedAndTerminated) {
+  TestServer s(ManyRequests());
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/stream")));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_NE(Lower(r->Header("Transfer-Encoding")).find("chunked"), std::string::npos) << r->head;
+  EXPECT_TRUE(r->Header("Content-Length").empty());
+  EXPECT_EQ(r->Header("Content-Type").rfind("text/event-stream", 0), 0u) << r->head;
+  EXPECT_EQ(r->body, "one,two,three");
+  ASSERT_GE(r->raw.size(), 5u);
+  EXPECT_EQ(r->raw.substr(r->raw.size() - 5), "0\r\n\r\n");
+  // The connection stays usable after a streamed response.
+  ASSERT_TRUE(c.Send(GetReq("/echo?after=stream")));
+  auto next = c.Read();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(ParseJson(next->body)["query"]["after"], "stream");
+
+  auto client = HttpClient::Create(s.url());
+  ASSERT_TRUE(client.ok());
+  std::vector<std::string> pieces;
+  auto cr = client->GetStream("/stream", [&](std::string_view d) {
+    pieces.emplace_back(d);
+    return true;
+  });
+  ASSERT_TRUE(cr.ok()) << cr.error().message;
+  EXPECT_EQ(cr->status, 200);
+  std::string joined;
+  for (const auto& p : pieces) joined += p;
+  EXPECT_EQ(joined, "one,two,three");
+  EXPECT_GE(pieces.size(), 2u) << "pieces should arrive as they are written";
+}
+
+TEST(HttpServerConformanceTest, ChunkedRequestBodyIsJoined) {
+  TestServer s;
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send("POST /body HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "5\r\nhello\r\n"));
+  std::this_thread::sleep_for(milliseconds(20));
+  ASSERT_TRUE(c.Send("7\r\n, world\r\n0\r\n\r\n"));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 200) << "chunked request bodies refused: " << r->body;
+  EXPECT_EQ(ParseJson(r->body)["body"], "hello, world");
+}
+
+TEST(HttpServerConformanceTest, Expect100ContinueGetsInterimResponseBeforeTheBody) {
+  TestServer s;
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  std::string body(2000, 'b');
+  ASSERT_TRUE(c.Send("POST /body HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2000\r\n"
+                     "Expect: 100-continue\r\n\r\n"));
+  auto cont = c.Read(1000);
+  ASSERT_TRUE(cont.has_value()) << "no 100 Continue within 1 s";
+  EXPECT_EQ(cont->status, 100);
+  EXPECT_EQ(cont->head.rfind("HTTP/1.1 100 Continue", 0), 0u) << cont->head;
+  ASSERT_TRUE(c.Send(body));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(ParseJson(r->body)["size"], 2000);
+  EXPECT_EQ(ParseJson(r->body)["body"], body);
+}
+
+// ------------------------------------------------------------------------- lifecycle and load
+
+TEST(HttpServerConformanceTest, StopClosesListenerPromptlyDespiteIdleAndHalfSentClients) {
+  HttpServerOptions o;
+  o.read_timeout_seconds = 5;
+  o.keep_alive_seconds = 5;
+  auto s = std::make_unique<TestServer>(o);
+  int port = s->port();
+  RawConn idle(port);
+  ASSERT_TRUE(idle.ok());
+  ASSERT_TRUE(idle.Send(GetReq("/echo")));
+  ASSERT_TRUE(idle.Read().has_value());  // now an idle keep-alive connection
+  RawConn half(port);
+  ASSERT_TRUE(half.ok());
+  ASSERT_TRUE(half.Send("GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: "));
+  std::this_thread::sleep_for(milliseconds(100));
+
+  auto start = Clock::now();
+  s->Stop();
+  long ms = MsSince(start);
+  EXPECT_LT(ms, 3000) << "Stop()+join waited for idle/half-sent connections";
+  RawConn after(port);
+  EXPECT_FALSE(after.ok()) << "the listening socket is still open after Stop()";
+  EXPECT_EQ(after.connect_errno(), ECONNREFUSED);
+  s.reset();
+}
+
+TEST(HttpServerConformanceTest, ManyConcurrentKeepAliveClientsAreAllAnswered) {
+  HttpServerOptions o;
+  o.threads = 8;
+  o.keep_alive_max_requests = 100;
+  TestServer s(o);
+  constexpr int kClients = 64;
+  constexpr int kRequests = 20;
+  std::atomic<int> ok{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < kClients; ++t) {
+    clients.emplace_back([&, t] {
+      auto conn = std::make_unique<RawConn>(s.port());
+      for (int i = 0; i < kRequests; ++i) {
+        std::string id = std::to_string(t) + "-" + std::to_string(i);
+        bool done = false;
+        for (int attempt = 0; attempt < 2 && !done; ++attempt) {
+          if (!conn->ok()) conn = std::make_unique<RawConn>(s.port());
+          if (conn->Send(GetReq("/echo?id=" + id))) {
+            auto r = conn->Read(8000);
+            if (r && r->status == 200 && ParseJson(r->body)["query"]["id"] == id) {
+              done = true;
+              if (Lower(r->Header("Connection")) == "close") conn = std::make_unique<RawConn>(s.port());
+              break;
+            }
+          }
+          conn = std::make_unique<RawConn>(s.port());  // retry once on a fresh connection
+        }
+        (done ? ok : failed)++;
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+}
+
+TEST(HttpServerConformanceTest, SilentClientIsDroppedAfterTimeoutWithoutBlockingOthers) {
+  HttpServerOptions o;
+  o.keep_alive_seconds = 1;
+  o.read_timeout_seconds = 1;
+  TestServer s(o);
+  std::vector<std::unique_ptr<RawConn>> silent;
+  for (int i = 0; i < 3; ++i) {
+    silent.push_back(std::make_unique<RawConn>(s.port()));
+    ASSERT_TRUE(silent.back()->ok());
+  }
+  auto start = Clock::now();
+  {
+    RawConn c(s.port());
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c.Send(GetReq("/echo?busy=no")));
+    auto r = c.Read(3000);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 200);
+    EXPECT_LT(MsSince(start), 500) << "silent clients delayed another client";
+  }
+  for (auto& c : silent) EXPECT_TRUE(c->WaitClosed(3500)) << "a silent client was never dropped";
+  long ms = MsSince(start);
+  EXPECT_GE(ms, 700) << "silent clients were dropped before the timeout";
+  EXPECT_LT(ms, 3500);
+  for (auto& c : silent) EXPECT_TRUE(c->pending().empty() || c->pending().rfind("HTTP/1.", 0) == 0);
+}
+
+}  // namespace
+}  // namespace lt::net
