@@ -1,12 +1,16 @@
-// HTTP server and client behind small interfaces, so roles do not depend on the HTTP library.
+// HTTP/1.1 server and client of our own (http_server.cc, http_client.cc; doc/wire.md "HTTP").
 //
-// HttpServer: register handlers by method and path pattern (ECMAScript regex, captures in
-// `req.matches`), then Listen + Run. Handlers never throw to the library: an exception becomes a
-// 500 with a JSON error body; bodies over `max_body_bytes` are refused with 413 before a handler
-// runs; unknown routes get a JSON 404. Responses may stream (chunked) through `stream`.
-// HttpClient: one base URL, timeouts, and a streaming POST for Server-Sent Events.
+// HttpServer: register handlers by method and path pattern (ECMAScript regex matched against the
+// whole decoded path, captures in `req.matches`), then Listen + Run. Handlers never throw to the
+// server: an exception becomes a 500 with a JSON error body; bodies over `max_body_bytes` are
+// refused with 413 before they are read; unknown routes get a JSON 404. Responses may stream
+// (chunked) through `stream`. Each of `threads` workers serves one connection at a time;
+// further connections wait for a free worker.
+// HttpClient: one base URL, one keep-alive connection, timeouts, and streaming GET/POST (for
+// Server-Sent Events and large blocks).
 // Thread-safety: handlers run on a pool of threads and must be thread-safe themselves.
-// Register all handlers before Run(); Stop() may be called from any thread.
+// Register all handlers before Run(); Stop() may be called from any thread. An HttpClient serves
+// one request at a time.
 #ifndef LT_NET_HTTP_H_
 #define LT_NET_HTTP_H_
 
@@ -69,7 +73,7 @@ struct HttpServerOptions {
   int read_timeout_seconds = 10;
   int write_timeout_seconds = 30;
   int keep_alive_seconds = 5;
-  size_t keep_alive_max_requests = 5;  // requests per connection before the server closes it
+  size_t keep_alive_max_requests = 100;  // requests per connection before the server closes it
 };
 
 class HttpServer {

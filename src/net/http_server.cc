@@ -393,6 +393,18 @@ void HttpServer::Impl::Serve(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   SetTimeout(fd, SO_SNDTIMEO, options.write_timeout_seconds);
   Reader in(fd);
+  std::string peer;
+  {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    char ip[INET6_ADDRSTRLEN] = "";
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+      const void* a = ss.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr)
+                                              : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&ss)->sin_addr);
+      ::inet_ntop(ss.ss_family, a, ip, sizeof ip);
+    }
+    peer = ip;
+  }
   int timeout = -1;
   for (size_t served = 0; !stopping; ++served) {
     // Waiting for a request's first byte is keep-alive idling; the rest of it is a read.
@@ -407,6 +419,7 @@ void HttpServer::Impl::Serve(int fd) {
       timeout = options.read_timeout_seconds;
     }
     HttpRequest req;
+    req.remote_addr = peer;
     bool keep_alive = false;
     std::string problem;
     int bad = ReadRequest(fd, in, req, keep_alive, problem);

@@ -214,8 +214,6 @@ nlohmann::json ParseJson(const std::string& s) {
   return j.is_discarded() ? nlohmann::json() : j;
 }
 
-std::string QueryJson(const HttpRequest& req, const std::string& name) { return req.Query(name); }
-
 // A server with the routes the tests use, listening on a free port and running on a thread.
 class TestServer {
  public:
@@ -223,10 +221,14 @@ class TestServer {
     server_.Get("/echo", [](const HttpRequest& req) {
       nlohmann::json q = nlohmann::json::object();
       for (const auto& [k, v] : req.query) q[k] = v;
-      return HttpResponse::Json(200, {{"method", req.method}, {"path", req.path}, {"query", q}});
+      return HttpResponse::Json(200, {{"method", req.method},
+                                      {"path", req.path},
+                                      {"query", q},
+                                      {"remote", req.remote_addr},
+                                      {"x_custom", req.Header("x-CUSTOM")}});
     });
     server_.Get("/holders/([^/]+)", [](const HttpRequest& req) {
-      return HttpResponse::Json(200, {{"path", req.path}, {"matches", req.matches}, {"x", QueryJson(req, "x")}});
+      return HttpResponse::Json(200, {{"path", req.path}, {"matches", req.matches}, {"x", req.Query("x")}});
     });
     server_.Post("/body", [this](const HttpRequest& req) {
       ++posts_;
@@ -253,6 +255,27 @@ class TestServer {
       };
       return r;
     });
+    server_.Get("/big", [](const HttpRequest& req) {
+      HttpResponse r;
+      r.content_type = "application/octet-stream";
+      r.body.resize(std::strtoul(req.Query("n").c_str(), nullptr, 10));
+      for (size_t i = 0; i < r.body.size(); ++i) r.body[i] = static_cast<char>('a' + i % 23);
+      return r;
+    });
+    server_.Get("/endless", [this](const HttpRequest&) {
+      HttpResponse r;
+      r.content_type = "text/event-stream";
+      r.stream = [this](ChunkSink& sink) {
+        for (int i = 0; i < 500; ++i) {  // 5 s at most
+          if (!sink.Write("data: tick\n\n")) {
+            stream_saw_peer_gone_ = true;
+            return;
+          }
+          std::this_thread::sleep_for(milliseconds(10));
+        }
+      };
+      return r;
+    });
     auto port = server_.Listen("127.0.0.1", 0);
     if (!port.ok()) throw std::runtime_error(port.error().message);
     port_ = *port;
@@ -268,12 +291,14 @@ class TestServer {
   }
   int port() const { return port_; }
   int posts() const { return posts_.load(); }
+  bool stream_saw_peer_gone() const { return stream_saw_peer_gone_.load(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
  private:
   HttpServer server_;
   int port_ = 0;
   std::atomic<int> posts_{0};
+  std::atomic<bool> stream_saw_peer_gone_{false};
   std::thread thread_;
 };
 
@@ -300,7 +325,7 @@ TEST(HttpServerConformanceTest, GetDecodesPathAndQueryAndFillsRegexCaptures) {
   TestServer s;
   RawConn c(s.port());
   ASSERT_TRUE(c.ok());
-  ASSERT_TRUE(c.Send(GetReq("/echo?a=1&b=hello%20world&c=x+y&d=%2Fslash%26amp&empty=")));
+  ASSERT_TRUE(c.Send(GetReq("/echo?a=1&b=hello%20world&c=x+y&d=%2Fslash%26amp&empty=", "X-Custom: v1\r\n")));
   auto r = c.Read();
   ASSERT_TRUE(r.has_value());
   ASSERT_EQ(r->status, 200) << r->body;
@@ -312,6 +337,7 @@ TEST(HttpServerConformanceTest, GetDecodesPathAndQueryAndFillsRegexCaptures) {
   EXPECT_EQ(j["query"]["c"], "x y") << "'+' in a query value is a space (form encoding)";
   EXPECT_EQ(j["query"]["d"], "/slash&amp");
   EXPECT_EQ(j["query"]["empty"], "");
+  EXPECT_EQ(j["x_custom"], "v1") << "HttpRequest::Header is case-insensitive";
 
   ASSERT_TRUE(c.Send(GetReq("/holders/0xAbC%2D1?x=7")));
   r = c.Read();
@@ -329,6 +355,16 @@ TEST(HttpServerConformanceTest, GetDecodesPathAndQueryAndFillsRegexCaptures) {
   r = c.Read();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 404);
+}
+
+TEST(HttpServerConformanceTest, RequestCarriesThePeerAddress) {
+  TestServer s;
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/echo")));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(ParseJson(r->body)["remote"], "127.0.0.1") << "HttpRequest::remote_addr is not filled in";
 }
 
 TEST(HttpServerConformanceTest, PostBodyArrivesExactlyEvenWhenSplitAcrossSegments) {
@@ -367,6 +403,13 @@ TEST(HttpServerConformanceTest, PostBodyArrivesExactlyEvenWhenSplitAcrossSegment
   EXPECT_EQ(ParseJson(r->body)["size"], body.size());
   EXPECT_EQ(ParseJson(r->body)["body"], body);
 
+  // Header names are case-insensitive; optional whitespace after the colon.
+  ASSERT_TRUE(c.Send("POST /body HTTP/1.1\r\nhost: x\r\ncontent-length:3\r\n\r\nabc"));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(ParseJson(r->body)["body"], "abc");
+
   // An empty body is a body too.
   ASSERT_TRUE(c.Send(PostReq("/body", "")));
   r = c.Read();
@@ -397,10 +440,10 @@ TEST(HttpServerConformanceTest, PipelinedRequestsInOneWriteGetResponsesInOrder) 
   ASSERT_TRUE(c.ok());
   ASSERT_TRUE(c.Send(GetReq("/echo?i=first") + PostReq("/body", "second-body") + GetReq("/echo?i=third")));
   auto r1 = c.Read();
-  auto r2 = c.Read();
-  auto r3 = c.Read();
   ASSERT_TRUE(r1.has_value());
+  auto r2 = c.Read(2000);
   ASSERT_TRUE(r2.has_value()) << "the second pipelined request was lost";
+  auto r3 = c.Read(2000);
   ASSERT_TRUE(r3.has_value()) << "the third pipelined request was lost";
   EXPECT_EQ(ParseJson(r1->body)["query"]["i"], "first");
   EXPECT_EQ(ParseJson(r2->body)["body"], "second-body");
@@ -690,6 +733,55 @@ TEST(HttpServerConformanceTest, Expect100ContinueGetsInterimResponseBeforeTheBod
   EXPECT_EQ(ParseJson(r->body)["body"], body);
 }
 
+TEST(HttpServerConformanceTest, Expect100ContinueWithOversizedBodyGets413Instead) {
+  HttpServerOptions o;
+  o.max_body_bytes = 1000;
+  TestServer s(o);
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send("POST /body HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\n\r\n"));
+  auto r = c.Read(1000);
+  ASSERT_TRUE(r.has_value()) << "no answer within 1 s";
+  EXPECT_EQ(r->status, 413) << "the client was invited to send a body that will be refused";
+  EXPECT_EQ(s.posts(), 0);
+}
+
+TEST(HttpServerConformanceTest, LargeResponseReachesASlowReaderCompletely) {
+  TestServer s(ManyRequests());
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  constexpr size_t kSize = 4 << 20;  // far more than a socket buffer: the server must loop on partial writes
+  ASSERT_TRUE(c.Send(GetReq("/big?n=" + std::to_string(kSize))));
+  std::this_thread::sleep_for(milliseconds(200));
+  auto r = c.Read(5000);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  ASSERT_EQ(r->body.size(), kSize);
+  bool intact = true;
+  for (size_t i = 0; i < kSize && intact; i += 4093) intact = r->body[i] == static_cast<char>('a' + i % 23);
+  EXPECT_TRUE(intact);
+  ASSERT_TRUE(c.Send(GetReq("/echo?after=big")));
+  auto next = c.Read();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(ParseJson(next->body)["query"]["after"], "big");
+}
+
+TEST(HttpServerConformanceTest, StreamWriteReturnsFalseOnceTheClientHasGone) {
+  TestServer s;
+  {
+    RawConn c(s.port());
+    ASSERT_TRUE(c.ok());
+    ASSERT_TRUE(c.Send(GetReq("/endless")));
+    auto deadline = Clock::now() + milliseconds(2000);
+    while (c.pending().find("tick") == std::string::npos && Clock::now() < deadline) c.WaitClosed(50);
+    ASSERT_NE(c.pending().find("tick"), std::string::npos) << "no streamed data arrived";
+  }  // the client closes mid-stream
+  auto start = Clock::now();
+  while (!s.stream_saw_peer_gone() && MsSince(start) < 3000) std::this_thread::sleep_for(milliseconds(10));
+  EXPECT_TRUE(s.stream_saw_peer_gone()) << "ChunkSink::Write kept returning true after the client closed";
+  ExpectStillServes(s.port());
+}
+
 // ------------------------------------------------------------------------- lifecycle and load
 
 TEST(HttpServerConformanceTest, StopClosesListenerPromptlyDespiteIdleAndHalfSentClients) {
@@ -714,6 +806,8 @@ TEST(HttpServerConformanceTest, StopClosesListenerPromptlyDespiteIdleAndHalfSent
   RawConn after(port);
   EXPECT_FALSE(after.ok()) << "the listening socket is still open after Stop()";
   EXPECT_EQ(after.connect_errno(), ECONNREFUSED);
+  EXPECT_TRUE(idle.WaitClosed(1000)) << "the idle keep-alive connection survived Stop()";
+  EXPECT_TRUE(half.WaitClosed(1000)) << "the half-sent connection survived Stop()";
   s.reset();
 }
 
@@ -726,6 +820,7 @@ TEST(HttpServerConformanceTest, ManyConcurrentKeepAliveClientsAreAllAnswered) {
   constexpr int kRequests = 20;
   std::atomic<int> ok{0};
   std::atomic<int> failed{0};
+  std::atomic<int> retried{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < kClients; ++t) {
     clients.emplace_back([&, t] {
@@ -743,6 +838,7 @@ TEST(HttpServerConformanceTest, ManyConcurrentKeepAliveClientsAreAllAnswered) {
               break;
             }
           }
+          ++retried;
           conn = std::make_unique<RawConn>(s.port());  // retry once on a fresh connection
         }
         (done ? ok : failed)++;
@@ -751,6 +847,7 @@ TEST(HttpServerConformanceTest, ManyConcurrentKeepAliveClientsAreAllAnswered) {
   }
   for (auto& c : clients) c.join();
   EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(retried.load(), 0) << "connections were dropped without Connection: close";
   EXPECT_EQ(ok.load(), kClients * kRequests);
 }
 
@@ -764,6 +861,10 @@ TEST(HttpServerConformanceTest, SilentClientIsDroppedAfterTimeoutWithoutBlocking
     silent.push_back(std::make_unique<RawConn>(s.port()));
     ASSERT_TRUE(silent.back()->ok());
   }
+  RawConn used(s.port());  // one request, then idle past keep_alive_seconds
+  ASSERT_TRUE(used.ok());
+  ASSERT_TRUE(used.Send(GetReq("/echo?then=idle")));
+  ASSERT_TRUE(used.Read().has_value());
   auto start = Clock::now();
   {
     RawConn c(s.port());
@@ -775,6 +876,7 @@ TEST(HttpServerConformanceTest, SilentClientIsDroppedAfterTimeoutWithoutBlocking
     EXPECT_LT(MsSince(start), 500) << "silent clients delayed another client";
   }
   for (auto& c : silent) EXPECT_TRUE(c->WaitClosed(3500)) << "a silent client was never dropped";
+  EXPECT_TRUE(used.WaitClosed(3500)) << "an idle keep-alive connection was never dropped";
   long ms = MsSince(start);
   EXPECT_GE(ms, 700) << "silent clients were dropped before the timeout";
   EXPECT_LT(ms, 3500);

@@ -51,7 +51,8 @@ uint64_t HttpProber::challenges() const {
 }
 
 Result<PongReply> HttpProber::Ping(const std::string& base_url, const Hash32& challenge) {
-  Waiter me{challenge, std::nullopt};
+  Waiter me;
+  me.challenge = challenge;
   std::unique_lock<std::mutex> l(mu_);
   auto& slot = providers_[base_url];
   if (!slot) slot = std::make_unique<Provider>();
@@ -59,7 +60,7 @@ Result<PongReply> HttpProber::Ping(const std::string& base_url, const Hash32& ch
   p.pending.push_back(&me);
   while (!me.result) {
     if (p.in_flight >= kMaxInFlightPerUrl || p.pending.empty()) {
-      p.cv.wait(l);
+      me.cv.wait(l);
       continue;
     }
     // Lead a request for the oldest waiting challenges (this one among them or not).
@@ -78,8 +79,12 @@ Result<PongReply> HttpProber::Ping(const std::string& base_url, const Hash32& ch
     std::vector<Result<PongReply>> results = Send(base_url, p, challenges);
     l.lock();
     --p.in_flight;
-    for (size_t k = 0; k < batch.size(); ++k) batch[k]->result = std::move(results[k]);
-    p.cv.notify_all();
+    for (size_t k = 0; k < batch.size(); ++k) {
+      batch[k]->result = std::move(results[k]);
+      if (batch[k] != &me) batch[k]->cv.notify_one();
+    }
+    // A request slot is free: the oldest waiting check leads the next one.
+    if (!p.pending.empty()) p.pending.front()->cv.notify_one();
   }
   return std::move(*me.result);
 }

@@ -46,22 +46,24 @@ class HttpProber final : public LivenessProber {
 
  private:
   // Idle keep-alive connections kept per provider. Small on purpose: the provider's HTTP server
-  // (cpp-httplib) gives each open connection a thread until it closes, so a large idle pool
+  // (net::HttpServer) gives each open connection a thread until it closes, so a large idle pool
   // (times several routers) would starve its pool and make its pings time out.
   static constexpr size_t kMaxIdlePerUrl = 4;
   // Requests in flight per provider. Challenges that arrive meanwhile wait and leave together in
   // the next request, so under load one round trip carries many challenges.
   static constexpr int kMaxInFlightPerUrl = 1;
 
+  // A waiting check. Each has its own condition variable, so a finished request wakes exactly
+  // the checks it carried (and the next leader), not every thread waiting on that provider.
   struct Waiter {
     Hash32 challenge;
     std::optional<Result<PongReply>> result;
+    std::condition_variable cv;
   };
   struct Provider {
     std::deque<Waiter*> pending;
     int in_flight = 0;
     bool batch_refused = false;  // it answered POST /ping with 404/405: an older provider
-    std::condition_variable cv;
     std::vector<std::unique_ptr<net::HttpClient>> idle;
   };
 
