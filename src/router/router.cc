@@ -487,7 +487,8 @@ HttpResponse Router::HandleRfc(const std::string& body) {
   auto ep = ParseProviderEndpoint(chosen->endpoint);
   grant.endpoint = ep.ok() ? ep->session : chosen->endpoint;
   grant.model = model;
-  TicketRow row{t, model};
+  // The ticket's JSON is made once, for the journal and for the answer (wire::TicketGrant's form).
+  TicketRow row{t, model, t.ToJson().dump()};
   if (auto s = persist(&row); !s.ok()) {
     DropExposure(t.session_id);
     return Err(500, "io", "could not record the ticket: " + s.error().message);
@@ -497,7 +498,10 @@ HttpResponse Router::HandleRfc(const std::string& body) {
     std::lock_guard<std::mutex> l(mu_);
     ++counters_.tickets;
   }
-  return HttpResponse::Json(200, grant.ToJson());
+  HttpResponse ok;
+  ok.body = "{\"endpoint\":" + json(grant.endpoint).dump() + ",\"model\":" + json(grant.model).dump() +
+            ",\"signature\":\"" + HexEncode0x(grant.ticket.router_sig) + "\",\"ticket\":" + row.json + "}";
+  return ok;
 }
 
 }  // namespace lt::router

@@ -362,7 +362,7 @@ Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonc
     me.row.user = ticket->ticket.user.ToLowerHex();
     me.row.ticket_expires = ticket->ticket.expires_at;
     me.row.model = ticket->model;
-    me.row.ticket_json = wire::ToJson(ticket->ticket).dump();
+    me.row.ticket_json = ticket->json.empty() ? wire::ToJson(ticket->ticket).dump() : ticket->json;
   }
   Impl& im = *impl_;
   std::unique_lock<std::mutex> l(im.group_mu);

@@ -38,6 +38,7 @@ namespace lt::router {
 struct TicketRow {
   wire::Ticket ticket;
   std::string model;  // what the user asked for, resolved ("ns/name:tag" or the manifest hex)
+  std::string json;   // wire::ToJson(ticket).dump() when the caller has it already, else empty
 };
 
 enum class ReceiptStatus { kPending, kSettled, kRefused };
