@@ -580,7 +580,8 @@ TEST(HttpServerConformanceTest, GarbageRequestLineIs400AndServerKeepsServing) {
   {
     RawConn c(s.port());
     ASSERT_TRUE(c.ok());
-    c.Send(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 binary\r\n\r\n", 27));  // TLS-ish bytes
+    static const char kTlsIsh[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 binary\r\n\r\n";
+    c.Send(std::string(kTlsIsh, sizeof kTlsIsh - 1));  // TLS-ish bytes, NULs included
     auto r = c.Read();
     if (r.has_value()) {
       EXPECT_GE(r->status, 400);
