@@ -80,6 +80,8 @@ PrivateKey PrivateKey::Generate(Random& rng) {
   }
 }
 
+PrivateKey::PrivateKey(SecretBytes k) : key_(std::move(k)), address_(AddressFromPublicKey(PublicKey())) {}
+
 Result<PrivateKey> PrivateKey::FromBytes(ByteSpan b) {
   if (b.size() != 32) {
     return InvalidArgument("private key must be 32 bytes, got " + std::to_string(b.size()));
@@ -118,7 +120,6 @@ Address AddressFromPublicKey(const FixedBytes<64>& pub) {
   return a;
 }
 
-Address PrivateKey::GetAddress() const { return AddressFromPublicKey(PublicKey()); }
 
 Signature PrivateKey::Sign(const Hash32& digest) const {
   secp256k1_ecdsa_recoverable_signature sig;

@@ -44,13 +44,15 @@ class PrivateKey {
   const SecretBytes& secret() const { return key_; }
   // 64-byte uncompressed public key (x || y) without the 0x04 prefix.
   FixedBytes<64> PublicKey() const;
-  Address GetAddress() const;
+  // Computed once, when the key is made (a point multiplication: as dear as a signature).
+  const Address& GetAddress() const { return address_; }
   // Signs a 32-byte digest: r || s || v, v = 27 + recovery id, s low.
   Signature Sign(const Hash32& digest) const;
 
  private:
-  explicit PrivateKey(SecretBytes k) : key_(std::move(k)) {}
+  explicit PrivateKey(SecretBytes k);
   SecretBytes key_;
+  Address address_;
 };
 
 // Address of a 64-byte uncompressed public key.
