@@ -127,6 +127,7 @@ struct PendingWrite {
   IntakeRow row;
   Status status = OkStatus();
   bool done = false;
+  std::condition_variable cv;  // its own: a finished append wakes exactly its rows' callers
 };
 
 }  // namespace
@@ -136,7 +137,6 @@ struct RouterStore::Impl {
   sqlite3* durable = nullptr;  // synchronous=FULL: receipts, records
   std::mutex fast_mu, durable_mu;
   std::mutex group_mu;  // the group queue of PutNonceAndTicket
-  std::condition_variable group_cv;
   std::deque<PendingWrite*> group;
   // The two intake journal files (intake_journal.h): new rows go to journals[active]; an apply
   // switches `active` and empties the other file once its rows are in the tables, so appends
@@ -367,7 +367,7 @@ Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonc
   Impl& im = *impl_;
   std::unique_lock<std::mutex> l(im.group_mu);
   im.group.push_back(&me);
-  im.group_cv.wait(l, [&] { return me.done || im.group.front() == &me; });
+  me.cv.wait(l, [&] { return me.done || im.group.front() == &me; });
   if (me.done) return me.status;
   std::vector<PendingWrite*> batch(im.group.begin(),
                                    im.group.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(im.group.size(), 1024)));
@@ -393,8 +393,9 @@ Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonc
     w->status = s;
     w->done = true;
     im.group.pop_front();
+    if (w != &me) w->cv.notify_one();
   }
-  im.group_cv.notify_all();
+  if (!im.group.empty()) im.group.front()->cv.notify_one();  // the next leader
   return s;
 }
 
