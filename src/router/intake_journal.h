@@ -4,7 +4,7 @@
 // Every RFC spends a nonce and most get a ticket; writing those rows into SQLite one small
 // transaction at a time costs more than the RFC's signature work (each commit rewrites whole
 // B-tree pages into the WAL). Instead the RFC's rows are appended to this journal with one
-// write() per group of concurrent RFCs before the RFC is answered. That is as durable as the
+// write() before the RFC is answered. That is as durable as the
 // NORMAL connection was: the bytes are in the OS page cache, so they survive a process crash
 // (kill -9 included) and only an OS crash or power loss may drop the last ones. A background
 // applier moves the rows into SQLite in large transactions and then truncates the journal;

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -122,13 +121,6 @@ Result<ReceiptRow> ReceiptFromRow(const Stmt& s) {
   return row;
 }
 
-// One RFC's rows waiting for a group append to the intake journal.
-struct PendingWrite {
-  IntakeRow row;
-  Status status = OkStatus();
-  bool done = false;
-  std::condition_variable cv;  // its own: a finished append wakes exactly its rows' callers
-};
 
 }  // namespace
 
@@ -136,8 +128,6 @@ struct RouterStore::Impl {
   sqlite3* fast = nullptr;     // synchronous=NORMAL: nonces, tickets
   sqlite3* durable = nullptr;  // synchronous=FULL: receipts, records
   std::mutex fast_mu, durable_mu;
-  std::mutex group_mu;  // the group queue of PutNonceAndTicket
-  std::deque<PendingWrite*> group;
   // The two intake journal files (intake_journal.h): new rows go to journals[active]; an apply
   // switches `active` and empties the other file once its rows are in the tables, so appends
   // never wait for SQLite. `unapplied`: the rows of both files not in the tables yet.
@@ -348,55 +338,33 @@ Status RouterStore::ApplyJournal() {
   return OkStatus();
 }
 
-// Group append: each caller queues its rows; the caller at the head of the queue (the leader)
-// appends everything queued so far to the journal with one write(), then wakes the others with
-// the outcome. Every caller returns only after its own rows are in the journal.
+// Each caller appends its own row with one write() under journal_mu (a few microseconds), so
+// an RFC never sleeps waiting for another's append; the lock also keeps `unapplied` and the
+// active file in step for the applier's switch.
 Status RouterStore::PutNonceAndTicket(const crypto::Address& user, uint64_t nonce, uint64_t nonce_expires,
                                       const TicketRow* ticket) {
-  PendingWrite me;
-  me.row.nonce_key = NonceKey(user, nonce);
-  me.row.nonce_expires = nonce_expires;
+  std::vector<IntakeRow> rows(1);
+  IntakeRow& row = rows[0];
+  row.nonce_key = NonceKey(user, nonce);
+  row.nonce_expires = nonce_expires;
   if (ticket != nullptr) {
-    me.row.has_ticket = true;
-    me.row.session_id = HexEncode0x(ticket->ticket.session_id);
-    me.row.user = ticket->ticket.user.ToLowerHex();
-    me.row.ticket_expires = ticket->ticket.expires_at;
-    me.row.model = ticket->model;
-    me.row.ticket_json = ticket->json.empty() ? wire::ToJson(ticket->ticket).dump() : ticket->json;
+    row.has_ticket = true;
+    row.session_id = HexEncode0x(ticket->ticket.session_id);
+    row.user = ticket->ticket.user.ToLowerHex();
+    row.ticket_expires = ticket->ticket.expires_at;
+    row.model = ticket->model;
+    row.ticket_json = ticket->json.empty() ? wire::ToJson(ticket->ticket).dump() : ticket->json;
   }
   Impl& im = *impl_;
-  std::unique_lock<std::mutex> l(im.group_mu);
-  im.group.push_back(&me);
-  me.cv.wait(l, [&] { return me.done || im.group.front() == &me; });
-  if (me.done) return me.status;
-  std::vector<PendingWrite*> batch(im.group.begin(),
-                                   im.group.begin() + static_cast<std::ptrdiff_t>(std::min<size_t>(im.group.size(), 1024)));
-  l.unlock();
-  std::vector<IntakeRow> rows;
-  rows.reserve(batch.size());
-  for (PendingWrite* w : batch) rows.push_back(w->row);
-  Status s = OkStatus();
-  {
-    std::lock_guard<std::mutex> jl(im.journal_mu);
-    if (im.unapplied.size() >= kMaxUnapplied) {
-      s = IoError("router db: " + std::to_string(im.unapplied.size()) +
-                  " intake rows could not be applied to the database (see the log); refusing new ones");
-    } else {
-      s = im.journals[im.active]->Append(rows);
-      if (s.ok()) im.unapplied.insert(im.unapplied.end(), std::make_move_iterator(rows.begin()),
-                                      std::make_move_iterator(rows.end()));
-    }
-    if (im.unapplied.size() >= kApplyEarlyRows) im.applier_cv.notify_one();
+  std::lock_guard<std::mutex> jl(im.journal_mu);
+  if (im.unapplied.size() >= kMaxUnapplied) {
+    return IoError("router db: " + std::to_string(im.unapplied.size()) +
+                   " intake rows could not be applied to the database (see the log); refusing new ones");
   }
-  l.lock();
-  for (PendingWrite* w : batch) {
-    w->status = s;
-    w->done = true;
-    im.group.pop_front();
-    if (w != &me) w->cv.notify_one();
-  }
-  if (!im.group.empty()) im.group.front()->cv.notify_one();  // the next leader
-  return s;
+  LT_TRY_STATUS(im.journals[im.active]->Append(rows));
+  im.unapplied.push_back(std::move(row));
+  if (im.unapplied.size() >= kApplyEarlyRows) im.applier_cv.notify_one();
+  return OkStatus();
 }
 
 Status RouterStore::PutTicket(const TicketRow& t) {

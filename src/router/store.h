@@ -14,9 +14,9 @@
 // synchronous=FULL (a receipt is on disk, WAL fsynced, before POST /receipts answers 200);
 // nonces and tickets through one with synchronous=NORMAL (durable across a process crash,
 // kill -9 included; only an OS crash or power loss may drop the last ones, see the doc).
-// PutNonceAndTicket goes through the intake journal (intake_journal.h): concurrent callers share
-// one append, each returns once its own rows are in the journal, and a background applier moves
-// them into the tables in large transactions (every kApplyIntervalMs). Every method that reads
+// PutNonceAndTicket goes through the intake journal (intake_journal.h): each caller appends its
+// row with one write() and returns once it is in the file, and a background applier moves the
+// rows into the tables in large transactions (every kApplyIntervalMs). Every method that reads
 // or changes nonces or tickets applies the journal first, so it sees them all.
 // Errors: kIo / kCorrupt naming the statement. Thread-safety: all methods are thread-safe.
 #ifndef LT_ROUTER_STORE_H_
