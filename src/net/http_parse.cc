@@ -1,0 +1,194 @@
+#include "net/http_parse.h"
+
+#include <charconv>
+
+#include "net/ascii.h"
+
+namespace lt::net {
+
+namespace {
+
+bool IContains(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    if (IEquals(haystack.substr(i, needle.size()), needle)) return true;
+  }
+  return false;
+}
+
+int HexVal(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string PercentDecode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexVal(s[i + 1]) >= 0 && HexVal(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexVal(s[i + 1]) * 16 + HexVal(s[i + 2])));
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+}  // namespace
+
+int ReadHttpRequest(ByteReader& in, size_t max_body_bytes, const std::function<bool()>& send_continue, HttpRequest& req,
+                    bool& keep_alive, std::string& problem) {
+  std::string& buf = in.buf();
+  size_t head_end;
+  for (;;) {
+    head_end = buf.find("\r\n\r\n");
+    if (head_end != std::string::npos) break;
+    if (buf.size() > kMaxHeadBytes) {
+      problem = "request head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
+      return 431;
+    }
+    if (!in.Fill()) return -1;  // closed or timed out, maybe mid-head: nothing to answer
+  }
+  if (head_end > kMaxHeadBytes) {
+    problem = "request head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
+    return 431;
+  }
+  std::string_view head(buf.data(), head_end);
+  size_t eol = head.find("\r\n");
+  std::string_view line = head.substr(0, eol);
+  size_t sp1 = line.find(' ');
+  size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos || sp1 == 0) {
+    problem = "malformed request line";
+    return 400;
+  }
+  req.method = std::string(line.substr(0, sp1));
+  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  std::string_view version = line.substr(sp2 + 1);
+  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
+    problem = "unsupported protocol version";
+    return version.rfind("HTTP/", 0) == 0 ? 505 : 400;
+  }
+  if (target.empty() || target[0] != '/') {
+    problem = "request target must start with /";
+    return 400;
+  }
+  keep_alive = version == "HTTP/1.1";
+  size_t content_length = 0;
+  bool has_length = false, chunked = false, expect_continue = false;
+  std::string_view rest = eol == std::string_view::npos ? std::string_view() : head.substr(eol + 2);
+  while (!rest.empty()) {
+    size_t e = rest.find("\r\n");
+    std::string_view h = rest.substr(0, e);
+    rest = e == std::string_view::npos ? std::string_view() : rest.substr(e + 2);
+    size_t colon = h.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      problem = "malformed header line";
+      return 400;
+    }
+    std::string_view name = h.substr(0, colon), value = Trim(h.substr(colon + 1));
+    req.headers.emplace(std::string(name), std::string(value));
+    if (IEquals(name, "Content-Length")) {
+      size_t v = 0;
+      auto r = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (r.ec != std::errc() || r.ptr != value.data() + value.size() || (has_length && v != content_length)) {
+        problem = "invalid Content-Length";
+        return 400;
+      }
+      content_length = v;
+      has_length = true;
+    } else if (IEquals(name, "Transfer-Encoding")) {
+      if (!IEquals(value, "chunked")) {
+        problem = "unsupported Transfer-Encoding (only chunked)";
+        return 501;
+      }
+      chunked = true;
+    } else if (IEquals(name, "Connection")) {
+      if (IContains(value, "close")) keep_alive = false;
+      if (IContains(value, "keep-alive")) keep_alive = true;
+    } else if (IEquals(name, "Expect")) {
+      expect_continue = IEquals(value, "100-continue");
+    }
+  }
+  if (chunked && has_length) {
+    problem = "both Content-Length and Transfer-Encoding";
+    return 400;
+  }
+  size_t q = target.find('?');
+  std::string_view raw_path = target.substr(0, q);
+  req.path = PercentDecode(raw_path, false);
+  if (q != std::string_view::npos) {
+    std::string_view qs = target.substr(q + 1);
+    while (!qs.empty()) {
+      size_t amp = qs.find('&');
+      std::string_view kv = qs.substr(0, amp);
+      qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
+      if (kv.empty()) continue;
+      size_t eq = kv.find('=');
+      req.query.emplace(PercentDecode(kv.substr(0, eq), true),
+                        eq == std::string_view::npos ? std::string() : PercentDecode(kv.substr(eq + 1), true));
+    }
+  }
+  buf.erase(0, head_end + 4);
+  if (has_length && content_length > max_body_bytes) {
+    keep_alive = false;  // the body is not read
+    problem = "request body larger than " + std::to_string(max_body_bytes) + " bytes";
+    return 413;
+  }
+  if (expect_continue && (has_length || chunked) && buf.empty() && !send_continue()) return -1;
+  if (has_length) {
+    if (!in.Need(content_length)) return -1;
+    req.body = buf.substr(0, content_length);
+    buf.erase(0, content_length);
+  } else if (chunked) {
+    for (;;) {
+      size_t e;
+      while ((e = buf.find("\r\n")) == std::string::npos) {
+        if (buf.size() > 1024 || !in.Fill()) {
+          problem = "malformed chunked body";
+          return buf.size() > 1024 ? 400 : -1;
+        }
+      }
+      size_t size = 0;
+      std::string_view sz(buf.data(), e);
+      sz = sz.substr(0, sz.find(';'));
+      auto r = std::from_chars(sz.data(), sz.data() + sz.size(), size, 16);
+      if (r.ec != std::errc() || sz.empty()) {
+        problem = "malformed chunk size";
+        return 400;
+      }
+      if (req.body.size() + size > max_body_bytes) {
+        keep_alive = false;
+        problem = "request body larger than " + std::to_string(max_body_bytes) + " bytes";
+        return 413;
+      }
+      if (!in.Need(e + 2 + size + 2)) return -1;
+      if (size == 0) {  // last chunk; trailers are not supported beyond an empty line
+        buf.erase(0, e + 2);
+        size_t t = buf.find("\r\n");
+        while (t == std::string::npos) {
+          if (!in.Fill()) return -1;
+          t = buf.find("\r\n");
+        }
+        buf.erase(0, t + 2);
+        break;
+      }
+      req.body.append(buf, e + 2, size);
+      buf.erase(0, e + 2 + size + 2);
+    }
+  }
+  return 0;
+}
+
+}  // namespace lt::net
