@@ -24,16 +24,6 @@ std::string SelfExe() {
   return std::string(buf, static_cast<size_t>(n));
 }
 
-std::string DefaultModelsDir() {
-  const char* env = std::getenv("LT_MODELS_DIR");
-  if (env != nullptr && *env != '\0') return env;
-#ifdef LT_MODELS_DIR
-  return LT_MODELS_DIR;
-#else
-  return "models";
-#endif
-}
-
 }  // namespace
 
 void RegisterDevnetCommands(CLI::App& app, CommandContext& ctx) {

@@ -57,16 +57,6 @@ struct BenchFlags {
   std::string models_dir;
 };
 
-std::string DefaultModelsDir() {
-  const char* env = std::getenv("LT_MODELS_DIR");
-  if (env != nullptr && *env != '\0') return env;
-#ifdef LT_MODELS_DIR
-  return LT_MODELS_DIR;
-#else
-  return "models";
-#endif
-}
-
 double ProcessCpuSeconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "util/fs.h"
@@ -92,6 +93,16 @@ double Percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size() - 1) + 0.5));
   return v[i];
+}
+
+std::string DefaultModelsDir() {
+  const char* env = std::getenv("LT_MODELS_DIR");
+  if (env != nullptr && *env != '\0') return env;
+#ifdef LT_MODELS_DIR
+  return LT_MODELS_DIR;
+#else
+  return "models";
+#endif
 }
 
 }  // namespace lt::cli

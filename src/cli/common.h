@@ -48,6 +48,10 @@ CLI::App* ModelGroup(CLI::App& app);
 // For the `lt bench ...` commands.
 double Percentile(std::vector<double> v, double p);
 
+// The folder with the shipped stories260K.bin and tok512.bin: $LT_MODELS_DIR, else the one the
+// build was configured with.
+std::string DefaultModelsDir();
+
 // Runs `fn` and turns its Result into an exit code in ctx (errors printed by Fail).
 template <typename Fn>
 void RunCommand(CommandContext& ctx, Fn&& fn) {
