@@ -113,6 +113,9 @@ struct HttpClientOptions {
   int connect_timeout_ms = 3000;
   int read_timeout_ms = 30000;
   int write_timeout_ms = 10000;
+  // A Get/Post answer whose body would be larger is refused (kResourceExhausted) rather than held
+  // in memory; streamed answers go to the caller, who bounds them.
+  size_t max_body_bytes = 64 << 20;
 };
 
 class HttpClient {

@@ -238,12 +238,16 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
   if (IEquals(conn, "keep-alive")) keep_alive = true;
   // The body goes to on_data for a successful streamed request, else into res.body.
   bool stream = r.on_data != nullptr && *r.on_data && res.status < 400;
-  bool cancelled = false;
+  bool cancelled = false, too_big = false;
   auto deliver = [&](std::string_view d) {
     if (d.empty() || cancelled) return;
     if (stream) {
       if (!(*r.on_data)(d)) cancelled = true;
-    } else if (r.on_data == nullptr || res.body.size() < kMaxErrorBody) {
+    } else if (r.on_data != nullptr) {  // an error answer to a streamed request: kept, truncated
+      if (res.body.size() < kMaxErrorBody) res.body.append(d.substr(0, kMaxErrorBody - res.body.size()));
+    } else if (res.body.size() + d.size() > options.max_body_bytes) {
+      too_big = cancelled = true;
+    } else {
       res.body.append(d);
     }
   };
@@ -321,6 +325,11 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
       deliver(buf);
       buf.clear();
     }
+  }
+  if (too_big) {
+    Close();  // the rest of the answer is not read
+    return MakeError(ErrorCode::kResourceExhausted, base + *r.path + ": answer body larger than " +
+                                                        std::to_string(options.max_body_bytes) + " bytes");
   }
   if (cancelled) {
     Close();  // the rest of the answer is not read

@@ -46,5 +46,46 @@ TEST(HttpServerTest, ServesThenASecondServerCannotTakeItsPort) {
   t.join();
 }
 
+// An answer larger than the client's max_body_bytes is refused, not held in memory, whether it
+// says its length or streams chunks; a streamed request hands the same answer to its caller.
+TEST(HttpClientTest, AnswerOverTheBodyLimitIsRefused) {
+  HttpServer server;
+  server.Get("/big", [](const HttpRequest&) {
+    HttpResponse r;
+    r.body = std::string(5000, 'x');
+    return r;
+  });
+  server.Get("/endless", [](const HttpRequest&) {
+    HttpResponse r;
+    r.stream = [](ChunkSink& sink) {
+      for (int i = 0; i < 100000 && sink.Write(std::string(100, 'y')); ++i) {
+      }
+    };
+    return r;
+  });
+  auto port = server.Listen("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  std::thread t([&] { server.Run(); });
+  HttpClientOptions o;
+  o.max_body_bytes = 1000;
+  auto c = HttpClient::Create("http://127.0.0.1:" + std::to_string(*port), o);
+  ASSERT_TRUE(c.ok());
+  for (const char* path : {"/big", "/endless"}) {
+    auto r = c->Get(path);
+    ASSERT_FALSE(r.ok()) << path;
+    EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted) << r.error().message;
+    EXPECT_NE(r.error().message.find("larger than 1000 bytes"), std::string::npos) << r.error().message;
+  }
+  size_t got = 0;
+  auto s = c->GetStream("/big", [&](std::string_view d) {
+    got += d.size();
+    return true;
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(got, 5000u);
+  server.Stop();
+  t.join();
+}
+
 }  // namespace
 }  // namespace lt::net
