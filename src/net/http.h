@@ -70,7 +70,7 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   int threads = 16;
-  int read_timeout_seconds = 10;
+  int read_timeout_seconds = 10;  // for a whole request, from its first byte
   int write_timeout_seconds = 30;
   int keep_alive_seconds = 5;
   size_t keep_alive_max_requests = 100;  // requests per connection before the server closes it

@@ -19,12 +19,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <regex>
 #include <set>
 #include <thread>
@@ -176,7 +178,27 @@ void HttpServer::Impl::Serve(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   SetTimeout(fd, SO_SNDTIMEO, options.write_timeout_seconds);
-  ByteReader in([fd](char* b, size_t cap) -> ssize_t {
+  // The receive timeout in force (ms), and the time by which the request being read must be
+  // complete: read_timeout_seconds after its first byte, so a client trickling bytes cannot hold
+  // a worker for longer than that (a per-read timeout alone would let it).
+  using SteadyClock = std::chrono::steady_clock;
+  int timeout_ms = -1;
+  auto set_timeout = [&](int ms) {
+    ms = std::max(ms, 1);
+    if (ms == timeout_ms) return;
+    timeval tv{};
+    tv.tv_sec = ms / 1000;
+    tv.tv_usec = (ms % 1000) * 1000;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    timeout_ms = ms;
+  };
+  std::optional<SteadyClock::time_point> deadline;
+  ByteReader in([&](char* b, size_t cap) -> ssize_t {
+    if (deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - SteadyClock::now()).count();
+      if (left <= 0) return -1;  // the request took too long as a whole
+      if (left < timeout_ms) set_timeout(static_cast<int>(left));
+    }
     for (;;) {
       ssize_t n = ::recv(fd, b, cap, 0);
       if (n < 0 && errno == EINTR) continue;
@@ -195,19 +217,15 @@ void HttpServer::Impl::Serve(int fd) {
     }
     peer = ip;
   }
-  int timeout = -1;
   for (size_t served = 0; !stopping; ++served) {
     // Waiting for a request's first byte is keep-alive idling; the rest of it is a read.
-    int want = in.buf().empty() ? options.keep_alive_seconds : options.read_timeout_seconds;
-    if (want != timeout) {
-      SetTimeout(fd, SO_RCVTIMEO, want);
-      timeout = want;
+    deadline.reset();
+    if (in.buf().empty()) {
+      set_timeout(options.keep_alive_seconds * 1000);
+      if (!in.Fill()) return;
     }
-    if (in.buf().empty() && !in.Fill()) return;
-    if (timeout != options.read_timeout_seconds) {
-      SetTimeout(fd, SO_RCVTIMEO, options.read_timeout_seconds);
-      timeout = options.read_timeout_seconds;
-    }
+    deadline = SteadyClock::now() + std::chrono::seconds(std::max(options.read_timeout_seconds, 1));
+    set_timeout(std::max(options.read_timeout_seconds, 1) * 1000);
     HttpRequest req;
     req.remote_addr = peer;
     bool keep_alive = false;

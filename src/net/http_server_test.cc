@@ -852,6 +852,26 @@ TEST(HttpServerConformanceTest, ManyConcurrentKeepAliveClientsAreAllAnswered) {
   EXPECT_EQ(ok.load(), kClients * kRequests);
 }
 
+// A client that sends its request a few bytes at a time, each within the read timeout, is
+// still dropped once the whole request has taken read_timeout_seconds (slowloris).
+TEST(HttpServerConformanceTest, TricklingClientIsDroppedAfterTheRequestTimeout) {
+  HttpServerOptions o;
+  o.read_timeout_seconds = 1;
+  TestServer s(o);
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  auto start = Clock::now();
+  ASSERT_TRUE(c.Send("GET /echo HTTP/1.1\r\nHost: x\r\n"));
+  bool closed = false;
+  for (int i = 0; i < 20 && !closed; ++i) {  // a header line every 250 ms: 5 s if never dropped
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    if (!c.Send("X-Slow: " + std::to_string(i) + "\r\n")) closed = true;
+    if (!closed) closed = c.WaitClosed(1);
+  }
+  EXPECT_TRUE(closed || c.WaitClosed(1000)) << "a trickling client held its worker for 5 s";
+  EXPECT_LT(MsSince(start), 3000);
+}
+
 TEST(HttpServerConformanceTest, SilentClientIsDroppedAfterTimeoutWithoutBlockingOthers) {
   HttpServerOptions o;
   o.keep_alive_seconds = 1;
