@@ -193,11 +193,15 @@ void HttpServer::Impl::Serve(int fd) {
     timeout_ms = ms;
   };
   std::optional<SteadyClock::time_point> deadline;
+  // Between requests the timeout is keep_alive_seconds; within one, what is left of its deadline.
+  // A request that arrives in one piece (the usual case) changes nothing: no setsockopt per request.
   ByteReader in([&](char* b, size_t cap) -> ssize_t {
-    if (deadline) {
+    if (!deadline) {
+      set_timeout(options.keep_alive_seconds * 1000);
+    } else {
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - SteadyClock::now()).count();
       if (left <= 0) return -1;  // the request took too long as a whole
-      if (left < timeout_ms) set_timeout(static_cast<int>(left));
+      set_timeout(static_cast<int>(std::min<long long>(left, std::max(options.read_timeout_seconds, 1) * 1000LL)));
     }
     for (;;) {
       ssize_t n = ::recv(fd, b, cap, 0);
@@ -220,12 +224,8 @@ void HttpServer::Impl::Serve(int fd) {
   for (size_t served = 0; !stopping; ++served) {
     // Waiting for a request's first byte is keep-alive idling; the rest of it is a read.
     deadline.reset();
-    if (in.buf().empty()) {
-      set_timeout(options.keep_alive_seconds * 1000);
-      if (!in.Fill()) return;
-    }
+    if (in.buf().empty() && !in.Fill()) return;
     deadline = SteadyClock::now() + std::chrono::seconds(std::max(options.read_timeout_seconds, 1));
-    set_timeout(std::max(options.read_timeout_seconds, 1) * 1000);
     HttpRequest req;
     req.remote_addr = peer;
     bool keep_alive = false;
