@@ -22,12 +22,12 @@
 
 #include "net/ascii.h"
 #include "net/http.h"
+#include "net/http_parse.h"
 
 namespace lt::net {
 
 namespace {
 
-constexpr size_t kMaxHeadBytes = 64 << 10;
 constexpr size_t kMaxErrorBody = 1 << 20;  // kept for the caller of a streamed request that failed
 
 void SetTimeout(int fd, int opt, int ms) {
@@ -64,8 +64,6 @@ struct HttpClient::Impl {
   }
 
   std::optional<Failure> Connect();
-  // Reads more into buf; a Failure on EOF (`eof` set), timeout or error.
-  std::optional<Failure> Fill(bool* eof = nullptr);
   struct Request {
     const std::string* method;
     const std::string* path;
@@ -135,21 +133,6 @@ std::optional<Failure> HttpClient::Impl::Connect() {
   return last;
 }
 
-std::optional<Failure> HttpClient::Impl::Fill(bool* eof) {
-  char tmp[64 << 10];
-  for (;;) {
-    ssize_t n = ::recv(fd, tmp, sizeof tmp, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n > 0) {
-      buf.append(tmp, static_cast<size_t>(n));
-      return std::nullopt;
-    }
-    if (n == 0 && eof != nullptr) *eof = true;
-    return Failure{Stage::kRead, ErrorCode::kTimeout,
-                   n == 0 ? "Read (connection closed)" : std::string("Read (") + std::strerror(errno) + ")"};
-  }
-}
-
 Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const std::string& base, bool* got_any,
                                                       std::optional<Failure>* failure) {
   *got_any = false;
@@ -194,55 +177,15 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
     if (n <= 0) return fail({Stage::kWrite, ErrorCode::kTimeout, std::string("Write (") + std::strerror(errno) + ")"});
     left.remove_prefix(static_cast<size_t>(n));
   }
-  HttpClientResponse res;
-  bool keep_alive = true;
-  size_t head_end;
-  for (;;) {  // 1xx answers (100 Continue) are skipped
-    while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
-      if (buf.size() > kMaxHeadBytes) return fail({Stage::kRead, ErrorCode::kInvalidArgument, "answer head too large"});
-      if (auto f = Fill()) return fail(*f);
-      *got_any = true;
-    }
-    *got_any = true;
-    std::string_view head(buf.data(), head_end);
-    std::string_view line = head.substr(0, head.find("\r\n"));
-    // HTTP/1.x NNN reason
-    if (line.size() < 12 || line.rfind("HTTP/1.", 0) != 0 || line[8] != ' ') {
-      return fail({Stage::kRead, ErrorCode::kInvalidArgument, "malformed answer status line"});
-    }
-    int status = 0;
-    auto sr = std::from_chars(line.data() + 9, line.data() + 12, status);
-    if (sr.ec != std::errc() || status < 100 || status > 999) {
-      return fail({Stage::kRead, ErrorCode::kInvalidArgument, "malformed answer status"});
-    }
-    keep_alive = line[7] == '1';
-    res.status = status;
-    res.headers.clear();
-    std::string_view rest = head.substr(std::min(head.size(), line.size() + 2));
-    while (!rest.empty()) {
-      size_t e = rest.find("\r\n");
-      std::string_view h = rest.substr(0, e);
-      rest = e == std::string_view::npos ? std::string_view() : rest.substr(e + 2);
-      size_t colon = h.find(':');
-      if (colon == std::string_view::npos) continue;
-      std::string_view v = h.substr(colon + 1);
-      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-      while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
-      res.headers.emplace(std::string(h.substr(0, colon)), std::string(v));
-    }
-    buf.erase(0, head_end + 4);
-    if (status >= 200) break;
-  }
-  std::string conn = res.Header("Connection");
-  if (IEquals(conn, "close")) keep_alive = false;
-  if (IEquals(conn, "keep-alive")) keep_alive = true;
   // The body goes to on_data for a successful streamed request, else into res.body.
-  bool stream = r.on_data != nullptr && *r.on_data && res.status < 400;
+  HttpClientResponse res;
+  AnswerHead head;
   bool cancelled = false, too_big = false;
   auto deliver = [&](std::string_view d) {
-    if (d.empty() || cancelled) return;
+    if (d.empty()) return true;
+    bool stream = r.on_data != nullptr && *r.on_data && head.status < 400;
     if (stream) {
-      if (!(*r.on_data)(d)) cancelled = true;
+      cancelled = !(*r.on_data)(d);
     } else if (r.on_data != nullptr) {  // an error answer to a streamed request: kept, truncated
       if (res.body.size() < kMaxErrorBody) res.body.append(d.substr(0, kMaxErrorBody - res.body.size()));
     } else if (res.body.size() + d.size() > options.max_body_bytes) {
@@ -250,82 +193,28 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
     } else {
       res.body.append(d);
     }
+    return !cancelled;
   };
-  std::string te = res.Header("Transfer-Encoding");
-  std::string cl = res.Header("Content-Length");
-  bool no_body = *r.method == "HEAD" || res.status == 204 || res.status == 304;
-  if (no_body) {
-    // nothing
-  } else if (IEquals(te, "chunked")) {
-    for (;;) {
-      size_t e;
-      while ((e = buf.find("\r\n")) == std::string::npos) {
-        if (buf.size() > 1024) return fail({Stage::kRead, ErrorCode::kInvalidArgument, "malformed chunk size"});
-        if (auto f = Fill()) return fail(*f);
-      }
-      std::string_view sz(buf.data(), e);
-      sz = sz.substr(0, sz.find(';'));
-      size_t size = 0;
-      auto cr = std::from_chars(sz.data(), sz.data() + sz.size(), size, 16);
-      if (cr.ec != std::errc() || sz.empty()) {
-        return fail({Stage::kRead, ErrorCode::kInvalidArgument, "malformed chunk size"});
-      }
-      buf.erase(0, e + 2);
-      if (size == 0) {
-        size_t t;
-        while ((t = buf.find("\r\n")) == std::string::npos) {
-          if (auto f = Fill()) return fail(*f);
+  std::string why = "Read";  // what the socket said when reading stopped
+  ByteReader in(
+      [&](char* b, size_t cap) -> ssize_t {
+        for (;;) {
+          ssize_t n = ::recv(fd, b, cap, 0);
+          if (n < 0 && errno == EINTR) continue;
+          if (n == 0) why = "Read (connection closed)";
+          if (n < 0) why = std::string("Read (") + std::strerror(errno) + ")";
+          return n;
         }
-        buf.erase(0, t + 2);  // trailers are not kept
-        break;
-      }
-      // Deliver the chunk as it arrives (a server-sent event is one chunk, often small).
-      size_t left = size;
-      while (left > 0) {
-        if (buf.empty()) {
-          if (auto f = Fill()) return fail(*f);
-        }
-        size_t take = std::min(left, buf.size());
-        deliver(std::string_view(buf.data(), take));
-        buf.erase(0, take);
-        left -= take;
-        if (cancelled) break;
-      }
-      if (cancelled) break;
-      while (buf.size() < 2) {
-        if (auto f = Fill()) return fail(*f);
-      }
-      buf.erase(0, 2);
-    }
-  } else if (!cl.empty()) {
-    size_t n = 0;
-    auto cr = std::from_chars(cl.data(), cl.data() + cl.size(), n);
-    if (cr.ec != std::errc() || cr.ptr != cl.data() + cl.size()) {
-      return fail({Stage::kRead, ErrorCode::kInvalidArgument, "malformed Content-Length"});
-    }
-    while (n > 0) {
-      if (buf.empty()) {
-        if (auto f = Fill()) return fail(*f);
-      }
-      size_t take = std::min(n, buf.size());
-      deliver(std::string_view(buf.data(), take));
-      buf.erase(0, take);
-      n -= take;
-      if (cancelled) break;
-    }
-  } else {  // until the server closes
-    keep_alive = false;
-    deliver(buf);
-    buf.clear();
-    for (bool eof = false; !eof && !cancelled;) {
-      if (auto f = Fill(&eof)) {
-        if (eof) break;
-        return fail(*f);
-      }
-      deliver(buf);
-      buf.clear();
-    }
-  }
+      },
+      std::move(buf));
+  std::string problem;
+  int rc = ReadHttpAnswer(in, *r.method, head, deliver, *got_any, problem);
+  buf = std::move(in.buf());
+  if (rc == -1) return fail({Stage::kRead, ErrorCode::kTimeout, why});
+  if (rc == -2) return fail({Stage::kRead, ErrorCode::kInvalidArgument, problem});
+  res.status = head.status;
+  res.headers = std::move(head.headers);
+  bool keep_alive = head.keep_alive;
   if (too_big) {
     Close();  // the rest of the answer is not read
     return MakeError(ErrorCode::kResourceExhausted, base + *r.path + ": answer body larger than " +

@@ -191,4 +191,135 @@ int ReadHttpRequest(ByteReader& in, size_t max_body_bytes, const std::function<b
   return 0;
 }
 
+
+int ReadHttpAnswer(ByteReader& in, std::string_view method, AnswerHead& head,
+                   const std::function<bool(std::string_view)>& deliver, bool& got_any, std::string& problem) {
+  std::string& buf = in.buf();
+  got_any = !buf.empty();
+  size_t head_end;
+  for (;;) {  // 1xx answers (100 Continue) are skipped
+    while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
+      if (buf.size() > kMaxHeadBytes) {
+        problem = "answer head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
+        return -2;
+      }
+      if (!in.Fill()) return -1;
+      got_any = true;
+    }
+    std::string_view h(buf.data(), head_end);
+    std::string_view line = h.substr(0, h.find("\r\n"));
+    // HTTP/1.x NNN reason
+    if (line.size() < 12 || line.rfind("HTTP/1.", 0) != 0 || line[8] != ' ') {
+      problem = "malformed answer status line";
+      return -2;
+    }
+    int status = 0;
+    auto sr = std::from_chars(line.data() + 9, line.data() + 12, status);
+    if (sr.ec != std::errc() || sr.ptr != line.data() + 12 || status < 100) {
+      problem = "malformed answer status";
+      return -2;
+    }
+    head.keep_alive = line[7] == '1';
+    head.status = status;
+    head.headers.clear();
+    std::string_view rest = h.substr(std::min(h.size(), line.size() + 2));
+    while (!rest.empty()) {
+      size_t e = rest.find("\r\n");
+      std::string_view hl = rest.substr(0, e);
+      rest = e == std::string_view::npos ? std::string_view() : rest.substr(e + 2);
+      size_t colon = hl.find(':');
+      if (colon == std::string_view::npos) continue;
+      head.headers.emplace(std::string(hl.substr(0, colon)), std::string(Trim(hl.substr(colon + 1))));
+    }
+    buf.erase(0, head_end + 4);
+    if (status >= 200) break;
+  }
+  auto header = [&](const char* name) -> std::string {
+    for (const auto& [k, v] : head.headers) {
+      if (IEquals(k, name)) return v;
+    }
+    return "";
+  };
+  std::string conn = header("Connection");
+  if (IEquals(conn, "close")) head.keep_alive = false;
+  if (IEquals(conn, "keep-alive")) head.keep_alive = true;
+  std::string te = header("Transfer-Encoding");
+  std::string cl = header("Content-Length");
+  if (method == "HEAD" || head.status == 204 || head.status == 304) return 0;
+  if (IEquals(te, "chunked")) {
+    for (;;) {
+      size_t e;
+      while ((e = buf.find("\r\n")) == std::string::npos) {
+        if (buf.size() > 1024) {
+          problem = "malformed chunk size";
+          return -2;
+        }
+        if (!in.Fill()) return -1;
+      }
+      std::string_view sz(buf.data(), e);
+      sz = sz.substr(0, sz.find(';'));
+      size_t size = 0;
+      auto cr = std::from_chars(sz.data(), sz.data() + sz.size(), size, 16);
+      if (cr.ec != std::errc() || sz.empty()) {
+        problem = "malformed chunk size";
+        return -2;
+      }
+      buf.erase(0, e + 2);
+      if (size == 0) {
+        size_t t;
+        while ((t = buf.find("\r\n")) == std::string::npos) {
+          if (buf.size() > kMaxHeadBytes) {
+            problem = "answer trailers larger than " + std::to_string(kMaxHeadBytes) + " bytes";
+            return -2;
+          }
+          if (!in.Fill()) return -1;
+        }
+        buf.erase(0, t + 2);  // trailers are not kept
+        return 0;
+      }
+      // Handed over as it arrives (a server-sent event is one chunk, often small).
+      for (size_t left = size; left > 0;) {
+        if (buf.empty() && !in.Fill()) return -1;
+        size_t take = std::min(left, buf.size());
+        bool go_on = deliver(std::string_view(buf.data(), take));
+        buf.erase(0, take);
+        left -= take;
+        if (!go_on) return 1;
+      }
+      if (!in.Need(2)) return -1;
+      if (buf.compare(0, 2, "\r\n") != 0) {
+        problem = "chunk not followed by CRLF";
+        return -2;
+      }
+      buf.erase(0, 2);
+    }
+  }
+  if (!cl.empty()) {
+    size_t n = 0;
+    auto cr = std::from_chars(cl.data(), cl.data() + cl.size(), n);
+    if (cr.ec != std::errc() || cr.ptr != cl.data() + cl.size()) {
+      problem = "malformed Content-Length";
+      return -2;
+    }
+    while (n > 0) {
+      if (buf.empty() && !in.Fill()) return -1;
+      size_t take = std::min(n, buf.size());
+      bool go_on = deliver(std::string_view(buf.data(), take));
+      buf.erase(0, take);
+      n -= take;
+      if (!go_on) return 1;
+    }
+    return 0;
+  }
+  head.keep_alive = false;  // the body ends when the server closes
+  for (;;) {
+    if (!buf.empty()) {
+      bool go_on = deliver(buf);
+      buf.clear();
+      if (!go_on) return 1;
+    }
+    if (!in.Fill()) return in.eof() ? 0 : -1;
+  }
+}
+
 }  // namespace lt::net

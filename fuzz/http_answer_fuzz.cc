@@ -1,0 +1,48 @@
+// Fuzz target: the HTTP/1.1 answer reader of net::HttpClient (net/http_parse.h) on arbitrary
+// bytes in pieces of arbitrary sizes, as a server (a registry peer, a provider, any URL a user
+// configures) could send them; the first bytes choose the request's method and when the caller
+// stops a streamed body.
+//
+// Invariants beyond "no crash, no hang": a complete answer has a status of at least 200 (1xx are
+// skipped); the body handed over is never larger than the input; a malformed answer says why.
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "net/http_parse.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 3) return 0;
+  size_t step = 1 + data[0] % 97;
+  const char* method = data[1] % 3 == 0 ? "HEAD" : data[1] % 3 == 1 ? "GET" : "POST";
+  size_t stop_after = data[2] < 128 ? SIZE_MAX : static_cast<size_t>(data[2]) * 8;  // the caller stops
+  const uint8_t* p = data + 3;
+  size_t left = size - 3;
+  lt::net::ByteReader in([&](char* b, size_t cap) -> ssize_t {
+    if (left == 0) return 0;
+    size_t n = std::min({cap, left, step});
+    std::memcpy(b, p, n);
+    p += n;
+    left -= n;
+    return static_cast<ssize_t>(n);
+  });
+  for (int answers = 0; answers < 16; ++answers) {
+    lt::net::AnswerHead head;
+    size_t body = 0;
+    bool got_any = false;
+    std::string problem;
+    int rc = lt::net::ReadHttpAnswer(
+        in, method, head,
+        [&](std::string_view d) {
+          body += d.size();
+          return body < stop_after;
+        },
+        got_any, problem);
+    if (body > size) __builtin_trap();
+    if (rc == -2 && problem.empty()) __builtin_trap();
+    if (rc == 0 && head.status < 200) __builtin_trap();
+    if (rc != 0 || !head.keep_alive) break;
+  }
+  return 0;
+}
