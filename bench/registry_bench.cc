@@ -29,18 +29,13 @@
 #include "registry/gateway.h"
 #include "registry/store.h"
 #include "registry/unixfs.h"
+#include "util/clock.h"
 
 namespace {
 
 constexpr size_t kFileBytes = size_t{1} << 30;
 double g_sha_bytes_per_sec = 0;
 double g_sha_cpu_bytes_per_sec = 0;
-
-double ProcessCpuSeconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int EnvInt(const char* name, int def) {
   const char* v = std::getenv(name);
@@ -75,14 +70,14 @@ void BM_Sha256(benchmark::State& state) {
   lt::Bytes buf(1 << 20, 0x5a);
   size_t bytes = 0;
   auto t0 = std::chrono::steady_clock::now();
-  double c0 = ProcessCpuSeconds();
+  double c0 = lt::ProcessCpuSeconds();
   for (auto _ : state) {
     benchmark::DoNotOptimize(lt::registry::Sha256(buf));
     bytes += buf.size();
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   g_sha_bytes_per_sec = bytes / secs;
-  g_sha_cpu_bytes_per_sec = bytes / (ProcessCpuSeconds() - c0);
+  g_sha_cpu_bytes_per_sec = bytes / (lt::ProcessCpuSeconds() - c0);
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
 }
 BENCHMARK(BM_Sha256)->MinTime(1.0);
@@ -91,14 +86,14 @@ void BM_ImportOneGiB(benchmark::State& state) {
   const std::string& path = BigFile();
   size_t bytes = 0;
   auto t0 = std::chrono::steady_clock::now();
-  double c0 = ProcessCpuSeconds();
+  double c0 = lt::ProcessCpuSeconds();
   for (auto _ : state) {
     auto r = lt::registry::ImportPath(path, nullptr);
     if (!r.ok()) state.SkipWithError(r.error().message.c_str());
     bytes += kFileBytes;
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  double cpu = ProcessCpuSeconds() - c0;
+  double cpu = lt::ProcessCpuSeconds() - c0;
   state.SetBytesProcessed(static_cast<int64_t>(bytes));
   if (g_sha_bytes_per_sec > 0) state.counters["ratio_to_sha256"] = (bytes / secs) / g_sha_bytes_per_sec;
   if (g_sha_cpu_bytes_per_sec > 0) state.counters["cpu_ratio"] = (bytes / cpu) / g_sha_cpu_bytes_per_sec;

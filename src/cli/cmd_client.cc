@@ -2,13 +2,10 @@
 // local OpenAI-compatible API over a SessionPool; `chat` streams one prompt (or stdin lines, an
 // interactive conversation) through the same pool and closes the session on exit.
 // `lt bench client` is in cmd_client_bench.cc.
-#include <signal.h>
-
 #include <algorithm>
 #include <iostream>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "client/api_server.h"
@@ -145,11 +142,7 @@ client::PoolOptions PoolOptionsFrom(const ClientFlags& f) {
 Status Serve(const ClientFlags& f) {
   SetLogTag("client");
   LT_TRY(auto hp, net::ParseHostPort(f.listen));
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  sigset_t set = BlockStopSignals();  // before any thread starts
   LT_TRY(Setup s, Prepare(f));
   client::SecretGuard guard(s.words);
   if (!guard.mnemonic_check()) {
@@ -167,14 +160,7 @@ Status Serve(const ClientFlags& f) {
   LT_INFO("client: user " << pool.user().ToChecksumHex() << ", OpenAI API at http://" << hp.first << ":"
                           << port << "/v1");
   std::cout << "listening on " << hp.first << ":" << port << std::endl;
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    http.Stop();
-  });
-  http.Run();
-  pthread_kill(waiter.native_handle(), SIGTERM);
-  waiter.join();
+  ServeUntilStopSignal(set, [&] { http.Run(); }, [&] { http.Stop(); });
   pool.CloseAll();
   LT_INFO("client: every session closed with its final voucher");
   return OkStatus();

@@ -172,13 +172,6 @@ Status Run(CommandContext& ctx, const ClientBenchFlags& f) {
   return OkStatus();
 }
 
-CLI::App* BenchGroup(CLI::App& app) {
-  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "bench"; })) return sub;
-  auto* bench = app.add_subcommand("bench", "Benchmarks of this machine");
-  bench->require_subcommand(1);
-  return bench;
-}
-
 }  // namespace
 
 void RegisterClientBenchCommand(CLI::App& app, CommandContext& ctx) {

@@ -76,11 +76,7 @@ Status Serve(const ServeFlags& f) {
   LT_TRY(auto hp, net::ParseHostPort(f.listen));
   LT_TRY(auto model, eng::Model::Load(f.model, f.tokenizer));
   if (f.slots < 1) return InvalidArgument("--slots must be at least 1");
-  sigset_t set;  // block the stop signals before any thread starts; this thread waits for them
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  sigset_t set = BlockStopSignals();  // before any thread starts
   std::string name = f.name.empty() ? std::filesystem::path(f.model).stem().string() : f.name;
   eng::Engine engine(model, {f.threads, f.slots, 64});
   eng::OpenAiServer api(&engine, {name});
@@ -198,13 +194,6 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
   }
   if (ctx.global.json) std::cout << out.dump(2) << std::endl;
   return OkStatus();
-}
-
-CLI::App* BenchGroup(CLI::App& app) {
-  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "bench"; })) return sub;
-  auto* bench = app.add_subcommand("bench", "Benchmarks of this machine");
-  bench->require_subcommand(1);
-  return bench;
 }
 
 }  // namespace

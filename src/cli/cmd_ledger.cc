@@ -1,10 +1,7 @@
 // lt ledger init/serve/verify/txs/close-day/state, and the user commands against a ledger URL:
 // lt balance, transfer, deposit, withdraw, claim (doc/ledger.md).
-#include <signal.h>
-
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include "cli/commands.h"
 #include "crypto/keystore.h"
@@ -104,12 +101,7 @@ void RegisterLedgerAdmin(CLI::App& app, CommandContext& ctx) {
     RunCommand(ctx, [&]() -> Status {
       SetLogTag("ledger");
       LT_TRY(auto hp, net::ParseHostPort(listen));
-      // Block the stop signals in every thread; one thread waits for them.
-      sigset_t set;
-      sigemptyset(&set);
-      sigaddset(&set, SIGTERM);
-      sigaddset(&set, SIGINT);
-      pthread_sigmask(SIG_BLOCK, &set, nullptr);
+      sigset_t set = BlockStopSignals();  // before any thread starts
       ledger::EmbeddedOptions o;
       o.db_path = DbPath(ctx);
       if (!RealFileSystem::Default()->Exists(o.db_path)) {
@@ -120,15 +112,7 @@ void RegisterLedgerAdmin(CLI::App& app, CommandContext& ctx) {
       LT_TRY(int port, server.Listen(hp.first, hp.second));
       LT_INFO("ledger serving on http://" << hp.first << ":" << port << " (" << o.db_path << ")");
       std::cout << "listening on " << hp.first << ":" << port << std::endl;
-      std::thread waiter([&] {
-        int sig = 0;
-        sigwait(&set, &sig);
-        server.Stop();
-      });
-      server.Run();
-      // Run returned (Stop from the waiter); wake the waiter if it is still waiting.
-      pthread_kill(waiter.native_handle(), SIGTERM);
-      waiter.join();
+      ServeUntilStopSignal(set, [&] { server.Run(); }, [&] { server.Stop(); });
       return OkStatus();
     });
   });

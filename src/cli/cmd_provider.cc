@@ -27,12 +27,7 @@ Status Serve(CommandContext& ctx, const ProviderFlags& f) {
   LT_TRY(provider::ProviderConfig config, provider::LoadProviderConfig(f.config));
   LT_TRY(SecretBytes password, ReadPassword(config.password_file, "Provider keystore password: ", false));
   LT_TRY(crypto::PrivateKey key, crypto::LoadKeystoreFile(config.keystore, password.span()));
-  // Block the stop signals before any thread starts, then wait for one.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  sigset_t set = BlockStopSignals();  // before any thread starts
   std::string datadir = ctx.global.Datadir();
   LT_TRY(auto node, provider::ProviderNode::Create(config, std::move(key), datadir));
   LT_TRY_STATUS(node->Start());

@@ -1,10 +1,7 @@
 // lt router serve: the router role (DESIGN §5, doc/router.md). `lt bench router` is in
 // cmd_router_bench.cc.
-#include <signal.h>
-
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include "cli/commands.h"
 #include "crypto/keystore.h"
@@ -50,11 +47,7 @@ Result<std::unique_ptr<ledger::RemoteLedger>> ConnectWithRetry(const std::string
 Status Serve(CommandContext& ctx, const RouterFlags& f) {
   SetLogTag("router");
   LT_TRY(auto hp, net::ParseHostPort(f.listen));
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  sigset_t set = BlockStopSignals();  // before any thread starts
 
   LT_TRY(SecretBytes pw, ReadPassword(f.password_file, "Router keystore password: ", false));
   LT_TRY(crypto::PrivateKey key, crypto::LoadKeystoreFile(f.keystore, pw.span()));
@@ -90,14 +83,7 @@ Status Serve(CommandContext& ctx, const RouterFlags& f) {
   LT_INFO("router " << r->address().ToChecksumHex() << " serving on http://" << hp.first << ":" << port << " ("
                     << o.db_path << ")");
   std::cout << "listening on " << hp.first << ":" << port << std::endl;
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&set, &sig);
-    server.Stop();
-  });
-  server.Run();
-  pthread_kill(waiter.native_handle(), SIGTERM);
-  waiter.join();
+  ServeUntilStopSignal(set, [&] { server.Run(); }, [&] { server.Stop(); });
   r->Stop();
   // A last settlement attempt so a clean stop leaves nothing pending (a crash is safe anyway).
   (void)r->SettleOnce();

@@ -33,6 +33,7 @@
 #include "ledger/server.h"
 #include "router/router.h"
 #include "router/server.h"
+#include "util/clock.h"
 #include "router/testbed.h"
 #include "util/log.h"
 #include "util/random.h"
@@ -56,12 +57,6 @@ struct BenchFlags {
   double ceiling_seconds = 1.0;
   std::string models_dir;
 };
-
-double ProcessCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 // utime + stime of a child from /proc/<pid>/stat (fields 14 and 15), in seconds; 0 if unreadable.
 double ChildCpuSeconds(pid_t pid) {
@@ -440,13 +435,6 @@ Status RunBench(CommandContext& ctx, const BenchFlags& f) {
   PrintResult(ctx, j, human);
   if (failed > 0) return InternalError(std::to_string(failed) + " RFCs failed (see above)");
   return OkStatus();
-}
-
-CLI::App* BenchGroup(CLI::App& app) {
-  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "bench"; })) return sub;
-  auto* bench = app.add_subcommand("bench", "Benchmarks of this machine");
-  bench->require_subcommand(1);
-  return bench;
 }
 
 }  // namespace

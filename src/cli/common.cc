@@ -1,5 +1,6 @@
 #include "cli/common.h"
 
+#include <pthread.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include "util/fs.h"
 
@@ -78,6 +80,35 @@ CLI::App* ModelGroup(CLI::App& app) {
   auto* model = app.add_subcommand("model", "Publish, pull, inspect and move models and agents");
   model->require_subcommand(1);
   return model;
+}
+
+CLI::App* BenchGroup(CLI::App& app) {
+  for (CLI::App* sub : app.get_subcommands([](CLI::App* a) { return a->get_name() == "bench"; })) return sub;
+  auto* bench = app.add_subcommand("bench", "Benchmarks of this machine");
+  bench->require_subcommand(1);
+  return bench;
+}
+
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+void ServeUntilStopSignal(const sigset_t& stop_signals, const std::function<void()>& run,
+                          const std::function<void()>& stop) {
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    stop();
+  });
+  run();
+  // `run` returned (after `stop`, or on its own): wake the waiter if it is still waiting.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
 }
 
 void PrintResult(const CommandContext& ctx, const nlohmann::json& j, const std::string& human) {

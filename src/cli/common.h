@@ -6,7 +6,10 @@
 #ifndef LT_CLI_COMMON_H_
 #define LT_CLI_COMMON_H_
 
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -43,6 +46,16 @@ void PrintResult(const CommandContext& ctx, const nlohmann::json& j, const std::
 // The shared `lt model` subcommand group (created on first use), so several cmd_*.cc files can
 // add `lt model ...` subcommands.
 CLI::App* ModelGroup(CLI::App& app);
+// The same for `lt bench ...`.
+CLI::App* BenchGroup(CLI::App& app);
+
+// SIGINT and SIGTERM, blocked in the calling thread and so in every thread it starts afterwards,
+// so that only a sigwait sees them. Call before any thread starts.
+sigset_t BlockStopSignals();
+// Runs `run` (a server's loop) on this thread; SIGINT or SIGTERM meanwhile calls `stop`, which
+// must make `run` return. Returns once `run` has.
+void ServeUntilStopSignal(const sigset_t& stop_signals, const std::function<void()>& run,
+                          const std::function<void()>& stop);
 
 // The p-quantile (0..1) of `v` by nearest rank (p = 0.5: the median); 0 when `v` is empty.
 // For the `lt bench ...` commands.

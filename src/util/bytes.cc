@@ -6,6 +6,7 @@ namespace lt {
 
 namespace {
 constexpr char kHexDigits[] = "0123456789abcdef";
+}  // namespace
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -13,7 +14,6 @@ int HexValue(char c) {
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
 }
-}  // namespace
 
 std::string HexEncode(ByteSpan data) {
   std::string out;

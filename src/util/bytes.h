@@ -23,6 +23,8 @@ template <size_t N>
 using FixedBytes = std::array<uint8_t, N>;
 using Hash32 = FixedBytes<32>;
 
+// The value of one hex digit (either case), or -1.
+int HexValue(char c);
 // Lower-case hex without prefix.
 std::string HexEncode(ByteSpan data);
 // "0x" + lower-case hex.

@@ -1,6 +1,7 @@
 #include "util/clock.h"
 
 #include <chrono>
+#include <ctime>
 
 namespace lt {
 
@@ -19,6 +20,12 @@ uint64_t SystemClock::MonotonicMillis() const {
 SystemClock* SystemClock::Default() {
   static SystemClock clock;
   return &clock;
+}
+
+double ProcessCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
 }  // namespace lt

@@ -44,6 +44,9 @@ class FakeClock final : public Clock {
   std::atomic<uint64_t> now_;
 };
 
+// CPU time this process has used (all its threads), in seconds.
+double ProcessCpuSeconds();
+
 }  // namespace lt
 
 #endif  // LT_UTIL_CLOCK_H_
