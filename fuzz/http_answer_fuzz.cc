@@ -7,26 +7,17 @@
 // skipped); the body handed over is never larger than the input; a malformed answer says why.
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 
 #include "net/http_parse.h"
+#include "piecewise_source.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 3) return 0;
   size_t step = 1 + data[0] % 97;
   const char* method = data[1] % 3 == 0 ? "HEAD" : data[1] % 3 == 1 ? "GET" : "POST";
   size_t stop_after = data[2] < 128 ? SIZE_MAX : static_cast<size_t>(data[2]) * 8;  // the caller stops
-  const uint8_t* p = data + 3;
-  size_t left = size - 3;
-  lt::net::ByteReader in([&](char* b, size_t cap) -> ssize_t {
-    if (left == 0) return 0;
-    size_t n = std::min({cap, left, step});
-    std::memcpy(b, p, n);
-    p += n;
-    left -= n;
-    return static_cast<ssize_t>(n);
-  });
+  lt::net::ByteReader in(PiecewiseSource(data + 3, size - 3, step));
   for (int answers = 0; answers < 16; ++answers) {
     lt::net::AnswerHead head;
     size_t body = 0;

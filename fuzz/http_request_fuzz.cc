@@ -8,24 +8,15 @@
 // statuses doc/wire.md "HTTP" lists, with a reason.
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string>
 
 #include "net/http_parse.h"
+#include "piecewise_source.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   size_t step = 1 + data[0] % 97;  // how the bytes are cut into reads
-  const uint8_t* p = data + 1;
-  size_t left = size - 1;
-  lt::net::ByteReader in([&](char* b, size_t cap) -> ssize_t {
-    if (left == 0) return 0;
-    size_t n = std::min({cap, left, step});
-    std::memcpy(b, p, n);
-    p += n;
-    left -= n;
-    return static_cast<ssize_t>(n);
-  });
+  lt::net::ByteReader in(PiecewiseSource(data + 1, size - 1, step));
   constexpr size_t kMaxBody = 4096;
   for (int requests = 0; requests < 64; ++requests) {
     lt::net::HttpRequest req;

@@ -23,20 +23,13 @@
 #include "net/ascii.h"
 #include "net/http.h"
 #include "net/http_parse.h"
+#include "net/socket_io.h"
 
 namespace lt::net {
 
 namespace {
 
 constexpr size_t kMaxErrorBody = 1 << 20;  // kept for the caller of a streamed request that failed
-
-void SetTimeout(int fd, int opt, int ms) {
-  timeval tv{};
-  ms = std::max(ms, 1);
-  tv.tv_sec = ms / 1000;
-  tv.tv_usec = (ms % 1000) * 1000;
-  setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv);
-}
 
 // What a failed exchange was doing, for the error and for whether it may be retried.
 enum class Stage { kConnect, kWrite, kRead };
@@ -122,8 +115,8 @@ std::optional<Failure> HttpClient::Impl::Connect() {
     ::fcntl(s, F_SETFL, ::fcntl(s, F_GETFL) & ~O_NONBLOCK);  // blocking from here on, bounded by the timeouts
     int one = 1;
     setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    SetTimeout(s, SO_RCVTIMEO, options.read_timeout_ms);
-    SetTimeout(s, SO_SNDTIMEO, options.write_timeout_ms);
+    SetSocketTimeout(s, SO_RCVTIMEO, options.read_timeout_ms);
+    SetSocketTimeout(s, SO_SNDTIMEO, options.write_timeout_ms);
     fd = s;
     buf.clear();
     ::freeaddrinfo(res);
@@ -171,11 +164,8 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
   }
   out += "\r\n";
   if (has_body) out += *r.body;
-  for (std::string_view left = out; !left.empty();) {
-    ssize_t n = ::send(fd, left.data(), left.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail({Stage::kWrite, ErrorCode::kTimeout, std::string("Write (") + std::strerror(errno) + ")"});
-    left.remove_prefix(static_cast<size_t>(n));
+  if (!SendAll(fd, out)) {
+    return fail({Stage::kWrite, ErrorCode::kTimeout, std::string("Write (") + std::strerror(errno) + ")"});
   }
   // The body goes to on_data for a successful streamed request, else into res.body.
   HttpClientResponse res;

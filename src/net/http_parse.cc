@@ -1,8 +1,11 @@
 #include "net/http_parse.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstdint>
 
 #include "net/ascii.h"
+#include "util/bytes.h"
 
 namespace lt::net {
 
@@ -16,19 +19,12 @@ bool IContains(std::string_view haystack, std::string_view needle) {
   return false;
 }
 
-int HexVal(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string PercentDecode(std::string_view s, bool plus_is_space) {
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && HexVal(s[i + 1]) >= 0 && HexVal(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(HexVal(s[i + 1]) * 16 + HexVal(s[i + 2])));
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
       i += 2;
     } else if (plus_is_space && s[i] == '+') {
       out.push_back(' ');
@@ -43,6 +39,63 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
   return s;
+}
+
+// Reads a chunked body (RFC 9112 §7.1), handing each piece of chunk data to `deliver` as it
+// arrives. Returns 0 when the last chunk and the trailer section are read, 1 when `deliver`
+// returned false, 2 when a chunk's declared size would take the body past `max_total` (checked
+// before that chunk is read), -1 when the stream ended first, -2 when malformed (`problem`).
+int ReadChunkedBody(ByteReader& in, size_t max_total, const std::function<bool(std::string_view)>& deliver,
+                    std::string& problem) {
+  std::string& buf = in.buf();
+  size_t total = 0;
+  for (;;) {
+    size_t e;
+    while ((e = buf.find("\r\n")) == std::string::npos) {
+      if (buf.size() > 1024) {
+        problem = "malformed chunk size";
+        return -2;
+      }
+      if (!in.Fill()) return -1;
+    }
+    std::string_view sz(buf.data(), e);
+    sz = sz.substr(0, sz.find(';'));
+    size_t size = 0;
+    auto cr = std::from_chars(sz.data(), sz.data() + sz.size(), size, 16);
+    if (cr.ec != std::errc() || cr.ptr != sz.data() + sz.size() || sz.empty()) {
+      problem = "malformed chunk size";
+      return -2;
+    }
+    if (size > max_total - total) return 2;
+    total += size;
+    buf.erase(0, e + 2);
+    if (size == 0) {
+      size_t t;
+      while ((t = buf.find("\r\n")) == std::string::npos) {
+        if (buf.size() > kMaxHeadBytes) {
+          problem = "trailers larger than " + std::to_string(kMaxHeadBytes) + " bytes";
+          return -2;
+        }
+        if (!in.Fill()) return -1;
+      }
+      buf.erase(0, t + 2);  // trailers are not kept
+      return 0;
+    }
+    for (size_t left = size; left > 0;) {
+      if (buf.empty() && !in.Fill()) return -1;
+      size_t take = std::min(left, buf.size());
+      bool go_on = deliver(std::string_view(buf.data(), take));
+      buf.erase(0, take);
+      left -= take;
+      if (!go_on) return 1;
+    }
+    if (!in.Need(2)) return -1;
+    if (buf.compare(0, 2, "\r\n") != 0) {
+      problem = "chunk not followed by CRLF";
+      return -2;
+    }
+    buf.erase(0, 2);
+  }
 }
 
 }  // namespace
@@ -152,45 +205,20 @@ int ReadHttpRequest(ByteReader& in, size_t max_body_bytes, const std::function<b
     req.body = buf.substr(0, content_length);
     buf.erase(0, content_length);
   } else if (chunked) {
-    for (;;) {
-      size_t e;
-      while ((e = buf.find("\r\n")) == std::string::npos) {
-        if (buf.size() > 1024 || !in.Fill()) {
-          problem = "malformed chunked body";
-          return buf.size() > 1024 ? 400 : -1;
-        }
-      }
-      size_t size = 0;
-      std::string_view sz(buf.data(), e);
-      sz = sz.substr(0, sz.find(';'));
-      auto r = std::from_chars(sz.data(), sz.data() + sz.size(), size, 16);
-      if (r.ec != std::errc() || sz.empty()) {
-        problem = "malformed chunk size";
-        return 400;
-      }
-      if (req.body.size() + size > max_body_bytes) {
-        keep_alive = false;
-        problem = "request body larger than " + std::to_string(max_body_bytes) + " bytes";
-        return 413;
-      }
-      if (!in.Need(e + 2 + size + 2)) return -1;
-      if (size == 0) {  // last chunk; trailers are not supported beyond an empty line
-        buf.erase(0, e + 2);
-        size_t t = buf.find("\r\n");
-        while (t == std::string::npos) {
-          if (!in.Fill()) return -1;
-          t = buf.find("\r\n");
-        }
-        buf.erase(0, t + 2);
-        break;
-      }
-      req.body.append(buf, e + 2, size);
-      buf.erase(0, e + 2 + size + 2);
+    int rc = ReadChunkedBody(in, max_body_bytes, [&](std::string_view d) {
+      req.body.append(d);
+      return true;
+    }, problem);
+    if (rc == 2) {
+      keep_alive = false;
+      problem = "request body larger than " + std::to_string(max_body_bytes) + " bytes";
+      return 413;
     }
+    if (rc == -2) return 400;
+    if (rc != 0) return -1;
   }
   return 0;
 }
-
 
 int ReadHttpAnswer(ByteReader& in, std::string_view method, AnswerHead& head,
                    const std::function<bool(std::string_view)>& deliver, bool& got_any, std::string& problem) {
@@ -247,52 +275,12 @@ int ReadHttpAnswer(ByteReader& in, std::string_view method, AnswerHead& head,
   std::string cl = header("Content-Length");
   if (method == "HEAD" || head.status == 204 || head.status == 304) return 0;
   if (IEquals(te, "chunked")) {
-    for (;;) {
-      size_t e;
-      while ((e = buf.find("\r\n")) == std::string::npos) {
-        if (buf.size() > 1024) {
-          problem = "malformed chunk size";
-          return -2;
-        }
-        if (!in.Fill()) return -1;
-      }
-      std::string_view sz(buf.data(), e);
-      sz = sz.substr(0, sz.find(';'));
-      size_t size = 0;
-      auto cr = std::from_chars(sz.data(), sz.data() + sz.size(), size, 16);
-      if (cr.ec != std::errc() || sz.empty()) {
-        problem = "malformed chunk size";
-        return -2;
-      }
-      buf.erase(0, e + 2);
-      if (size == 0) {
-        size_t t;
-        while ((t = buf.find("\r\n")) == std::string::npos) {
-          if (buf.size() > kMaxHeadBytes) {
-            problem = "answer trailers larger than " + std::to_string(kMaxHeadBytes) + " bytes";
-            return -2;
-          }
-          if (!in.Fill()) return -1;
-        }
-        buf.erase(0, t + 2);  // trailers are not kept
-        return 0;
-      }
-      // Handed over as it arrives (a server-sent event is one chunk, often small).
-      for (size_t left = size; left > 0;) {
-        if (buf.empty() && !in.Fill()) return -1;
-        size_t take = std::min(left, buf.size());
-        bool go_on = deliver(std::string_view(buf.data(), take));
-        buf.erase(0, take);
-        left -= take;
-        if (!go_on) return 1;
-      }
-      if (!in.Need(2)) return -1;
-      if (buf.compare(0, 2, "\r\n") != 0) {
-        problem = "chunk not followed by CRLF";
-        return -2;
-      }
-      buf.erase(0, 2);
+    int rc = ReadChunkedBody(in, SIZE_MAX, deliver, problem);
+    if (rc == 2) {
+      problem = "chunk sizes add up past 2^64";
+      return -2;
     }
+    return rc;
   }
   if (!cl.empty()) {
     size_t n = 0;

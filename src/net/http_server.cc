@@ -34,6 +34,7 @@
 #include "net/ascii.h"
 #include "net/http.h"
 #include "net/http_parse.h"
+#include "net/socket_io.h"
 #include "util/log.h"
 
 namespace lt::net {
@@ -71,23 +72,6 @@ const char* Reason(int status) {
     case 505: return "HTTP Version Not Supported";
   }
   return "Status";
-}
-
-void SetTimeout(int fd, int opt, int seconds) {
-  timeval tv{};
-  tv.tv_sec = std::max(seconds, 1);
-  setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv);
-}
-
-// Sends all of `data`; false when the peer is gone or the write timed out.
-bool SendAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
 }
 
 class SocketSink final : public ChunkSink {
@@ -177,7 +161,7 @@ HttpResponse HttpServer::Impl::Dispatch(HttpRequest& req) {
 void HttpServer::Impl::Serve(int fd) {
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  SetTimeout(fd, SO_SNDTIMEO, options.write_timeout_seconds);
+  SetSocketTimeout(fd, SO_SNDTIMEO, std::max(options.write_timeout_seconds, 1) * 1000);
   // The receive timeout in force (ms), and the time by which the request being read must be
   // complete: read_timeout_seconds after its first byte, so a client trickling bytes cannot hold
   // a worker for longer than that (a per-read timeout alone would let it).
@@ -186,10 +170,7 @@ void HttpServer::Impl::Serve(int fd) {
   auto set_timeout = [&](int ms) {
     ms = std::max(ms, 1);
     if (ms == timeout_ms) return;
-    timeval tv{};
-    tv.tv_sec = ms / 1000;
-    tv.tv_usec = (ms % 1000) * 1000;
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    SetSocketTimeout(fd, SO_RCVTIMEO, ms);
     timeout_ms = ms;
   };
   std::optional<SteadyClock::time_point> deadline;
