@@ -499,8 +499,7 @@ HttpResponse Router::HandleRfc(const std::string& body) {
     ++counters_.tickets;
   }
   HttpResponse ok;
-  ok.body = "{\"endpoint\":" + json(grant.endpoint).dump() + ",\"model\":" + json(grant.model).dump() +
-            ",\"signature\":\"" + HexEncode0x(grant.ticket.router_sig) + "\",\"ticket\":" + row.json + "}";
+  ok.body = grant.Dump(row.json);
   return ok;
 }
 

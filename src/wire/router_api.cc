@@ -51,6 +51,12 @@ json TicketGrant::ToJson() const {
           {"model", model}};
 }
 
+std::string TicketGrant::Dump(const std::string& ticket_json) const {
+  // The keys in ToJson's (sorted) order.
+  return "{\"endpoint\":" + json(endpoint).dump() + ",\"model\":" + json(model).dump() + ",\"signature\":\"" +
+         HexEncode0x(ticket.router_sig) + "\",\"ticket\":" + ticket_json + "}";
+}
+
 Result<TicketGrant> TicketGrant::FromJson(const json& j) {
   LT_TRY_STATUS(CheckKeys(j, "grant", {"ticket", "signature", "endpoint"}, {"model"}));
   TicketGrant g;

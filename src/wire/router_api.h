@@ -40,6 +40,9 @@ struct TicketGrant {
   std::string endpoint;   // the provider's session endpoint host:port
   std::string model;      // the model as resolved ("ns/name:tag")
   nlohmann::json ToJson() const;
+  // ToJson().dump(), given the ticket's JSON already made (wire::ToJson(ticket.ticket).dump()),
+  // so a router that stores that JSON does not build it twice.
+  std::string Dump(const std::string& ticket_json) const;
   static Result<TicketGrant> FromJson(const nlohmann::json& j);
 };
 
