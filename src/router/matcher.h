@@ -54,7 +54,7 @@ struct OfferInfo {
   bool banned = false;
   int64_t free_slots = -1;     // < 0: unknown (stale); else last known free slots
   double rtt_ms = -1;          // < 0: never measured
-  double reliability = 0.5;    // in [0, 1]
+  double reliability = 1;      // in [0, 1]; router::Reliability of the liveness record
 };
 
 struct MatchCriteria {

@@ -70,6 +70,24 @@ TEST(MatcherTest, NearTiesWithinTwoPercentGoToTheMoreReliable) {
   }
 }
 
+TEST(MatcherTest, ProvenAndFreshProvidersThatNeverFailedShareTheLoad) {
+  // The score of a liveness record: never failed is 1 whatever the number of checks, so the
+  // provider checked first does not keep every near-tie for good.
+  EXPECT_EQ(Reliability(0, 0), 1.0);
+  EXPECT_EQ(Reliability(1000, 0), 1.0);
+  EXPECT_EQ(Reliability(0, 1), 0.5);
+  EXPECT_LT(Reliability(1000, 1), 1.0);
+  SeededRandom rng(11);
+  std::vector<OfferInfo> offers = {Offer(1, 1000, 50, 10, Reliability(1000, 0)), Offer(2, 1000, 50, 10, Reliability(0, 0))};
+  int first[2] = {0, 0};
+  for (int i = 0; i < 400; ++i) ++first[RankOffers(offers, Crit(5000), rng).order.at(0)];
+  EXPECT_GT(first[0], 140);
+  EXPECT_GT(first[1], 140);
+  // One failed check in two puts a provider behind the fresh one.
+  offers[0].reliability = Reliability(1, 1);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(RankOffers(offers, Crit(5000), rng).order.at(0), 1u);
+}
+
 TEST(MatcherTest, EqualNearTiesAreSpreadAtRandom) {
   SeededRandom rng(3);
   std::vector<OfferInfo> offers = {Offer(1, 1000), Offer(2, 1010), Offer(3, 1005), Offer(4, 5000)};

@@ -114,7 +114,7 @@ OfferInfo ProviderBook::WithState(const OfferInfo& o) const {
   const State& s = it->second;
   uint64_t now = clock_->MonotonicMillis();
   out.rtt_ms = s.rtt_ms;
-  out.reliability = static_cast<double>(s.ok + 1) / static_cast<double>(s.ok + s.failed + 2);
+  out.reliability = Reliability(s.ok, s.failed);
   out.banned = now < s.ban_until_ms;
   out.free_slots = (s.free_slots >= 0 && now - s.free_at_ms < options_.free_slots_ttl_ms) ? s.free_slots : -1;
   if (auto t = s.observed_tps.find(o.manifest); t != s.observed_tps.end()) out.observed_tps = t->second;
@@ -297,7 +297,7 @@ json ProviderBook::View() const {
                                                                                                : json(nullptr);
       p["liveness_ok"] = s.ok;
       p["liveness_failed"] = s.failed;
-      p["reliability"] = static_cast<double>(s.ok + 1) / static_cast<double>(s.ok + s.failed + 2);
+      p["reliability"] = Reliability(s.ok, s.failed);
       p["banned_ms"] = now < s.ban_until_ms ? s.ban_until_ms - now : 0;
       p["consecutive_failures"] = s.consecutive_failures;
       p["announced_http"] = s.announced_until >= clock_->NowSeconds() ? s.announced_http : std::string();
@@ -311,7 +311,7 @@ json ProviderBook::View() const {
       p["free_slots"] = nullptr;
       p["liveness_ok"] = 0;
       p["liveness_failed"] = 0;
-      p["reliability"] = 0.5;
+      p["reliability"] = Reliability(0, 0);
       p["banned_ms"] = 0;
       p["consecutive_failures"] = 0;
     }

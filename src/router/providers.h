@@ -5,7 +5,7 @@
 // cache). When the ledger is down the cache serves until it is `max_stale_ms` old; after that
 // (or before the first successful load) Offers() fails with kUnavailable naming the ledger error.
 // Per provider the book keeps what the router measured: an EWMA of liveness RTT, successes and
-// failures (reliability = (ok + 1) / (ok + failed + 2)), the free slots of the last Pong (valid
+// failures (reliability, see Reliability below), the free slots of the last Pong (valid
 // for `free_slots_ttl_ms`, minus the tickets issued since), bans and the observed TPS per offer
 // (EWMA of tokensOut / seconds from final vouchers).
 // Bans: a failed liveness check bans for ban_base_ms (15 s), doubling on each consecutive
@@ -36,6 +36,14 @@
 #include "util/result.h"
 
 namespace lt::router {
+
+// The share of liveness checks a provider passed, counting one imaginary pass: (ok + 1) /
+// (ok + failed + 1). A provider that never failed scores 1 however few checks it had, so a
+// newcomer ties with a long-proven provider and load spreads among them at random; each failure
+// lowers the score, less so the longer the record of passes.
+inline double Reliability(uint64_t ok, uint64_t failed) {
+  return static_cast<double>(ok + 1) / static_cast<double>(ok + failed + 1);
+}
 
 struct ProviderBookOptions {
   uint64_t refresh_ms = 5000;

@@ -74,8 +74,8 @@ class RouterStore {
   ~RouterStore();
 
   // How often the applier moves journal rows into SQLite, and the backlog that wakes it sooner.
-  static constexpr int kApplyIntervalMs = 200;
-  static constexpr size_t kApplyEarlyRows = 4096;
+  static constexpr int kApplyIntervalMs = 1000;
+  static constexpr size_t kApplyEarlyRows = 16384;
   // Rows that could not be applied (a broken database) before new RFCs are refused.
   static constexpr size_t kMaxUnapplied = 1 << 20;
 
