@@ -14,6 +14,9 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git ca-certificates
 
 # ccache, when present, makes the three build trees (and CI re-runs) share compiled objects.
 LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+# Paths inside the checkout count relative to it, so clones in other folders hit the same cache.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
