@@ -1,7 +1,8 @@
 // HTTP/1.1 server and client of our own (http_server.cc, http_client.cc; doc/wire.md "HTTP").
 //
 // HttpServer: register handlers by method and path pattern (ECMAScript regex matched against the
-// whole decoded path, captures in `req.matches`), then Listen + Run. Handlers never throw to the
+// whole decoded path, captures in `req.matches`; a pattern without regex syntax is compared as a
+// plain string, which costs no std::regex per request), then Listen + Run. Handlers never throw to the
 // server: an exception becomes a 500 with a JSON error body; bodies over `max_body_bytes` are
 // refused with 413 before they are read; unknown routes get a JSON 404. Responses may stream
 // (chunked) through `stream`. Each of `threads` workers serves one connection at a time;

@@ -102,9 +102,14 @@ class SocketSink final : public ChunkSink {
 struct HttpServer::Impl {
   struct Route {
     std::string method;
+    std::string literal;  // the pattern when it has no regex syntax: matched with ==, not std::regex
     std::regex pattern;
     Handler handler;
   };
+  void Add(const char* method, const std::string& pattern, Handler h) {
+    bool plain = !pattern.empty() && pattern.find_first_of(".[]{}()*+?^$|\\") == std::string::npos;
+    routes.push_back({method, plain ? pattern : std::string(), plain ? std::regex() : std::regex(pattern), std::move(h)});
+  }
   HttpServerOptions options;
   std::vector<Route> routes;
   int listen_fd = -1;
@@ -143,9 +148,14 @@ HttpResponse HttpServer::Impl::Dispatch(HttpRequest& req) {
   const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
   for (const auto& r : routes) {
     if (r.method != method) continue;
-    std::smatch m;
-    if (!std::regex_match(req.path, m, r.pattern)) continue;
-    for (const auto& s : m) req.matches.push_back(s.str());
+    if (!r.literal.empty()) {
+      if (req.path != r.literal) continue;
+      req.matches.push_back(req.path);
+    } else {
+      std::smatch m;
+      if (!std::regex_match(req.path, m, r.pattern)) continue;
+      for (const auto& s : m) req.matches.push_back(s.str());
+    }
     try {
       return r.handler(req);
     } catch (const std::exception& e) {
@@ -276,15 +286,9 @@ HttpServer::~HttpServer() {
   if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);  // Run() never ran
 }
 
-void HttpServer::Get(const std::string& pattern, Handler h) {
-  impl_->routes.push_back({"GET", std::regex(pattern), std::move(h)});
-}
-void HttpServer::Post(const std::string& pattern, Handler h) {
-  impl_->routes.push_back({"POST", std::regex(pattern), std::move(h)});
-}
-void HttpServer::Delete(const std::string& pattern, Handler h) {
-  impl_->routes.push_back({"DELETE", std::regex(pattern), std::move(h)});
-}
+void HttpServer::Get(const std::string& pattern, Handler h) { impl_->Add("GET", pattern, std::move(h)); }
+void HttpServer::Post(const std::string& pattern, Handler h) { impl_->Add("POST", pattern, std::move(h)); }
+void HttpServer::Delete(const std::string& pattern, Handler h) { impl_->Add("DELETE", pattern, std::move(h)); }
 
 Result<int> HttpServer::Listen(const std::string& host, int port) {
   addrinfo hints{};

@@ -355,6 +355,17 @@ TEST(HttpServerConformanceTest, GetDecodesPathAndQueryAndFillsRegexCaptures) {
   r = c.Read();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 404);
+  // A plain route (no regex syntax, compared as a string) matches its path exactly, no more.
+  for (const char* other : {"/echoes", "/ech", "/echo/", "/Echo"}) {
+    ASSERT_TRUE(c.Send(GetReq(other)));
+    r = c.Read();
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 404) << other;
+  }
+  ASSERT_TRUE(c.Send(GetReq("/echo")));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
 }
 
 TEST(HttpServerConformanceTest, RequestCarriesThePeerAddress) {

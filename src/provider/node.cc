@@ -15,7 +15,9 @@
 #include "provider/server.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "wire/json_text.h"
 #include "wire/messages.h"
+#include "wire/router_api.h"
 
 namespace lt::provider {
 
@@ -223,13 +225,19 @@ struct ProviderNode::Impl {
     registrar->Start();
   }
 
-  json SignedPong(const Hash32& challenge, uint32_t free_slots, uint64_t at) const {
+  // {"pong":{...},"signature":"0x.."}, written without a JSON tree (wire/json_text.h).
+  std::string SignedPong(const Hash32& challenge, uint32_t free_slots, uint64_t at) const {
     wire::Pong p;
     p.challenge = challenge;
     p.provider = identity.GetAddress();
     p.free_slots = free_slots;
     p.at = at;
-    return {{"pong", p.ToJson()}, {"signature", HexEncode0x(p.Sign(identity, domain))}};
+    std::string out = "{\"pong\":";
+    wire::json_text::AppendMessage(p, &out);
+    out += ",\"signature\":\"";
+    out += HexEncode0x(p.Sign(identity, domain));
+    out += "\"}";
+    return out;
   }
 
   void Routes() {
@@ -239,31 +247,25 @@ struct ProviderNode::Impl {
       if (!ch.ok()) {
         return net::HttpResponse::FromError(InvalidArgument("challenge must be 0x + 64 hex digits: " + ch.error().message));
       }
-      return net::HttpResponse::Json(200, SignedPong(*ch, FreeSlots(), SystemClock::Default()->NowSeconds()));
+      net::HttpResponse res;
+      res.body = SignedPong(*ch, FreeSlots(), SystemClock::Default()->NowSeconds());
+      return res;
     });
     // A router's batched liveness check: one signed Pong per challenge, in order.
     http.Post("/ping", [this](const net::HttpRequest& req) {
-      json j = json::parse(req.body, nullptr, false);
-      const json* list = j.is_object() && j.contains("challenges") ? &j["challenges"] : nullptr;
-      if (list == nullptr || !list->is_array() || list->empty() || list->size() > wire::kMaxPingChallenges) {
-        return net::HttpResponse::ErrorJson(400, "invalid_argument",
-                                            "expected {\"challenges\":[\"0x<64 hex>\", ...]} with 1 to " +
-                                                std::to_string(wire::kMaxPingChallenges) + " challenges");
-      }
+      auto challenges = wire::ParsePingChallenges(req.body);
+      if (!challenges.ok()) return net::HttpResponse::FromError(challenges.error());
       uint32_t free = FreeSlots();
       uint64_t at = SystemClock::Default()->NowSeconds();
-      json pongs = json::array();
-      for (size_t k = 0; k < list->size(); ++k) {
-        auto ch = (*list)[k].is_string() ? HexDecodeFixed<32>((*list)[k].get<std::string>())
-                                         : Result<Hash32>(InvalidArgument("not a string"));
-        if (!ch.ok()) {
-          return net::HttpResponse::ErrorJson(400, "invalid_argument", "challenges[" + std::to_string(k) +
-                                                                           "] must be 0x + 64 hex digits: " +
-                                                                           ch.error().message);
-        }
-        pongs.push_back(SignedPong(*ch, free, at));
+      net::HttpResponse res;
+      res.body.reserve(64 + 400 * challenges->size());
+      res.body = "{\"pongs\":[";
+      for (size_t k = 0; k < challenges->size(); ++k) {
+        if (k > 0) res.body += ',';
+        res.body += SignedPong((*challenges)[k], free, at);
       }
-      return net::HttpResponse::Json(200, {{"pongs", std::move(pongs)}});
+      res.body += "]}";
+      return res;
     });
     http.Get("/status", [this](const net::HttpRequest&) {
       json ms = json::array();

@@ -9,26 +9,34 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wire/json_text.h"
+
 namespace lt::router {
 
 using nlohmann::json;
 
 std::string IntakeRow::ToLine() const {
-  json j = {{"n", nonce_key}, {"e", nonce_expires}};
+  // Written by hand (no JSON tree): one line per RFC on the hot path. The ticket is JSON already
+  // (wire/json_text.h) and is spliced in, not parsed again.
+  std::string line;
+  line.reserve(128 + (has_ticket ? ticket_json.size() + model.size() : 0));
+  line += "{\"n\":";
+  wire::json_text::AppendString(nonce_key, &line);
+  line += ",\"e\":";
+  line += std::to_string(nonce_expires);
   if (has_ticket) {
-    j["s"] = session_id;
-    j["u"] = user;
-    j["x"] = ticket_expires;
-    j["m"] = model;
-  }
-  std::string line = j.dump();
-  if (has_ticket) {  // the ticket is JSON already (wire::ToJson): spliced in, not parsed again
-    line.pop_back();
+    line += ",\"s\":";
+    wire::json_text::AppendString(session_id, &line);
+    line += ",\"u\":";
+    wire::json_text::AppendString(user, &line);
+    line += ",\"x\":";
+    line += std::to_string(ticket_expires);
+    line += ",\"m\":";
+    wire::json_text::AppendString(model, &line);
     line += ",\"t\":";
     line += ticket_json;
-    line.push_back('}');
   }
-  line.push_back('\n');
+  line += "}\n";
   return line;
 }
 

@@ -1,5 +1,8 @@
 #include "router/liveness.h"
 
+#include "wire/json_text.h"
+#include "wire/router_api.h"
+
 namespace lt::router {
 
 using nlohmann::json;
@@ -16,7 +19,46 @@ Result<PongReply> ParsePongReply(const std::string& body) {
   return r;
 }
 
+namespace {
+
+// The plain form of a batch with n well-formed entries (wire/json_text.h); false for anything
+// else, which the strict parser below then decides.
+bool ReadPlainPongBatch(std::string_view body, size_t n, std::vector<Result<PongReply>>* out) {
+  wire::json_text::Reader r(body);
+  std::vector<Result<PongReply>> got;
+  got.reserve(n);
+  bool have_list = false;
+  bool plain = r.Object([&](std::string_view key) {
+    if (key != "pongs" || have_list) return false;
+    have_list = true;
+    return r.Array([&] {
+      if (got.size() >= n) return false;
+      PongReply reply;
+      bool have_pong = false, have_sig = false;
+      bool entry = r.Object([&](std::string_view k) {
+        if (k == "pong" && !have_pong) return have_pong = true, wire::json_text::ReadMessage(r, &reply.pong);
+        if (k == "signature" && !have_sig) return have_sig = true, wire::json_text::ReadSignature(r, &reply.signature);
+        return false;
+      });
+      if (!entry || !have_pong || !have_sig) return false;
+      got.emplace_back(reply);
+      return true;
+    });
+  });
+  if (!plain || !have_list || got.size() != n || !r.AtEnd()) return false;
+  *out = std::move(got);
+  return true;
+}
+
+}  // namespace
+
 std::vector<Result<PongReply>> ParsePongBatch(const std::string& body, size_t n) {
+  std::vector<Result<PongReply>> plain;
+  if (ReadPlainPongBatch(body, n, &plain)) return plain;
+  return ParsePongBatchStrict(body, n);
+}
+
+std::vector<Result<PongReply>> ParsePongBatchStrict(const std::string& body, size_t n) {
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object() || !j.contains("pongs") || !j["pongs"].is_array() || j["pongs"].size() != n) {
     Error e = InvalidArgument("batched liveness answer is not {\"pongs\":[...]} with " + std::to_string(n) + " entries");
@@ -125,9 +167,7 @@ std::vector<Result<PongReply>> HttpProber::Send(const std::string& base_url, Pro
     return MakeError(ErrorCode::kUnavailable, "liveness " + base_url + " answered HTTP " + std::to_string(status));
   };
   if (challenges.size() > 1 && !batch_refused) {
-    json list = json::array();
-    for (const auto& c : challenges) list.push_back(HexEncode0x(c));
-    auto r = Request(base_url, p, true, json{{"challenges", std::move(list)}}.dump());
+    auto r = Request(base_url, p, true, wire::PingChallengesBody(challenges));
     if (!r.ok()) return std::vector<Result<PongReply>>(challenges.size(), Result<PongReply>(r.error()));
     if (r->status == 200) return ParsePongBatch(r->body, challenges.size());
     if (r->status != 404 && r->status != 405) {

@@ -82,7 +82,10 @@ class HttpProber final : public LivenessProber {
 Result<PongReply> ParsePongReply(const std::string& body);
 // Parses the POST /ping answer for `n` challenges: one result per challenge (a malformed entry
 // fails only its own challenge; a malformed body or a wrong count fails them all).
+// The plain form is read without a JSON tree (wire/json_text.h); anything else goes through
+// ParsePongBatchStrict, which gives the same results (the fuzz target json_text checks it).
 std::vector<Result<PongReply>> ParsePongBatch(const std::string& body, size_t n);
+std::vector<Result<PongReply>> ParsePongBatchStrict(const std::string& body, size_t n);
 
 }  // namespace lt::router
 

@@ -118,5 +118,42 @@ TEST(ParsePongBatchTest, WrongShapeFailsAllAndABadEntryFailsOnlyItself) {
   EXPECT_FALSE(mixed[1].ok());
 }
 
+TEST(ParsePongBatchTest, PlainAndOtherFormsGiveTheStrictParsersResults) {
+  auto key = testbed::Key(4, 0x33);
+  std::vector<std::string> entries;
+  std::vector<Hash32> challenges;
+  for (uint8_t i = 1; i <= 3; ++i) {
+    wire::Pong p;
+    p.challenge = challenges.emplace_back(Challenge(i));
+    p.provider = key.GetAddress();
+    p.free_slots = i;
+    p.at = 5;
+    entries.push_back(nlohmann::json{{"pong", p.ToJson()}, {"signature", HexEncode0x(p.Sign(key, TestDomain()))}}.dump());
+  }
+  std::string plain = "{\"pongs\":[" + entries[0] + "," + entries[1] + "," + entries[2] + "]}";
+  auto describe = [](const std::vector<Result<PongReply>>& rs) {
+    std::string out;
+    for (const auto& r : rs) {
+      out += r.ok() ? HexEncode0x(r->pong.challenge) + "/" + std::to_string(r->pong.free_slots) + "/" +
+                          HexEncode0x(r->signature)
+                    : "error " + r.error().message;
+      out += "; ";
+    }
+    return out;
+  };
+  std::string with_extra = plain;
+  with_extra.insert(with_extra.find("\"signature\""), "\"note\":\"hi\",");
+  for (const std::string& body :
+       {plain, "{ \"pongs\" : [\n" + entries[0] + " ,\n" + entries[1] + "," + entries[2] + " ] }\n", with_extra,
+        "{\"pongs\":[" + entries[0] + "," + entries[1] + "]}", plain + "x", plain.substr(0, 100),
+        "{\"pongs\":[" + entries[0] + "," + entries[1] + ",{\"pong\":1}]}", "{\"other\":1," + plain.substr(1)}) {
+    EXPECT_EQ(describe(ParsePongBatch(body, 3)), describe(ParsePongBatchStrict(body, 3))) << body;
+  }
+  auto got = ParsePongBatch(plain, 3);
+  ASSERT_TRUE(got[2].ok());
+  EXPECT_EQ(got[2]->pong.challenge, challenges[2]);
+  EXPECT_EQ(got[2]->pong.free_slots, 3u);
+}
+
 }  // namespace
 }  // namespace lt::router

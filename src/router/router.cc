@@ -6,6 +6,7 @@
 #include "ledger/names.h"
 #include "registry/cid.h"
 #include "util/log.h"
+#include "wire/json_text.h"
 
 namespace lt::router {
 
@@ -287,12 +288,7 @@ HttpResponse Router::HandleRfc(const std::string& body) {
     std::lock_guard<std::mutex> l(mu_);
     ++counters_.rfcs;
   }
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) {
-    CountRefused("malformed");
-    return Err(400, "invalid_argument", "request body is not valid JSON");
-  }
-  auto req = wire::RfcRequest::FromJson(j);
+  auto req = wire::RfcRequest::Parse(body);
   if (!req.ok()) {
     CountRefused("malformed");
     return FromError(req.error());
@@ -488,7 +484,7 @@ HttpResponse Router::HandleRfc(const std::string& body) {
   grant.endpoint = ep.ok() ? ep->session : chosen->endpoint;
   grant.model = model;
   // The ticket's JSON is made once, for the journal and for the answer (wire::TicketGrant's form).
-  TicketRow row{t, model, t.ToJson().dump()};
+  TicketRow row{t, model, wire::json_text::DumpMessage(t)};
   if (auto s = persist(&row); !s.ok()) {
     DropExposure(t.session_id);
     return Err(500, "io", "could not record the ticket: " + s.error().message);

@@ -219,7 +219,7 @@ TEST_F(RouterTest, SignedRfcGetsACheapestLiveTicket) {
   ASSERT_EQ(res.status, 200) << res.body;
   auto g = wire::TicketGrant::FromJson(J(res));
   ASSERT_TRUE(g.ok()) << g.error().message;
-  EXPECT_EQ(res.body, g->ToJson().dump()) << "the answer is exactly wire::TicketGrant's JSON";
+  EXPECT_EQ(J(res), g->ToJson()) << "the answer is exactly wire::TicketGrant's JSON";
   const wire::Ticket& t = g->ticket.ticket;
   EXPECT_EQ(t.provider, p2_.GetAddress());
   EXPECT_EQ(g->endpoint, "127.0.0.1:9002");

@@ -1,5 +1,7 @@
 #include "wire/router_api.h"
 
+#include "wire/json_text.h"
+
 namespace lt::wire {
 
 using nlohmann::json;
@@ -40,6 +42,31 @@ Result<RfcRequest> RfcRequest::FromJson(const json& j) {
   return r;
 }
 
+Result<RfcRequest> RfcRequest::Parse(std::string_view body) {
+  json_text::Reader r(body);
+  RfcRequest req;
+  bool have_rfc = false, have_sig = false;
+  bool plain = r.Object([&](std::string_view key) {
+    if (key == "rfc" && !have_rfc) {
+      have_rfc = true;
+      return json_text::ReadMessage(r, &req.rfc);
+    }
+    if (key == "signature" && !have_sig) {
+      have_sig = true;
+      return json_text::ReadSignature(r, &req.signature);
+    }
+    return false;
+  });
+  if (plain && have_rfc && have_sig && r.AtEnd()) return req;
+  return ParseStrict(body);
+}
+
+Result<RfcRequest> RfcRequest::ParseStrict(std::string_view body) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) return InvalidArgument("request body is not valid JSON");
+  return FromJson(j);
+}
+
 RfcRequest RfcRequest::Make(const Rfc& rfc, const crypto::PrivateKey& user, const Domain& d) {
   return RfcRequest{rfc, rfc.Sign(user, d)};
 }
@@ -53,8 +80,18 @@ json TicketGrant::ToJson() const {
 
 std::string TicketGrant::Dump(const std::string& ticket_json) const {
   // The keys in ToJson's (sorted) order.
-  return "{\"endpoint\":" + json(endpoint).dump() + ",\"model\":" + json(model).dump() + ",\"signature\":\"" +
-         HexEncode0x(ticket.router_sig) + "\",\"ticket\":" + ticket_json + "}";
+  std::string out;
+  out.reserve(ticket_json.size() + endpoint.size() + model.size() + 200);
+  out += "{\"endpoint\":";
+  json_text::AppendString(endpoint, &out);
+  out += ",\"model\":";
+  json_text::AppendString(model, &out);
+  out += ",\"signature\":\"";
+  out += HexEncode0x(ticket.router_sig);
+  out += "\",\"ticket\":";
+  out += ticket_json;
+  out += '}';
+  return out;
 }
 
 Result<TicketGrant> TicketGrant::FromJson(const json& j) {
@@ -120,6 +157,56 @@ Result<SignedAnnounce> SignedAnnounce::FromJson(const json& j) {
   LT_TRY(a.announce, wire::FromJson<Announce>(j["announce"], "announce"));
   LT_TRY(a.signature, Sig(j["signature"], "signature"));
   return a;
+}
+
+std::string PingChallengesBody(const std::vector<Hash32>& challenges) {
+  std::string out = "{\"challenges\":[";
+  for (size_t k = 0; k < challenges.size(); ++k) {
+    if (k > 0) out += ',';
+    out += '"';
+    out += HexEncode0x(challenges[k]);
+    out += '"';
+  }
+  out += "]}";
+  return out;
+}
+
+Result<std::vector<Hash32>> ParsePingChallenges(std::string_view body) {
+  std::vector<Hash32> out;
+  json_text::Reader r(body);
+  bool have_list = false;
+  bool plain = r.Object([&](std::string_view key) {
+    if (key != "challenges" || have_list) return false;
+    have_list = true;
+    return r.Array([&] {
+      std::string_view hex;
+      if (out.size() >= kMaxPingChallenges || !r.PlainString(&hex)) return false;
+      auto ch = HexDecodeFixed<32>(hex);
+      if (ch.ok()) out.push_back(*ch);
+      return ch.ok();
+    });
+  });
+  if (plain && have_list && !out.empty() && r.AtEnd()) return out;
+  return ParsePingChallengesStrict(body);
+}
+
+Result<std::vector<Hash32>> ParsePingChallengesStrict(std::string_view body) {
+  std::vector<Hash32> out;
+  json j = json::parse(body, nullptr, false);
+  const json* list = j.is_object() && j.contains("challenges") ? &j["challenges"] : nullptr;
+  if (list == nullptr || !list->is_array() || list->empty() || list->size() > kMaxPingChallenges) {
+    return InvalidArgument("expected {\"challenges\":[\"0x<64 hex>\", ...]} with 1 to " +
+                           std::to_string(kMaxPingChallenges) + " challenges");
+  }
+  for (size_t k = 0; k < list->size(); ++k) {
+    auto ch = (*list)[k].is_string() ? HexDecodeFixed<32>((*list)[k].get<std::string>())
+                                     : Result<Hash32>(InvalidArgument("not a string"));
+    if (!ch.ok()) {
+      return InvalidArgument("challenges[" + std::to_string(k) + "] must be 0x + 64 hex digits: " + ch.error().message);
+    }
+    out.push_back(*ch);
+  }
+  return out;
 }
 
 }  // namespace lt::wire

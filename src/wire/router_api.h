@@ -31,6 +31,10 @@ struct RfcRequest {
   crypto::Signature signature{};
   nlohmann::json ToJson() const;
   static Result<RfcRequest> FromJson(const nlohmann::json& j);
+  // A POST /rfc body as text: the plain form without a JSON tree (wire/json_text.h), anything
+  // else through json::parse and FromJson, with the same result and errors.
+  static Result<RfcRequest> Parse(std::string_view body);
+  static Result<RfcRequest> ParseStrict(std::string_view body);  // always through nlohmann
   static RfcRequest Make(const Rfc& rfc, const crypto::PrivateKey& user, const Domain& d);
 };
 
@@ -83,6 +87,13 @@ struct SignedAnnounce {
   nlohmann::json ToJson() const;
   static Result<SignedAnnounce> FromJson(const nlohmann::json& j);
 };
+
+// A router's batched liveness check, POST <provider>/ping (doc/provider.md): {"challenges":
+// ["0x<64 hex>", ...]} with 1 to kMaxPingChallenges entries. Parse reads the plain form without a
+// JSON tree and anything else through nlohmann, with the same result and errors.
+std::string PingChallengesBody(const std::vector<Hash32>& challenges);
+Result<std::vector<Hash32>> ParsePingChallenges(std::string_view body);
+Result<std::vector<Hash32>> ParsePingChallengesStrict(std::string_view body);  // always through nlohmann
 
 }  // namespace lt::wire
 
