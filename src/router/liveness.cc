@@ -93,22 +93,22 @@ uint64_t HttpProber::challenges() const {
 }
 
 Result<PongReply> HttpProber::Ping(const std::string& base_url, const Hash32& challenge) {
-  Waiter me;
-  me.challenge = challenge;
+  auto me = std::make_shared<Waiter>();
+  me->challenge = challenge;
   std::unique_lock<std::mutex> l(mu_);
   auto& slot = providers_[base_url];
   if (!slot) slot = std::make_unique<Provider>();
   Provider& p = *slot;
-  p.pending.push_back(&me);
-  while (!me.result) {
+  p.pending.push_back(me);
+  while (!me->result) {
     if (p.in_flight >= kMaxInFlightPerUrl || p.pending.empty()) {
-      me.cv.wait(l);
+      me->cv.wait(l);
       continue;
     }
     // Lead a request for the oldest waiting challenges (this one among them or not).
-    std::vector<Waiter*> batch;
+    std::vector<std::shared_ptr<Waiter>> batch;
     while (!p.pending.empty() && batch.size() < wire::kMaxPingChallenges) {
-      batch.push_back(p.pending.front());
+      batch.push_back(std::move(p.pending.front()));
       p.pending.pop_front();
     }
     ++p.in_flight;
@@ -117,18 +117,23 @@ Result<PongReply> HttpProber::Ping(const std::string& base_url, const Hash32& ch
     l.unlock();
     std::vector<Hash32> challenges;
     challenges.reserve(batch.size());
-    for (const Waiter* w : batch) challenges.push_back(w->challenge);
+    for (const auto& w : batch) challenges.push_back(w->challenge);
     std::vector<Result<PongReply>> results = Send(base_url, p, challenges);
     l.lock();
     --p.in_flight;
-    for (size_t k = 0; k < batch.size(); ++k) {
-      batch[k]->result = std::move(results[k]);
-      if (batch[k] != &me) batch[k]->cv.notify_one();
-    }
+    for (size_t k = 0; k < batch.size(); ++k) batch[k]->result = std::move(results[k]);
     // A request slot is free: the oldest waiting check leads the next one.
-    if (!p.pending.empty()) p.pending.front()->cv.notify_one();
+    std::shared_ptr<Waiter> next = p.pending.empty() ? nullptr : p.pending.front();
+    l.unlock();
+    // Woken after the unlock, so a woken check does not at once block on mu_ again (a second
+    // sleep and wake-up per check); the shared_ptrs keep each waiter alive until then.
+    for (const auto& w : batch) {
+      if (w != me) w->cv.notify_one();
+    }
+    if (next) next->cv.notify_one();
+    l.lock();
   }
-  return std::move(*me.result);
+  return std::move(*me->result);
 }
 
 Result<net::HttpClientResponse> HttpProber::Request(const std::string& base_url, Provider& p, bool post,

@@ -61,7 +61,7 @@ class HttpProber final : public LivenessProber {
     std::condition_variable cv;
   };
   struct Provider {
-    std::deque<Waiter*> pending;
+    std::deque<std::shared_ptr<Waiter>> pending;  // shared: a leader wakes them after unlocking
     int in_flight = 0;
     bool batch_refused = false;  // it answered POST /ping with 404/405: an older provider
     std::vector<std::unique_ptr<net::HttpClient>> idle;
