@@ -58,8 +58,22 @@ struct BenchFlags {
   std::string models_dir;
 };
 
-// utime + stime of a child from /proc/<pid>/stat (fields 14 and 15), in seconds; 0 if unreadable.
+// CPU seconds of a child: the sum of its threads' on-CPU nanoseconds (/proc/<pid>/task/*/schedstat,
+// first field), exact where utime + stime count 10 ms ticks (a short round of 4 providers would
+// read 0); those (/proc/<pid>/stat fields 14 and 15) when schedstat is missing; 0 if unreadable.
 double ChildCpuSeconds(pid_t pid) {
+  std::error_code ec;
+  unsigned long long ns = 0;
+  bool any = false;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    std::ifstream st(task.path() / "schedstat");
+    unsigned long long v = 0;
+    if (st >> v) {
+      ns += v;
+      any = true;
+    }
+  }
+  if (any) return static_cast<double>(ns) / 1e9;
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
   std::string s((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   size_t p = s.rfind(')');  // the command name may hold spaces and parentheses

@@ -171,7 +171,7 @@ std::vector<Result<PongReply>> HttpProber::Send(const std::string& base_url, Pro
   auto not_ok = [&](int status) {
     return MakeError(ErrorCode::kUnavailable, "liveness " + base_url + " answered HTTP " + std::to_string(status));
   };
-  if (challenges.size() > 1 && !batch_refused) {
+  if (!batch_refused) {  // one challenge too: the batch answer is read without a JSON tree
     auto r = Request(base_url, p, true, wire::PingChallengesBody(challenges));
     if (!r.ok()) return std::vector<Result<PongReply>>(challenges.size(), Result<PongReply>(r.error()));
     if (r->status == 200) return ParsePongBatch(r->body, challenges.size());

@@ -1,10 +1,12 @@
 // Liveness checks (DESIGN §5.4): a provider answers a fresh random challenge with a Pong signed
 // by its identity key. LivenessProber is the seam (tests substitute a fake); HttpProber asks
-// GET <base>/ping?challenge=0x<64 hex> and expects {"pong":{...},"signature":"0x.."}
-// (the provider's route, src/provider/node.h). Under load it batches: challenges of concurrent
-// RFCs bound for the same provider travel in one POST <base>/ping {"challenges":[...]}, and each
-// still gets its own signed Pong, so every RFC's check stays fresh and individually verified. The prober only transports: the router checks
-// the challenge, the signer, the clock and the free slots.
+// POST <base>/ping {"challenges":[...]} and expects {"pongs":[{"pong":{...},"signature":"0x.."}]}
+// (the provider's route, src/provider/node.cc). Under load it batches: challenges of concurrent
+// RFCs bound for the same provider travel in one request, and each still gets its own signed
+// Pong, so every RFC's check stays fresh and individually verified. A provider that answers the
+// POST with 404 or 405 (an older version) is asked GET <base>/ping?challenge=0x<64 hex> per
+// challenge instead. The prober only transports: the router checks the challenge, the signer,
+// the clock and the free slots.
 // Thread-safety: HttpProber is thread-safe (a small pool of keep-alive clients per URL).
 #ifndef LT_ROUTER_LIVENESS_H_
 #define LT_ROUTER_LIVENESS_H_
@@ -67,8 +69,8 @@ class HttpProber final : public LivenessProber {
     std::vector<std::unique_ptr<net::HttpClient>> idle;
   };
 
-  // One request for these challenges: GET for one (or for a provider without batches), else
-  // POST /ping. Returns one result per challenge, in order.
+  // One POST /ping for these challenges (one GET each for a provider without batches).
+  // Returns one result per challenge, in order.
   std::vector<Result<PongReply>> Send(const std::string& base_url, Provider& p, const std::vector<Hash32>& challenges);
   Result<net::HttpClientResponse> Request(const std::string& base_url, Provider& p, bool post, const std::string& what);
 

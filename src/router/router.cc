@@ -144,7 +144,7 @@ Result<Router::Resolved> Router::ResolveModel(const std::string& model) {
 }
 
 Result<ledger::AccountInfo> Router::Account(const crypto::Address& user) {
-  std::string key = user.ToLowerHex();
+  const crypto::Address& key = user;
   uint64_t now = clock_->MonotonicMillis();
   {
     std::lock_guard<std::mutex> l(mu_);
@@ -162,7 +162,7 @@ Result<ledger::AccountInfo> Router::Account(const crypto::Address& user) {
 Status Router::UseNonce(const crypto::Address& user, uint64_t nonce, uint64_t expires_at) {
   uint64_t now = clock_->NowSeconds();
   std::lock_guard<std::mutex> l(mu_);
-  auto& used = nonces_[user.ToLowerHex()];
+  auto& used = nonces_[user];
   // Nonces used before a restart are known only by their salted hash (doc/router.md "Storage").
   if (used.count(nonce) || (!stored_nonces_.empty() && stored_nonces_.count(store_->NonceKey(user, nonce)))) {
     return MakeError(ErrorCode::kAlreadyExists, "nonce " + std::to_string(nonce) + " of " + user.ToChecksumHex() +
@@ -180,16 +180,16 @@ Status Router::UseNonce(const crypto::Address& user, uint64_t nonce, uint64_t ex
 
 // ---- Exposure ----------------------------------------------------------------------------------
 
-void Router::PutExposureLocked(const std::string& u, const std::string& s, const U256& amount, uint64_t drop_at) {
+void Router::PutExposureLocked(const crypto::Address& u, const Hash32& s, const U256& amount, uint64_t drop_at) {
   EraseExposureLocked(s);
   exposure_[s] = Exposure{u, amount, drop_at};
   UserExposure& ue = by_user_[u];
-  ue.sessions[s] = true;
+  ue.sessions.insert(s);
   ue.total = ue.total.CheckedAdd(amount).value_or(U256::Max());
   ue.next_drop = std::min(ue.next_drop, drop_at);
 }
 
-void Router::EraseExposureLocked(const std::string& s) {
+void Router::EraseExposureLocked(const Hash32& s) {
   auto it = exposure_.find(s);
   if (it == exposure_.end()) return;
   auto bu = by_user_.find(it->second.user);
@@ -209,19 +209,18 @@ void Router::EraseExposureLocked(const std::string& s) {
 
 void Router::AddExposure(const crypto::Address& user, const Hash32& sid, const U256& amount, uint64_t drop_at) {
   std::lock_guard<std::mutex> l(mu_);
-  PutExposureLocked(user.ToLowerHex(), HexEncode0x(sid), amount, drop_at);
+  PutExposureLocked(user, sid, amount, drop_at);
 }
 
 void Router::DropExposure(const Hash32& sid) {
   std::lock_guard<std::mutex> l(mu_);
-  std::string s = HexEncode0x(sid);
-  auto it = exposure_.find(s);
+  auto it = exposure_.find(sid);
   if (it == exposure_.end()) return;
   accounts_.erase(it->second.user);  // the ledger's figures changed
-  EraseExposureLocked(s);
+  EraseExposureLocked(sid);
 }
 
-U256 Router::ExposureLocked(const std::string& user, const Hash32* except) {
+U256 Router::ExposureLocked(const crypto::Address& user, const Hash32* except) {
   auto bu = by_user_.find(user);
   if (bu == by_user_.end()) return U256();
   UserExposure& ue = bu->second;
@@ -231,7 +230,7 @@ U256 Router::ExposureLocked(const std::string& user, const Hash32* except) {
     ue.total = U256();
     ue.next_drop = UINT64_MAX;
     for (auto it = ue.sessions.begin(); it != ue.sessions.end();) {
-      auto e = exposure_.find(it->first);
+      auto e = exposure_.find(*it);
       if (e == exposure_.end() || e->second.drop_at < now) {
         if (e != exposure_.end()) exposure_.erase(e);
         it = ue.sessions.erase(it);
@@ -248,7 +247,7 @@ U256 Router::ExposureLocked(const std::string& user, const Hash32* except) {
   }
   U256 total = ue.total;
   if (except != nullptr && total != U256::Max()) {
-    if (auto e = exposure_.find(HexEncode0x(*except)); e != exposure_.end() && e->second.user == user) {
+    if (auto e = exposure_.find(*except); e != exposure_.end() && e->second.user == user) {
       total = total.CheckedSub(e->second.amount).value_or(U256());
     }
   }
@@ -257,7 +256,7 @@ U256 Router::ExposureLocked(const std::string& user, const Hash32* except) {
 
 U256 Router::ExposureOf(const crypto::Address& user) {
   std::lock_guard<std::mutex> l(mu_);
-  return ExposureLocked(user.ToLowerHex(), nullptr);
+  return ExposureLocked(user, nullptr);
 }
 
 // ---- Intake ------------------------------------------------------------------------------------
@@ -453,7 +452,7 @@ HttpResponse Router::HandleRfc(const std::string& body) {
   U256 cover = account->allowance_left.CheckedAdd(account->vault).value_or(U256::Max());
   {
     std::lock_guard<std::mutex> l(mu_);
-    U256 exposed = ExposureLocked(rfc.user.ToLowerHex(), nullptr);
+    U256 exposed = ExposureLocked(rfc.user, nullptr);
     cover = cover.CheckedSub(exposed).value_or(U256());
     uint64_t max_s = rfc.want_seconds;
     if (!t.price_per_second.IsZero()) {
@@ -464,7 +463,7 @@ HttpResponse Router::HandleRfc(const std::string& body) {
     t.max_seconds = static_cast<uint32_t>(max_s);
     if (t.max_seconds > 0 && min_cost <= cover) {
       // Reserve under the same lock so concurrent RFCs of one user cannot overdraw.
-      PutExposureLocked(rfc.user.ToLowerHex(), HexEncode0x(t.session_id), WorstCost(t),
+      PutExposureLocked(rfc.user, t.session_id, WorstCost(t),
                         t.expires_at + options_.receipt_grace_s);
     } else {
       t.max_seconds = 0;

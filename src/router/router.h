@@ -32,6 +32,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <nlohmann/json.hpp>
 
@@ -113,7 +114,7 @@ class Router {
   Status UseNonce(const crypto::Address& user, uint64_t nonce, uint64_t expires_at);
   void AddExposure(const crypto::Address& user, const Hash32& sid, const U256& amount, uint64_t drop_at);
   void DropExposure(const Hash32& sid);
-  U256 ExposureLocked(const std::string& user_key, const Hash32* except);
+  U256 ExposureLocked(const crypto::Address& user, const Hash32* except);
   net::HttpResponse Unmet(const std::string& model, router::Unmet reason, const std::string& message);
   void CountRefused(const std::string& code);
   Status LoadState();
@@ -136,11 +137,19 @@ class Router {
   ProviderBook book_;
   PriorityGate gate_;
 
+  // Keys of the maps below: addresses and session ids as bytes (no hex string per lookup).
+  struct BytesHash {
+    template <typename T>
+    size_t operator()(const T& v) const {
+      return std::hash<std::string_view>()(std::string_view(reinterpret_cast<const char*>(v.data()), v.size()));
+    }
+    size_t operator()(const crypto::Address& a) const { return (*this)(a.bytes); }
+  };
   std::mutex mu_;  // nonces, exposure, caches, stats
-  std::unordered_map<std::string, std::map<uint64_t, uint64_t>> nonces_;  // user -> nonce -> expires
+  std::unordered_map<crypto::Address, std::map<uint64_t, uint64_t>, BytesHash> nonces_;  // user -> nonce -> expires
   std::unordered_map<std::string, uint64_t> stored_nonces_;  // RouterStore::NonceKey -> expires, from before a restart
   struct Exposure {
-    std::string user;
+    crypto::Address user;
     U256 amount;
     uint64_t drop_at;  // unix seconds; UINT64_MAX while a receipt is pending
   };
@@ -150,17 +159,17 @@ class Router {
   struct UserExposure {
     U256 total;
     uint64_t next_drop = UINT64_MAX;  // earliest drop_at among sessions
-    std::map<std::string, bool> sessions;
+    std::unordered_set<Hash32, BytesHash> sessions;
   };
-  std::unordered_map<std::string, Exposure> exposure_;  // session id hex -> exposure
-  std::unordered_map<std::string, UserExposure> by_user_;  // user -> sessions
-  void PutExposureLocked(const std::string& user, const std::string& sid, const U256& amount, uint64_t drop_at);
-  void EraseExposureLocked(const std::string& sid);
+  std::unordered_map<Hash32, Exposure, BytesHash> exposure_;            // session id -> exposure
+  std::unordered_map<crypto::Address, UserExposure, BytesHash> by_user_;  // user -> sessions
+  void PutExposureLocked(const crypto::Address& user, const Hash32& sid, const U256& amount, uint64_t drop_at);
+  void EraseExposureLocked(const Hash32& sid);
   struct CachedAccount {
     ledger::AccountInfo info;
     uint64_t at_ms;
   };
-  std::unordered_map<std::string, CachedAccount> accounts_;
+  std::unordered_map<crypto::Address, CachedAccount, BytesHash> accounts_;
   struct CachedModel {
     Resolved r;
     bool found;

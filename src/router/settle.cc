@@ -64,7 +64,7 @@ HttpResponse Router::HandleRenew(const std::string& body) {
   {
     std::lock_guard<std::mutex> l(mu_);
     U256 cover = account->allowance_left.CheckedAdd(account->vault).value_or(U256::Max());
-    cover = cover.CheckedSub(ExposureLocked(old.user.ToLowerHex(), &old.session_id)).value_or(U256());
+    cover = cover.CheckedSub(ExposureLocked(old.user, &old.session_id)).value_or(U256());
     if (!t.price_per_second.IsZero()) {
       U256 affordable = cover.Div(t.price_per_second).value_or(U256());
       if (affordable < U256(t.max_seconds)) t.max_seconds = static_cast<uint32_t>(affordable.Low64());
@@ -74,7 +74,7 @@ HttpResponse Router::HandleRenew(const std::string& body) {
       return Err(402, "insufficient_funds", "user " + old.user.ToChecksumHex() + " can no longer cover this session");
     }
     U256 worst = t.price_per_second.CheckedMul(U256(std::max(t.max_seconds, t.min_seconds))).value_or(U256::Max());
-    PutExposureLocked(old.user.ToLowerHex(), HexEncode0x(t.session_id), worst, t.expires_at + options_.receipt_grace_s);
+    PutExposureLocked(old.user, t.session_id, worst, t.expires_at + options_.receipt_grace_s);
     ++counters_.renewals;
   }
   std::string model = book_.ModelOf(t.manifest);

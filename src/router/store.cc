@@ -281,7 +281,8 @@ Status WriteRows(sqlite3* db, const std::vector<IntakeRow>& rows) {
   Stmt t(db, "INSERT OR REPLACE INTO tickets(session_id, user, expires_at, model, ticket) VALUES(?,?,?,?,?)");
   for (const IntakeRow& w : rows) {
     n.Reset();
-    n.Bind(1, w.nonce_key).Bind(2, static_cast<int64_t>(w.nonce_expires));
+    // The rows outlive each step: bound without copies.
+    n.BindStatic(1, w.nonce_key).Bind(2, static_cast<int64_t>(w.nonce_expires));
     if (n.Step() != SQLITE_DONE) {
       Error e = n.Err("storing a nonce");
       (void)Exec(db, "ROLLBACK");
@@ -289,11 +290,11 @@ Status WriteRows(sqlite3* db, const std::vector<IntakeRow>& rows) {
     }
     if (!w.has_ticket) continue;
     t.Reset();
-    t.Bind(1, w.session_id)
-        .Bind(2, w.user)
+    t.BindStatic(1, w.session_id)
+        .BindStatic(2, w.user)
         .Bind(3, static_cast<int64_t>(w.ticket_expires))
-        .Bind(4, w.model)
-        .Bind(5, w.ticket_json);
+        .BindStatic(4, w.model)
+        .BindStatic(5, w.ticket_json);
     if (t.Step() != SQLITE_DONE) {
       Error e = t.Err("storing a ticket");
       (void)Exec(db, "ROLLBACK");

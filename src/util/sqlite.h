@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <string_view>
 #include <string>
 
 #include "util/bytes.h"
@@ -26,6 +27,11 @@ class SqliteStmt {
   bool ok() const { return rc_ == SQLITE_OK; }
   SqliteStmt& Bind(int i, const std::string& v) {
     sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    return *this;
+  }
+  // Binds without a copy: `v` must stay unchanged until the statement is stepped and reset.
+  SqliteStmt& BindStatic(int i, std::string_view v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_STATIC);
     return *this;
   }
   SqliteStmt& Bind(int i, int64_t v) {
