@@ -84,8 +84,10 @@ Result<PriorityGate::Permit> PriorityGate::Enter(int cls, uint64_t* retry_after_
   uint64_t id = next_id_++;
   auto pushed = queue_.Push(id, cls, clock_->MonotonicMillis());
   if (pushed.evicted) {
-    state_[*pushed.evicted] = 2;
-    cv_.notify_all();
+    if (auto w = waiters_.find(*pushed.evicted); w != waiters_.end()) {
+      w->second->state = 2;
+      w->second->cv.notify_one();
+    }
   }
   if (!pushed.admitted) {
     ++shed_;
@@ -94,11 +96,12 @@ Result<PriorityGate::Permit> PriorityGate::Enter(int cls, uint64_t* retry_after_
                      "shed: the router is overloaded and every waiting request has a higher priority (class " +
                          std::to_string(cls) + ")");
   }
-  state_[id] = 0;
+  Waiter me;
+  waiters_[id] = &me;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.max_wait_ms);
-  cv_.wait_until(l, deadline, [&] { return state_[id] != 0; });
-  int s = state_[id];
-  state_.erase(id);
+  me.cv.wait_until(l, deadline, [&] { return me.state != 0; });
+  int s = me.state;
+  waiters_.erase(id);
   if (s == 1) return Permit(this);
   if (s == 0) queue_.Remove(id);
   ++shed_;
@@ -112,15 +115,15 @@ Result<PriorityGate::Permit> PriorityGate::Enter(int cls, uint64_t* retry_after_
 void PriorityGate::ReleaseSlot() {
   std::lock_guard<std::mutex> l(mu_);
   if (active_ > 0) --active_;
-  bool woke = false;
   while (active_ < options_.max_active) {
     auto id = queue_.Pop();
     if (!id) break;
-    state_[*id] = 1;
+    auto w = waiters_.find(*id);
+    if (w == waiters_.end()) continue;  // every queued id has its waiter; never hand a slot to nobody
     ++active_;
-    woke = true;
+    w->second->state = 1;
+    w->second->cv.notify_one();
   }
-  if (woke) cv_.notify_all();
 }
 
 size_t PriorityGate::active() const {
