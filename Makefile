@@ -9,7 +9,7 @@ CMAKE_FLAGS ?=
 # Every Debian 12 package the build, the tests and the demo need.
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git ca-certificates \
   libsecp256k1-dev libssl-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev \
-  libasio-dev libgtest-dev libgmock-dev libbenchmark-dev \
+  libboost-dev libtomlplusplus-dev libgtest-dev libgmock-dev libbenchmark-dev \
   clang libclang-rt-14-dev python3 ccache chromium
 
 # ccache, when present, makes the three build trees (and CI re-runs) share compiled objects.

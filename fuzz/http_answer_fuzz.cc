@@ -1,7 +1,7 @@
-// Fuzz target: the HTTP/1.1 answer reader of net::HttpClient (net/http_parse.h) on arbitrary
-// bytes in pieces of arbitrary sizes, as a server (a registry peer, a provider, any URL a user
-// configures) could send them; the first bytes choose the request's method and when the caller
-// stops a streamed body.
+// Fuzz target: the HTTP/1.1 answer reader of net::HttpClient (net/http_parse.h AnswerReader,
+// over Boost.Beast's parser) on arbitrary bytes in pieces of arbitrary sizes, as a server (a
+// registry peer, a provider, any URL a user configures) could send them; the first bytes choose
+// the request's method and when the caller stops a streamed body.
 //
 // Invariants beyond "no crash, no hang": a complete answer has a status of at least 200 (1xx are
 // skipped); the body handed over is never larger than the input; a malformed answer says why.
@@ -17,23 +17,33 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size_t step = 1 + data[0] % 97;
   const char* method = data[1] % 3 == 0 ? "HEAD" : data[1] % 3 == 1 ? "GET" : "POST";
   size_t stop_after = data[2] < 128 ? SIZE_MAX : static_cast<size_t>(data[2]) * 8;  // the caller stops
-  lt::net::ByteReader in(PiecewiseSource(data + 3, size - 3, step));
+  PiecewiseSource source(data + 3, size - 3, step);
+  std::string buffered;
   for (int answers = 0; answers < 16; ++answers) {
-    lt::net::AnswerHead head;
     size_t body = 0;
-    bool got_any = false;
-    std::string problem;
-    int rc = lt::net::ReadHttpAnswer(
-        in, method, head,
-        [&](std::string_view d) {
-          body += d.size();
-          return body < stop_after;
-        },
-        got_any, problem);
+    lt::net::AnswerReader reader(method, [&](std::string_view d) {
+      body += d.size();
+      return body < stop_after;
+    });
+    using Step = lt::net::AnswerReader::Step;
+    Step s = Step::kNeedMore;
+    for (;;) {
+      size_t used = 0;
+      s = reader.Put(buffered, &used);
+      if (used > buffered.size()) __builtin_trap();
+      buffered.erase(0, used);
+      if (s != Step::kNeedMore) break;
+      std::string_view piece = source.Next();
+      if (piece.empty()) {
+        s = reader.PutEof();
+        break;
+      }
+      buffered.append(piece);
+    }
     if (body > size) __builtin_trap();
-    if (rc == -2 && problem.empty()) __builtin_trap();
-    if (rc == 0 && head.status < 200) __builtin_trap();
-    if (rc != 0 || !head.keep_alive) break;
+    if (s == Step::kMalformed && reader.problem().empty()) __builtin_trap();
+    if (s == Step::kComplete && reader.head().status < 200) __builtin_trap();
+    if (s != Step::kComplete || !reader.head().keep_alive) break;
   }
   return 0;
 }

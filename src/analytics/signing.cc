@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "crypto/keccak.h"
+#include "util/json.h"
 
 namespace lt::analytics {
 
@@ -70,7 +71,7 @@ Result<crypto::Address> VerifyReport(const json& doc) {
 }
 
 Result<crypto::Address> VerifyReportText(const std::string& text) {
-  json doc = json::parse(text, nullptr, false);
+  json doc = ParseJson(text);
   if (doc.is_discarded()) return InvalidArgument("signed report: not valid JSON");
   LT_TRY(auto signer, VerifyReport(doc));
   // Byte-exact: the file must be the canonical form (a trailing newline allowed), so any

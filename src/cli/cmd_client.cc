@@ -32,6 +32,9 @@ struct ClientFlags {
   int request_timeout_seconds = 30, first_token_timeout_seconds = 0;
   std::string bip39_wordlist;
   std::string config;
+  // serve
+  std::vector<std::string> allow_origins;
+  std::string api_key, api_key_file;
   // chat
   std::string model, prompt;
   int max_tokens = 256;
@@ -150,7 +153,16 @@ Status Serve(const ClientFlags& f) {
   }
   client::SessionPool pool(PoolOptionsFrom(f), s.user, s.domain);
   pool.Start();
-  client::ApiServer api(&pool, &guard, {s.prefs});
+  client::ApiOptions api_options;
+  api_options.defaults = s.prefs;
+  api_options.allow_origins = f.allow_origins;
+  api_options.api_key = f.api_key;
+  if (!f.api_key_file.empty()) {
+    LT_TRY(std::string key, RealFileSystem::Default()->ReadFile(f.api_key_file, 1 << 16));
+    api_options.api_key = key.substr(0, key.find_first_of("\r\n"));
+    if (api_options.api_key.empty()) return InvalidArgument("--api-key-file " + f.api_key_file + ": the first line is empty");
+  }
+  client::ApiServer api(&pool, &guard, api_options);
   net::HttpServerOptions ho;
   ho.max_body_bytes = 4 << 20;
   ho.write_timeout_seconds = 300;
@@ -256,6 +268,10 @@ void RegisterClientCommands(CLI::App& app, CommandContext& ctx) {
       "serve", "Serve /v1/models and /v1/chat/completions on localhost (doc/client.md)");
   serve->add_option("--listen", f.listen, "host:port (keep it on 127.0.0.1)")->capture_default_str();
   AddCommonFlags(serve, f);
+  serve->add_option("--allow-origin", f.allow_origins,
+                    "A web origin (e.g. http://localhost:3000) whose pages may call the API (repeat; default: none)");
+  serve->add_option("--api-key", f.api_key, "Require 'Authorization: Bearer KEY' on every request");
+  serve->add_option("--api-key-file", f.api_key_file, "The same, the key read from the file's first line");
   serve->add_option("--config", f.config,
                     "TOML file with these flags as keys, e.g. max-price = \"0.01\" (flags win)");
   serve->callback([&ctx, serve] {

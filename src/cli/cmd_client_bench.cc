@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "engine/model.h"
 #include "net/http.h"
+#include "util/json.h"
 
 namespace lt::cli {
 namespace {
@@ -83,7 +84,7 @@ Result<double> ApiTtft(const ClientBenchFlags& f, const json& extra) {
       std::string ev = buf.substr(0, p);
       buf.erase(0, p + 2);
       if (ev.rfind("data: {", 0) != 0) continue;
-      json j = json::parse(ev.substr(6), nullptr, false);
+      json j = ParseJson(ev.substr(6));
       if (j.is_object() && j.contains("choices") && !j["choices"].empty() &&
           !j["choices"][0]["delta"].value("content", "").empty()) {
         first = Ms(Clock::now() - t0);

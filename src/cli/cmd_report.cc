@@ -5,6 +5,7 @@
 #include "analytics/signing.h"
 #include "cli/commands.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 namespace lt::cli {
 namespace {
@@ -15,7 +16,7 @@ Status Verify(CommandContext& ctx, const std::string& file) {
   LT_TRY(std::string text, RealFileSystem::Default()->ReadFile(file));
   auto signer = analytics::VerifyReportText(text);
   if (!signer.ok()) return signer.error().Wrap(file);
-  json doc = json::parse(text);
+  json doc = ParseJson(text);
   const json& r = doc["report"];
   json verdicts = r.value("verdicts", json::object());
   json out = {{"file", file}, {"valid", true}, {"signer", signer->ToChecksumHex()}, {"day", r.value("day", json())},

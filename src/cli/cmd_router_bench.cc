@@ -37,6 +37,7 @@
 #include "router/testbed.h"
 #include "util/log.h"
 #include "util/random.h"
+#include "util/json.h"
 
 namespace lt::cli {
 namespace {
@@ -208,7 +209,7 @@ Status WaitForOffers(devnet::Supervisor& sup, const std::vector<ProviderChild>& 
     missing.clear();
     for (const auto& p : ps) missing.insert(p.address.ToChecksumHex());
     auto r = client->Get("/providers");
-    json j = r.ok() && r->status == 200 ? json::parse(r->body, nullptr, false) : json();
+    json j = r.ok() && r->status == 200 ? ParseJson(r->body) : json();
     if (j.is_object() && j.contains("providers") && j["providers"].is_array()) {
       for (const auto& row : j["providers"]) {
         if (row.value("offers", json::array()).empty()) continue;

@@ -14,6 +14,7 @@
 #include "util/fs.h"
 #include "wire/messages.h"
 #include "wire/router_client.h"
+#include "util/json.h"
 
 namespace lt::cli {
 namespace {
@@ -32,7 +33,7 @@ struct SessionFlags {
   std::string model, max_price = "1";
   uint32_t want_seconds = 300, min_tps = 0, max_latency_ms = 0;
   // chat
-  std::string provider_addr, ticket_file, prompt;
+  std::string provider_addr, ticket_file, prompt, request_file;
   int max_tokens = 64;
   int hold_seconds = 0;
   uint64_t seed = 0;
@@ -100,7 +101,7 @@ Status Rfc(CommandContext& ctx, const SessionFlags& f) {
 
 Result<wire::SignedTicket> ReadTicket(const std::string& path) {
   LT_TRY(std::string text, RealFileSystem::Default()->ReadFile(path, 1 << 20));
-  json j = json::parse(text, nullptr, false);
+  json j = ParseJson(text);
   if (j.is_discarded() || !j.is_object() || !j.contains("ticket") || !j.contains("signature") ||
       !j["signature"].is_string()) {
     return InvalidArgument("ticket file " + path + ": expected {\"ticket\":{...},\"signature\":\"0x...\"}");
@@ -118,7 +119,7 @@ Status Chat(CommandContext& ctx, const SessionFlags& f) {
   std::string provider_addr = f.provider_addr;
   if (provider_addr.empty()) {  // a grant from `lt session rfc` names the provider's endpoint
     auto text = RealFileSystem::Default()->ReadFile(f.ticket_file, 1 << 20);
-    json g = text.ok() ? json::parse(*text, nullptr, false) : json();
+    json g = text.ok() ? ParseJson(*text) : json();
     if (g.is_object() && g.contains("endpoint") && g["endpoint"].is_string()) provider_addr = g["endpoint"];
     if (provider_addr.empty()) return InvalidArgument("--provider HOST:PORT is needed (the ticket file names no endpoint)");
   }
@@ -129,6 +130,10 @@ Status Chat(CommandContext& ctx, const SessionFlags& f) {
               {"max_tokens", f.max_tokens},
               {"stream", true}};
   if (f.seed != 0) req["seed"] = f.seed;
+  if (!f.request_file.empty()) {  // sent exactly as written: what any peer could send a provider
+    LT_TRY(std::string text, RealFileSystem::Default()->ReadFile(f.request_file, 16 << 20));
+    LT_TRY(req, ParseJsonChecked(text, "--request " + f.request_file));
+  }
   bool stream = !ctx.global.json;
   auto r = session->Chat(req, [&](std::string_view d) {
     if (stream) std::cout << d << std::flush;
@@ -189,11 +194,17 @@ void RegisterSessionCommands(CLI::App& app, CommandContext& ctx) {
   common(c, "The user's keystore");
   c->add_option("--provider", f->provider_addr, "Provider session address HOST:PORT (default: the ticket file's endpoint)");
   c->add_option("--ticket", f->ticket_file, "Signed ticket JSON file")->required();
-  c->add_option("--prompt", f->prompt, "The user message")->required();
+  auto* prompt = c->add_option("--prompt", f->prompt, "The user message");
+  c->add_option("--request", f->request_file,
+                "A chat completion body (JSON file) sent as it is, instead of --prompt (protocol tests)")
+      ->excludes(prompt);
   c->add_option("--max-tokens", f->max_tokens, "Maximum tokens to generate")->capture_default_str();
   c->add_option("--seed", f->seed, "Sampling seed (0: provider's choice)");
   c->add_option("--hold-seconds", f->hold_seconds, "Keep the session open this long after the answer");
-  c->callback([&ctx, f] { RunCommand(ctx, [&] { return Chat(ctx, *f); }); });
+  c->callback([&ctx, f] {
+    if (f->prompt.empty() && f->request_file.empty()) throw CLI::RequiredError("--prompt or --request");
+    RunCommand(ctx, [&] { return Chat(ctx, *f); });
+  });
 }
 
 }  // namespace lt::cli

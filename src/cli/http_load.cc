@@ -1,4 +1,5 @@
 #include "cli/http_load.h"
+#include "util/json.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -39,7 +40,7 @@ double ThreadCpuSeconds() {
 // "HTTP 409 replayed" from a status and a {"error":{"code":..}} body.
 std::string HttpKind(int status, const std::string& body) {
   std::string kind = "HTTP " + std::to_string(status);
-  auto j = nlohmann::json::parse(body, nullptr, false);
+  auto j = ParseJson(body);
   if (j.is_object() && j.contains("error") && j["error"].is_object() && j["error"].contains("code") &&
       j["error"]["code"].is_string()) {
     kind += " " + j["error"]["code"].get<std::string>();

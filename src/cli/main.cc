@@ -1,4 +1,6 @@
 // lt: every role of Lake Travis in one program. See README.md for the roles and commands.
+#include <sys/resource.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -7,6 +9,12 @@
 #include "util/log.h"
 
 int main(int argc, char** argv) {
+  // Servers hold one descriptor per connection: take the whole allowance the system gives
+  // (the soft limit is often 1024), so connection caps, not EMFILE, decide who waits.
+  if (rlimit rl{}; getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    (void)setrlimit(RLIMIT_NOFILE, &rl);
+  }
   lt::cli::CommandContext ctx;
   CLI::App app{"Lake Travis: decentralized AI inference. One binary for every role.", "lt"};
   app.set_version_flag("--version", std::string("lt ") + LT_VERSION);

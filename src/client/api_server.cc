@@ -1,9 +1,15 @@
 #include "client/api_server.h"
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 
+#include "openai/chat_request.h"
 #include "util/log.h"
 #include "util/random.h"
+#include "util/json.h"
 
 namespace lt::client {
 
@@ -65,18 +71,83 @@ Status TakePreferences(json& body, Preferences* prefs) {
 ApiServer::ApiServer(SessionPool* pool, const SecretGuard* guard, ApiOptions options)
     : pool_(pool), guard_(guard), options_(std::move(options)) {}
 
+std::optional<net::HttpResponse> ApiServer::Refuse(const net::HttpRequest& req) const {
+  std::string origin = req.Header("Origin");
+  if (!origin.empty() &&
+      std::find(options_.allow_origins.begin(), options_.allow_origins.end(), origin) == options_.allow_origins.end()) {
+    return OpenAiErrorResponse(403,
+                               "requests from the web origin '" + origin.substr(0, 200) +
+                                   "' are refused: this API spends your MOR (start lt client serve with "
+                                   "--allow-origin " + origin.substr(0, 200) + " to allow it)",
+                               "invalid_request_error", "origin_not_allowed");
+  }
+  if (!options_.api_key.empty()) {
+    std::string auth = req.Header("Authorization");
+    bool ok = auth.size() == 7 + options_.api_key.size() && auth.compare(0, 7, "Bearer ") == 0 &&
+              CRYPTO_memcmp(auth.data() + 7, options_.api_key.data(), options_.api_key.size()) == 0;
+    if (!ok) {
+      return OpenAiErrorResponse(401, "missing or wrong API key (send Authorization: Bearer <key>)",
+                                 "invalid_request_error", "invalid_api_key");
+    }
+  }
+  if (req.method == "POST") {
+    std::string type = req.Header("Content-Type");
+    std::string media = type.substr(0, type.find(';'));
+    while (!media.empty() && media.back() == ' ') media.pop_back();
+    for (auto& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (media != "application/json") {
+      return OpenAiErrorResponse(415, "the request body must be sent as Content-Type: application/json (got '" +
+                                          type.substr(0, 100) + "')",
+                                 "invalid_request_error", "unsupported_media_type");
+    }
+  }
+  return std::nullopt;
+}
+
+net::Handler ApiServer::Guarded(net::Handler h) const {
+  return [this, h = std::move(h)](const net::HttpRequest& req) {
+    if (auto refused = Refuse(req)) return *refused;
+    net::HttpResponse r = h(req);
+    std::string origin = req.Header("Origin");
+    if (!origin.empty()) {  // an allowed origin (Refuse let it through)
+      r.headers.emplace("Access-Control-Allow-Origin", origin);
+      r.headers.emplace("Vary", "Origin");
+    }
+    return r;
+  };
+}
+
+net::HttpResponse ApiServer::Preflight(const net::HttpRequest& req) const {
+  std::string origin = req.Header("Origin");
+  if (origin.empty() ||
+      std::find(options_.allow_origins.begin(), options_.allow_origins.end(), origin) == options_.allow_origins.end()) {
+    return OpenAiErrorResponse(403, "CORS preflight from an origin that is not allowed", "invalid_request_error",
+                               "origin_not_allowed");
+  }
+  net::HttpResponse r;
+  r.status = 204;
+  r.content_type = "text/plain";
+  r.headers.emplace("Access-Control-Allow-Origin", origin);
+  r.headers.emplace("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+  r.headers.emplace("Access-Control-Allow-Headers", "Authorization, Content-Type");
+  r.headers.emplace("Access-Control-Max-Age", "600");
+  r.headers.emplace("Vary", "Origin");
+  return r;
+}
+
 void ApiServer::Register(net::HttpServer& http) {
-  http.Get("/health", [this](const net::HttpRequest&) {
-    return net::HttpResponse::Json(200, {{"ok", true},
-                                         {"user", pool_->user().ToChecksumHex()},
-                                         {"mnemonic_check", guard_->mnemonic_check()}});
-  });
-  http.Get("/v1/models", [this](const net::HttpRequest&) { return Models(); });
+  http.Get("/health", Guarded([this](const net::HttpRequest&) {
+             return net::HttpResponse::Json(200, {{"ok", true},
+                                                  {"user", pool_->user().ToChecksumHex()},
+                                                  {"mnemonic_check", guard_->mnemonic_check()}});
+           }));
+  http.Get("/v1/models", Guarded([this](const net::HttpRequest&) { return Models(); }));
   http.Get("/v1/models/(.+)",
-           [this](const net::HttpRequest& r) { return Model(r.matches.size() > 1 ? r.matches[1] : ""); });
+           Guarded([this](const net::HttpRequest& r) { return Model(r.matches.size() > 1 ? r.matches[1] : ""); }));
   http.Get("/v1/sessions",
-           [this](const net::HttpRequest&) { return net::HttpResponse::Json(200, pool_->Status()); });
-  http.Post("/v1/chat/completions", [this](const net::HttpRequest& r) { return ChatCompletions(r); });
+           Guarded([this](const net::HttpRequest&) { return net::HttpResponse::Json(200, pool_->Status()); }));
+  http.Post("/v1/chat/completions", Guarded([this](const net::HttpRequest& r) { return ChatCompletions(r); }));
+  http.Options("/(.*)", [this](const net::HttpRequest& r) { return Preflight(r); });
 }
 
 net::HttpResponse ApiServer::Models() {
@@ -108,39 +179,34 @@ net::HttpResponse ApiServer::Model(const std::string& id) {
 }
 
 net::HttpResponse ApiServer::ChatCompletions(const net::HttpRequest& req) {
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    return OpenAiErrorResponse(400, "the request body is not a JSON object", "invalid_request_error",
-                               "invalid_json");
+  auto parsed = ParseJsonChecked(req.body, "the request body");
+  if (!parsed.ok() || !parsed->is_object()) {
+    return OpenAiErrorResponse(400, parsed.ok() ? "the request body is not a JSON object" : parsed.error().message,
+                               "invalid_request_error", "invalid_json");
   }
+  json body = std::move(*parsed);
   // The guard runs first: nothing of a refused request reaches a router or a provider.
   if (auto f = guard_->ScanRequest(body)) {
     LT_WARN("client: refused a request: " << f->where << " holds a " << f->kind);
     return OpenAiErrorResponse(400, f->Message(), "invalid_request_error", "secret_detected", f->where);
   }
-  if (!body.contains("model") || !body["model"].is_string() || body["model"].get<std::string>().empty()) {
-    return OpenAiErrorResponse(400, "'model' is required (a name such as demo/stories:260k)",
-                               "invalid_request_error", "missing_model", "model");
-  }
-  if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty()) {
-    return OpenAiErrorResponse(400, "'messages' must be a non-empty array", "invalid_request_error",
-                               "invalid_value", "messages");
-  }
-  bool stream = false;
-  if (body.contains("stream") && !body["stream"].is_null()) {
-    if (!body["stream"].is_boolean()) {
-      return OpenAiErrorResponse(400, "'stream' must be a boolean", "invalid_request_error", "invalid_value",
-                                 "stream");
-    }
-    stream = body["stream"].get<bool>();
-  }
-  bool include_usage = body.contains("stream_options") && body["stream_options"].is_object() &&
-                       body["stream_options"].value("include_usage", false);
   Preferences prefs = options_.defaults;
   if (Status s = TakePreferences(body, &prefs); !s.ok()) {
     return OpenAiErrorResponse(400, s.error().message, "invalid_request_error", "invalid_value");
   }
-  std::string model = body["model"].get<std::string>();
+  // Every field is validated here, once: a request no provider could serve never leaves.
+  openai::ChatRequest checked;
+  openai::ApiError bad;
+  if (!openai::ParseChatRequest(body, &checked, &bad)) {
+    return OpenAiErrorResponse(bad.status, bad.message, bad.type, bad.code, bad.param);
+  }
+  if (checked.model.empty()) {
+    return OpenAiErrorResponse(400, "'model' is required (a name such as demo/stories:260k)",
+                               "invalid_request_error", "missing_model", "model");
+  }
+  bool stream = checked.stream;
+  bool include_usage = checked.include_usage;
+  std::string model = checked.model;
   std::string warning = pool_->AllowanceWarning();
   Bytes idb(12);
   SecureRandom::Default()->Fill(idb);

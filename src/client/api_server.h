@@ -7,14 +7,22 @@
 //                               (MOR/s), lt_max_latency_ms, lt_min_tps, lt_want_seconds override
 //                               the flags and are not sent on
 //   GET  /v1/sessions, /health  the open sessions; liveness of the API
-// Every request body is checked by the secret guard before anything leaves the machine.
+// The API is local and says so (issue 15, M2; doc/client.md "Local API"): a request that carries
+// an Origin header (a browser's) is served only when that origin is in `allow_origins` (else
+// 403), a CORS preflight (OPTIONS) is answered only for those origins, a POST must have a JSON
+// content type (else 415: a web page cannot send one without a preflight), and when `api_key` is
+// set every request needs "Authorization: Bearer <key>" (else 401), as OpenAI SDKs send it.
+// Every request is then validated (openai/chat_request.h) and its body checked by the secret
+// guard before anything leaves the machine.
 // Errors: {"error":{"message","type","param","code"}} with 4xx/5xx. Headers on chat answers:
 // X-LT-Allowance-Warning (when the allowance runs low), X-LT-Provider, X-LT-Failovers.
 // Thread-safety: handlers run concurrently; the pool and the guard are thread-safe.
 #ifndef LT_CLIENT_API_SERVER_H_
 #define LT_CLIENT_API_SERVER_H_
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "client/secret_guard.h"
 #include "client/session_pool.h"
@@ -24,6 +32,8 @@ namespace lt::client {
 
 struct ApiOptions {
   Preferences defaults;
+  std::vector<std::string> allow_origins;  // exact origins ("http://localhost:3000"); none by default
+  std::string api_key;                     // "" : no key needed
 };
 
 // An OpenAI-shaped error response.
@@ -43,6 +53,10 @@ class ApiServer {
   net::HttpResponse Models();
   net::HttpResponse Model(const std::string& id);
   net::HttpResponse ChatCompletions(const net::HttpRequest& req);
+  // The local-only checks every route runs first; an error answer, or nothing.
+  std::optional<net::HttpResponse> Refuse(const net::HttpRequest& req) const;
+  net::Handler Guarded(net::Handler h) const;
+  net::HttpResponse Preflight(const net::HttpRequest& req) const;
 
   SessionPool* pool_;
   const SecretGuard* guard_;

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <set>
 
 #include "util/bytes.h"
 #include "util/fs.h"
@@ -34,19 +33,19 @@ std::array<uint8_t, 32> Sha256Of(std::string_view s) {
   return out;
 }
 
-// A standalone 64-hex token (optionally 0x-prefixed) not introduced as a hash.
+// A maximal run of exactly 64 hex digits (a "0x" before it, or letters and '_' glued to it such as
+// "pk_" or "key", do not hide it) not introduced as a hash.
 bool HasPrivateKey(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
-    if (!IsAlnum(text[i])) {
+    if (!IsHex(text[i])) {
       ++i;
       continue;
     }
     size_t start = i;
-    while (i < text.size() && IsAlnum(text[i])) ++i;
-    std::string_view tok = text.substr(start, i - start);
-    if (tok.size() > 2 && tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X')) tok.remove_prefix(2);
-    if (tok.size() != 64 || !std::all_of(tok.begin(), tok.end(), IsHex)) continue;
+    while (i < text.size() && IsHex(text[i])) ++i;
+    if (i - start != 64) continue;
+    // "0x" + 64: the run starts after the 'x'; "0" alone before it is part of the prefix.
     size_t from = start >= 48 ? start - 48 : 0;
     std::string ctx = LowerCopy(text.substr(from, start - from));
     bool named_hash = false;
@@ -54,12 +53,41 @@ bool HasPrivateKey(std::string_view text) {
       if (ctx.find(w) != std::string::npos) named_hash = true;
     }
     bool named_key = false;
-    for (const char* w : {"key", "secret", "priv", "seed"}) {
+    for (const char* w : {"key", "secret", "priv", "seed", "pk_", "sk_"}) {
       if (ctx.find(w) != std::string::npos) named_key = true;
     }
     if (!named_hash || named_key) return true;
   }
   return false;
+}
+
+// `text` with line breaks (and the blanks around them) removed where they sit between two runs of
+// at least 16 hex digits, so a key wrapped over lines, or split across messages joined by '\n',
+// reads whole (shorter runs are words that happen to end or start with a-f).
+std::string JoinWrappedHex(std::string_view text) {
+  constexpr size_t kMinPiece = 16;
+  std::string out;
+  out.reserve(text.size());
+  size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] == '\n' || text[i] == '\r') {
+      size_t a = out.size();
+      while (a > 0 && (out[a - 1] == ' ' || out[a - 1] == '\t')) --a;
+      size_t before = 0;
+      while (before < a && IsHex(out[a - 1 - before])) ++before;
+      size_t b = i;
+      while (b < text.size() && IsSpace(text[b])) ++b;
+      size_t after = 0;
+      while (b + after < text.size() && IsHex(text[b + after])) ++after;
+      if (before >= kMinPiece && after >= kMinPiece) {
+        out.resize(a);
+        i = b;
+        continue;
+      }
+    }
+    out.push_back(text[i++]);
+  }
+  return out;
 }
 
 // Position just after `"name"` followed by optional spaces and ':' (JSON key), or npos.
@@ -77,9 +105,19 @@ bool HasKeystore(const std::string& lower) {
   return HasJsonKey(lower, "ciphertext") && HasJsonKey(lower, "kdf");
 }
 
-// password / passphrase / passwd followed by ':' or '=' and a non-empty value.
+// The names a password goes by (also as JSON keys).
+constexpr const char* kPasswordNames[] = {"password", "passphrase", "passwd", "passwort", "pwd", "pass"};
+
+bool IsPasswordName(const std::string& lower) {
+  for (const char* n : kPasswordNames) {
+    if (lower == n) return true;
+  }
+  return false;
+}
+
+// A password name followed by ':' or '=' and a non-empty value.
 bool HasPasswordField(const std::string& lower) {
-  for (const char* name : {"password", "passphrase", "passwd"}) {
+  for (const char* name : kPasswordNames) {
     std::string_view n(name);
     for (size_t p = lower.find(n); p != std::string::npos; p = lower.find(n, p + 1)) {
       size_t q = p + n.size();
@@ -146,7 +184,11 @@ std::string SecretFinding::Message() const {
 
 SecretGuard::SecretGuard(std::vector<std::string> bip39_words) {
   if (bip39_words.size() != 2048) return;
-  for (size_t i = 0; i < bip39_words.size(); ++i) index_.emplace(bip39_words[i], static_cast<int>(i));
+  for (size_t i = 0; i < bip39_words.size(); ++i) {
+    index_.emplace(bip39_words[i], static_cast<int>(i));
+    // The first four letters identify a word (BIP-39): mnemonics are often written that way.
+    if (bip39_words[i].size() > 4) prefix_.emplace(bip39_words[i].substr(0, 4), static_cast<int>(i));
+  }
 }
 
 bool SecretGuard::HasMnemonic(std::string_view text) const {
@@ -183,12 +225,18 @@ bool SecretGuard::HasMnemonic(std::string_view text) const {
     }
     size_t start = i;
     while (i < text.size() && IsAlpha(text[i])) ++i;
-    auto it = i - start <= 8 ? index_.find(LowerCopy(text.substr(start, i - start))) : index_.end();
-    if (it == index_.end()) {
+    std::string word = i - start <= 8 ? LowerCopy(text.substr(start, i - start)) : std::string();
+    int value = -1;
+    if (auto w = index_.find(word); w != index_.end()) {
+      value = w->second;
+    } else if (auto p = word.size() == 4 ? prefix_.find(word) : prefix_.end(); p != prefix_.end()) {
+      value = p->second;
+    }
+    if (value < 0) {
       if (check_run()) return true;
       run.clear();
     } else {
-      run.push_back(it->second);
+      run.push_back(value);
     }
   }
   return check_run();
@@ -210,31 +258,69 @@ std::optional<SecretFinding> SecretGuard::ScanText(std::string_view text, const 
   return SecretFinding{*k, where};
 }
 
-std::optional<SecretFinding> SecretGuard::Scan(const json& j, const std::string& path) const {
-  if (j.is_string()) return ScanText(j.get_ref<const std::string&>(), path.empty() ? "the request" : path);
-  if (j.is_array()) {
-    for (size_t i = 0; i < j.size(); ++i) {
-      if (auto f = Scan(j[i], path + "[" + std::to_string(i) + "]")) return f;
+std::optional<SecretFinding> SecretGuard::ScanRequest(const json& body) const {
+  // Depth first with an explicit stack (no recursion on input), in document order; every string
+  // and every object key is scanned alone, then the texts joined (string values, but those of
+  // protocol fields such as "role" that would sit between two messages' contents), so a secret
+  // split across messages or wrapped over lines is seen whole.
+  struct Item {
+    const json* v;
+    std::string path;
+    bool joins = true;  // its text goes into `joined`
+  };
+  std::vector<Item> stack{{&body, ""}};
+  std::string joined;
+  auto here = [](const std::string& path) { return path.empty() ? std::string("the request") : path; };
+  // Paths stop growing past 200 characters (a deep document would otherwise cost depth² bytes).
+  auto sub = [](const std::string& path, const std::string& step) {
+    if (path.size() > 200) return path.back() == '.' ? path : path + "...";
+    return path + step;
+  };
+  while (!stack.empty()) {
+    Item it = std::move(stack.back());
+    stack.pop_back();
+    const json& j = *it.v;
+    if (j.is_string()) {
+      const std::string& text = j.get_ref<const std::string&>();
+      if (auto f = ScanText(text, here(it.path))) return f;
+      if (it.joins) {
+        joined += text;
+        joined += '\n';
+      }
+      continue;
     }
-    return std::nullopt;
-  }
-  if (!j.is_object()) return std::nullopt;
-  std::set<std::string> keys;
-  for (const auto& [k, v] : j.items()) keys.insert(LowerCopy(k));
-  std::string here = path.empty() ? "the request" : path;
-  if (keys.count("ciphertext") && keys.count("kdf")) return SecretFinding{"keystore", here};
-  for (const auto& [k, v] : j.items()) {
-    std::string lk = LowerCopy(k);
-    std::string sub = path.empty() ? k : path + "." + k;
-    if ((lk == "password" || lk == "passphrase" || lk == "passwd") && v.is_string() &&
-        !v.get_ref<const std::string&>().empty()) {
-      return SecretFinding{"password field", sub};
+    if (j.is_array()) {
+      for (size_t i = j.size(); i-- > 0;) stack.push_back({&j[i], sub(it.path, "[" + std::to_string(i) + "]"), it.joins});
+      continue;
     }
-    if (auto f = Scan(v, sub)) return f;
+    if (!j.is_object()) continue;
+    bool ciphertext = false, kdf = false;
+    for (const auto& [k, v] : j.items()) {
+      std::string lk = LowerCopy(k);
+      ciphertext = ciphertext || lk == "ciphertext";
+      kdf = kdf || lk == "kdf";
+    }
+    if (ciphertext && kdf) return SecretFinding{"keystore", here(it.path)};
+    std::vector<Item> children;
+    for (const auto& [k, v] : j.items()) {
+      // A key names the path only when short: a long one could hold part of a secret.
+      std::string name = k.size() <= 24 ? k : std::string("{key}");
+      std::string at = it.path.empty() ? name : sub(it.path, "." + name);
+      if (auto f = ScanText(k, "a key of " + here(it.path))) return f;
+      if (IsPasswordName(LowerCopy(k)) && v.is_string() && !v.get_ref<const std::string&>().empty()) {
+        return SecretFinding{"password field", at};
+      }
+      static constexpr const char* kProtocolFields[] = {"role", "type", "model", "name", "tool_call_id", "id"};
+      bool joins = std::none_of(std::begin(kProtocolFields), std::end(kProtocolFields),
+                                [&](const char* f) { return k == f; });
+      children.push_back({&v, at, joins});
+    }
+    for (auto c = children.rbegin(); c != children.rend(); ++c) stack.push_back(std::move(*c));
   }
+  std::string whole = JoinWrappedHex(joined);
+  if (HasPrivateKey(whole)) return SecretFinding{"private key", "the request (split across texts or lines)"};
+  if (HasMnemonic(joined)) return SecretFinding{"BIP-39 mnemonic", "the request (split across texts)"};
   return std::nullopt;
 }
-
-std::optional<SecretFinding> SecretGuard::ScanRequest(const json& body) const { return Scan(body, ""); }
 
 }  // namespace lt::client

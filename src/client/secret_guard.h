@@ -1,10 +1,16 @@
 // The secret guard (DESIGN §8, doc/client.md "Secret guard"): looks at a chat request before
 // anything leaves the machine and refuses it when a text holds
-//   * a private key: a standalone run of exactly 64 hex digits, with or without "0x";
-//   * a BIP-39 mnemonic: 12, 15, 18, 21 or 24 consecutive words of the official English list
-//     whose checksum is valid (only when the wordlist was loaded: see LoadBip39Wordlist);
+//   * a private key: a run of exactly 64 hex digits, with or without "0x", also glued to letters
+//     or '_' ("pk_...", "key...");
+//   * a BIP-39 mnemonic: 12, 15, 18, 21 or 24 consecutive words of the official English list,
+//     or their four-letter prefixes, whose checksum is valid (only when the wordlist was loaded:
+//     see LoadBip39Wordlist);
 //   * a Web3 keystore: JSON with "ciphertext" and "kdf" (as text, or as a JSON object);
-//   * a password field: "password": "...", password=..., password: ... (also passphrase).
+//   * a password field: "password": "...", password=..., password: ... (also passphrase, passwd,
+//     passwort, pwd, pass), in a text or as a JSON key with a value.
+// ScanRequest looks at every string and every object key of the body, one by one and then all
+// joined (a key split across messages, or wrapped over lines, is seen whole), without recursion.
+// The misses we know of are listed in doc/client.md "Secret guard".
 // A Finding names the kind and where (a JSON path such as messages[2].content), never the
 // secret itself. Decision on 64-hex hashes: a SHA-256 or transaction hash cannot be told from a
 // key by its form, so it is refused too unless the 48 characters before it name it as a hash
@@ -50,16 +56,16 @@ class SecretGuard {
 
   // Scans one text; `where` is copied into the finding.
   std::optional<SecretFinding> ScanText(std::string_view text, const std::string& where) const;
-  // Scans every string (and keystore-shaped object) of a request body, recursively.
+  // Scans every string, object key (and keystore-shaped object) of a request body.
   std::optional<SecretFinding> ScanRequest(const nlohmann::json& body) const;
   bool mnemonic_check() const { return !index_.empty(); }
 
  private:
   std::optional<std::string> Kind(std::string_view text) const;
   bool HasMnemonic(std::string_view text) const;
-  std::optional<SecretFinding> Scan(const nlohmann::json& j, const std::string& path) const;
 
-  std::unordered_map<std::string, int> index_;  // word -> 11-bit value
+  std::unordered_map<std::string, int> index_;   // word -> 11-bit value
+  std::unordered_map<std::string, int> prefix_;  // first four letters of words longer than four -> value
 };
 
 }  // namespace lt::client

@@ -137,6 +137,74 @@ TEST(SecretGuardTest, OrdinaryRequestsPass) {
   EXPECT_FALSE(g.ScanRequest(Req("How do I hash a file with sha256sum and compare two digests?")));
 }
 
+// Issue 15: the misses of the first guard, each a row.
+TEST(SecretGuardTest, KeysSplitWrappedGluedOrUsedAsKeysAreFound) {
+  SecretGuard g;
+  std::string a = kKey.substr(0, 32), b = kKey.substr(32);
+  json split = Req("the first half is " + a);
+  split["messages"].push_back({{"role", "user"}, {"content", b + " and that is all"}});
+  auto f = g.ScanRequest(split);
+  ASSERT_TRUE(f) << "a key split across two messages";
+  EXPECT_EQ(f->kind, "private key");
+  EXPECT_EQ(f->Message().find(a), std::string::npos);
+  EXPECT_TRUE(g.ScanRequest(Req("key:\n  " + a + "\n  " + b + "\n"))) << "a key wrapped over lines";
+  EXPECT_TRUE(g.ScanRequest(Req("pk_" + kKey))) << "glued to pk_";
+  EXPECT_TRUE(g.ScanRequest(Req("PRIVKEY" + kKey))) << "glued to letters";
+  json as_key = Req("hi");
+  as_key["metadata"] = {{kKey, 1}};
+  f = g.ScanRequest(as_key);
+  ASSERT_TRUE(f) << "a key as a JSON object key";
+  EXPECT_EQ(f->where, "a key of metadata");
+  // Two hashes on two lines read as one 64-hex run: refused too (a retry costs less than a key).
+  EXPECT_TRUE(g.ScanRequest(Req(kKey.substr(0, 32) + "\n" + kKey.substr(0, 32))));
+  // Unrelated hex on separate lines of other lengths passes.
+  EXPECT_FALSE(g.ScanRequest(Req("0xdeadbeef\n0xcafebabe\n" + kKey.substr(0, 40))));
+}
+
+TEST(SecretGuardTest, MnemonicsAsPrefixesOrSplitAcrossMessagesAreFound) {
+  SecretGuard g(StandInWords());
+  EXPECT_TRUE(g.ScanText(Repeat("aban", 11) + " abou", "t")) << "four-letter prefixes";
+  EXPECT_TRUE(g.ScanText(Repeat("aban", 6) + " " + Repeat("abandon", 5) + " about", "t")) << "mixed";
+  EXPECT_FALSE(g.ScanText(Repeat("aban", 12), "t")) << "bad checksum";
+  json split = Req(Repeat("abandon", 6));
+  split["messages"].push_back({{"role", "user"}, {"content", Repeat("abandon", 5) + " about"}});
+  auto f = g.ScanRequest(split);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, "BIP-39 mnemonic");
+}
+
+TEST(SecretGuardTest, OtherPasswordSpellingsAreFound) {
+  SecretGuard g;
+  for (const char* text : {"pwd: hunter2", "pass=hunter2", "Passwort: geheim", "PWD = x"}) {
+    auto f = g.ScanText(text, "t");
+    ASSERT_TRUE(f) << text;
+    EXPECT_EQ(f->kind, "password field");
+  }
+  json body = Req("hi");
+  body["pwd"] = "hunter2";
+  EXPECT_TRUE(g.ScanRequest(body));
+  for (const char* text : {"I passed", "pass the salt", "a passport"}) EXPECT_FALSE(g.ScanText(text, "t")) << text;
+  // A known false positive, written down in doc/client.md: "pass" followed by ':' and a word.
+  EXPECT_TRUE(g.ScanText("a mountain pass: steep", "t"));
+}
+
+// M1: 100,000 nested arrays used to overflow the stack of the recursive scan.
+TEST(SecretGuardTest, M1_DeepNestingIsScannedWithoutRecursion) {
+  SecretGuard g;
+  json deep = json::array();
+  json* cur = &deep;
+  for (int i = 0; i < 100000; ++i) {
+    cur->push_back(json::array());
+    cur = &(*cur)[0];
+  }
+  cur->push_back("leaf " + kKey);
+  json body = Req("hi");
+  body["x"] = std::move(deep);
+  auto f = g.ScanRequest(body);
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->kind, "private key");
+}
+
 TEST(SecretGuardTest, WordlistMustBeTheOfficialOne) {
   std::string text;
   for (const auto& w : StandInWords()) text += w + "\n";

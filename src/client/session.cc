@@ -12,6 +12,8 @@
 #include <cstring>
 
 #include "util/log.h"
+#include "util/json.h"
+#include "util/thread.h"
 
 namespace lt::client {
 
@@ -21,7 +23,7 @@ using wire::FrameType;
 namespace {
 
 Error ErrorFromJsonBody(ByteSpan body) {
-  json j = json::parse(body.begin(), body.end(), nullptr, false);
+  json j = ParseJson(AsString(body));
   std::string code = "internal", msg = "provider error";
   if (j.is_object()) {
     if (j.contains("message") && j["message"].is_string()) msg = j["message"].get<std::string>();
@@ -120,6 +122,8 @@ void ClientSession::HandleInner(wire::InnerMessage m, std::vector<ClientEvent>* 
     case FrameType::kChunk: {
       auto id = need_id();
       if (!id) break;
+      error_only_from_.reset();  // the session produces output again
+      last_output_ms_ = ElapsedMillis();
       ++tokens_out_;
       if (tokens_out_ == 1 && first_request_ms_ != 0) {
         ttft_ms_ = static_cast<uint32_t>(clock_->MonotonicMillis() - first_request_ms_);
@@ -130,7 +134,10 @@ void ClientSession::HandleInner(wire::InnerMessage m, std::vector<ClientEvent>* 
     case FrameType::kEnd: {
       auto id = need_id();
       if (!id) break;
-      json j = json::parse(b.begin() + 4, b.end(), nullptr, false);
+      json j = ParseJson(AsString(ByteSpan(b).subspan(4)));
+      error_only_from_.reset();
+      last_output_ms_ = ElapsedMillis();
+      sent_at_.erase(*id);
       events->push_back({ClientEvent::Kind::kEnd, *id, "", j.is_discarded() ? json::object() : j, {}, 0});
       return;
     }
@@ -142,6 +149,13 @@ void ClientSession::HandleInner(wire::InnerMessage m, std::vector<ClientEvent>* 
         dead_ = true;
         events->push_back({ClientEvent::Kind::kSessionError, 0, "", {}, e, 0});
       } else {
+        // A request the provider failed (not one it found invalid): from when it was sent, the
+        // session produced only errors, and those seconds are not signed for.
+        auto sent = sent_at_.find(*id);
+        if (e.code != ErrorCode::kInvalidArgument && sent != sent_at_.end() && sent->second >= last_output_ms_) {
+          error_only_from_ = std::min(error_only_from_.value_or(sent->second), sent->second);
+        }
+        if (sent != sent_at_.end()) sent_at_.erase(sent);
         events->push_back({ClientEvent::Kind::kRequestError, *id, "", {}, e, 0});
       }
       return;
@@ -152,7 +166,7 @@ void ClientSession::HandleInner(wire::InnerMessage m, std::vector<ClientEvent>* 
       events->push_back({ClientEvent::Kind::kMeter, 0, "", {}, {}, s});
       if (options_.auto_voucher && !final_sent_) {
         uint32_t agreed = std::min<uint32_t>(s, ElapsedSeconds() + options_.skew_seconds);
-        agreed = std::min(agreed, ticket_.ticket.max_seconds);
+        agreed = std::min(agreed, SignableSeconds());
         if (agreed < s) {
           LT_WARN("session: provider metered " << s << " s, our clock says " << ElapsedSeconds() << " s; signing "
                                                << agreed);
@@ -167,7 +181,7 @@ void ClientSession::HandleInner(wire::InnerMessage m, std::vector<ClientEvent>* 
       return;
     }
     case FrameType::kClose: {
-      json j = json::parse(b.begin(), b.end(), nullptr, false);
+      json j = ParseJson(AsString(b));
       std::string reason = j.is_object() && j.contains("reason") && j["reason"].is_string()
                                ? j["reason"].get<std::string>()
                                : "provider closed";
@@ -194,7 +208,24 @@ Status ClientSession::SendRequest(uint32_t id, const json& request) {
   b.insert(b.end(), s.begin(), s.end());
   LT_TRY_STATUS(Seal(FrameType::kRequest, b));
   if (first_request_ms_ == 0) first_request_ms_ = clock_->MonotonicMillis();
+  if (sent_at_.size() < 4096) sent_at_[id] = ElapsedMillis();
   return OkStatus();
+}
+
+uint64_t ClientSession::ElapsedMillis() const {
+  return start_ms_ == 0 ? 0 : clock_->MonotonicMillis() - start_ms_;
+}
+
+uint32_t ClientSession::SignableSeconds() const {
+  uint32_t cap = ticket_.ticket.max_seconds;
+  // Since when the session has produced nothing while a request waits: the oldest request sent
+  // after the last output that is still waiting, or one that failed.
+  std::optional<uint64_t> idle_since = error_only_from_;
+  for (const auto& [id, at] : sent_at_) {
+    if (at >= last_output_ms_) idle_since = std::min(idle_since.value_or(at), at);
+  }
+  if (idle_since) cap = std::min(cap, std::max(last_signed_, static_cast<uint32_t>(*idle_since / 1000)));
+  return cap;
 }
 
 Status ClientSession::Cancel(uint32_t id) {
@@ -228,7 +259,7 @@ Status ClientSession::SendRaw(FrameType type, ByteSpan body) { return Seal(type,
 
 Result<wire::SignedVoucher> ClientSession::Close(bool agreed_only) {
   if (final_sent_) return signed_.back();
-  uint32_t seconds = agreed_only ? 0 : std::min(ElapsedSeconds(), ticket_.ticket.max_seconds);
+  uint32_t seconds = agreed_only ? 0 : std::min(ElapsedSeconds(), SignableSeconds());
   seconds = std::max(seconds, last_signed_);
   LT_TRY_STATUS(SendVoucher(seconds, true));
   std::string s = json{{"reason", "client closed"}}.dump();
@@ -319,7 +350,7 @@ Result<std::unique_ptr<SessionClient>> SessionClient::Connect(const std::string&
 }
 
 SessionClient::SessionClient(int fd, std::unique_ptr<ClientSession> core) : fd_(fd), core_(std::move(core)) {
-  reader_ = std::thread([this] { ReaderLoop(); });
+  reader_ = GuardedThread("session reader", [this] { ReaderLoop(); });
 }
 
 SessionClient::~SessionClient() {

@@ -5,7 +5,11 @@
 //    and the close queue sealed frames that TakeOutput() hands to the transport. It answers each
 //    meter frame by itself with a cumulative Voucher signed by the user's key, for the metered
 //    seconds if they agree with its own clock (at most `skew_seconds` ahead of it), else for its
-//    own count; never for more than the ticket's maxSeconds, never decreasing.
+//    own count; never for more than the ticket's maxSeconds, never decreasing, and never for
+//    seconds in which the session produced nothing but waiting or errors: while a request sent
+//    after the last output still waits for its first chunk, or after it failed (anything but
+//    "invalid request"), the signed seconds stay at the moment it was sent, until output flows
+//    again (doc/client.md "Money rules").
 //  * SessionClient: a blocking TCP client over ClientSession with a reader thread: Connect
 //    (handshake with a timeout), Chat (several at once from several threads), Renew, Close (the
 //    final voucher with the client-measured tokens out and time to first token).
@@ -82,6 +86,8 @@ class ClientSession {
   uint32_t tokens_out() const { return tokens_out_; }
   uint32_t ttft_ms() const { return ttft_ms_; }
   uint32_t last_signed_seconds() const { return last_signed_; }
+  // The most seconds the client would sign now: maxSeconds, held back during an error streak.
+  uint32_t SignableSeconds() const;
   const std::vector<wire::SignedVoucher>& signed_vouchers() const { return signed_; }
   const wire::SignedTicket& ticket() const { return ticket_; }
 
@@ -104,6 +110,10 @@ class ClientSession {
   uint32_t tokens_out_ = 0, ttft_ms_ = 0, last_signed_ = 0;
   bool final_sent_ = false;
   std::vector<wire::SignedVoucher> signed_;
+  uint64_t ElapsedMillis() const;
+  std::map<uint32_t, uint64_t> sent_at_;     // request id -> elapsed ms when it was sent (until it ends)
+  std::optional<uint64_t> error_only_from_;  // elapsed ms; set while the session produces only errors
+  uint64_t last_output_ms_ = 0;              // elapsed ms of the last chunk or end
 };
 
 struct ChatResult {

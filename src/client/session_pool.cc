@@ -7,6 +7,8 @@
 #include "ledger/client.h"
 #include "net/http.h"
 #include "util/log.h"
+#include "util/json.h"
+#include "util/thread.h"
 
 namespace lt::client {
 
@@ -28,13 +30,13 @@ SessionPool::~SessionPool() {
 }
 
 void SessionPool::Start() {
-  janitor_ = std::thread([this] {
+  janitor_ = GuardedThread("session janitor", [this] {
     std::unique_lock<std::mutex> l(janitor_mu_);
     while (!stop_) {
       janitor_cv_.wait_for(l, std::chrono::seconds(1));
       if (stop_) break;
       l.unlock();
-      Tick();
+      CatchAll("session janitor round", [this] { Tick(); });
       l.lock();
     }
   });
@@ -86,10 +88,36 @@ ClientError RouterError(int status, const json& body, const std::string& fallbac
   return e;
 }
 
+// Usage after a failover counts the tokens the failed providers streamed too (issue 15, L4).
+void AddFailedChunks(json* usage, uint32_t chunks) {
+  if (chunks == 0 || !usage->is_object()) return;
+  for (const char* k : {"completion_tokens", "total_tokens"}) {
+    auto it = usage->find(k);
+    if (it != usage->end() && it->is_number_unsigned()) *it = it->get<uint64_t>() + chunks;
+  }
+}
+
 }  // namespace
 
-bool SessionPool::RequestTicket(const std::string& model, const Preferences& prefs, wire::TicketGrant* grant,
-                                ClientError* err) {
+Status CheckTicketForRfc(const wire::Ticket& t, const wire::Rfc& rfc) {
+  if (t.user != rfc.user) return InvalidArgument("the ticket is for " + t.user.ToChecksumHex() + ", not for us");
+  if (t.price_per_second > rfc.max_price_per_second) {
+    return InvalidArgument("the ticket's price " + t.price_per_second.ToDecimal() + " per second exceeds the " +
+                           rfc.max_price_per_second.ToDecimal() + " we asked for");
+  }
+  if (t.min_seconds > rfc.want_seconds) {
+    return InvalidArgument("the ticket's minimum of " + std::to_string(t.min_seconds) + " s exceeds the " +
+                           std::to_string(rfc.want_seconds) + " s we asked for");
+  }
+  if (t.min_seconds > t.max_seconds) {
+    return InvalidArgument("the ticket's minSeconds " + std::to_string(t.min_seconds) + " exceeds its maxSeconds " +
+                           std::to_string(t.max_seconds));
+  }
+  return OkStatus();
+}
+
+bool SessionPool::RequestTicket(const std::string& model, const Preferences& prefs,
+                                const std::set<std::string>& excluded, wire::TicketGrant* grant, ClientError* err) {
   wire::Rfc rfc;
   rfc.user = user_address_;
   rfc.model = model;
@@ -97,6 +125,10 @@ bool SessionPool::RequestTicket(const std::string& model, const Preferences& pre
   rfc.min_tps = prefs.min_tps;
   rfc.max_latency_ms = prefs.max_latency_ms;
   rfc.want_seconds = prefs.want_seconds;
+  for (const auto& p : excluded) {
+    auto a = crypto::ParseAddress(p);
+    if (a.ok() && rfc.exclude_providers.size() < wire::kMaxAddressList) rfc.exclude_providers.push_back(*a);
+  }
   rfc.nonce = SecureRandom::Default()->NextU64() >> 1;
   rfc.expires_at = SystemClock::Default()->NowSeconds() + 60;
   std::string body = wire::RfcRequest::Make(rfc, user_, domain_).ToJson().dump();
@@ -112,11 +144,16 @@ bool SessionPool::RequestTicket(const std::string& model, const Preferences& pre
       *err = {503, "server_error", "routers_unavailable", "router " + url + ": " + r.error().message};
       continue;
     }
-    json j = json::parse(r->body, nullptr, false);
+    json j = ParseJson(r->body);
     if (r->status == 200) {
       auto g = wire::TicketGrant::FromJson(j);
       if (!g.ok()) {
         *err = {502, "server_error", "bad_ticket", "router " + url + ": " + g.error().message};
+        continue;
+      }
+      if (auto bad = CheckTicketForRfc(g->ticket.ticket, rfc); !bad.ok()) {
+        LT_WARN("client: refused a ticket from router " << url << ": " << bad.error().message);
+        *err = {502, "server_error", "bad_ticket", "router " + url + ": " + bad.error().message};
         continue;
       }
       *grant = *g;
@@ -136,7 +173,7 @@ bool SessionPool::RenewTicket(const wire::TicketGrant& old, wire::TicketGrant* f
     if (!c.ok()) continue;
     auto r = c->Post("/renew", body);
     if (!r.ok() || r->status != 200) continue;
-    auto g = wire::TicketGrant::FromJson(json::parse(r->body, nullptr, false));
+    auto g = wire::TicketGrant::FromJson(ParseJson(r->body));
     if (!g.ok()) continue;
     *fresh = *g;
     if (fresh->endpoint.empty()) fresh->endpoint = old.endpoint;
@@ -165,7 +202,7 @@ bool SessionPool::Ensure(Entry& e, const std::string& model, const Preferences& 
   }
   for (int attempt = 0; attempt < 4; ++attempt) {
     wire::TicketGrant g;
-    if (!RequestTicket(model, prefs, &g, err)) return false;
+    if (!RequestTicket(model, prefs, excluded, &g, err)) return false;
     std::string provider = g.ticket.ticket.provider.ToChecksumHex();
     if (excluded.count(provider)) {
       LT_WARN("client: router offered the failed provider " << provider << " again; asking again");
@@ -225,6 +262,7 @@ bool SessionPool::Chat(const std::string& model, const json& request, const Pref
   timeouts.first_token_ms = options_.first_token_timeout_seconds > 0 ? options_.first_token_timeout_seconds * 1000
                                                                      : timeouts.inactivity_ms;
   std::optional<ClientError> timed_out;  // set when a provider stalled during this request
+  uint32_t failed_chunks = 0;            // tokens streamed by providers that then failed
   for (int attempt = 0; attempt <= options_.max_failovers; ++attempt) {
     std::shared_ptr<SessionClient> session;
     wire::TicketGrant grant;
@@ -242,6 +280,7 @@ bool SessionPool::Chat(const std::string& model, const json& request, const Pref
       std::lock_guard<std::mutex> l(e->open_mu);
       ++e->in_flight;
     }
+    uint32_t chunks_before = streamed_chunks;
     std::function<bool(std::string_view)> cb;
     if (on_delta) {
       cb = [&](std::string_view d) {
@@ -260,24 +299,37 @@ bool SessionPool::Chat(const std::string& model, const json& request, const Pref
     if (r.ok()) {
       out->result = std::move(*r);
       if (on_delta) out->result.text = streamed;
+      AddFailedChunks(&out->result.usage, failed_chunks);
       out->provider = provider;
       out->model = grant.model;
       out->failovers = attempt;
       return true;
     }
-    if (session->open()) {
-      // The provider refused this request but the session lives: not a reason to fail over.
-      const Error& x = r.error();
-      if (x.code == ErrorCode::kResourceExhausted) {
-        *err = {429, "rate_limit_error", "provider_busy", x.message};
-      } else if (x.code == ErrorCode::kInvalidArgument) {
-        *err = {400, "invalid_request_error", "invalid_request", x.message};
-      } else {
-        *err = {502, "server_error", "provider_error", x.message};
-      }
+    const Error& x = r.error();
+    if (session->open() && x.code == ErrorCode::kInvalidArgument) {
+      // The request itself is invalid: another provider would refuse it too.
+      *err = {400, "invalid_request_error", "invalid_request", x.message};
       return false;
     }
-    bool stalled = r.error().code == ErrorCode::kTimeout;  // Chat closed the session (ChatTimeouts)
+    if (session->open()) {
+      // The provider failed this request (its backend is down, its slots are full...): the session
+      // is closed (the seconds of errors only are not signed for: doc/client.md "Money rules") and
+      // the request goes to another provider, which the next RFC asks for by excluding this one.
+      LT_WARN("client: provider " << provider << " failed a request (" << x.message << "); failing over");
+      excluded.insert(provider);
+      {
+        std::lock_guard<std::mutex> l(e->open_mu);
+        if (e->session == session) e->session.reset();
+      }
+      (void)session->Close();
+      *err = x.code == ErrorCode::kResourceExhausted
+                 ? ClientError{429, "rate_limit_error", "provider_busy", "provider " + provider + ": " + x.message}
+                 : ClientError{502, "server_error", "provider_error", "provider " + provider + ": " + x.message};
+      failed_chunks += streamed_chunks - chunks_before;
+      continue;
+    }
+    failed_chunks += streamed_chunks - chunks_before;
+    bool stalled = x.code == ErrorCode::kTimeout;  // Chat closed the session (ChatTimeouts)
     LT_WARN("client: provider " << provider << (stalled ? " stopped answering (" : " failed during a request (")
                                 << r.error().message << (stalled ? "; session closed" : "") << "); failing over"
                                 << (streamed.empty() ? "" : ", continuing the streamed answer"));
@@ -380,7 +432,7 @@ Result<std::vector<std::string>> SessionPool::LiveModels() {
     if (!c.ok()) continue;
     auto r = c->Get("/providers");
     if (!r.ok() || r->status != 200) continue;
-    json j = json::parse(r->body, nullptr, false);
+    json j = ParseJson(r->body);
     const json& list = j.is_object() && j.contains("providers") ? j["providers"] : j;
     if (!list.is_array()) continue;
     for (const auto& p : list) {

@@ -6,8 +6,10 @@
 // signed vouchers. A janitor thread (Start) renews tickets that near expiry (router /renew +
 // in-session renew), rotates a session that nears its ticket's maxSeconds, and closes sessions
 // idle for `idle_seconds` with the final voucher, so charges stop and the provider settles.
-// Failover: when the session dies during a request, the provider is excluded, a new ticket is
-// asked for (a ticket for an excluded provider is set aside and asked again), and the request
+// Failover: when the session dies during a request, or the provider fails it with anything but
+// "the request is invalid" (a 4xx, answered to the caller as it is), the provider is excluded (the
+// next RFC's signed excludeProviders names it), a new ticket is asked for (a ticket for an
+// excluded provider is set aside and asked again), and the request
 // runs again there: from the start if nothing was streamed yet, else as a continuation (the
 // original messages plus an assistant message holding the text already streamed, max_tokens
 // reduced by the chunks received), whose output is appended to the stream. A provider that
@@ -72,6 +74,11 @@ struct ChatOutcome {
   int failovers = 0;
 };
 
+// A ticket the client would not have asked for is refused before anything is signed for it
+// (doc/client.md "Money rules"): another user's, a price above the RFC's maxPricePerSecond, a
+// minimum session longer than the RFC's wantSeconds, or a minimum above the maximum.
+Status CheckTicketForRfc(const wire::Ticket& t, const wire::Rfc& rfc);
+
 class SessionPool {
  public:
   SessionPool(PoolOptions options, const crypto::PrivateKey& user, const wire::Domain& domain);
@@ -112,7 +119,9 @@ class SessionPool {
   std::shared_ptr<Entry> GetEntry(const std::string& key);
   bool Ensure(Entry& e, const std::string& model, const Preferences& prefs, std::set<std::string>& excluded,
               std::shared_ptr<SessionClient>* session, wire::TicketGrant* grant, ClientError* err);
-  bool RequestTicket(const std::string& model, const Preferences& prefs, wire::TicketGrant* grant,
+  // Signs and sends an RFC (excluding `excluded`, checksummed addresses) to the routers in order.
+  bool RequestTicket(const std::string& model, const Preferences& prefs, const std::set<std::string>& excluded,
+                     wire::TicketGrant* grant,
                      ClientError* err);
   bool RenewTicket(const wire::TicketGrant& old, wire::TicketGrant* fresh);
   uint64_t NowMs() const;

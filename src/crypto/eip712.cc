@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "crypto/eip712_internal.h"
+#include "util/json.h"
 
 namespace lt::crypto {
 
@@ -290,7 +291,10 @@ Result<TypedData> ParseTypedDataText(std::string_view text) {
   if (text.size() > kMaxText) {
     return InvalidArgument("typed data: " + std::to_string(text.size()) + " bytes, more than the limit of 4 MiB");
   }
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (JsonNestsDeeperThan(text, kMaxJsonDepth)) {
+    return InvalidArgument("typed data: nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
+  }
+  json j = ParseJson(text);
   if (j.is_discarded()) {
     // Parse again through the SAX interface to find where it went wrong (no exceptions).
     struct Finder : json::json_sax_t {

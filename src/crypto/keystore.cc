@@ -14,6 +14,7 @@
 #include "crypto/keccak.h"
 #include "crypto/scrypt.h"
 #include "util/fs.h"
+#include "util/json.h"
 
 namespace lt::crypto {
 
@@ -103,7 +104,7 @@ Status CheckKdf(const KdfParams& k, const KdfLimits& limits) {
 }
 
 Result<ParsedKeystore> Parse(std::string_view text, const KdfLimits& limits) {
-  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  json doc = ParseJson(text);
   if (doc.is_discarded()) return InvalidArgument("not valid JSON");
   if (!doc.is_object()) return InvalidArgument("keystore must be a JSON object");
   ParsedKeystore out;
@@ -322,7 +323,7 @@ Result<PrivateKey> LoadKeystoreFile(const std::string& path, ByteSpan password) 
 }
 
 Result<Address> KeystoreAddress(std::string_view json_text) {
-  json doc = json::parse(json_text, nullptr, /*allow_exceptions=*/false);
+  json doc = ParseJson(json_text);
   if (doc.is_discarded()) return InvalidArgument("not valid JSON");
   if (!doc.is_object()) return InvalidArgument("keystore must be a JSON object");
   auto addr = doc.find("address");

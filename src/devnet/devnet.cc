@@ -16,6 +16,7 @@
 #include "registry/cid.h"
 #include "util/bytes.h"
 #include "util/random.h"
+#include "util/json.h"
 
 namespace lt::devnet {
 
@@ -65,7 +66,7 @@ Status PrepareDatadir(const Plan& p) {
     }
     if (fs::exists(d + "/devnet.json", ec)) {
       std::ifstream f(d + "/devnet.json");
-      json prev = json::parse(f, nullptr, false);
+      json prev = ParseJson(std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()));
       int pid = prev.is_object() ? prev.value("pid", 0) : 0;
       std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
       std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());

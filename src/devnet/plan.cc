@@ -15,10 +15,14 @@ using nlohmann::json;
 
 namespace {
 
-// Binds 127.0.0.1:port (0 = any) and returns the bound port, or -1.
+// Binds 127.0.0.1:port (0 = any) and returns the bound port, or -1. With SO_REUSEADDR, as every
+// lt server listens: a port whose last connections linger in TIME_WAIT is free for them, so the
+// probe must not call it taken (issue 15, L5: the devnet refused to restart for a minute).
 int BindOnce(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
+  int yes = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

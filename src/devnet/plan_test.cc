@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <set>
 
 namespace lt::devnet {
@@ -72,6 +77,38 @@ TEST(DevnetPlan, RefusesBadInput) {
   o = Options();
   o.api_port = 70000;
   EXPECT_FALSE(MakePlan(o).ok());
+}
+
+}  // namespace
+}  // namespace lt::devnet
+
+namespace lt::devnet {
+namespace {
+
+// L5: after traffic, a server's port holds connections in TIME_WAIT; lt servers bind it again
+// (SO_REUSEADDR), so the devnet's probe must call it free.
+TEST(DevnetPlan, L5_PortWithConnectionsInTimeWaitIsFree) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  int yes = 1;
+  setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  ASSERT_EQ(::listen(listener, 4), 0);
+  int client = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  int served = ::accept(listener, nullptr, nullptr);
+  ASSERT_GE(served, 0);
+  ::close(served);  // the server closes first: its side of the connection goes to TIME_WAIT
+  char b;
+  EXPECT_EQ(::recv(client, &b, 1, 0), 0);
+  ::close(client);
+  ::close(listener);
+  EXPECT_TRUE(PortFree(ntohs(a.sin_port)));
 }
 
 }  // namespace

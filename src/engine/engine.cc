@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/thread_pool.h"
+#include "util/thread.h"
 
 namespace lt::engine {
 
@@ -17,7 +18,7 @@ Engine::Engine(std::shared_ptr<const Model> model, EngineOptions options)
   threads_ = options_.threads > 0 ? options_.threads : ThreadPool::DefaultThreads();
   options_.slots = std::max(1, options_.slots);
   options_.max_queue = std::max(0, options_.max_queue);
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = GuardedThread("engine", [this] { Loop(); });
 }
 
 Engine::~Engine() {

@@ -1,5 +1,8 @@
 #include "engine/server.h"
 
+#include "openai/chat_request.h"
+#include "util/json.h"
+
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -141,108 +144,39 @@ net::HttpResponse OpenAiServer::ChatCompletions(const net::HttpRequest& req) {
     return OpenAiError(413, "request body is " + std::to_string(req.body.size()) + " bytes, the limit is " +
                                 std::to_string(options_.max_body_bytes), "invalid_request_error", "body_too_large");
   }
-  json body = json::parse(req.body, nullptr, false);
-  if (body.is_discarded() || !body.is_object()) {
-    return OpenAiError(400, "the request body is not a JSON object", "invalid_request_error", "invalid_json");
+  auto parsed = ParseJsonChecked(req.body, "the request body");
+  if (!parsed.ok()) return OpenAiError(400, parsed.error().message, "invalid_request_error", "invalid_json");
+  // Every field is validated in one place (openai/chat_request.h).
+  openai::ChatRequest chat;
+  openai::ApiError bad;
+  if (!openai::ParseChatRequest(*parsed, &chat, &bad)) return OpenAiError(bad.status, bad.message, bad.type, bad.code, bad.param);
+  if (!chat.model.empty() && chat.model != options_.model_name) {
+    return OpenAiError(404, "The model '" + chat.model + "' does not exist; this server has '" + options_.model_name + "'",
+                       "invalid_request_error", "model_not_found", "model");
   }
-  auto bad = [](const std::string& param, const std::string& msg) {
-    return OpenAiError(400, msg, "invalid_request_error", "invalid_value", param);
-  };
-  if (body.contains("model") && !body["model"].is_null()) {
-    if (!body["model"].is_string()) return bad("model", "'model' must be a string");
-    if (body["model"].get<std::string>() != options_.model_name) {
-      return OpenAiError(404, "The model '" + body["model"].get<std::string>() + "' does not exist; this server has '" +
-                                  options_.model_name + "'", "invalid_request_error", "model_not_found", "model");
-    }
-  }
-  if (!body.contains("messages") || !body["messages"].is_array() || body["messages"].empty()) {
-    return bad("messages", "'messages' must be a non-empty array");
-  }
-  std::string prompt;
   bool have_user = false;
-  for (const auto& m : body["messages"]) {
-    if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
-      return bad("messages", "each message needs a string 'role'");
-    }
-    std::string text;
-    const json& content = m.contains("content") ? m["content"] : json();
-    if (content.is_string()) {
-      text = content.get<std::string>();
-    } else if (content.is_array()) {
-      for (const auto& part : content) {
-        if (part.is_object() && part.value("type", "") == "text" && part.contains("text") && part["text"].is_string()) {
-          text += part["text"].get<std::string>();
-        } else {
-          return bad("messages", "only text content parts are supported");
-        }
-      }
-    } else if (!content.is_null()) {
-      return bad("messages", "message 'content' must be a string or an array of text parts");
-    }
-    if (m["role"] == "user") {
-      prompt = text;
-      have_user = true;
-    }
+  for (const auto& m : chat.messages) have_user = have_user || m.role == "user";
+  if (!have_user) {
+    return OpenAiError(400, "'messages' must contain a user message (the start of the story)", "invalid_request_error",
+                       "invalid_value", "messages");
   }
-  if (!have_user) return bad("messages", "'messages' must contain a user message (the start of the story)");
-
+  std::string prompt = chat.LastUserText();
   const int ctx = engine_->model().config().seq_len;
   Request r;
-  r.max_new_tokens = ctx;
-  for (const char* key : {"max_tokens", "max_completion_tokens"}) {
-    if (body.contains(key) && !body[key].is_null()) {
-      if (!body[key].is_number_integer() || body[key].get<int64_t>() < 1) {
-        return bad(key, std::string("'") + key + "' must be a positive integer");
-      }
-      r.max_new_tokens = static_cast<int>(std::min<int64_t>(body[key].get<int64_t>(), ctx));
-    }
-  }
-  r.sampling.temperature = 1.0f;
-  r.sampling.top_p = 1.0f;
-  if (body.contains("temperature") && !body["temperature"].is_null()) {
-    if (!body["temperature"].is_number() || body["temperature"].get<double>() < 0 ||
-        body["temperature"].get<double>() > 2) {
-      return bad("temperature", "'temperature' must be a number from 0 to 2");
-    }
-    r.sampling.temperature = body["temperature"].get<float>();
-  }
-  if (body.contains("top_p") && !body["top_p"].is_null()) {
-    if (!body["top_p"].is_number() || body["top_p"].get<double>() <= 0 || body["top_p"].get<double>() > 1) {
-      return bad("top_p", "'top_p' must be a number in (0, 1]");
-    }
-    r.sampling.top_p = body["top_p"].get<float>();
-  }
-  if (body.contains("seed") && !body["seed"].is_null()) {
-    if (!body["seed"].is_number_integer()) return bad("seed", "'seed' must be an integer");
-    r.sampling.seed = static_cast<uint64_t>(body["seed"].get<int64_t>());
+  r.max_new_tokens = chat.max_tokens ? static_cast<int>(std::min<int64_t>(*chat.max_tokens, ctx)) : ctx;
+  r.sampling.temperature = chat.temperature ? static_cast<float>(*chat.temperature) : 1.0f;
+  r.sampling.top_p = chat.top_p ? static_cast<float>(*chat.top_p) : 1.0f;
+  if (chat.seed) {
+    r.sampling.seed = static_cast<uint64_t>(*chat.seed);
     if (r.sampling.seed == 0) r.sampling.seed = 0x9e3779b97f4a7c15ull;  // 0 means "from the clock" in run.c
   } else {
     r.sampling.seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1;
   }
-  if (body.contains("n") && !body["n"].is_null() && body["n"] != 1) return bad("n", "only n = 1 is supported");
   auto ch = std::make_shared<Channel>();
-  if (body.contains("stop") && !body["stop"].is_null()) {
-    const json& s = body["stop"];
-    if (s.is_string()) {
-      ch->stop.push_back(s.get<std::string>());
-    } else if (s.is_array() && s.size() <= 4) {
-      for (const auto& e : s) {
-        if (!e.is_string()) return bad("stop", "'stop' must be a string or an array of up to 4 strings");
-        ch->stop.push_back(e.get<std::string>());
-      }
-    } else {
-      return bad("stop", "'stop' must be a string or an array of up to 4 strings");
-    }
-    std::erase_if(ch->stop, [](const std::string& x) { return x.empty(); });
-    for (const auto& x : ch->stop) ch->max_stop = std::max(ch->max_stop, x.size());
-  }
-  bool stream = false;
-  if (body.contains("stream") && !body["stream"].is_null()) {
-    if (!body["stream"].is_boolean()) return bad("stream", "'stream' must be a boolean");
-    stream = body["stream"].get<bool>();
-  }
-  bool include_usage = body.contains("stream_options") && body["stream_options"].is_object() &&
-                       body["stream_options"].value("include_usage", false);
+  ch->stop = chat.stop;
+  for (const auto& x : ch->stop) ch->max_stop = std::max(ch->max_stop, x.size());
+  bool stream = chat.stream;
+  bool include_usage = chat.include_usage;
 
   r.prompt_tokens = engine_->model().tokenizer().Encode(prompt, true, false);
   r.on_token = [ch](int, std::string_view piece) { return ch->OnPiece(piece); };

@@ -1,4 +1,5 @@
 #include "ledger/genesis.h"
+#include "util/json.h"
 
 namespace lt::ledger {
 
@@ -90,10 +91,12 @@ Result<Genesis> ParseGenesis(const json& j, uint64_t default_start_time) {
   LT_TRY(uint64_t budget, UintField(params, "budget_bps", "params.", false, 100, 10000));
   LT_TRY(uint64_t max_fee, UintField(params, "max_builder_fee_bps", "params.", false, 2000, 10000));
   LT_TRY(uint64_t agent, UintField(params, "agent_share_bps", "params.", false, 1000, 10000));
+  LT_TRY(uint64_t max_min, UintField(params, "max_min_seconds", "params.", false, 3600, 86400));
   g.params.beta_bps = static_cast<uint32_t>(beta);
   g.params.budget_bps = static_cast<uint32_t>(budget);
   g.params.max_builder_fee_bps = static_cast<uint32_t>(max_fee);
   g.params.agent_share_bps = static_cast<uint32_t>(agent);
+  g.params.max_min_seconds = static_cast<uint32_t>(max_min);
   LT_TRY(g.params.min_provider_stake, MorField(params, "min_provider_stake", "params.", false));
   LT_TRY(g.params.min_router_stake, MorField(params, "min_router_stake", "params.", false));
 
@@ -139,7 +142,7 @@ Result<Genesis> ParseGenesis(const json& j, uint64_t default_start_time) {
 }
 
 Result<Genesis> ParseGenesisText(std::string_view text, uint64_t default_start_time) {
-  auto j = json::parse(text, nullptr, false);
+  auto j = ParseJson(text);
   if (j.is_discarded()) return InvalidArgument("genesis: not valid JSON");
   return ParseGenesis(j, default_start_time);
 }
@@ -164,6 +167,7 @@ json GenesisToJson(const Genesis& g) {
         {"budget_bps", g.params.budget_bps},
         {"max_builder_fee_bps", g.params.max_builder_fee_bps},
         {"agent_share_bps", g.params.agent_share_bps},
+        {"max_min_seconds", g.params.max_min_seconds},
         {"min_provider_stake", g.params.min_provider_stake.ToMor()},
         {"min_router_stake", g.params.min_router_stake.ToMor()}}},
       {"pools", {{"compute", g.compute_pool.ToMor()}, {"community", g.community_pool.ToMor()}}},

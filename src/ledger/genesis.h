@@ -35,6 +35,7 @@ struct GenesisParams {
   uint32_t budget_bps = 100;            // B(d) = budget_bps of the compute pool at the end of d-1
   uint32_t max_builder_fee_bps = 2000;  // upper bound of a model's builder_fee_bps
   uint32_t agent_share_bps = 1000;      // share of E_community(d) paid to agent builders
+  uint32_t max_min_seconds = 3600;      // the largest minSeconds an offer or a settled ticket may have
   U256 min_provider_stake;
   U256 min_router_stake;
 };

@@ -5,6 +5,7 @@
 
 #include "ledger/names.h"
 #include "ledger/state.h"
+#include "wire/billing.h"
 
 namespace lt::ledger {
 
@@ -170,6 +171,10 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
         return json{{"withdrawn", true}};
       }
       if (tx.price_per_second.IsZero()) return InvalidArgument("pricePerSecond must be positive");
+      if (tx.min_seconds > p.max_min_seconds) {
+        return InvalidArgument("minSeconds " + std::to_string(tx.min_seconds) + " exceeds the ledger's cap of " +
+                               std::to_string(p.max_min_seconds) + " (genesis params.max_min_seconds)");
+      }
       offers_.Put(key, OfferRow{tx.price_per_second, tx.min_seconds, tx.tps, tx.slots, tx.nonce});
       return json{{"withdrawn", false}};
     }
@@ -279,9 +284,16 @@ Result<Outcome> LedgerState::ApplySettle(const VerifiedTx& vtx, uint64_t /*t*/) 
         if (model == nullptr) err = "model '" + *name + "' is not registered";
       }
     }
-    uint32_t seconds = std::min(r.voucher.seconds, tk.max_seconds);
-    uint32_t billed = std::max(seconds, tk.min_seconds);
-    std::optional<U256> cost = tk.price_per_second.CheckedMul(U256(billed));
+    if (err.empty() && tk.min_seconds > tk.max_seconds) {
+      err = "ticket minSeconds " + std::to_string(tk.min_seconds) + " exceeds its maxSeconds " +
+            std::to_string(tk.max_seconds);
+    }
+    if (err.empty() && tk.min_seconds > p.max_min_seconds) {
+      err = "ticket minSeconds " + std::to_string(tk.min_seconds) + " exceeds the ledger's cap of " +
+            std::to_string(p.max_min_seconds);
+    }
+    uint32_t billed = wire::BilledSeconds(tk, r.voucher.seconds);
+    std::optional<U256> cost = wire::SessionCost(tk, r.voucher.seconds);
     if (err.empty() && !cost) err = "cost overflows uint256";
     if (!err.empty()) {
       g_.receipts_refused += 1;

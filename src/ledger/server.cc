@@ -3,6 +3,8 @@
 #include <charconv>
 
 #include "util/log.h"
+#include "util/json.h"
+#include "util/thread.h"
 
 namespace lt::ledger {
 
@@ -31,11 +33,7 @@ Result<uint64_t> QueryU64(const HttpRequest& req, const std::string& name, uint6
   return out;
 }
 
-Result<json> ParseBody(const HttpRequest& req) {
-  auto j = json::parse(req.body, nullptr, false);
-  if (j.is_discarded()) return InvalidArgument("request body is not valid JSON");
-  return j;
-}
+Result<json> ParseBody(const HttpRequest& req) { return ParseJsonChecked(req.body, "request body"); }
 
 json SubmitJson(const SubmitResult& r) { return {{"index", r.index}, {"outcome", r.outcome}}; }
 
@@ -139,7 +137,7 @@ void LedgerServer::Register() {
     out["next"] = *from + txs->size();
     return Ok(out);
   });
-  http_.Get("/health", [](const HttpRequest&) { return Ok({{"ok", true}}); });
+  http_.Get("/health", [](const HttpRequest&) { return Ok({{"ok", true}}); }, net::Lane::kEventLoop);
 }
 
 Result<int> LedgerServer::Listen(const std::string& host, int port) { return http_.Listen(host, port); }
@@ -157,12 +155,12 @@ void LedgerServer::TickLoop() {
 }
 
 void LedgerServer::Run() {
-  if (options_.tick_ms > 0 && !tick_thread_.joinable()) tick_thread_ = std::thread([this] { TickLoop(); });
+  if (options_.tick_ms > 0 && !tick_thread_.joinable()) tick_thread_ = GuardedThread("ledger tick", [this] { TickLoop(); });
   http_.Run();
 }
 
 void LedgerServer::Start() {
-  serve_thread_ = std::thread([this] { Run(); });
+  serve_thread_ = GuardedThread("ledger http", [this] { Run(); });
 }
 
 void LedgerServer::Stop() {

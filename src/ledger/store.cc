@@ -1,4 +1,5 @@
 #include "ledger/store.h"
+#include "util/json.h"
 
 #include <sqlite3.h>
 
@@ -65,7 +66,7 @@ Status DecKey(const std::string& s, std::pair<Address, Hash32>* out) {
   return DecKey(s.substr(slash + 1), &out->second);
 }
 
-json ParseRow(const std::string& v) { return json::parse(v, nullptr, false); }
+json ParseRow(const std::string& v) { return ParseJson(v); }
 
 std::string EncVal(const Account& a) { return AccountToJson(a).dump(); }
 Status DecVal(const std::string& v, Account* out) {
@@ -371,10 +372,14 @@ Result<uint64_t> Store::LogSize() {
 }
 
 Result<std::vector<TxLogEntry>> Store::ReadLog(uint64_t from, uint64_t limit) {
+  std::vector<TxLogEntry> out;
+  // SQLite integers are signed: an index past INT64_MAX would wrap to a negative one and read from
+  // the start (issue 15, L3). No log holds such an index.
+  constexpr uint64_t kMax = static_cast<uint64_t>(INT64_MAX);
+  if (from > kMax || limit == 0) return out;
   sqlite3_stmt* s = impl_->select_log.get();
   sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(from));
-  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(limit));
-  std::vector<TxLogEntry> out;
+  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(std::min(limit, kMax)));
   int rc;
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     TxLogEntry e;

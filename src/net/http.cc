@@ -4,6 +4,7 @@
 
 #include "net/ascii.h"
 #include "util/log.h"
+#include "util/json.h"
 
 namespace lt::net {
 
@@ -28,7 +29,7 @@ bool HttpRequest::HasQuery(const std::string& name) const { return query.count(n
 std::string HttpClientResponse::Header(const std::string& name) const { return FindHeader(headers, name); }
 
 Result<nlohmann::json> HttpClientResponse::Json() const {
-  auto j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
+  auto j = ParseJson(body);
   if (j.is_discarded()) {
     return InvalidArgument("response (HTTP " + std::to_string(status) + ") is not valid JSON");
   }

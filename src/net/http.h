@@ -1,20 +1,30 @@
-// HTTP/1.1 server and client of our own (http_server.cc, http_client.cc; doc/wire.md "HTTP").
+// HTTP/1.1 server and client (http_server.cc, http_client.cc; doc/wire.md "HTTP"), on
+// Boost.Asio with Boost.Beast's parser.
 //
-// HttpServer: register handlers by method and path pattern (ECMAScript regex matched against the
-// whole decoded path, captures in `req.matches`; a pattern without regex syntax is compared as a
-// plain string, which costs no std::regex per request), then Listen + Run. Handlers never throw to the
-// server: an exception becomes a 500 with a JSON error body; bodies over `max_body_bytes` are
-// refused with 413 before they are read; unknown routes get a JSON 404. Responses may stream
-// (chunked) through `stream`. Each of `threads` workers serves one connection at a time;
-// further connections wait for a free worker.
-// HttpClient: one base URL, one keep-alive connection, timeouts, and streaming GET/POST (for
-// Server-Sent Events and large blocks).
-// Thread-safety: handlers run on a pool of threads and must be thread-safe themselves.
-// Register all handlers before Run(); Stop() may be called from any thread. An HttpClient serves
-// one request at a time.
+// HttpServer: register handlers by method and path pattern (net/route.h: literal paths and a few
+// capture forms such as "/holders/([^/]+)", matched without std::regex; captures in
+// `req.matches`), then Listen + Run. The server is event-driven: connections are served by an
+// event loop (`io_threads` threads), so an idle or slow peer costs a socket and a timer, never a
+// thread. Handlers run on a pool of `threads` workers (they may block), or on the event loop
+// itself for routes registered with Lane::kEventLoop (quick, non-blocking handlers such as
+// health checks and liveness Pongs, which a busy pool then cannot starve). Limits: a request
+// must arrive whole within read_timeout_seconds of its first byte, an idle keep-alive connection
+// is closed after keep_alive_seconds, the target is at most 8 KiB (414), the head 64 KiB (431),
+// the body max_body_bytes (413, refused before it is read); at most max_connections at once and
+// max_connections_per_peer from one address: a new connection beyond a cap first evicts an idle
+// or stalled one (the oldest), and is refused with 503 only when none is. Requests waiting for a
+// worker beyond max_queued_requests get 503 with Retry-After. Handlers never throw to the
+// server: an exception becomes a 500 with a JSON error body; unknown routes get a JSON 404.
+// Responses may stream (chunked) through `stream`.
+// HttpClient: one base URL, one keep-alive connection, timeouts on connect, write and read, and
+// streaming GET/POST (for Server-Sent Events and large blocks).
+// Thread-safety: handlers run on several threads and must be thread-safe themselves. Register
+// all handlers before Run(); Stop() may be called from any thread. An HttpClient serves one
+// request at a time.
 #ifndef LT_NET_HTTP_H_
 #define LT_NET_HTTP_H_
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -68,13 +78,20 @@ int HttpStatusFor(ErrorCode code);
 
 using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
+// Where a route's handler runs (see HttpServer above).
+enum class Lane { kWorker, kEventLoop };
+
 struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
-  int threads = 16;
+  int threads = 16;     // handler workers
+  int io_threads = 1;   // event-loop threads (sockets, parsing, writing)
   int read_timeout_seconds = 10;  // for a whole request, from its first byte
-  int write_timeout_seconds = 30;
-  int keep_alive_seconds = 5;
+  int write_timeout_seconds = 30;  // for each write to make progress
+  int keep_alive_seconds = 5;      // idle time allowed before a request's first byte
   size_t keep_alive_max_requests = 100;  // requests per connection before the server closes it
+  size_t max_connections = 4096;         // bounded further by the process's descriptor limit
+  size_t max_connections_per_peer = 256;
+  size_t max_queued_requests = 1024;  // requests waiting for a worker
 };
 
 class HttpServer {
@@ -84,15 +101,26 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  void Get(const std::string& pattern, Handler h);   // also answers HEAD
-  void Post(const std::string& pattern, Handler h);
-  void Delete(const std::string& pattern, Handler h);
+  // A pattern net/route.h does not accept is a programming error: std::invalid_argument.
+  void Get(const std::string& pattern, Handler h, Lane lane = Lane::kWorker);  // also answers HEAD
+  void Post(const std::string& pattern, Handler h, Lane lane = Lane::kWorker);
+  void Delete(const std::string& pattern, Handler h, Lane lane = Lane::kWorker);
+  void Options(const std::string& pattern, Handler h, Lane lane = Lane::kWorker);  // CORS preflights
 
   // Binds host:port (port 0 picks a free one) and returns the bound port.
   Result<int> Listen(const std::string& host, int port);
   // Serves until Stop(). Call after Listen.
   void Run();
   void Stop();
+
+  // What the server holds now, for /status pages and tests.
+  struct Counters {
+    size_t connections = 0;
+    size_t queued_requests = 0;
+    uint64_t evicted = 0;  // idle or stalled connections closed to make room
+    uint64_t refused = 0;  // connections and requests answered 503
+  };
+  Counters counters() const;
 
  private:
   struct Impl;

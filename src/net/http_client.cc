@@ -1,31 +1,31 @@
-// net::HttpClient: HTTP/1.1 over one keep-alive connection (doc/wire.md "HTTP").
+// net::HttpClient: HTTP/1.1 over one keep-alive connection, on Boost.Asio with Boost.Beast's
+// parser behind net::AnswerReader (doc/wire.md "HTTP").
 //
-// A request is one write (head and body together); the answer is read with blocking recv()s
-// under SO_RCVTIMEO. Bodies: Content-Length, chunked, or until the server closes. A connection
+// Each client owns a small io_context that runs on the caller's thread only while a request is
+// under way, so every connect, write and read has its own deadline without a thread of its own:
+// the operation is started asynchronously and the context runs until it completes or its time is
+// up, when the socket is closed. A request is one write (head and body together). A connection
 // the server closed while idle is noticed when the next request gets nothing back at all, and
 // that request is sent once more on a new connection. Transport errors: refused or unreachable
 // -> kUnavailable; a connect, read or write that timed out or broke -> kTimeout. Messages are
 // "<base><path>: Connection (...)", "ConnectionTimeout", "Read (...)", "Write (...)".
 // Thread-safety: one request at a time per HttpClient.
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <charconv>
-#include <cstring>
 #include <optional>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 
 #include "net/ascii.h"
 #include "net/http.h"
 #include "net/http_parse.h"
-#include "net/socket_io.h"
 
 namespace lt::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using ErrorCodeAsio = boost::system::error_code;
 
 namespace {
 
@@ -46,14 +46,42 @@ struct HttpClient::Impl {
   std::string host;
   int port = 0;
   HttpClientOptions options;
-  int fd = -1;
+  asio::io_context io{1};
+  std::optional<tcp::socket> socket;
   std::string buf;  // bytes read past the previous answer (none, with a well-behaved server)
 
   ~Impl() { Close(); }
   void Close() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
+    if (socket) {
+      ErrorCodeAsio ignore;
+      socket->close(ignore);
+      socket.reset();
+    }
     buf.clear();
+  }
+
+  // Runs the operation `start` begins until it completes or `timeout_ms` pass; on the deadline
+  // the socket is closed, the operation ends with operation_aborted, and *timed_out is set.
+  template <typename Start>
+  ErrorCodeAsio Run(Start start, int timeout_ms, size_t* n, bool* timed_out) {
+    bool done = false;
+    ErrorCodeAsio result;
+    start([&](const ErrorCodeAsio& ec, size_t bytes) {
+      done = true;
+      result = ec;
+      if (n != nullptr) *n = bytes;
+    });
+    io.restart();
+    io.run_for(std::chrono::milliseconds(std::max(timeout_ms, 1)));
+    *timed_out = false;
+    if (!done) {
+      *timed_out = true;
+      ErrorCodeAsio ignore;
+      if (socket) socket->close(ignore);
+      io.restart();
+      io.run();  // the aborted operation's handler
+    }
+    return result;
   }
 
   std::optional<Failure> Connect();
@@ -76,54 +104,29 @@ struct HttpClient::Impl {
 };
 
 std::optional<Failure> HttpClient::Impl::Connect() {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  std::string service = std::to_string(port);
-  if (int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0) {
-    return Failure{Stage::kConnect, ErrorCode::kUnavailable, std::string("Connection (") + gai_strerror(rc) + ")"};
+  ErrorCodeAsio ec;
+  tcp::resolver resolver(io);
+  auto endpoints = resolver.resolve(host, std::to_string(port), tcp::resolver::numeric_service, ec);
+  if (ec) return Failure{Stage::kConnect, ErrorCode::kUnavailable, "Connection (" + ec.message() + ")"};
+  socket.emplace(io);
+  bool timed_out = false;
+  ec = Run(
+      [&](auto done) {
+        asio::async_connect(*socket, endpoints,
+                            [done](const ErrorCodeAsio& e, const tcp::endpoint&) mutable { done(e, 0); });
+      },
+      options.connect_timeout_ms, nullptr, &timed_out);
+  if (timed_out) {
+    Close();
+    return Failure{Stage::kConnect, ErrorCode::kTimeout, "ConnectionTimeout"};
   }
-  Failure last{Stage::kConnect, ErrorCode::kUnavailable, "Connection"};
-  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
-    int s = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->ai_protocol);
-    if (s < 0) continue;
-    int rc = ::connect(s, a->ai_addr, a->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{s, POLLOUT, 0};
-      int n;
-      do {
-        n = ::poll(&p, 1, std::max(options.connect_timeout_ms, 1));
-      } while (n < 0 && errno == EINTR);
-      if (n == 0) {
-        last = {Stage::kConnect, ErrorCode::kTimeout, "ConnectionTimeout"};
-        ::close(s);
-        continue;
-      }
-      int err = 0;
-      socklen_t len = sizeof err;
-      getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
-      rc = err == 0 ? 0 : -1;
-      errno = err;
-    }
-    if (rc != 0) {
-      last = {Stage::kConnect, ErrorCode::kUnavailable, std::string("Connection (") + std::strerror(errno) + ")"};
-      ::close(s);
-      continue;
-    }
-    ::fcntl(s, F_SETFL, ::fcntl(s, F_GETFL) & ~O_NONBLOCK);  // blocking from here on, bounded by the timeouts
-    int one = 1;
-    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    SetSocketTimeout(s, SO_RCVTIMEO, options.read_timeout_ms);
-    SetSocketTimeout(s, SO_SNDTIMEO, options.write_timeout_ms);
-    fd = s;
-    buf.clear();
-    ::freeaddrinfo(res);
-    return std::nullopt;
+  if (ec) {
+    Close();
+    return Failure{Stage::kConnect, ErrorCode::kUnavailable, "Connection (" + ec.message() + ")"};
   }
-  ::freeaddrinfo(res);
-  return last;
+  socket->set_option(tcp::no_delay(true), ec);
+  buf.clear();
+  return std::nullopt;
 }
 
 Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const std::string& base, bool* got_any,
@@ -164,16 +167,17 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
   }
   out += "\r\n";
   if (has_body) out += *r.body;
-  if (!SendAll(fd, out)) {
-    return fail({Stage::kWrite, ErrorCode::kTimeout, std::string("Write (") + std::strerror(errno) + ")"});
-  }
+  bool timed_out = false;
+  ErrorCodeAsio ec = Run([&](auto done) { asio::async_write(*socket, asio::buffer(out), done); },
+                         options.write_timeout_ms, nullptr, &timed_out);
+  if (timed_out) return fail({Stage::kWrite, ErrorCode::kTimeout, "Write (timed out)"});
+  if (ec) return fail({Stage::kWrite, ErrorCode::kTimeout, "Write (" + ec.message() + ")"});
+
   // The body goes to on_data for a successful streamed request, else into res.body.
   HttpClientResponse res;
-  AnswerHead head;
   bool cancelled = false, too_big = false;
-  auto deliver = [&](std::string_view d) {
-    if (d.empty()) return true;
-    bool stream = r.on_data != nullptr && *r.on_data && head.status < 400;
+  AnswerReader reader(*r.method, [&](std::string_view d) {
+    bool stream = r.on_data != nullptr && *r.on_data && reader.head().status < 400;
     if (stream) {
       cancelled = !(*r.on_data)(d);
     } else if (r.on_data != nullptr) {  // an error answer to a streamed request: kept, truncated
@@ -184,27 +188,36 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
       res.body.append(d);
     }
     return !cancelled;
-  };
-  std::string why = "Read";  // what the socket said when reading stopped
-  ByteReader in(
-      [&](char* b, size_t cap) -> ssize_t {
-        for (;;) {
-          ssize_t n = ::recv(fd, b, cap, 0);
-          if (n < 0 && errno == EINTR) continue;
-          if (n == 0) why = "Read (connection closed)";
-          if (n < 0) why = std::string("Read (") + std::strerror(errno) + ")";
-          return n;
-        }
-      },
-      std::move(buf));
-  std::string problem;
-  int rc = ReadHttpAnswer(in, *r.method, head, deliver, *got_any, problem);
-  buf = std::move(in.buf());
-  if (rc == -1) return fail({Stage::kRead, ErrorCode::kTimeout, why});
-  if (rc == -2) return fail({Stage::kRead, ErrorCode::kInvalidArgument, problem});
-  res.status = head.status;
-  res.headers = std::move(head.headers);
-  bool keep_alive = head.keep_alive;
+  });
+  std::string pending = std::move(buf);
+  buf.clear();
+  *got_any = !pending.empty();
+  char chunk[16 << 10];
+  for (;;) {
+    size_t used = 0;
+    auto step = reader.Put(pending, &used);
+    pending.erase(0, used);
+    if (step == AnswerReader::Step::kMalformed) return fail({Stage::kRead, ErrorCode::kInvalidArgument, reader.problem()});
+    if (step == AnswerReader::Step::kComplete || step == AnswerReader::Step::kStopped) break;
+    size_t n = 0;
+    ec = Run([&](auto done) { socket->async_read_some(asio::buffer(chunk), done); }, options.read_timeout_ms, &n,
+             &timed_out);
+    if (timed_out) return fail({Stage::kRead, ErrorCode::kTimeout, "Read (timed out)"});
+    if (ec == asio::error::eof) {
+      auto end = reader.PutEof();
+      if (end == AnswerReader::Step::kComplete || end == AnswerReader::Step::kStopped) {
+        Close();
+        break;
+      }
+      if (end == AnswerReader::Step::kMalformed) return fail({Stage::kRead, ErrorCode::kInvalidArgument, reader.problem()});
+      return fail({Stage::kRead, ErrorCode::kTimeout, "Read (connection closed)"});
+    }
+    if (ec) return fail({Stage::kRead, ErrorCode::kTimeout, "Read (" + ec.message() + ")"});
+    *got_any = true;
+    pending.append(chunk, n);
+  }
+  res.status = reader.head().status;
+  res.headers = reader.head().headers;
   if (too_big) {
     Close();  // the rest of the answer is not read
     return MakeError(ErrorCode::kResourceExhausted, base + *r.path + ": answer body larger than " +
@@ -214,7 +227,11 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
     Close();  // the rest of the answer is not read
     return MakeError(ErrorCode::kUnavailable, base + *r.path + ": Canceled");
   }
-  if (!keep_alive) Close();
+  if (!reader.head().keep_alive || !socket) {
+    Close();
+  } else {
+    buf = std::move(pending);
+  }
   return res;
 }
 
@@ -250,7 +267,7 @@ Result<HttpClientResponse> HttpClient::Impl::Send(const std::string& base, const
                                                   const std::function<bool(std::string_view)>* on_data) {
   Request req{&method, &path, &body, &content_type, &headers, on_data};
   for (int attempt = 0;; ++attempt) {
-    bool reused = fd >= 0;
+    bool reused = socket.has_value();
     if (!reused) {
       if (auto f = Connect()) return MakeError(f->code, base + path + ": " + f->what);
     }

@@ -1,23 +1,15 @@
 #include "net/http_parse.h"
 
-#include <algorithm>
-#include <charconv>
-#include <cstdint>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 
 #include "net/ascii.h"
 #include "util/bytes.h"
 
 namespace lt::net {
 
-namespace {
-
-bool IContains(std::string_view haystack, std::string_view needle) {
-  if (needle.size() > haystack.size()) return false;
-  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
-    if (IEquals(haystack.substr(i, needle.size()), needle)) return true;
-  }
-  return false;
-}
+namespace http = boost::beast::http;
 
 std::string PercentDecode(std::string_view s, bool plus_is_space) {
   std::string out;
@@ -35,279 +27,227 @@ std::string PercentDecode(std::string_view s, bool plus_is_space) {
   return out;
 }
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
+void SplitTarget(std::string_view target, std::string* path, std::multimap<std::string, std::string>* query) {
+  size_t q = target.find('?');
+  *path = PercentDecode(target.substr(0, q), false);
+  if (q == std::string_view::npos) return;
+  std::string_view qs = target.substr(q + 1);
+  while (!qs.empty()) {
+    size_t amp = qs.find('&');
+    std::string_view kv = qs.substr(0, amp);
+    qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
+    if (kv.empty()) continue;
+    size_t eq = kv.find('=');
+    query->emplace(PercentDecode(kv.substr(0, eq), true),
+                   eq == std::string_view::npos ? std::string() : PercentDecode(kv.substr(eq + 1), true));
+  }
 }
 
-// Reads a chunked body (RFC 9112 §7.1), handing each piece of chunk data to `deliver` as it
-// arrives. Returns 0 when the last chunk and the trailer section are read, 1 when `deliver`
-// returned false, 2 when a chunk's declared size would take the body past `max_total` (checked
-// before that chunk is read), -1 when the stream ended first, -2 when malformed (`problem`).
-int ReadChunkedBody(ByteReader& in, size_t max_total, const std::function<bool(std::string_view)>& deliver,
-                    std::string& problem) {
-  std::string& buf = in.buf();
-  size_t total = 0;
+namespace {
+
+std::string_view View(boost::beast::string_view s) { return {s.data(), s.size()}; }
+
+// Feeds `bytes` to a Beast parser until it stops making progress: Beast may stop at the end of
+// the head although body bytes follow.
+template <typename P>
+size_t Feed(P& parser, std::string_view bytes, boost::beast::error_code& ec) {
+  size_t used = 0;
   for (;;) {
-    size_t e;
-    while ((e = buf.find("\r\n")) == std::string::npos) {
-      if (buf.size() > 1024) {
-        problem = "malformed chunk size";
-        return -2;
-      }
-      if (!in.Fill()) return -1;
-    }
-    std::string_view sz(buf.data(), e);
-    sz = sz.substr(0, sz.find(';'));
-    size_t size = 0;
-    auto cr = std::from_chars(sz.data(), sz.data() + sz.size(), size, 16);
-    if (cr.ec != std::errc() || cr.ptr != sz.data() + sz.size() || sz.empty()) {
-      problem = "malformed chunk size";
-      return -2;
-    }
-    if (size > max_total - total) return 2;
-    total += size;
-    buf.erase(0, e + 2);
-    if (size == 0) {
-      size_t t;
-      while ((t = buf.find("\r\n")) == std::string::npos) {
-        if (buf.size() > kMaxHeadBytes) {
-          problem = "trailers larger than " + std::to_string(kMaxHeadBytes) + " bytes";
-          return -2;
-        }
-        if (!in.Fill()) return -1;
-      }
-      buf.erase(0, t + 2);  // trailers are not kept
-      return 0;
-    }
-    for (size_t left = size; left > 0;) {
-      if (buf.empty() && !in.Fill()) return -1;
-      size_t take = std::min(left, buf.size());
-      bool go_on = deliver(std::string_view(buf.data(), take));
-      buf.erase(0, take);
-      left -= take;
-      if (!go_on) return 1;
-    }
-    if (!in.Need(2)) return -1;
-    if (buf.compare(0, 2, "\r\n") != 0) {
-      problem = "chunk not followed by CRLF";
-      return -2;
-    }
-    buf.erase(0, 2);
+    size_t n = parser.put(boost::asio::const_buffer(bytes.data() + used, bytes.size() - used), ec);
+    used += n;
+    if (ec || parser.is_done() || n == 0 || used == bytes.size()) break;
   }
+  if (!ec && !parser.is_done() && used == bytes.size()) ec = http::error::need_more;
+  return used;
 }
 
 }  // namespace
 
-int ReadHttpRequest(ByteReader& in, size_t max_body_bytes, const std::function<bool()>& send_continue, HttpRequest& req,
-                    bool& keep_alive, std::string& problem) {
-  std::string& buf = in.buf();
-  size_t head_end;
-  for (;;) {
-    head_end = buf.find("\r\n\r\n");
-    if (head_end != std::string::npos) break;
-    if (buf.size() > kMaxHeadBytes) {
-      problem = "request head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
-      return 431;
-    }
-    if (!in.Fill()) return -1;  // closed or timed out, maybe mid-head: nothing to answer
+// Beast 1.74 consumes a head field by field and applies its header limit only to what it has not
+// consumed yet, so a head of many lines has no bound there. The readers therefore hand Beast a
+// head only once it is whole, after finding its end here (searching each byte once however the
+// head is cut into reads).
+size_t HeadScanner::Find(std::string_view bytes) {
+  size_t from = scanned_ >= 3 ? scanned_ - 3 : 0;
+  size_t end = bytes.find("\r\n\r\n", from);
+  if (end == std::string_view::npos) {
+    scanned_ = bytes.size();
+    return std::string_view::npos;
   }
-  if (head_end > kMaxHeadBytes) {
-    problem = "request head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
-    return 431;
-  }
-  std::string_view head(buf.data(), head_end);
-  size_t eol = head.find("\r\n");
-  std::string_view line = head.substr(0, eol);
-  size_t sp1 = line.find(' ');
-  size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
-  if (sp1 == std::string_view::npos || sp2 == std::string_view::npos || sp1 == 0) {
-    problem = "malformed request line";
-    return 400;
-  }
-  req.method = std::string(line.substr(0, sp1));
-  std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  std::string_view version = line.substr(sp2 + 1);
-  if (version != "HTTP/1.1" && version != "HTTP/1.0") {
-    problem = "unsupported protocol version";
-    return version.rfind("HTTP/", 0) == 0 ? 505 : 400;
-  }
-  if (target.empty() || target[0] != '/') {
-    problem = "request target must start with /";
-    return 400;
-  }
-  keep_alive = version == "HTTP/1.1";
-  size_t content_length = 0;
-  bool has_length = false, chunked = false, expect_continue = false;
-  std::string_view rest = eol == std::string_view::npos ? std::string_view() : head.substr(eol + 2);
-  while (!rest.empty()) {
-    size_t e = rest.find("\r\n");
-    std::string_view h = rest.substr(0, e);
-    rest = e == std::string_view::npos ? std::string_view() : rest.substr(e + 2);
-    size_t colon = h.find(':');
-    if (colon == std::string_view::npos || colon == 0) {
-      problem = "malformed header line";
-      return 400;
-    }
-    std::string_view name = h.substr(0, colon), value = Trim(h.substr(colon + 1));
-    req.headers.emplace(std::string(name), std::string(value));
-    if (IEquals(name, "Content-Length")) {
-      size_t v = 0;
-      auto r = std::from_chars(value.data(), value.data() + value.size(), v);
-      if (r.ec != std::errc() || r.ptr != value.data() + value.size() || (has_length && v != content_length)) {
-        problem = "invalid Content-Length";
-        return 400;
-      }
-      content_length = v;
-      has_length = true;
-    } else if (IEquals(name, "Transfer-Encoding")) {
-      if (!IEquals(value, "chunked")) {
-        problem = "unsupported Transfer-Encoding (only chunked)";
-        return 501;
-      }
-      chunked = true;
-    } else if (IEquals(name, "Connection")) {
-      if (IContains(value, "close")) keep_alive = false;
-      if (IContains(value, "keep-alive")) keep_alive = true;
-    } else if (IEquals(name, "Expect")) {
-      expect_continue = IEquals(value, "100-continue");
-    }
-  }
-  if (chunked && has_length) {
-    problem = "both Content-Length and Transfer-Encoding";
-    return 400;
-  }
-  size_t q = target.find('?');
-  std::string_view raw_path = target.substr(0, q);
-  req.path = PercentDecode(raw_path, false);
-  if (q != std::string_view::npos) {
-    std::string_view qs = target.substr(q + 1);
-    while (!qs.empty()) {
-      size_t amp = qs.find('&');
-      std::string_view kv = qs.substr(0, amp);
-      qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
-      if (kv.empty()) continue;
-      size_t eq = kv.find('=');
-      req.query.emplace(PercentDecode(kv.substr(0, eq), true),
-                        eq == std::string_view::npos ? std::string() : PercentDecode(kv.substr(eq + 1), true));
-    }
-  }
-  buf.erase(0, head_end + 4);
-  if (has_length && content_length > max_body_bytes) {
-    keep_alive = false;  // the body is not read
-    problem = "request body larger than " + std::to_string(max_body_bytes) + " bytes";
-    return 413;
-  }
-  if (expect_continue && (has_length || chunked) && buf.empty() && !send_continue()) return -1;
-  if (has_length) {
-    if (!in.Need(content_length)) return -1;
-    req.body = buf.substr(0, content_length);
-    buf.erase(0, content_length);
-  } else if (chunked) {
-    int rc = ReadChunkedBody(in, max_body_bytes, [&](std::string_view d) {
-      req.body.append(d);
-      return true;
-    }, problem);
-    if (rc == 2) {
-      keep_alive = false;
-      problem = "request body larger than " + std::to_string(max_body_bytes) + " bytes";
-      return 413;
-    }
-    if (rc == -2) return 400;
-    if (rc != 0) return -1;
-  }
-  return 0;
+  scanned_ = 0;
+  return end + 4;
 }
 
-int ReadHttpAnswer(ByteReader& in, std::string_view method, AnswerHead& head,
-                   const std::function<bool(std::string_view)>& deliver, bool& got_any, std::string& problem) {
-  std::string& buf = in.buf();
-  got_any = !buf.empty();
-  size_t head_end;
-  for (;;) {  // 1xx answers (100 Continue) are skipped
-    while ((head_end = buf.find("\r\n\r\n")) == std::string::npos) {
-      if (buf.size() > kMaxHeadBytes) {
-        problem = "answer head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
-        return -2;
+// ------------------------------------------------------------------------------ requests
+
+struct RequestReader::Parser {
+  explicit Parser(size_t max_body) {
+    p.header_limit(static_cast<std::uint32_t>(kMaxHeadBytes));
+    p.body_limit(static_cast<std::uint64_t>(max_body));
+    p.eager(true);
+  }
+  http::request_parser<http::string_body> p;
+};
+
+RequestReader::RequestReader(size_t max_body_bytes)
+    : max_body_bytes_(max_body_bytes), parser_(std::make_unique<Parser>(max_body_bytes)) {}
+RequestReader::~RequestReader() = default;
+
+RequestReader::Step RequestReader::Refuse(int status, std::string problem) {
+  status_ = status;
+  problem_ = std::move(problem);
+  return Step::kRefused;
+}
+
+RequestReader::Step RequestReader::Put(std::string_view bytes, size_t* consumed) {
+  *consumed = 0;
+  if (status_ != 0) return Step::kRefused;
+  if (bytes.empty()) return Step::kNeedMore;
+  started_ = true;
+  auto& p = parser_->p;
+  if (!p.is_header_done()) {
+    size_t head_end = head_.Find(bytes);
+    if (head_end == std::string_view::npos ? bytes.size() > kMaxHeadBytes : head_end > kMaxHeadBytes) {
+      // A request line that alone passes the target limit is a URL too long, not a head too large.
+      size_t eol = bytes.find("\r\n");
+      if (eol == std::string_view::npos || eol > kMaxTargetBytes + 16) {
+        return Refuse(414, "request target longer than " + std::to_string(kMaxTargetBytes) + " bytes");
       }
-      if (!in.Fill()) return -1;
-      got_any = true;
+      return Refuse(431, "request head larger than " + std::to_string(kMaxHeadBytes) + " bytes");
     }
-    std::string_view h(buf.data(), head_end);
-    std::string_view line = h.substr(0, h.find("\r\n"));
-    // HTTP/1.x NNN reason
-    if (line.size() < 12 || line.rfind("HTTP/1.", 0) != 0 || line[8] != ' ') {
-      problem = "malformed answer status line";
-      return -2;
-    }
-    int status = 0;
-    auto sr = std::from_chars(line.data() + 9, line.data() + 12, status);
-    if (sr.ec != std::errc() || sr.ptr != line.data() + 12 || status < 100) {
-      problem = "malformed answer status";
-      return -2;
-    }
-    head.keep_alive = line[7] == '1';
-    head.status = status;
-    head.headers.clear();
-    std::string_view rest = h.substr(std::min(h.size(), line.size() + 2));
-    while (!rest.empty()) {
-      size_t e = rest.find("\r\n");
-      std::string_view hl = rest.substr(0, e);
-      rest = e == std::string_view::npos ? std::string_view() : rest.substr(e + 2);
-      size_t colon = hl.find(':');
-      if (colon == std::string_view::npos) continue;
-      head.headers.emplace(std::string(hl.substr(0, colon)), std::string(Trim(hl.substr(colon + 1))));
-    }
-    buf.erase(0, head_end + 4);
-    if (status >= 200) break;
+    if (head_end == std::string_view::npos) return Step::kNeedMore;
   }
-  auto header = [&](const char* name) -> std::string {
-    for (const auto& [k, v] : head.headers) {
-      if (IEquals(k, name)) return v;
-    }
-    return "";
-  };
-  std::string conn = header("Connection");
-  if (IEquals(conn, "close")) head.keep_alive = false;
-  if (IEquals(conn, "keep-alive")) head.keep_alive = true;
-  std::string te = header("Transfer-Encoding");
-  std::string cl = header("Content-Length");
-  if (method == "HEAD" || head.status == 204 || head.status == 304) return 0;
-  if (IEquals(te, "chunked")) {
-    int rc = ReadChunkedBody(in, SIZE_MAX, deliver, problem);
-    if (rc == 2) {
-      problem = "chunk sizes add up past 2^64";
-      return -2;
-    }
-    return rc;
+  boost::beast::error_code ec;
+  *consumed = Feed(p, bytes, ec);
+  if (ec == http::error::body_limit) {
+    return Refuse(413, "request body larger than " + std::to_string(max_body_bytes_) + " bytes");
   }
-  if (!cl.empty()) {
-    size_t n = 0;
-    auto cr = std::from_chars(cl.data(), cl.data() + cl.size(), n);
-    if (cr.ec != std::errc() || cr.ptr != cl.data() + cl.size()) {
-      problem = "malformed Content-Length";
-      return -2;
+  if (ec && ec != http::error::need_more) return Refuse(400, "malformed request: " + ec.message());
+  if (p.is_header_done() && !checked_head_) {
+    checked_head_ = true;
+    const auto& m = p.get();
+    if (m.version() != 10 && m.version() != 11) return Refuse(505, "unsupported protocol version");
+    std::string_view target = View(m.target());
+    if (target.size() > kMaxTargetBytes) {
+      return Refuse(414, "request target longer than " + std::to_string(kMaxTargetBytes) + " bytes");
     }
-    while (n > 0) {
-      if (buf.empty() && !in.Fill()) return -1;
-      size_t take = std::min(n, buf.size());
-      bool go_on = deliver(std::string_view(buf.data(), take));
-      buf.erase(0, take);
-      n -= take;
-      if (!go_on) return 1;
+    if (target.empty() || target[0] != '/') return Refuse(400, "request target must start with /");
+    auto te = m.find(http::field::transfer_encoding);
+    if (te != m.end() && !IEquals(View(te->value()), "chunked")) {
+      return Refuse(501, "unsupported Transfer-Encoding (only chunked)");
     }
-    return 0;
+    auto expect = m.find(http::field::expect);
+    if (expect != m.end() && IEquals(View(expect->value()), "100-continue") && !p.is_done() &&
+        *consumed == bytes.size() && !continue_sent_) {
+      continue_sent_ = true;
+      return Step::kExpectsContinue;
+    }
   }
-  head.keep_alive = false;  // the body ends when the server closes
+  return p.is_done() ? Step::kComplete : Step::kNeedMore;
+}
+
+HttpRequest RequestReader::Take(bool* keep_alive) {
+  auto& m = parser_->p.get();
+  HttpRequest req;
+  req.method = std::string(View(m.method_string()));
+  SplitTarget(View(m.target()), &req.path, &req.query);
+  for (const auto& f : m) req.headers.emplace(std::string(View(f.name_string())), std::string(View(f.value())));
+  req.body = std::move(m.body());
+  *keep_alive = m.keep_alive();
+  parser_ = std::make_unique<Parser>(max_body_bytes_);
+  head_ = HeadScanner();
+  started_ = checked_head_ = continue_sent_ = false;
+  return req;
+}
+
+// ------------------------------------------------------------------------------- answers
+
+struct AnswerReader::Parser {
+  explicit Parser(bool head) {
+    p.header_limit(static_cast<std::uint32_t>(kMaxHeadBytes));
+    p.body_limit(boost::none);  // the caller bounds what it keeps
+    p.eager(true);
+    if (head) p.skip(true);
+  }
+  http::response_parser<http::string_body> p;
+};
+
+AnswerReader::AnswerReader(std::string_view method, Deliver deliver)
+    : is_head_(method == "HEAD"), deliver_(std::move(deliver)), parser_(std::make_unique<Parser>(is_head_)) {}
+AnswerReader::~AnswerReader() = default;
+
+void AnswerReader::Reset() {
+  parser_ = std::make_unique<Parser>(is_head_);
+  scanner_ = HeadScanner();
+  head_done_ = false;
+  head_ = AnswerHead();
+}
+
+// Hands decoded body bytes to deliver_ and fills the head once it is in.
+AnswerReader::Step AnswerReader::Drain(Step step) {
+  auto& p = parser_->p;
+  if (p.is_header_done() && !head_done_) {
+    head_done_ = true;
+    const auto& m = p.get();
+    head_.status = static_cast<int>(m.result_int());
+    for (const auto& f : m) head_.headers.emplace(std::string(View(f.name_string())), std::string(View(f.value())));
+    head_.keep_alive = m.keep_alive();
+  }
+  std::string& body = p.get().body();
+  if (!body.empty()) {
+    bool go_on = deliver_(body);
+    body.clear();
+    if (!go_on) return Step::kStopped;
+  }
+  if (p.is_done()) {
+    if (p.need_eof()) head_.keep_alive = false;
+    return Step::kComplete;
+  }
+  return step;
+}
+
+AnswerReader::Step AnswerReader::Put(std::string_view bytes, size_t* consumed) {
+  *consumed = 0;
   for (;;) {
-    if (!buf.empty()) {
-      bool go_on = deliver(buf);
-      buf.clear();
-      if (!go_on) return 1;
+    std::string_view rest = bytes.substr(*consumed);
+    if (!parser_->p.is_header_done()) {
+      size_t head_end = scanner_.Find(rest);
+      if (head_end == std::string_view::npos ? rest.size() > kMaxHeadBytes : head_end > kMaxHeadBytes) {
+        problem_ = "answer head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
+        return Step::kMalformed;
+      }
+      if (head_end == std::string_view::npos) return Step::kNeedMore;
     }
-    if (!in.Fill()) return in.eof() ? 0 : -1;
+    boost::beast::error_code ec;
+    size_t n = rest.empty() ? 0 : Feed(parser_->p, rest, ec);
+    if (rest.empty()) ec = http::error::need_more;
+    *consumed += n;
+    if (ec && ec != http::error::need_more) {
+      problem_ = "malformed answer: " + ec.message();
+      return Step::kMalformed;
+    }
+    Step s = Drain(Step::kNeedMore);
+    // An interim answer (100 Continue) has no body: skip it and read the real one.
+    if (s == Step::kComplete && head_.status >= 100 && head_.status < 200) {
+      Reset();
+      if (*consumed < bytes.size()) continue;
+      return Step::kNeedMore;
+    }
+    return s;
   }
+}
+
+AnswerReader::Step AnswerReader::PutEof() {
+  auto& p = parser_->p;
+  if (!p.got_some()) return Step::kNeedMore;  // nothing of an answer came
+  boost::beast::error_code ec;
+  p.put_eof(ec);
+  if (ec == http::error::partial_message) return Step::kNeedMore;
+  if (ec) {
+    problem_ = "malformed answer: " + ec.message();
+    return Step::kMalformed;
+  }
+  return Drain(Step::kNeedMore);
 }
 
 }  // namespace lt::net

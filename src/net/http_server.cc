@@ -1,379 +1,776 @@
-// net::HttpServer: a small HTTP/1.1 server over blocking sockets (doc/wire.md "HTTP").
+// net::HttpServer: an event-driven HTTP/1.1 server on Boost.Asio, with Boost.Beast's parser
+// behind net::RequestReader (doc/wire.md "HTTP").
 //
-// One thread accepts; `threads` workers each own one connection at a time and serve its
-// requests in order (keep-alive, pipelining) until the client closes, asks to close, idles past
-// keep_alive_seconds, or reaches keep_alive_max_requests. Connections beyond the pool wait for a
-// worker in FIFO order. A request costs one recv (usually) and one send: the head and body of a
-// response leave in one write, and reads block with SO_RCVTIMEO instead of a poll() before each
-// read. Bodies: Content-Length or chunked, at most max_body_bytes (413 otherwise, before reading
-// it); `Expect: 100-continue` is answered. Heads: at most kMaxHeadBytes (431). Streamed responses
-// use chunked transfer coding. Stop() shuts the listening socket and every connection down, so
-// Run() returns promptly.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
+// Connections live on the event loop (`io_threads` threads; each connection on its own strand):
+// reading, parsing and writing never block a thread, so an idle or slow peer costs a socket, a
+// buffer and a timer. A complete request goes to its route's lane: the worker pool (handlers may
+// block) or the event loop itself. While a request is handled the connection reads nothing more
+// (requests on one connection are answered in order, pipelined bytes wait in its buffer).
+//
+// Each connection has one deadline and one timer, re-armed lazily: a request whose deadline moves
+// later does not touch the timer; when it fires early it re-arms for the deadline in force.
+//   idle (before a request's first byte)   keep_alive_seconds
+//   reading a request                      read_timeout_seconds from its first byte
+//   writing                                write_timeout_seconds for each write to progress
+//   closing after a refusal                2 s to read what the client still sends, so the
+//                                          answer is not lost to a reset
+// Caps: max_connections (bounded by the descriptor limit) and max_connections_per_peer. A new
+// connection over a cap evicts the oldest evictable connection (idle, or reading one request for
+// more than a second) in the same scope; when there is none it gets a canned 503 and is closed.
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
-#include <cerrno>
-#include <charconv>
 #include <condition_variable>
-#include <cstring>
 #include <deque>
 #include <mutex>
-#include <optional>
-#include <regex>
-#include <set>
+#include <stdexcept>
 #include <thread>
+#include <unordered_map>
 
-#include "net/ascii.h"
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/status.hpp>
+
 #include "net/http.h"
 #include "net/http_parse.h"
-#include "net/socket_io.h"
+#include "net/route.h"
 #include "util/log.h"
 
 namespace lt::net {
 
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+using ErrorCodeAsio = boost::system::error_code;
+
 namespace {
 
-const char* Reason(int status) {
-  switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 416: return "Range Not Satisfiable";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-  }
-  return "Status";
+constexpr size_t kReadChunk = 16 << 10;
+constexpr size_t kMaxStreamBacklog = 256 << 10;  // streamed bytes queued before Write() waits
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr auto kStalledAfter = std::chrono::seconds(1);  // a request still arriving after this may be evicted
+
+std::string_view Reason(int status) {
+  auto r = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
+  std::string_view s(r.data(), r.size());
+  return s.empty() || s.front() == '<' ? std::string_view("Status") : s;
 }
 
-class SocketSink final : public ChunkSink {
- public:
-  explicit SocketSink(int fd) : fd_(fd) {}
-  bool Write(std::string_view data) override {
-    if (!ok_) return false;
-    if (data.empty()) return true;
-    char size[32];
-    int len = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    std::string out;
-    out.reserve(data.size() + static_cast<size_t>(len) + 2);
-    out.append(size, static_cast<size_t>(len));
-    out.append(data);
-    out.append("\r\n");
-    ok_ = SendAll(fd_, out);
-    return ok_;
-  }
-  bool ok() const { return ok_; }
+bool SafeHeader(const std::string& s) { return s.find_first_of("\r\n") == std::string::npos; }
 
- private:
-  int fd_;
-  bool ok_ = true;
-};
+// The status line and headers of `res`; `content_length` unless it streams.
+std::string ResponseHead(const HttpResponse& res, bool keep_alive) {
+  std::string out;
+  out.reserve(192 + (res.stream ? 0 : res.body.size()));
+  out += "HTTP/1.1 ";
+  out += std::to_string(res.status);
+  out += ' ';
+  out += Reason(res.status);
+  out += "\r\nContent-Type: ";
+  out += SafeHeader(res.content_type) ? res.content_type : std::string("application/octet-stream");
+  if (res.stream) {
+    out += "\r\nTransfer-Encoding: chunked";
+  } else {
+    out += "\r\nContent-Length: ";
+    out += std::to_string(res.body.size());
+  }
+  out += keep_alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close";
+  for (const auto& [k, v] : res.headers) {
+    if (!SafeHeader(k) || !SafeHeader(v)) continue;
+    out += "\r\n";
+    out += k;
+    out += ": ";
+    out += v;
+  }
+  out += "\r\n\r\n";
+  return out;
+}
+
+std::string Chunk(std::string_view data) {
+  char size[32];
+  int len = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  std::string out;
+  out.reserve(data.size() + static_cast<size_t>(len) + 2);
+  out.append(size, static_cast<size_t>(len));
+  out.append(data);
+  out.append("\r\n");
+  return out;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now().time_since_epoch()).count();
+}
 
 }  // namespace
 
-struct HttpServer::Impl {
+class HttpConnection;
+
+// Everything the server shares with its connections (HttpServer::Impl is this, by another name).
+struct HttpServerCore {
   struct Route {
     std::string method;
-    std::string literal;  // the pattern when it has no regex syntax: matched with ==, not std::regex
-    std::regex pattern;
+    RoutePattern pattern;
     Handler handler;
+    Lane lane;
   };
-  void Add(const char* method, const std::string& pattern, Handler h) {
-    bool plain = !pattern.empty() && pattern.find_first_of(".[]{}()*+?^$|\\") == std::string::npos;
-    routes.push_back({method, plain ? pattern : std::string(), plain ? std::regex() : std::regex(pattern), std::move(h)});
-  }
-  HttpServerOptions options;
-  std::vector<Route> routes;
-  int listen_fd = -1;
-  std::atomic<bool> stopping{false};
-  std::mutex mu;
-  std::condition_variable cv;
-  std::deque<int> waiting;  // accepted connections no worker has taken yet
-  std::set<int> serving;    // connections a worker is on (shut down by Stop)
 
+  explicit HttpServerCore(HttpServerOptions o) : options(o) {
+    auto res = HttpResponse::ErrorJson(503, "unavailable", "server has too many connections; retry");
+    res.headers.emplace("Retry-After", "1");
+    overloaded = ResponseHead(res, false) + res.body;
+  }
+  void Add(const char* method, const std::string& pattern, Handler h, Lane lane) {
+    auto p = RoutePattern::Compile(pattern);
+    if (!p.ok()) throw std::invalid_argument(p.error().message);
+    routes.push_back({method, std::move(*p), std::move(h), lane});
+  }
+  const Route* Find(HttpRequest& req) const;
+  HttpResponse Call(const Route* route, const HttpRequest& req) const;
+
+  void Accept();
+  void OnAccepted(tcp::socket socket);
+  void Forget(HttpConnection* c);
+  bool Enqueue(std::function<void()> job);
   void Worker();
-  void Serve(int fd);
-  HttpResponse Dispatch(HttpRequest& req);
+
+  HttpServerOptions options;
+  std::string overloaded;  // the canned answer to a connection over the caps
+  size_t max_connections = 0;
+  std::vector<Route> routes;
+  std::atomic<bool> stopping{false};
+  std::atomic<uint64_t> evicted{0}, refused{0};
+  std::atomic<uint64_t> phase_changes{0};
+
+  std::mutex jobs_mu;
+  std::condition_variable jobs_cv;
+  std::deque<std::function<void()>> jobs;
+
+  mutable std::mutex conns_mu;
+  std::unordered_map<HttpConnection*, std::weak_ptr<HttpConnection>> conns;
+  std::unordered_map<std::string, size_t> per_peer;
+
+  // Last, so it is destroyed first: handlers it still holds release their connections while the
+  // rest of the server is alive.
+  asio::io_context io;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::steady_timer> accept_pause;
 };
 
-void HttpServer::Impl::Worker() {
-  for (;;) {
-    int fd;
-    {
-      std::unique_lock<std::mutex> l(mu);
-      cv.wait(l, [&] { return stopping || !waiting.empty(); });
-      if (stopping) return;
-      fd = waiting.front();
-      waiting.pop_front();
-      serving.insert(fd);
-    }
-    Serve(fd);
-    {
-      std::lock_guard<std::mutex> l(mu);
-      serving.erase(fd);
-    }
-    ::close(fd);
-  }
-}
+class HttpConnection final : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  enum Phase { kIdle, kReading, kBusy, kClosing };
 
-HttpResponse HttpServer::Impl::Dispatch(HttpRequest& req) {
+  HttpConnection(HttpServerCore& server, tcp::socket socket, std::string peer)
+      : server_(server),
+        socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        reader_(server.options.max_body_bytes),
+        peer_(std::move(peer)) {}
+
+  const std::string& peer() const { return peer_; }
+  Phase phase() const { return phase_.load(std::memory_order_relaxed); }
+  int64_t phase_since_ms() const { return since_ms_.load(std::memory_order_relaxed); }
+  // Orders phase changes across connections (milliseconds tie): the smallest entered it first.
+  uint64_t phase_seq() const { return seq_.load(std::memory_order_relaxed); }
+  bool registered = true;  // guarded by the server's conns_mu
+
+  void Start() {
+    ErrorCodeAsio ec;
+    socket_.set_option(tcp::no_delay(true), ec);
+    EnterPhase(kIdle, Idle());
+    Process();
+  }
+
+  // Closes from any thread (eviction, shutdown): runs on the connection's strand.
+  void CloseSoon() {
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  }
+
+  // The handler's answer, from a worker or the event loop: written on the strand.
+  void Respond(HttpResponse res, bool head, bool keep_alive) {
+    if (res.stream && !head) {
+      Stream(std::move(res), keep_alive);
+      return;
+    }
+    std::string out = ResponseHead(res, keep_alive);
+    if (!head && !res.stream) out += res.body;
+    asio::post(socket_.get_executor(), [self = shared_from_this(), out = std::move(out), keep_alive]() mutable {
+      self->Queue(std::move(out), 0, keep_alive ? After::kNextRequest : After::kClose);
+    });
+  }
+
+  // An answer made on the event loop (a 404, a 503, an event-loop route's): queued at once.
+  void RespondNow(const HttpResponse& res, bool keep_alive, bool head = false) {
+    std::string out = ResponseHead(res, keep_alive);
+    if (!head) out += res.body;
+    Queue(std::move(out), 0, keep_alive ? After::kNextRequest : After::kClose);
+  }
+
+  asio::any_io_executor executor() { return socket_.get_executor(); }
+
+ private:
+  enum class After { kNone, kRead, kNextRequest, kClose, kLinger };
+  struct Out {
+    std::string bytes;
+    size_t streamed;  // bytes of a stream's backlog this write releases
+    After after;
+  };
+
+  class Sink final : public ChunkSink {
+   public:
+    explicit Sink(std::shared_ptr<HttpConnection> c) : c_(std::move(c)) {}
+    bool Write(std::string_view data) override {
+      if (data.empty()) return !c_->StreamFailed();
+      return c_->StreamWrite(data);
+    }
+
+   private:
+    std::shared_ptr<HttpConnection> c_;
+  };
+
+  SteadyClock::time_point Idle() const {
+    return SteadyClock::now() + std::chrono::seconds(std::max(server_.options.keep_alive_seconds, 1));
+  }
+
+  void EnterPhase(Phase p, SteadyClock::time_point deadline) {
+    phase_.store(p, std::memory_order_relaxed);
+    since_ms_.store(NowMs(), std::memory_order_relaxed);
+    seq_.store(server_.phase_changes.fetch_add(1, std::memory_order_relaxed), std::memory_order_relaxed);
+    SetDeadline(deadline);
+  }
+
+  // -------------------------------------------------------------------- deadline
+  void SetDeadline(SteadyClock::time_point t) {
+    deadline_ = t;
+    if (t == SteadyClock::time_point::max()) return;
+    if (!timer_waiting_ || timer_at_ > t) Arm(t);
+  }
+  void Arm(SteadyClock::time_point t) {
+    timer_at_ = t;
+    timer_waiting_ = true;
+    uint64_t gen = ++timer_gen_;
+    timer_.expires_at(t);
+    timer_.async_wait([self = shared_from_this(), gen](const ErrorCodeAsio&) {
+      if (gen != self->timer_gen_) return;  // re-armed since
+      self->timer_waiting_ = false;
+      if (self->closed_ || self->deadline_ == SteadyClock::time_point::max()) return;
+      if (SteadyClock::now() >= self->deadline_) {
+        self->Close();  // idle too long, a request too slow, a write stuck, or lingering done
+      } else {
+        self->Arm(self->deadline_);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------- reading
+  void Read() {
+    socket_.async_read_some(asio::buffer(rbuf_), [self = shared_from_this()](const ErrorCodeAsio& ec, size_t n) {
+      if (self->closed_) return;
+      if (ec) {
+        self->Close();  // EOF or error: a request cut short is not answered
+        return;
+      }
+      if (self->phase() == kClosing) {  // lingering: what the client still sends is dropped
+        self->Read();
+        return;
+      }
+      self->in_.append(self->rbuf_.data(), n);
+      self->Process();
+    });
+  }
+
+  void Process() {
+    if (closed_) return;
+    size_t used = 0;
+    auto step = reader_.Put(in_, &used);
+    in_.erase(0, used);
+    if (reader_.started() && phase() == kIdle) {
+      request_deadline_ = SteadyClock::now() + std::chrono::seconds(std::max(server_.options.read_timeout_seconds, 1));
+      EnterPhase(kReading, request_deadline_);
+    }
+    switch (step) {
+      case RequestReader::Step::kNeedMore:
+        Read();
+        return;
+      case RequestReader::Step::kExpectsContinue:
+        Queue("HTTP/1.1 100 Continue\r\n\r\n", 0, After::kRead);
+        return;
+      case RequestReader::Step::kRefused: {
+        EnterPhase(kBusy, SteadyClock::time_point::max());
+        auto res = reader_.status() == 413 ? HttpResponse::ErrorJson(413, "resource_exhausted", reader_.problem())
+                                           : HttpResponse::ErrorJson(reader_.status(), "invalid_argument", reader_.problem());
+        Queue(ResponseHead(res, false) + res.body, 0, After::kLinger);
+        return;
+      }
+      case RequestReader::Step::kComplete:
+        break;
+    }
+    bool keep_alive = false;
+    HttpRequest req = reader_.Take(&keep_alive);
+    req.remote_addr = peer_;
+    ++served_;
+    if (served_ >= server_.options.keep_alive_max_requests || server_.stopping) keep_alive = false;
+    EnterPhase(kBusy, SteadyClock::time_point::max());
+    Dispatch(std::move(req), keep_alive);
+  }
+
+  void Dispatch(HttpRequest req, bool keep_alive) {
+    bool head = req.method == "HEAD";
+    const HttpServerCore::Route* route = server_.Find(req);
+    if (route == nullptr) {
+      RespondNow(HttpResponse::ErrorJson(404, "not_found", "no route for " + req.method + " " + req.path), keep_alive);
+      return;
+    }
+    if (route->lane == Lane::kEventLoop) {
+      HttpResponse res = server_.Call(route, req);
+      if (!res.stream) {
+        RespondNow(res, keep_alive, head);
+        return;
+      }
+      // A stream would block the event loop: it goes to a worker like any other.
+      if (!server_.Enqueue([self = shared_from_this(), res = std::move(res), head, keep_alive]() mutable {
+            self->Respond(std::move(res), head, keep_alive);
+          })) {
+        Shed(keep_alive);
+      }
+      return;
+    }
+    if (!server_.Enqueue([self = shared_from_this(), route, req = std::move(req), head, keep_alive]() mutable {
+          self->Respond(self->server_.Call(route, req), head, keep_alive);
+        })) {
+      Shed(keep_alive);
+    }
+  }
+
+  void Shed(bool keep_alive) {
+    ++server_.refused;
+    auto res = HttpResponse::ErrorJson(503, "unavailable", "server busy: too many requests waiting; retry");
+    res.headers.emplace("Retry-After", "1");
+    RespondNow(res, keep_alive);
+  }
+
+  // ------------------------------------------------------------------- writing
+  void Queue(std::string bytes, size_t streamed, After after) {
+    if (closed_) return;
+    out_.push_back({std::move(bytes), streamed, after});
+    if (!writing_) WriteNext();
+  }
+
+  void WriteNext() {
+    if (out_.empty() || closed_) return;
+    writing_ = true;
+    SetDeadline(SteadyClock::now() + std::chrono::seconds(std::max(server_.options.write_timeout_seconds, 1)));
+    asio::async_write(socket_, asio::buffer(out_.front().bytes),
+                      [self = shared_from_this()](const ErrorCodeAsio& ec, size_t) { self->Written(ec); });
+  }
+
+  void Written(const ErrorCodeAsio& ec) {
+    writing_ = false;
+    if (closed_) return;
+    if (ec) {
+      Close();
+      return;
+    }
+    Out done = std::move(out_.front());
+    out_.pop_front();
+    if (done.streamed > 0) {
+      std::lock_guard<std::mutex> l(stream_mu_);
+      stream_backlog_ -= done.streamed;
+      stream_cv_.notify_all();
+    }
+    switch (done.after) {
+      case After::kNone:
+        WriteNext();
+        return;
+      case After::kRead:  // the body after "100 Continue", within the request's deadline
+        SetDeadline(request_deadline_);
+        Read();
+        return;
+      case After::kNextRequest:
+        EnterPhase(kIdle, Idle());
+        Process();  // pipelined bytes may already hold the next request
+        return;
+      case After::kClose: {
+        ErrorCodeAsio ignore;
+        socket_.shutdown(tcp::socket::shutdown_send, ignore);
+        Close();
+        return;
+      }
+      case After::kLinger: {
+        ErrorCodeAsio ignore;
+        socket_.shutdown(tcp::socket::shutdown_send, ignore);
+        EnterPhase(kClosing, SteadyClock::now() + kLingerTime);
+        in_.clear();
+        Read();
+        return;
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------- streaming
+  // Runs on a worker: the head, then the handler's chunks, then the last chunk.
+  void Stream(HttpResponse res, bool keep_alive) {
+    std::string head = ResponseHead(res, keep_alive);
+    asio::post(socket_.get_executor(), [self = shared_from_this(), head = std::move(head)]() mutable {
+      self->Queue(std::move(head), 0, After::kNone);
+    });
+    Sink sink(shared_from_this());
+    try {
+      res.stream(sink);
+    } catch (const std::exception& e) {
+      LT_ERROR("stream handler threw: " << e.what());
+      CloseSoon();
+      return;
+    } catch (...) {
+      LT_ERROR("stream handler threw");
+      CloseSoon();
+      return;
+    }
+    if (StreamFailed()) {
+      CloseSoon();
+      return;
+    }
+    asio::post(socket_.get_executor(), [self = shared_from_this(), keep_alive] {
+      self->Queue("0\r\n\r\n", 0, keep_alive ? After::kNextRequest : After::kClose);
+    });
+  }
+
+  bool StreamFailed() {
+    std::lock_guard<std::mutex> l(stream_mu_);
+    return stream_failed_;
+  }
+
+  // From the worker: waits while too much is queued (the peer reads slowly), at most the write
+  // timeout, then queues the chunk. False once the peer is gone or stuck.
+  bool StreamWrite(std::string_view data) {
+    std::string chunk = Chunk(data);
+    {
+      std::unique_lock<std::mutex> l(stream_mu_);
+      auto until = SteadyClock::now() + std::chrono::seconds(std::max(server_.options.write_timeout_seconds, 1));
+      stream_cv_.wait_until(l, until, [&] { return stream_failed_ || stream_backlog_ < kMaxStreamBacklog; });
+      if (stream_failed_ || stream_backlog_ >= kMaxStreamBacklog) {
+        stream_failed_ = true;
+        return false;
+      }
+      stream_backlog_ += chunk.size();
+    }
+    size_t n = chunk.size();
+    asio::post(socket_.get_executor(), [self = shared_from_this(), chunk = std::move(chunk), n]() mutable {
+      if (self->closed_) return;
+      self->Queue(std::move(chunk), n, After::kNone);
+    });
+    return true;
+  }
+
+  // -------------------------------------------------------------------- closing
+  void Close() {
+    if (closed_) return;
+    closed_ = true;
+    phase_.store(kClosing, std::memory_order_relaxed);
+    ErrorCodeAsio ignore;
+    socket_.shutdown(tcp::socket::shutdown_both, ignore);
+    socket_.close(ignore);
+    timer_.cancel();
+    ++timer_gen_;
+    {
+      std::lock_guard<std::mutex> l(stream_mu_);
+      stream_failed_ = true;
+      stream_cv_.notify_all();
+    }
+    server_.Forget(this);
+  }
+
+  HttpServerCore& server_;
+  tcp::socket socket_;
+  asio::steady_timer timer_;
+  RequestReader reader_;
+  const std::string peer_;
+  std::array<char, kReadChunk> rbuf_;
+  std::string in_;
+  std::deque<Out> out_;
+  bool writing_ = false;
+  bool closed_ = false;
+  size_t served_ = 0;
+  std::atomic<Phase> phase_{kIdle};
+  std::atomic<int64_t> since_ms_{0};
+  std::atomic<uint64_t> seq_{0};
+  SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
+  SteadyClock::time_point request_deadline_ = SteadyClock::time_point::max();
+  SteadyClock::time_point timer_at_{};
+  bool timer_waiting_ = false;
+  uint64_t timer_gen_ = 0;
+
+  std::mutex stream_mu_;
+  std::condition_variable stream_cv_;
+  size_t stream_backlog_ = 0;
+  bool stream_failed_ = false;
+};
+
+struct HttpServer::Impl : HttpServerCore {
+  using HttpServerCore::HttpServerCore;
+};
+
+// ------------------------------------------------------------------------ routes
+
+const HttpServerCore::Route* HttpServerCore::Find(HttpRequest& req) const {
   const std::string& method = req.method == "HEAD" ? std::string("GET") : req.method;
   for (const auto& r : routes) {
     if (r.method != method) continue;
-    if (!r.literal.empty()) {
-      if (req.path != r.literal) continue;
-      req.matches.push_back(req.path);
-    } else {
-      std::smatch m;
-      if (!std::regex_match(req.path, m, r.pattern)) continue;
-      for (const auto& s : m) req.matches.push_back(s.str());
+    if (r.pattern.Match(req.path, &req.matches)) return &r;
+  }
+  return nullptr;
+}
+
+HttpResponse HttpServerCore::Call(const Route* route, const HttpRequest& req) const {
+  try {
+    return route->handler(req);
+  } catch (const std::exception& e) {
+    LT_ERROR("handler for " << req.method << " " << req.path.substr(0, 200) << " threw: " << e.what());
+    return HttpResponse::ErrorJson(500, "internal", std::string("internal error: ") + e.what());
+  } catch (...) {
+    return HttpResponse::ErrorJson(500, "internal", "internal error");
+  }
+}
+
+// ----------------------------------------------------------------------- workers
+
+bool HttpServerCore::Enqueue(std::function<void()> job) {
+  {
+    std::lock_guard<std::mutex> l(jobs_mu);
+    if (stopping || jobs.size() >= options.max_queued_requests) return false;
+    jobs.push_back(std::move(job));
+  }
+  jobs_cv.notify_one();
+  return true;
+}
+
+void HttpServerCore::Worker() {
+  for (;;) {
+    std::function<void()> job;
+    {
+      std::unique_lock<std::mutex> l(jobs_mu);
+      jobs_cv.wait(l, [&] { return stopping || !jobs.empty(); });
+      if (stopping) return;
+      job = std::move(jobs.front());
+      jobs.pop_front();
     }
     try {
-      return r.handler(req);
+      job();
     } catch (const std::exception& e) {
-      LT_ERROR("handler for " << req.method << " " << req.path << " threw: " << e.what());
-      return HttpResponse::ErrorJson(500, "internal", std::string("internal error: ") + e.what());
+      LT_ERROR("http worker: " << e.what());
     } catch (...) {
-      return HttpResponse::ErrorJson(500, "internal", "internal error");
+      LT_ERROR("http worker: unknown exception");
     }
   }
-  return HttpResponse::ErrorJson(404, "not_found", "no route for " + req.method + " " + req.path);
 }
 
-void HttpServer::Impl::Serve(int fd) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  SetSocketTimeout(fd, SO_SNDTIMEO, std::max(options.write_timeout_seconds, 1) * 1000);
-  // The receive timeout in force (ms), and the time by which the request being read must be
-  // complete: read_timeout_seconds after its first byte, so a client trickling bytes cannot hold
-  // a worker for longer than that (a per-read timeout alone would let it).
-  using SteadyClock = std::chrono::steady_clock;
-  int timeout_ms = -1;
-  auto set_timeout = [&](int ms) {
-    ms = std::max(ms, 1);
-    if (ms == timeout_ms) return;
-    SetSocketTimeout(fd, SO_RCVTIMEO, ms);
-    timeout_ms = ms;
-  };
-  std::optional<SteadyClock::time_point> deadline;
-  // Between requests the timeout is keep_alive_seconds; within one, what is left of its deadline.
-  // A request that arrives in one piece (the usual case) changes nothing: no setsockopt per request.
-  ByteReader in([&](char* b, size_t cap) -> ssize_t {
-    if (!deadline) {
-      set_timeout(options.keep_alive_seconds * 1000);
-    } else {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - SteadyClock::now()).count();
-      if (left <= 0) return -1;  // the request took too long as a whole
-      set_timeout(static_cast<int>(std::min<long long>(left, std::max(options.read_timeout_seconds, 1) * 1000LL)));
-    }
-    for (;;) {
-      ssize_t n = ::recv(fd, b, cap, 0);
-      if (n < 0 && errno == EINTR) continue;
-      return n;
-    }
-  });
-  std::string peer;
-  {
-    sockaddr_storage ss{};
-    socklen_t len = sizeof ss;
-    char ip[INET6_ADDRSTRLEN] = "";
-    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
-      const void* a = ss.ss_family == AF_INET6 ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(&ss)->sin6_addr)
-                                              : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(&ss)->sin_addr);
-      ::inet_ntop(ss.ss_family, a, ip, sizeof ip);
-    }
-    peer = ip;
-  }
-  for (size_t served = 0; !stopping; ++served) {
-    // Waiting for a request's first byte is keep-alive idling; the rest of it is a read.
-    deadline.reset();
-    if (in.buf().empty() && !in.Fill()) return;
-    deadline = SteadyClock::now() + std::chrono::seconds(std::max(options.read_timeout_seconds, 1));
-    HttpRequest req;
-    req.remote_addr = peer;
-    bool keep_alive = false;
-    std::string problem;
-    int bad = ReadHttpRequest(in, options.max_body_bytes, [fd] { return SendAll(fd, "HTTP/1.1 100 Continue\r\n\r\n"); },
-                              req, keep_alive, problem);
-    if (bad < 0) return;
-    HttpResponse res;
-    if (bad > 0) {  // answered, then the connection is closed: what follows cannot be trusted
-      keep_alive = false;
-      res = bad == 413 ? HttpResponse::ErrorJson(413, "resource_exhausted", problem)
-                       : HttpResponse::ErrorJson(bad, "invalid_argument", problem);
-    } else {
-      res = Dispatch(req);
-    }
-    if (served + 1 >= options.keep_alive_max_requests || stopping) keep_alive = false;
-    bool head = req.method == "HEAD";
-    std::string out;
-    out.reserve(256 + (res.stream ? 0 : res.body.size()));
-    out += "HTTP/1.1 ";
-    out += std::to_string(res.status);
-    out += ' ';
-    out += Reason(res.status);
-    out += "\r\nContent-Type: ";
-    out += res.content_type;
-    if (res.stream) {
-      out += "\r\nTransfer-Encoding: chunked";
-    } else {
-      out += "\r\nContent-Length: ";
-      out += std::to_string(res.body.size());
-    }
-    out += keep_alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close";
-    for (const auto& [k, v] : res.headers) {
-      if (k.find_first_of("\r\n") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) continue;
-      out += "\r\n";
-      out += k;
-      out += ": ";
-      out += v;
-    }
-    out += "\r\n\r\n";
-    if (!res.stream) {
-      if (!head) out += res.body;
-      if (!SendAll(fd, out)) return;
-    } else {
-      if (!SendAll(fd, out)) return;
-      if (!head) {
-        SocketSink sink(fd);
-        try {
-          res.stream(sink);
-        } catch (const std::exception& e) {
-          LT_ERROR("stream handler threw: " << e.what());
-        }
-        if (!sink.ok() || !SendAll(fd, "0\r\n\r\n")) return;
+// ------------------------------------------------------------------- connections
+
+void HttpServerCore::Accept() {
+  acceptor->async_accept(asio::make_strand(io), [this](const ErrorCodeAsio& ec, tcp::socket socket) {
+    if (stopping || !acceptor->is_open()) return;
+    if (ec) {
+      if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
+        // Out of descriptors: let some close before accepting again.
+        accept_pause = std::make_unique<asio::steady_timer>(io, std::chrono::milliseconds(50));
+        accept_pause->async_wait([this](const ErrorCodeAsio&) {
+          if (!stopping) Accept();
+        });
+        return;
       }
-    }
-    if (!keep_alive) {
-      ::shutdown(fd, SHUT_WR);
+      Accept();
       return;
     }
+    OnAccepted(std::move(socket));
+    Accept();
+  });
+}
+
+void HttpServerCore::OnAccepted(tcp::socket socket) {
+  ErrorCodeAsio ec;
+  auto ep = socket.remote_endpoint(ec);
+  if (ec) return;  // already gone
+  auto addr = ep.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
+  std::string peer = addr.to_string(ec);
+  std::shared_ptr<HttpConnection> c;
+  std::vector<std::shared_ptr<HttpConnection>> victims;
+  {
+    std::lock_guard<std::mutex> l(conns_mu);
+    // The oldest evictable connection (idle, or with a request stalled past kStalledAfter),
+    // among all of them or among this peer's.
+    auto oldest = [&](const std::string* of_peer) -> std::shared_ptr<HttpConnection> {
+      std::shared_ptr<HttpConnection> best;
+      int64_t stalled_before = NowMs() - std::chrono::duration_cast<std::chrono::milliseconds>(kStalledAfter).count();
+      for (const auto& [raw, weak] : conns) {
+        auto cand = weak.lock();
+        if (!cand || (of_peer != nullptr && cand->peer() != *of_peer)) continue;
+        auto phase = cand->phase();
+        bool evictable = phase == HttpConnection::kIdle ||
+                         (phase == HttpConnection::kReading && cand->phase_since_ms() < stalled_before);
+        if (evictable && (!best || cand->phase_seq() < best->phase_seq())) best = std::move(cand);
+      }
+      return best;
+    };
+    auto evict = [&](std::shared_ptr<HttpConnection> v) {
+      v->registered = false;
+      conns.erase(v.get());
+      if (--per_peer[v->peer()] == 0) per_peer.erase(v->peer());
+      victims.push_back(std::move(v));
+      ++evicted;
+    };
+    bool admitted = true;
+    if (per_peer.count(peer) > 0 && per_peer[peer] >= options.max_connections_per_peer) {
+      if (auto v = oldest(&peer)) evict(std::move(v));
+      else admitted = false;
+    }
+    if (admitted && conns.size() >= max_connections) {
+      if (auto v = oldest(nullptr)) evict(std::move(v));
+      else admitted = false;
+    }
+    if (admitted) {
+      c = std::make_shared<HttpConnection>(*this, std::move(socket), peer);
+      conns.emplace(c.get(), c);
+      ++per_peer[peer];
+    }
   }
+  for (auto& v : victims) v->CloseSoon();
+  if (!c) {
+    ++refused;
+    // A canned answer into the empty send buffer (a non-blocking write never waits), then close.
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(overloaded), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+    return;
+  }
+  asio::post(c->executor(), [c] { c->Start(); });
 }
 
-HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>()) { impl_->options = options; }
-
-HttpServer::~HttpServer() {
-  Stop();
-  if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);  // Run() never ran
+void HttpServerCore::Forget(HttpConnection* c) {
+  std::lock_guard<std::mutex> l(conns_mu);
+  if (!c->registered) return;
+  c->registered = false;
+  conns.erase(c);
+  if (--per_peer[c->peer()] == 0) per_peer.erase(c->peer());
 }
 
-void HttpServer::Get(const std::string& pattern, Handler h) { impl_->Add("GET", pattern, std::move(h)); }
-void HttpServer::Post(const std::string& pattern, Handler h) { impl_->Add("POST", pattern, std::move(h)); }
-void HttpServer::Delete(const std::string& pattern, Handler h) { impl_->Add("DELETE", pattern, std::move(h)); }
+// -------------------------------------------------------------------------- server
+
+HttpServer::HttpServer(HttpServerOptions options) : impl_(std::make_unique<Impl>(options)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Get(const std::string& pattern, Handler h, Lane lane) { impl_->Add("GET", pattern, std::move(h), lane); }
+void HttpServer::Post(const std::string& pattern, Handler h, Lane lane) { impl_->Add("POST", pattern, std::move(h), lane); }
+void HttpServer::Delete(const std::string& pattern, Handler h, Lane lane) {
+  impl_->Add("DELETE", pattern, std::move(h), lane);
+}
+void HttpServer::Options(const std::string& pattern, Handler h, Lane lane) {
+  impl_->Add("OPTIONS", pattern, std::move(h), lane);
+}
 
 Result<int> HttpServer::Listen(const std::string& host, int port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* res = nullptr;
-  std::string service = std::to_string(port);
-  if (int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &res); rc != 0) {
-    return MakeError(ErrorCode::kIo, "cannot listen on " + host + ":" + service + ": " + gai_strerror(rc));
-  }
+  Impl& im = *impl_;
+  std::string where = host + ":" + std::to_string(port);
+  ErrorCodeAsio ec;
+  tcp::resolver resolver(im.io);
+  auto endpoints = resolver.resolve(host.empty() ? std::string("0.0.0.0") : host, std::to_string(port),
+                                    tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec) return MakeError(ErrorCode::kIo, "cannot listen on " + where + ": " + ec.message());
   std::string last = "no address";
-  int fd = -1;
-  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
-    fd = ::socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
-    if (fd < 0) continue;
-    int yes = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);  // not SO_REUSEPORT: a taken port fails
-    if (::bind(fd, a->ai_addr, a->ai_addrlen) == 0 && ::listen(fd, 1024) == 0) break;
-    last = std::strerror(errno);
-    ::close(fd);
-    fd = -1;
+  for (const auto& e : endpoints) {
+    auto a = std::make_unique<tcp::acceptor>(im.io);
+    a->open(e.endpoint().protocol(), ec);
+    if (ec) {
+      last = ec.message();
+      continue;
+    }
+    a->set_option(tcp::acceptor::reuse_address(true), ec);  // not SO_REUSEPORT: a taken port fails
+    if (!ec) a->bind(e.endpoint(), ec);
+    if (!ec) a->listen(1024, ec);
+    if (ec) {
+      last = ec.message();
+      continue;
+    }
+    int bound = a->local_endpoint(ec).port();
+    im.acceptor = std::move(a);
+    // The connection cap stays below the descriptor limit, leaving room for files and clients.
+    rlimit rl{};
+    size_t fd_room = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 256
+                         ? static_cast<size_t>(rl.rlim_cur) - 128
+                         : 1024;
+    im.max_connections = std::max<size_t>(1, std::min(im.options.max_connections, fd_room));
+    return bound;
   }
-  ::freeaddrinfo(res);
-  if (fd < 0) {
-    return MakeError(ErrorCode::kIo, "cannot listen on " + host + ":" + service + " (" + last +
-                                         "; address in use or not local?)");
-  }
-  sockaddr_storage ss{};
-  socklen_t len = sizeof ss;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  int bound = ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
-                                       : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
-  if (impl_->listen_fd >= 0) ::close(impl_->listen_fd);
-  impl_->listen_fd = fd;
-  return bound;
+  return MakeError(ErrorCode::kIo, "cannot listen on " + where + " (" + last + "; address in use or not local?)");
 }
 
 void HttpServer::Run() {
   Impl& im = *impl_;
-  if (im.listen_fd < 0 || im.stopping) return;
-  std::vector<std::thread> workers;
-  for (int i = 0; i < std::max(1, im.options.threads); ++i) workers.emplace_back([&im] { im.Worker(); });
-  while (!im.stopping) {
-    int fd = ::accept4(im.listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) {
-      if (errno == EINTR || errno == ECONNABORTED) continue;
-      if (im.stopping) break;
-      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // out of descriptors: let some close
-        continue;
-      }
-      break;  // the socket was shut down
-    }
-    std::lock_guard<std::mutex> l(im.mu);
-    if (im.stopping) {
-      ::close(fd);
-      break;
-    }
-    im.waiting.push_back(fd);
-    im.cv.notify_one();
-  }
+  if (!im.acceptor || im.stopping) return;
+  im.Accept();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < std::max(1, im.options.threads); ++i) threads.emplace_back([&im] { im.Worker(); });
+  std::vector<std::thread> loops;
+  for (int i = 1; i < std::max(1, im.options.io_threads); ++i) loops.emplace_back([&im] { im.io.run(); });
+  im.io.run();
+  for (auto& t : loops) t.join();
   {
-    std::lock_guard<std::mutex> l(im.mu);
+    std::lock_guard<std::mutex> l(im.jobs_mu);
     im.stopping = true;
-    for (int fd : im.waiting) ::close(fd);
-    im.waiting.clear();
-    for (int fd : im.serving) ::shutdown(fd, SHUT_RDWR);
+    im.jobs.clear();
   }
-  im.cv.notify_all();
-  for (auto& t : workers) t.join();
-  std::lock_guard<std::mutex> l(im.mu);
-  ::close(im.listen_fd);
-  im.listen_fd = -1;
+  im.jobs_cv.notify_all();
+  for (auto& t : threads) t.join();
 }
 
 void HttpServer::Stop() {
   if (!impl_) return;
   Impl& im = *impl_;
-  std::lock_guard<std::mutex> l(im.mu);
-  if (im.stopping) return;
-  im.stopping = true;
-  if (im.listen_fd >= 0) ::shutdown(im.listen_fd, SHUT_RDWR);  // wakes accept()
-  for (int fd : im.serving) ::shutdown(fd, SHUT_RDWR);        // wakes workers in recv()
-  im.cv.notify_all();
+  {
+    std::lock_guard<std::mutex> l(im.jobs_mu);
+    if (im.stopping) return;
+    im.stopping = true;
+  }
+  im.jobs_cv.notify_all();
+  // On the event loop: stop accepting, close every connection; io.run() returns once their
+  // handlers are done.
+  asio::post(im.io, [&im] {
+    ErrorCodeAsio ignore;
+    if (im.acceptor) im.acceptor->close(ignore);
+    if (im.accept_pause) im.accept_pause->cancel();
+    std::vector<std::shared_ptr<HttpConnection>> all;
+    {
+      std::lock_guard<std::mutex> l(im.conns_mu);
+      for (const auto& [raw, weak] : im.conns) {
+        if (auto c = weak.lock()) all.push_back(std::move(c));
+      }
+    }
+    for (auto& c : all) c->CloseSoon();
+  });
+}
+
+HttpServer::Counters HttpServer::counters() const {
+  Counters c;
+  {
+    std::lock_guard<std::mutex> l(impl_->conns_mu);
+    c.connections = impl_->conns.size();
+  }
+  {
+    std::lock_guard<std::mutex> l(impl_->jobs_mu);
+    c.queued_requests = impl_->jobs.size();
+  }
+  c.evicted = impl_->evicted;
+  c.refused = impl_->refused;
+  return c;
 }
 
 }  // namespace lt::net

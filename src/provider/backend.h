@@ -54,6 +54,9 @@ class Backend {
   // Errors only for a request the backend can refuse at once (bad JSON shape); everything
   // later arrives through on_done.
   virtual Result<std::shared_ptr<Generation>> Start(const nlohmann::json& request, GenerationCallbacks cb) = 0;
+  // Whether the backend can serve now (the openai backend asks its upstream; the builtin one
+  // always can). Called by provider/upstream_health.h, never on a session's thread.
+  virtual Status CheckHealth() { return OkStatus(); }
 };
 
 struct OpenAiBackendOptions {
@@ -62,6 +65,7 @@ struct OpenAiBackendOptions {
   std::string api_key;         // sent as "Authorization: Bearer ..." when not empty
   int connect_timeout_ms = 3000;
   int read_timeout_ms = 120000;
+  int health_timeout_ms = 2000;  // connect and read of a health check
 };
 
 Result<std::unique_ptr<Backend>> MakeOpenAiBackend(const OpenAiBackendOptions& options);

@@ -16,6 +16,8 @@
 #include "engine/model.h"
 #include "engine/session.h"
 #include "engine/thread_pool.h"
+#include "openai/chat_request.h"
+#include "util/thread.h"
 
 namespace lt::provider {
 namespace {
@@ -33,7 +35,7 @@ class BuiltinBackend final : public Backend {
  public:
   BuiltinBackend(std::shared_ptr<const engine::Model> model, int threads, uint64_t seed)
       : model_(std::move(model)), pool_(threads > 0 ? threads : engine::ThreadPool::DefaultThreads()), seed_(seed) {
-    worker_ = std::thread([this] { Loop(); });
+    worker_ = GuardedThread("builtin engine", [this] { Loop(); });
   }
   ~BuiltinBackend() override {
     {
@@ -46,26 +48,17 @@ class BuiltinBackend final : public Backend {
   std::string_view kind() const override { return "builtin"; }
 
   Result<std::shared_ptr<Generation>> Start(const json& request, GenerationCallbacks cb) override {
-    if (!request.is_object() || !request.contains("messages") || !request["messages"].is_array()) {
-      return InvalidArgument("chat completion request needs a \"messages\" array");
-    }
-    std::string prompt;
-    for (const auto& m : request["messages"]) {
-      if (m.is_object() && m.value("role", "") == "user" && m.contains("content") && m["content"].is_string()) {
-        prompt = m["content"].get<std::string>();
-      }
-    }
+    // Every field is checked before use (a "role" of 5 used to throw here and end the provider).
+    openai::ChatRequest req;
+    openai::ApiError bad;
+    if (!openai::ParseChatRequest(request, &req, &bad)) return InvalidArgument(bad.message);
+    std::string prompt = req.LastUserText();
     int max_tokens = 256;
-    if (request.contains("max_tokens") && request["max_tokens"].is_number_integer()) {
-      max_tokens = std::clamp(request["max_tokens"].get<int>(), 1, model_->config().seq_len);
-    }
+    if (req.max_tokens) max_tokens = static_cast<int>(std::min<int64_t>(*req.max_tokens, model_->config().seq_len));
     engine::SamplingParams sp;
-    if (request.contains("temperature") && request["temperature"].is_number()) {
-      sp.temperature = std::max(0.0f, request["temperature"].get<float>());
-    }
-    if (request.contains("top_p") && request["top_p"].is_number()) sp.top_p = request["top_p"].get<float>();
-    sp.seed = seed_;
-    if (request.contains("seed") && request["seed"].is_number_unsigned()) sp.seed = request["seed"].get<uint64_t>();
+    if (req.temperature) sp.temperature = static_cast<float>(*req.temperature);
+    if (req.top_p) sp.top_p = static_cast<float>(*req.top_p);
+    sp.seed = req.seed ? static_cast<uint64_t>(*req.seed) : seed_;
     auto tokens = model_->tokenizer().Encode(prompt, true, false);
     int steps = std::min<int>(static_cast<int>(tokens.size()) + max_tokens, model_->config().seq_len);
     if (static_cast<int>(tokens.size()) >= model_->config().seq_len) {
@@ -99,6 +92,22 @@ class BuiltinBackend final : public Backend {
       for (auto it = active.begin(); it != active.end();) {
         Job& j = **it;
         bool finished = false;
+        try {
+          finished = Step(j);
+        } catch (const std::exception& e) {  // never ends the provider: this generation fails alone
+          j.cb.on_done(MakeError(ErrorCode::kInternal, std::string("engine error: ") + e.what()));
+          finished = true;
+        }
+        it = finished ? active.erase(it) : std::next(it);
+      }
+    }
+    for (auto& j : active) j->cb.on_done(MakeError(ErrorCode::kUnavailable, "engine stopped"));
+  }
+
+  // One token of `j` (its prompt first); true when it is finished and on_done was called.
+  bool Step(Job& j) {
+    bool finished = false;
+    {
         if (j.cancelled.load()) {
           j.cb.on_done(MakeError(ErrorCode::kUnavailable, "cancelled"));
           finished = true;
@@ -121,10 +130,8 @@ class BuiltinBackend final : public Backend {
             finished = true;
           }
         }
-        it = finished ? active.erase(it) : std::next(it);
-      }
     }
-    for (auto& j : active) j->cb.on_done(MakeError(ErrorCode::kUnavailable, "engine stopped"));
+    return finished;
   }
 
   std::shared_ptr<const engine::Model> model_;

@@ -102,7 +102,7 @@ Result<ProviderConfig> ParseProviderConfig(std::string_view toml, const std::str
   Reader r(root, "");
   LT_TRY_STATUS(r.Known({"keystore", "password_file", "listen", "http_listen", "endpoint", "stake", "ledger", "routers",
                          "accepted_routers", "accept_any_router", "chain_id", "verifying_contract", "meter_interval_seconds",
-                         "voucher_window_seconds", "handshake_timeout_ms", "max_connections", "receipts_spool", "model",
+                         "voucher_window_seconds", "handshake_timeout_ms", "max_connections", "upstream_check_seconds", "receipts_spool", "model",
                          "accept_staked_routers", "direct_settle_after_seconds", "peers"}));
   LT_TRY_STATUS(r.Str("keystore", &c.keystore));
   LT_TRY_STATUS(r.Str("password_file", &c.password_file));
@@ -143,6 +143,7 @@ Result<ProviderConfig> ParseProviderConfig(std::string_view toml, const std::str
   LT_TRY_STATUS(r.U32("voucher_window_seconds", &c.voucher_window_seconds, 1));
   LT_TRY_STATUS(r.U32("handshake_timeout_ms", &c.handshake_timeout_ms, 100));
   LT_TRY_STATUS(r.U32("max_connections", &c.max_connections, 1));
+  LT_TRY_STATUS(r.U32("upstream_check_seconds", &c.upstream_check_seconds, 1));
   LT_TRY_STATUS(r.Str("receipts_spool", &c.receipts_spool));
   c.keystore = Resolve(base, c.keystore);
   c.password_file = Resolve(base, c.password_file);

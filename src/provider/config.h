@@ -56,6 +56,7 @@ struct ProviderConfig {
   uint32_t voucher_window_seconds = 0;        // 0 = two intervals
   uint32_t handshake_timeout_ms = 5000;
   uint32_t max_connections = 20000;
+  uint32_t upstream_check_seconds = 5;  // how often the openai backends' servers are checked
   std::string receipts_spool;                 // default: <datadir>/receipts.jsonl
   uint32_t direct_settle_after_seconds = 60;  // spooled receipts then go straight to the ledger
   std::vector<ModelConfig> models;

@@ -11,6 +11,7 @@
 #include "registry/manifest.h"
 #include "registry/resolve.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 namespace lt::provider {
 
@@ -87,7 +88,7 @@ void ModelSource::StartAnnouncing(const std::vector<std::string>& routers, const
   if (routers.empty() || announcer_.joinable()) return;
   auto k = crypto::PrivateKey::FromBytes(key.secret().span());
   if (!k.ok()) return;
-  announcer_ = std::thread([this, routers, key = std::move(*k), domain, http_url, interval_seconds] {
+  announcer_ = GuardedThread("announcer", [this, routers, key = std::move(*k), domain, http_url, interval_seconds] {
     std::unique_lock<std::mutex> lock(mu_);
     while (!stop_) {
       lock.unlock();

@@ -12,12 +12,15 @@
 #include "provider/receipts.h"
 #include "provider/registration.h"
 #include "provider/staked_routers.h"
+#include "provider/upstream_health.h"
 #include "provider/server.h"
 #include "util/fs.h"
 #include "util/log.h"
 #include "wire/json_text.h"
 #include "wire/messages.h"
 #include "wire/router_api.h"
+#include "util/json.h"
+#include "util/thread.h"
 
 namespace lt::provider {
 
@@ -98,6 +101,7 @@ struct ProviderNode::Impl {
   std::vector<std::shared_ptr<ServedModel>> models;
   std::unique_ptr<ModelSource> source;  // <datadir>/store: pulled models, gateway, announces
   std::unique_ptr<SessionServer> server;
+  std::unique_ptr<UpstreamMonitor> upstream;  // watches the openai backends' servers
   // Routers keep a few keep-alive connections for liveness checks (doc/router.md "Liveness"); the
   // library's default of 5 requests per connection would make them reconnect every 5 pings.
   net::HttpServer http{[] {
@@ -114,6 +118,7 @@ struct ProviderNode::Impl {
   uint32_t FreeSlots() const {
     uint32_t free = 0;
     for (const auto& m : models) {
+      if (!m->available.load()) continue;  // paused: its upstream is down
       uint32_t busy = m->in_flight.load();
       free += busy < m->slots ? m->slots - busy : 0;
     }
@@ -202,7 +207,7 @@ struct ProviderNode::Impl {
       std::string path = (std::filesystem::path(datadir) / "tps.json").string();
       std::string key = HexEncode0x(models[k]->manifest) + "/" + std::string(models[k]->backend->kind());
       auto text = RealFileSystem::Default()->ReadFile(path, 1 << 20);
-      json saved = text.ok() ? json::parse(*text, nullptr, false) : json::object();
+      json saved = text.ok() ? ParseJson(*text) : json::object();
       if (!saved.is_object()) saved = json::object();
       if (saved.contains(key) && saved[key].is_number_unsigned() && saved[key].get<uint64_t>() > 0 &&
           saved[key].get<uint64_t>() <= UINT32_MAX) {
@@ -241,7 +246,10 @@ struct ProviderNode::Impl {
   }
 
   void Routes() {
-    http.Get("/health", [](const net::HttpRequest&) { return net::HttpResponse::Json(200, {{"ok", true}}); });
+    // Liveness answers run on the event loop: no load on the worker pool (a flood of gateway
+    // requests, held connections) can make a router's check time out and ban this provider.
+    http.Get("/health", [](const net::HttpRequest&) { return net::HttpResponse::Json(200, {{"ok", true}}); },
+             net::Lane::kEventLoop);
     http.Get("/ping", [this](const net::HttpRequest& req) {
       auto ch = HexDecodeFixed<32>(req.Query("challenge"));
       if (!ch.ok()) {
@@ -250,7 +258,7 @@ struct ProviderNode::Impl {
       net::HttpResponse res;
       res.body = SignedPong(*ch, FreeSlots(), SystemClock::Default()->NowSeconds());
       return res;
-    });
+    }, net::Lane::kEventLoop);
     // A router's batched liveness check: one signed Pong per challenge, in order.
     http.Post("/ping", [this](const net::HttpRequest& req) {
       auto challenges = wire::ParsePingChallenges(req.body);
@@ -266,7 +274,7 @@ struct ProviderNode::Impl {
       }
       res.body += "]}";
       return res;
-    });
+    }, net::Lane::kEventLoop);
     http.Get("/status", [this](const net::HttpRequest&) {
       json ms = json::array();
       for (const auto& m : models) {
@@ -277,7 +285,9 @@ struct ProviderNode::Impl {
                       {"price_per_second_mor", m->price_per_second.ToMor()},
                       {"min_seconds", m->min_seconds},
                       {"slots", m->slots},
-                      {"busy", m->in_flight.load()}});
+                      {"busy", m->in_flight.load()},
+                      {"available", m->available.load()}});
+        if (upstream) ms.back().update(upstream->Describe(*m));
       }
       json j = registry.Status();
       j["address"] = identity.GetAddress().ToChecksumHex();
@@ -399,17 +409,24 @@ Status ProviderNode::Start() {
   svc.registry = &i.registry;
   svc.clock = SystemClock::Default();
   svc.rng = SecureRandom::Default();
+  i.upstream = std::make_unique<UpstreamMonitor>(i.models, static_cast<int>(i.config.upstream_check_seconds * 1000));
+  UpstreamMonitor* monitor = i.upstream.get();
+  svc.on_backend_failure = [monitor] { monitor->Nudge(); };
+  // Used session ids survive a restart until their tickets expire.
+  LT_TRY_STATUS(i.registry.OpenUsedSessions((std::filesystem::path(i.datadir) / "used_sessions.txt").string(),
+                                            SystemClock::Default()->NowSeconds()));
   ServerOptions so;
   so.listen = i.config.listen;
   so.max_connections = i.config.max_connections;
   i.server = std::make_unique<SessionServer>(std::move(svc), so);
   LT_TRY(i.session_port, i.server->Listen());
+  i.upstream->Start();  // checks every upstream once before the first Pong
   i.server->Start();
   i.Routes();
   if (i.source) i.source->Mount(i.http);
   LT_TRY(auto hp, net::ParseHostPort(i.config.http_listen));
   LT_TRY(i.http_port, i.http.Listen(hp.first, hp.second));
-  i.http_thread = std::thread([&i] { i.http.Run(); });
+  i.http_thread = GuardedThread("provider http", [&i] { i.http.Run(); });
   if (i.source) i.source->StartAnnouncing(i.config.routers, i.identity, i.domain, ProviderHttpUrl(i.config, i.http_port));
   LT_INFO("provider " << i.identity.GetAddress().ToChecksumHex() << " serving sessions on port " << i.session_port
                       << ", status on port " << i.http_port);
@@ -424,6 +441,7 @@ Status ProviderNode::Start() {
 void ProviderNode::Stop() {
   if (!impl_) return;
   if (impl_->registrar) impl_->registrar->Stop();
+  if (impl_->upstream) impl_->upstream->Stop();
   if (impl_->source) impl_->source->Stop();
   if (impl_->server) impl_->server->Stop();
   if (impl_->http_thread.joinable()) {

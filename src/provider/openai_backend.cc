@@ -4,6 +4,8 @@
 
 #include "net/http.h"
 #include "provider/backend.h"
+#include "util/json.h"
+#include "util/thread.h"
 
 namespace lt::provider {
 namespace {
@@ -21,6 +23,24 @@ class OpenAiBackend final : public Backend {
   explicit OpenAiBackend(OpenAiBackendOptions o) : o_(std::move(o)) {}
   std::string_view kind() const override { return "openai"; }
 
+  // GET /v1/models: what every OpenAI-compatible server answers (llama.cpp server, vLLM, Ollama).
+  Status CheckHealth() override {
+    net::HttpClientOptions ho;
+    ho.connect_timeout_ms = o_.health_timeout_ms;
+    ho.read_timeout_ms = o_.health_timeout_ms;
+    ho.max_body_bytes = 4 << 20;
+    LT_TRY(auto client, net::HttpClient::Create(o_.base_url, ho));
+    std::multimap<std::string, std::string> headers;
+    if (!o_.api_key.empty()) headers.emplace("Authorization", "Bearer " + o_.api_key);
+    auto r = client.Get("/v1/models", headers);
+    if (!r.ok()) return r.error().Wrap("upstream " + o_.base_url);
+    if (r->status != 200) {
+      return MakeError(ErrorCode::kUnavailable, "upstream " + o_.base_url + " answered GET /v1/models with HTTP " +
+                                                    std::to_string(r->status));
+    }
+    return OkStatus();
+  }
+
   Result<std::shared_ptr<Generation>> Start(const json& request, GenerationCallbacks cb) override {
     if (!request.is_object() || !request.contains("messages") || !request["messages"].is_array()) {
       return InvalidArgument("chat completion request needs a \"messages\" array");
@@ -30,7 +50,7 @@ class OpenAiBackend final : public Backend {
     if (!o_.upstream_model.empty()) body["model"] = o_.upstream_model;
     auto gen = std::make_shared<OpenAiGeneration>();
     OpenAiBackendOptions o = o_;
-    std::thread([o, gen, cb = std::move(cb), text = body.dump()] {
+    GuardedThread("openai backend request", [o, gen, cb = std::move(cb), text = body.dump()] {
       net::HttpClientOptions ho;
       ho.connect_timeout_ms = o.connect_timeout_ms;
       ho.read_timeout_ms = o.read_timeout_ms;
@@ -114,7 +134,7 @@ Status SseChatParser::Event(std::string_view data, const std::function<bool(std:
     done_ = true;
     return OkStatus();
   }
-  json j = json::parse(data, nullptr, false);
+  json j = ParseJson(data);
   if (j.is_discarded() || !j.is_object()) return InvalidArgument("malformed JSON in an SSE data line");
   if (j.contains("error")) {
     const json& e = j["error"];

@@ -10,17 +10,17 @@
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "wire/billing.h"
 #include "wire/router_api.h"
+#include "util/json.h"
+#include "util/thread.h"
 
 namespace lt::provider {
 
 using nlohmann::json;
 
 U256 ReceiptCost(const Receipt& r) {
-  const wire::Ticket& t = r.ticket.ticket;
-  uint32_t seconds = std::min(r.voucher.voucher.seconds, t.max_seconds);
-  seconds = std::max(seconds, t.min_seconds);
-  return t.price_per_second.CheckedMul(U256(seconds)).value_or(U256::Max());
+  return wire::SessionCost(r.ticket.ticket, r.voucher.voucher.seconds).value_or(U256::Max());
 }
 
 json ReceiptToJson(const Receipt& r) {
@@ -73,7 +73,7 @@ RouterReceiptSink::RouterReceiptSink(std::vector<std::string> router_urls, std::
 
 RouterReceiptSink::RouterReceiptSink(ReceiptSinkOptions options) : o_(std::move(options)) {
   if (o_.retry_seconds == 0) o_.retry_seconds = 1;
-  worker_ = std::thread([this] {
+  worker_ = GuardedThread("receipts", [this] {
     std::unique_lock<std::mutex> l(mu_);
     auto next_retry = std::chrono::steady_clock::now();
     while (true) {
@@ -201,7 +201,7 @@ void RouterReceiptSink::RetrySpool() {
     std::string line = text->substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
     pos = nl == std::string::npos ? text->size() : nl + 1;
     if (line.empty()) continue;
-    json j = json::parse(line, nullptr, false);
+    json j = ParseJson(line);
     auto r = j.is_discarded() ? Result<Receipt>(InvalidArgument("not JSON")) : ReceiptFromJson(j);
     if (!r.ok()) {
       LT_ERROR("receipts: unreadable spool line moved to " << o_.spool_path << ".refused: " << r.error().message);

@@ -5,6 +5,7 @@
 
 #include "net/http.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 namespace lt::provider {
 
@@ -131,6 +132,12 @@ RegistrationPlan PlanRegistration(const RegistrationSpec& want, const json& row,
                            " is not tagged by any model on the ledger; no offer published");
       continue;
     }
+    if (w.tps == 0) {
+      // Never publish 0 tps (the offer would look dead, or win on a figure nobody measured):
+      // the measurement is retried until it succeeds.
+      plan.notes.push_back("model " + w.name + ": tokens per second not measured yet; no offer published");
+      continue;
+    }
     auto it = have_offers.find(w.manifest);
     if (it != have_offers.end()) {
       const json& o = it->second;
@@ -169,7 +176,7 @@ Registrar::Registrar(LedgerLink* link, crypto::Address me, RegistrationSpec spec
 Registrar::~Registrar() { Stop(); }
 
 void Registrar::Start() {
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = GuardedThread("registration", [this] { Loop(); });
 }
 
 void Registrar::Stop() {
@@ -224,6 +231,7 @@ Status Registrar::RunOnce() {
     std::lock_guard<std::mutex> l(mu_);
     measure = !measured_;
   }
+  std::string unmeasured;  // models whose tps could not be measured (their upstream is down?)
   if (measure) {
     for (size_t i = 0; i < spec_.offers.size(); ++i) {
       if (spec_.offers[i].tps != 0 || !measure_) continue;
@@ -231,13 +239,14 @@ Status Registrar::RunOnce() {
       std::lock_guard<std::mutex> l(mu_);
       if (!t.ok()) {
         LT_WARN("registration: model " << spec_.offers[i].name << ": tps not measured: " << t.error().message);
+        unmeasured += (unmeasured.empty() ? "" : ", ") + spec_.offers[i].name;
       } else {
         spec_.offers[i].tps = *t;
         LT_INFO("registration: model " << spec_.offers[i].name << " measured at " << *t << " tokens/s");
       }
     }
     std::lock_guard<std::mutex> l(mu_);
-    measured_ = true;
+    measured_ = unmeasured.empty();
   }
   LT_TRY(ledger::RemoteLedger * ledger, link_->Ledger());
   LT_TRY(json providers, ledger->GetProviders());
@@ -259,6 +268,8 @@ Status Registrar::RunOnce() {
     std::lock_guard<std::mutex> l(mu_);
     ++transactions_;
   }
+  // What could be published is; the rest waits for a measurement (the loop retries with backoff).
+  if (!unmeasured.empty()) return MakeError(ErrorCode::kUnavailable, "tokens per second not measured for " + unmeasured);
   return OkStatus();
 }
 

@@ -158,3 +158,21 @@ TEST(RegistrationHelpersTest, EndpointNamesTheLivenessUrlWhenNotPortPlusOne) {
 
 }  // namespace
 }  // namespace lt::provider
+
+namespace lt::provider {
+namespace {
+
+// U1: an openai-backed provider whose upstream was down at start published an offer with 0 tps.
+TEST(PlanRegistrationTest, U1_AnOfferWithoutMeasuredTpsIsNotPublished) {
+  RegistrationSpec w = Want();
+  w.offers[0].tps = 0;  // the measurement failed
+  auto plan = PlanRegistration(w, nullptr, {H(1)});
+  ASSERT_EQ(plan.txs.size(), 1u);
+  EXPECT_EQ(plan.txs[0].type, ledger::TxType::kRegisterProvider);
+  bool noted = false;
+  for (const auto& n : plan.notes) noted = noted || n.find("not measured yet") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+}  // namespace
+}  // namespace lt::provider

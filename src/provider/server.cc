@@ -1,32 +1,54 @@
 #include "provider/server.h"
 
-#include <asio.hpp>
+#include <sys/resource.h>
+
 #include <atomic>
+#include <chrono>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
+
+#include <boost/asio.hpp>
 
 #include "net/http.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 namespace lt::provider {
+
+namespace asio = boost::asio;
 
 namespace {
 
 using asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+class Connection;
+
+// The server's connections, and how many each peer address holds (I/O thread only).
+struct Registry {
+  std::unordered_set<std::shared_ptr<Connection>> conns;
+  std::unordered_map<std::string, size_t> per_peer;
+  void Remove(const std::shared_ptr<Connection>& c);
+};
 
 class Connection final : public SessionTransport, public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, const SessionServices& svc, size_t max_write_buffer,
-             std::unordered_set<std::shared_ptr<Connection>>* set)
-      : socket_(std::move(socket)), max_write_(max_write_buffer), set_(set) {
+  Connection(tcp::socket socket, std::string peer, const SessionServices& svc, size_t max_write_buffer, Registry* reg)
+      : socket_(std::move(socket)), peer_(std::move(peer)), max_write_(max_write_buffer), reg_(reg) {
     session_ = std::make_shared<ProviderSession>(svc, this);
   }
+  const std::string& peer() const { return peer_; }
+  SteadyClock::time_point accepted() const { return accepted_; }
+  // Still before a handshake: such a connection may be evicted to make room (one that never sends
+  // its init costs a socket until the handshake timeout).
+  bool awaiting_init() const { return !closed_ && session_ && session_->state() == ProviderSession::State::kAwaitInit; }
   ~Connection() override {
     if (session_) session_->Detach();
   }
 
   void Begin() {
-    asio::error_code ec;
+    boost::system::error_code ec;
     socket_.set_option(tcp::no_delay(true), ec);
     Read();
   }
@@ -58,19 +80,19 @@ class Connection final : public SessionTransport, public std::enable_shared_from
   void Shutdown() {
     if (closed_) return;
     closed_ = true;
-    asio::error_code ec;
+    boost::system::error_code ec;
     socket_.shutdown(tcp::socket::shutdown_both, ec);
     socket_.close(ec);
     if (session_) session_->OnDisconnect();
     // Keep ourselves alive until the pending handlers have run.
     auto self = shared_from_this();
-    set_->erase(self);
+    reg_->Remove(self);
   }
 
  private:
   void Read() {
     auto self = shared_from_this();
-    socket_.async_read_some(asio::buffer(buf_), [this, self](const asio::error_code& ec, size_t n) {
+    socket_.async_read_some(asio::buffer(buf_), [this, self](const boost::system::error_code& ec, size_t n) {
       if (ec || closed_) {
         Shutdown();
         return;
@@ -87,7 +109,7 @@ class Connection final : public SessionTransport, public std::enable_shared_from
     writing_buf_ = std::move(pending_);
     pending_ = Bytes();
     auto self = shared_from_this();
-    asio::async_write(socket_, asio::buffer(writing_buf_), [this, self](const asio::error_code& ec, size_t) {
+    asio::async_write(socket_, asio::buffer(writing_buf_), [this, self](const boost::system::error_code& ec, size_t) {
       writing_ = false;
       writing_buf_.clear();
       writing_buf_.shrink_to_fit();
@@ -104,53 +126,107 @@ class Connection final : public SessionTransport, public std::enable_shared_from
   }
 
   tcp::socket socket_;
+  const std::string peer_;
+  const SteadyClock::time_point accepted_ = SteadyClock::now();
   size_t max_write_;
-  std::unordered_set<std::shared_ptr<Connection>>* set_;
+  Registry* reg_;
   std::shared_ptr<ProviderSession> session_;
   std::array<uint8_t, 2048> buf_;
   Bytes pending_, writing_buf_;
   bool writing_ = false, closing_ = false, closed_ = false;
 };
 
+void Registry::Remove(const std::shared_ptr<Connection>& c) {
+  if (conns.erase(c) == 0) return;
+  auto it = per_peer.find(c->peer());
+  if (it != per_peer.end() && --it->second == 0) per_peer.erase(it);
+}
+
 }  // namespace
 
 struct SessionServer::Impl {
   SessionServices svc;
   ServerOptions opt;
+  size_t max_connections = 0;
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer ticker{io};
-  std::unordered_set<std::shared_ptr<Connection>> conns;
+  asio::steady_timer accept_pause{io};
+  Registry reg;
   std::atomic<size_t> count{0};
+  std::atomic<uint64_t> evicted{0}, refused{0};
   std::thread thread;
   std::atomic<bool> stopped{false};
 
-  void Accept() {
-    acceptor.async_accept([this](const asio::error_code& ec, tcp::socket s) {
-      if (ec) {
-        if (ec != asio::error::operation_aborted && !stopped) Accept();
+  // The oldest connection still waiting for its handshake, among all of them or among one peer's
+  // (a client sends its init at once: one still silent is the weakest claim to a place).
+  std::shared_ptr<Connection> Evictable(const std::string* peer) {
+    std::shared_ptr<Connection> best;
+    for (const auto& c : reg.conns) {
+      if ((peer != nullptr && c->peer() != *peer) || !c->awaiting_init()) continue;
+      if (!best || c->accepted() < best->accepted()) best = c;
+    }
+    return best;
+  }
+
+  // Caps per peer and in all; a newcomer over a cap takes the place of the oldest connection that
+  // has not shaken hands, or is closed at once.
+  void Admit(tcp::socket s) {
+    boost::system::error_code ec;
+    auto ep = s.remote_endpoint(ec);
+    if (ec) return;
+    std::string peer = ep.address().to_string(ec);
+    auto pp = reg.per_peer.find(peer);
+    if (pp != reg.per_peer.end() && pp->second >= opt.max_connections_per_peer) {
+      if (auto v = Evictable(&peer)) {
+        ++evicted;
+        v->Shutdown();
+      } else {
+        ++refused;
+        s.close(ec);
         return;
       }
-      if (conns.size() >= opt.max_connections) {
-        asio::error_code ignore;
-        s.close(ignore);
+    }
+    if (reg.conns.size() >= max_connections) {
+      if (auto v = Evictable(nullptr)) {
+        ++evicted;
+        v->Shutdown();
       } else {
-        auto c = std::make_shared<Connection>(std::move(s), svc, opt.max_write_buffer, &conns);
-        conns.insert(c);
-        c->Begin();
+        ++refused;
+        s.close(ec);
+        return;
       }
-      count = conns.size();
+    }
+    auto c = std::make_shared<Connection>(std::move(s), peer, svc, opt.max_write_buffer, &reg);
+    reg.conns.insert(c);
+    ++reg.per_peer[peer];
+    c->Begin();
+  }
+
+  void Accept() {
+    acceptor.async_accept([this](const boost::system::error_code& ec, tcp::socket s) {
+      if (stopped || ec == asio::error::operation_aborted) return;
+      if (ec) {
+        // Out of descriptors (or another passing error): let some close before accepting again.
+        accept_pause.expires_after(std::chrono::milliseconds(50));
+        accept_pause.async_wait([this](const boost::system::error_code& e) {
+          if (!e && !stopped) Accept();
+        });
+        return;
+      }
+      Admit(std::move(s));
+      count = reg.conns.size();
       Accept();
     });
   }
 
   void Tick() {
     ticker.expires_after(std::chrono::milliseconds(opt.tick_ms));
-    ticker.async_wait([this](const asio::error_code& ec) {
+    ticker.async_wait([this](const boost::system::error_code& ec) {
       if (ec || stopped) return;
-      std::vector<std::shared_ptr<Connection>> all(conns.begin(), conns.end());
+      std::vector<std::shared_ptr<Connection>> all(reg.conns.begin(), reg.conns.end());
       for (auto& c : all) c->Tick();
-      count = conns.size();
+      count = reg.conns.size();
       Tick();
     });
   }
@@ -169,7 +245,7 @@ const SessionServices& SessionServer::services() const { return impl_->svc; }
 
 Result<int> SessionServer::Listen() {
   LT_TRY(auto hp, net::ParseHostPort(impl_->opt.listen));
-  asio::error_code ec;
+  boost::system::error_code ec;
   auto addr = asio::ip::make_address(hp.first == "localhost" ? "127.0.0.1" : hp.first, ec);
   if (ec) return InvalidArgument("session listen address '" + hp.first + "' is not an IP address");
   tcp::endpoint ep(addr, static_cast<uint16_t>(hp.second));
@@ -180,18 +256,35 @@ Result<int> SessionServer::Listen() {
   if (ec) {
     return MakeError(ErrorCode::kUnavailable, "cannot listen for sessions on " + impl_->opt.listen + ": " + ec.message());
   }
+  // The connection cap stays below the descriptor limit, leaving room for files and clients.
+  rlimit rl{};
+  size_t fd_room = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 512
+                       ? static_cast<size_t>(rl.rlim_cur) - 256
+                       : 256;
+  impl_->max_connections = std::max<size_t>(1, std::min(impl_->opt.max_connections, fd_room));
   impl_->Accept();
   impl_->Tick();
   return static_cast<int>(impl_->acceptor.local_endpoint().port());
 }
 
 void SessionServer::Start() {
-  impl_->thread = std::thread([this] { Run(); });
+  impl_->thread = GuardedThread("session server", [this] { Run(); });
 }
 
 void SessionServer::Run() {
   auto guard = asio::make_work_guard(impl_->io);
-  impl_->io.run();
+  // Nothing a peer sends may end the process: an exception escaping a handler is logged and the
+  // loop goes on (sessions' own errors are values and never get here).
+  for (;;) {
+    try {
+      impl_->io.run();
+      return;
+    } catch (const std::exception& e) {
+      LT_ERROR("session server: a handler threw: " << e.what());
+    } catch (...) {
+      LT_ERROR("session server: a handler threw");
+    }
+  }
 }
 
 void SessionServer::Stop() {
@@ -201,17 +294,21 @@ void SessionServer::Stop() {
   }
   Impl* impl = impl_.get();
   asio::post(impl->io, [impl] {
-    asio::error_code ec;
+    boost::system::error_code ec;
     impl->acceptor.close(ec);
     impl->ticker.cancel();
-    std::vector<std::shared_ptr<Connection>> all(impl->conns.begin(), impl->conns.end());
+    impl->accept_pause.cancel();
+    std::vector<std::shared_ptr<Connection>> all(impl->reg.conns.begin(), impl->reg.conns.end());
     for (auto& c : all) c->Shutdown();
-    impl->conns.clear();
+    impl->reg.conns.clear();
+    impl->reg.per_peer.clear();
     impl->io.stop();
   });
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
 size_t SessionServer::connections() const { return impl_->count.load(); }
+uint64_t SessionServer::evicted() const { return impl_->evicted.load(); }
+uint64_t SessionServer::refused() const { return impl_->refused.load(); }
 
 }  // namespace lt::provider

@@ -1,11 +1,14 @@
-// SessionServer: the provider's TCP listener for sessions (standalone Asio, one I/O thread).
+// SessionServer: the provider's TCP listener for sessions (Boost.Asio, one I/O thread).
 //
 // Each connection owns a ProviderSession (session.h) and a 2 KiB read buffer; nothing else is
 // allocated until the handshake succeeds, so thousands of idle connections cost little memory
 // (measured in bench/session_bench.cc). A 200 ms timer ticks every session (handshake timeout,
 // meters, voucher deadline). Output is batched into one pending buffer per connection; a peer
 // that does not read and lets more than `max_write_buffer` bytes pile up is disconnected.
-// Connections beyond `max_connections` are accepted and closed at once.
+// Caps: `max_connections` in all (below the descriptor limit) and `max_connections_per_peer` from
+// one address; a newcomer over a cap takes the place of the oldest connection that has not sent
+// its handshake yet, or is closed at once. An exception escaping a handler
+// is logged and the loop goes on: nothing a peer sends ends the process.
 //
 // Ownership: the server owns its connections; the services (keys, models, sinks) must outlive it.
 // Thread-safety: Listen/Start/Stop from any one controlling thread; sessions run on the I/O
@@ -13,6 +16,7 @@
 #ifndef LT_PROVIDER_SERVER_H_
 #define LT_PROVIDER_SERVER_H_
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -23,6 +27,7 @@ namespace lt::provider {
 struct ServerOptions {
   std::string listen = "127.0.0.1:0";
   size_t max_connections = 20000;
+  size_t max_connections_per_peer = 1024;
   size_t max_write_buffer = 8u << 20;
   uint32_t tick_ms = 200;
 };
@@ -44,6 +49,8 @@ class SessionServer {
   // Closes the listener and every connection (sessions finalize: receipts are submitted).
   void Stop();
   size_t connections() const;
+  uint64_t evicted() const;  // connections closed to make room for newcomers
+  uint64_t refused() const;  // newcomers closed at once (caps reached, nothing to evict)
   const SessionServices& services() const;
 
  private:

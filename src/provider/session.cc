@@ -1,8 +1,11 @@
 #include "provider/session.h"
 
+#include "openai/chat_request.h"
+
 #include <algorithm>
 
 #include "util/log.h"
+#include "util/json.h"
 
 namespace lt::provider {
 
@@ -32,9 +35,8 @@ Error Precondition(std::string m) { return MakeError(ErrorCode::kFailedPrecondit
 
 // ---- SessionRegistry ---------------------------------------------------------------------------
 
-bool SessionRegistry::Claim(const Hash32& id) {
-  std::lock_guard<std::mutex> l(mu_);
-  return used_.insert(id).second;
+Result<bool> SessionRegistry::Claim(const Hash32& id, uint64_t expires_at, uint64_t now) {
+  return used_.Claim(id, expires_at, now);
 }
 void SessionRegistry::AddActive(int delta) {
   std::lock_guard<std::mutex> l(mu_);
@@ -153,6 +155,9 @@ Status ProviderSession::CheckTicket(const wire::SignedTicket& st, bool renewal) 
     return MakeError(ErrorCode::kNotFound, "this provider does not serve manifest " + HexEncode0x(t.manifest));
   }
   const ServedModel& m = *it->second;
+  if (!m.available.load()) {
+    return MakeError(ErrorCode::kUnavailable, m.name + " is paused on this provider: its upstream is down");
+  }
   if (t.price_per_second < m.price_per_second) {
     return Precondition("ticket price " + t.price_per_second.ToDecimal() + " is below this provider's price " +
                         m.price_per_second.ToDecimal() + " for " + m.name);
@@ -172,9 +177,14 @@ void ProviderSession::HandleInit(ByteSpan body) {
   }
   Status s = CheckTicket(init->ticket, false);
   if (s.ok()) s = wire::VerifyInitSignature(svc_.policy.domain, *init);
-  if (s.ok() && !svc_.registry->Claim(init->ticket.ticket.session_id)) {
-    s = MakeError(ErrorCode::kAlreadyExists,
-                  "session " + HexEncode0x(init->ticket.ticket.session_id) + " was already opened with this ticket");
+  if (s.ok()) {
+    const wire::Ticket& t = init->ticket.ticket;
+    auto fresh = svc_.registry->Claim(t.session_id, t.expires_at, svc_.clock->NowSeconds());
+    if (!fresh.ok()) {
+      s = fresh.error();
+    } else if (!*fresh) {
+      s = MakeError(ErrorCode::kAlreadyExists, "session " + HexEncode0x(t.session_id) + " was already opened with this ticket");
+    }
   }
   if (!s.ok()) {
     svc_.registry->CountRefused();
@@ -238,13 +248,21 @@ void ProviderSession::HandleRequest(ByteSpan body) {
                                                                       std::to_string(svc_.policy.max_request_bytes) + " bytes"));
     return;
   }
-  json req = json::parse(body.begin() + 4, body.end(), nullptr, false);
-  if (req.is_discarded() || !req.is_object()) {
-    SendRequestError(id, InvalidArgument("request body is not a JSON object"));
+  auto parsed = ParseJsonChecked(AsString(ByteSpan(body).subspan(4)), "request body");
+  if (!parsed.ok()) {
+    SendRequestError(id, parsed.error());
     return;
   }
-  if (!req.contains("messages") || !req["messages"].is_array() || req["messages"].empty()) {
-    SendRequestError(id, InvalidArgument("chat completion request needs a non-empty \"messages\" array"));
+  json req = std::move(*parsed);
+  // Every field is checked once, here, before any backend sees the request.
+  openai::ChatRequest checked;
+  openai::ApiError bad;
+  if (!openai::ParseChatRequest(req, &checked, &bad)) {
+    SendRequestError(id, InvalidArgument(bad.param.empty() ? bad.message : bad.param + ": " + bad.message));
+    return;
+  }
+  if (!model_->available.load()) {
+    SendRequestError(id, MakeError(ErrorCode::kUnavailable, model_->name + " is paused: its upstream is down"));
     return;
   }
   // Take a slot of the model (shared by every session of this provider).
@@ -276,7 +294,12 @@ void ProviderSession::HandleRequest(ByteSpan body) {
       if (auto s = weak.lock()) s->OnDone(id, std::move(r));
     });
   };
-  auto gen = model_->backend->Start(req, std::move(cb));
+  Result<std::shared_ptr<Generation>> gen = MakeError(ErrorCode::kInternal, "backend did not start");
+  try {
+    gen = model_->backend->Start(req, std::move(cb));
+  } catch (const std::exception& e) {  // a backend's bug fails this request, never the provider
+    gen = MakeError(ErrorCode::kInternal, std::string("backend error: ") + e.what());
+  }
   if (!gen.ok()) {
     model_->in_flight.fetch_sub(1);
     SendRequestError(id, gen.error());
@@ -292,6 +315,7 @@ void ProviderSession::OnChunk(uint32_t id, std::string text) {
 
 void ProviderSession::OnDone(uint32_t id, Result<GenerationResult> r) {
   if (running_.erase(id) == 0 || state_ == State::kClosed) return;
+  if (!r.ok() && r.error().code != ErrorCode::kInvalidArgument && svc_.on_backend_failure) svc_.on_backend_failure();
   if (!r.ok()) {
     SendRequestError(id, r.error().Wrap(std::string(model_->backend->kind()) + " backend"));
     return;

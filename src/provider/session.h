@@ -37,6 +37,7 @@
 #include "crypto/keys.h"
 #include "provider/backend.h"
 #include "provider/receipts.h"
+#include "provider/used_sessions.h"
 #include "util/clock.h"
 #include "util/random.h"
 #include "wire/frame.h"
@@ -52,6 +53,9 @@ struct ServedModel {
   uint32_t slots = 1;
   std::shared_ptr<Backend> backend;
   std::atomic<uint32_t> in_flight{0};  // requests running on this model, all sessions together
+  // False while the backend's upstream is down (provider/upstream_health.h): the model is
+  // paused — no new sessions, no requests, no free slots in Pongs — until a check passes again.
+  std::atomic<bool> available{true};
 };
 
 struct SessionPolicy {
@@ -66,19 +70,22 @@ struct SessionPolicy {
   size_t max_request_bytes = 4u << 20;
 };
 
-// Sessions of this provider: used session ids (a ticket opens one session), counts and
-// earnings for `lt provider status`. Thread-safe.
+// Sessions of this provider: used session ids (a ticket opens one session; kept on disk until the
+// ticket expires, provider/used_sessions.h), counts and earnings for `lt provider status`.
+// Thread-safe.
 class SessionRegistry {
  public:
-  // False if the id was already used.
-  bool Claim(const Hash32& session_id);
+  // Keeps used session ids in `path` across restarts.
+  lt::Status OpenUsedSessions(const std::string& path, uint64_t now) { return used_.Open(path, now); }
+  // False if the id was already used; an error when it could not be recorded.
+  Result<bool> Claim(const Hash32& session_id, uint64_t expires_at, uint64_t now);
   void OnClosed(const U256& signed_cost);
   nlohmann::json Status() const;
   void AddActive(int delta);
 
  private:
   mutable std::mutex mu_;
-  std::set<Hash32> used_;
+  UsedSessions used_;
   int64_t active_ = 0, total_ = 0, refused_ = 0;
   U256 earned_;
   friend class ProviderSession;
@@ -97,6 +104,8 @@ struct SessionServices {
   Random* rng = nullptr;
   // Runs fn later on the sessions' thread (asio::post in the server; a queue in tests).
   std::function<void(std::function<void()>)> post;
+  // Told when a backend failed a request (not for an invalid request): the upstream is checked.
+  std::function<void()> on_backend_failure;
 };
 
 // How a session writes to and closes its connection.

@@ -1,4 +1,5 @@
 #include "registry/manifest.h"
+#include "util/json.h"
 
 namespace lt::registry {
 namespace {
@@ -171,7 +172,7 @@ Result<Manifest> Manifest::FromJson(const nlohmann::json& j) {
 
 Result<Manifest> Manifest::Decode(std::string_view bytes) {
   if (bytes.size() > 64 * 1024) return InvalidArgument("manifest larger than 64 KiB");
-  nlohmann::json j = nlohmann::json::parse(bytes, nullptr, /*allow_exceptions=*/false);
+  nlohmann::json j = ParseJson(bytes);
   if (j.is_discarded()) return InvalidArgument("manifest is not valid JSON");
   return FromJson(j);
 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "wire/json_text.h"
+#include "util/json.h"
 
 namespace lt::router {
 
@@ -41,7 +42,7 @@ std::string IntakeRow::ToLine() const {
 }
 
 Result<IntakeRow> IntakeRow::FromLine(std::string_view line) {
-  json j = json::parse(line, nullptr, false);
+  json j = ParseJson(line);
   if (j.is_discarded() || !j.is_object()) return InvalidArgument("not a JSON object");
   IntakeRow r;
   auto str = [&](const char* k, std::string* out) {

@@ -2,13 +2,14 @@
 
 #include "wire/json_text.h"
 #include "wire/router_api.h"
+#include "util/json.h"
 
 namespace lt::router {
 
 using nlohmann::json;
 
 Result<PongReply> ParsePongReply(const std::string& body) {
-  json j = json::parse(body, nullptr, false);
+  json j = ParseJson(body);
   if (j.is_discarded() || !j.is_object() || !j.contains("pong") || !j.contains("signature") ||
       !j["signature"].is_string()) {
     return InvalidArgument("liveness answer is not {\"pong\":{...},\"signature\":\"0x..\"}");
@@ -59,7 +60,7 @@ std::vector<Result<PongReply>> ParsePongBatch(const std::string& body, size_t n)
 }
 
 std::vector<Result<PongReply>> ParsePongBatchStrict(const std::string& body, size_t n) {
-  json j = json::parse(body, nullptr, false);
+  json j = ParseJson(body);
   if (j.is_discarded() || !j.is_object() || !j.contains("pongs") || !j["pongs"].is_array() || j["pongs"].size() != n) {
     Error e = InvalidArgument("batched liveness answer is not {\"pongs\":[...]} with " + std::to_string(n) + " entries");
     return std::vector<Result<PongReply>>(n, Result<PongReply>(e));

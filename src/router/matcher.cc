@@ -16,6 +16,8 @@ std::string_view UnmetName(Unmet u) {
     case Unmet::kAllBusy: return "all_busy";
     case Unmet::kLivenessFailed: return "liveness_failed";
     case Unmet::kInsufficientFunds: return "insufficient_funds";
+    case Unmet::kAllExcluded: return "all_excluded";
+    case Unmet::kMinSecondsTooLong: return "min_seconds_too_long";
   }
   return "unknown";
 }
@@ -66,10 +68,20 @@ Ranking RankOffers(const std::vector<OfferInfo>& offers, const MatchCriteria& c,
   }
   std::vector<size_t> ok;
   for (size_t i = 0; i < offers.size(); ++i) {
-    if (offers[i].price_per_second <= c.max_price_per_second) ok.push_back(i);
+    if (std::find(c.exclude.begin(), c.exclude.end(), offers[i].provider) == c.exclude.end()) ok.push_back(i);
   }
   if (ok.empty()) {
+    r.reason = Unmet::kAllExcluded;
+    return r;
+  }
+  std::erase_if(ok, [&](size_t i) { return offers[i].price_per_second > c.max_price_per_second; });
+  if (ok.empty()) {
     r.reason = Unmet::kTooExpensive;
+    return r;
+  }
+  std::erase_if(ok, [&](size_t i) { return offers[i].min_seconds > c.want_seconds; });
+  if (ok.empty()) {
+    r.reason = Unmet::kMinSecondsTooLong;
     return r;
   }
   std::erase_if(ok, [&](size_t i) { return EffectiveTps(offers[i]) < static_cast<double>(c.min_tps); });

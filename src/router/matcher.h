@@ -2,7 +2,10 @@
 //
 // Filters, in this order (the first one that leaves nothing names the unmet reason):
 //   no offer for the manifest              -> kNoProvider
+//   provider in the RFC's excludeProviders -> kAllExcluded
 //   pricePerSecond > maxPricePerSecond     -> kTooExpensive
+//   minSeconds > the RFC's wantSeconds     -> kMinSecondsTooLong (a session shorter than the
+//                                             offer's minimum would be billed the minimum)
 //   observed TPS < minTps                  -> kTooSlow   (observed = EWMA of what users' final
 //                                                         vouchers measured; the offer's claim
 //                                                         until there is one)
@@ -39,6 +42,8 @@ enum class Unmet {
   kAllBusy,
   kLivenessFailed,
   kInsufficientFunds,
+  kAllExcluded,
+  kMinSecondsTooLong,
 };
 std::string_view UnmetName(Unmet u);
 
@@ -61,6 +66,8 @@ struct MatchCriteria {
   U256 max_price_per_second;
   uint32_t min_tps = 0;
   uint32_t max_latency_ms = 0;  // 0: no latency target
+  uint32_t want_seconds = UINT32_MAX;
+  std::vector<crypto::Address> exclude;  // providers the RFC excludes
 };
 
 struct Ranking {

@@ -118,6 +118,39 @@ TEST(MatcherTest, FiltersNameTheReason) {
   EXPECT_EQ(RankOffers(offers, Crit(250, 10), rng).reason, Unmet::kAllBusy);
 }
 
+// H1: the cheapest offer asked for a 100,000 s minimum, won the match and billed 40 MOR for a
+// 5 s session. An offer whose minimum session is longer than the RFC wants is not matched.
+TEST(MatcherTest, H1_OffersWhoseMinimumExceedsWantSecondsAreSkipped) {
+  SeededRandom rng(1);
+  std::vector<OfferInfo> offers = {Offer(1, 100), Offer(2, 200)};
+  offers[0].min_seconds = 100000;
+  offers[1].min_seconds = 60;
+  MatchCriteria c = Crit(1000);
+  c.want_seconds = 600;
+  auto r = RankOffers(offers, c, rng);
+  ASSERT_EQ(r.order.size(), 1u);
+  EXPECT_EQ(r.order[0], 1u);
+  c.want_seconds = 30;
+  r = RankOffers(offers, c, rng);
+  EXPECT_TRUE(r.order.empty());
+  EXPECT_EQ(r.reason, Unmet::kMinSecondsTooLong);
+  EXPECT_EQ(UnmetName(r.reason), "min_seconds_too_long");
+}
+
+// The client's failover: providers named in the RFC's excludeProviders are never matched.
+TEST(MatcherTest, U1_ExcludedProvidersAreSkipped) {
+  SeededRandom rng(1);
+  std::vector<OfferInfo> offers = {Offer(1, 100), Offer(2, 200)};
+  MatchCriteria c = Crit(1000);
+  c.exclude = {Addr(1)};
+  auto r = RankOffers(offers, c, rng);
+  ASSERT_EQ(r.order.size(), 1u);
+  EXPECT_EQ(r.order[0], 1u);
+  c.exclude = {Addr(1), Addr(2)};
+  r = RankOffers(offers, c, rng);
+  EXPECT_EQ(r.reason, Unmet::kAllExcluded);
+}
+
 TEST(MatcherTest, BannedAndBusyAreSkipped) {
   SeededRandom rng(1);
   std::vector<OfferInfo> offers = {Offer(1, 100), Offer(2, 200), Offer(3, 300)};

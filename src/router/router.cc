@@ -6,6 +6,7 @@
 #include "ledger/names.h"
 #include "registry/cid.h"
 #include "util/log.h"
+#include "wire/billing.h"
 #include "wire/json_text.h"
 
 namespace lt::router {
@@ -21,9 +22,6 @@ HttpResponse Err(int status, std::string_view code, const std::string& message) 
 
 HttpResponse FromError(const Error& e) { return HttpResponse::FromError(e); }
 
-U256 WorstCost(const wire::Ticket& t) {
-  return t.price_per_second.CheckedMul(U256(std::max(t.max_seconds, t.min_seconds))).value_or(U256::Max());
-}
 
 }  // namespace
 
@@ -65,7 +63,7 @@ Status Router::LoadState() {
     for (const auto& n : nonces) stored_nonces_[n.key] = n.expires_at;
   }
   for (const auto& t : tickets) {
-    AddExposure(t.ticket.user, t.ticket.session_id, WorstCost(t.ticket), t.ticket.expires_at + options_.receipt_grace_s);
+    AddExposure(t.ticket.user, t.ticket.session_id, wire::WorstCost(t.ticket), t.ticket.expires_at + options_.receipt_grace_s);
   }
   for (const auto& r : pending) AddExposure(r.receipt.ticket.user, r.receipt.ticket.session_id, r.cost, UINT64_MAX);
   LT_TRY(auto announces, store_->LoadAnnounces(now));
@@ -371,7 +369,8 @@ HttpResponse Router::HandleRfc(const std::string& body) {
   }
   const std::string& model = resolved->model;
   std::vector<OfferInfo> offers = book_.Offers(resolved->manifest);
-  MatchCriteria crit{rfc.max_price_per_second, rfc.min_tps, rfc.max_latency_ms};
+  MatchCriteria crit{rfc.max_price_per_second, rfc.min_tps, rfc.max_latency_ms, rfc.want_seconds,
+                     rfc.exclude_providers};
   Ranking ranking;
   {
     std::lock_guard<std::mutex> l(rng_mu_);
@@ -461,9 +460,9 @@ HttpResponse Router::HandleRfc(const std::string& body) {
     }
     U256 min_cost = t.price_per_second.CheckedMul(U256(t.min_seconds)).value_or(U256::Max());
     t.max_seconds = static_cast<uint32_t>(max_s);
-    if (t.max_seconds > 0 && min_cost <= cover) {
+    if (t.max_seconds > 0 && t.min_seconds <= t.max_seconds && min_cost <= cover) {
       // Reserve under the same lock so concurrent RFCs of one user cannot overdraw.
-      PutExposureLocked(rfc.user, t.session_id, WorstCost(t),
+      PutExposureLocked(rfc.user, t.session_id, wire::WorstCost(t),
                         t.expires_at + options_.receipt_grace_s);
     } else {
       t.max_seconds = 0;

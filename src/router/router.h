@@ -121,7 +121,8 @@ class Router {
   void PruneMemory();  // expired nonces and announces (the settlement thread calls it)
   void SettleLoop();
   Result<size_t> SettleBatch(std::vector<ReceiptRow> rows);
-  Status FinishSettled(const std::vector<ReceiptRow>& rows);
+  // Marks `rows` settled; by_us[k] false: the ledger had settled row k from another receipt.
+  Status FinishSettled(const std::vector<ReceiptRow>& rows, const std::vector<bool>& by_us);
 
   RouterOptions options_;
   ledger::Ledger& ledger_;

@@ -1,4 +1,5 @@
 #include "router/server.h"
+#include "util/thread.h"
 
 #include <charconv>
 
@@ -37,7 +38,7 @@ RouterServer::RouterServer(Router& router, const QueueOptions& queue, RouterServ
   http_.Post("/announce", [this](const HttpRequest& r) { return router_.HandleAnnounce(r.body); });
   http_.Get("/providers", [this](const HttpRequest&) { return router_.Providers(); });
   http_.Get("/holders/([^/]+)", [this](const HttpRequest& r) { return router_.Holders(r.matches[1]); });
-  http_.Get("/health", [this](const HttpRequest&) { return router_.Health(); });
+  http_.Get("/health", [this](const HttpRequest&) { return router_.Health(); }, net::Lane::kEventLoop);
   http_.Get("/stats", [this](const HttpRequest&) { return router_.Stats(); });
   http_.Get("/receipts", [this](const HttpRequest& r) {
     uint64_t limit;
@@ -64,7 +65,7 @@ RouterServer::~RouterServer() { Stop(); }
 Result<int> RouterServer::Listen(const std::string& host, int port) { return http_.Listen(host, port); }
 void RouterServer::Run() { http_.Run(); }
 void RouterServer::Start() {
-  thread_ = std::thread([this] { Run(); });
+  thread_ = GuardedThread("router http", [this] { Run(); });
 }
 void RouterServer::Stop() {
   http_.Stop();

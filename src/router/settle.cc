@@ -5,6 +5,9 @@
 #include "registry/cid.h"
 #include "router/router.h"
 #include "util/log.h"
+#include "util/json.h"
+#include "wire/billing.h"
+#include "util/thread.h"
 
 namespace lt::router {
 
@@ -18,8 +21,7 @@ HttpResponse Err(int status, std::string_view code, const std::string& message) 
 }
 
 U256 ReceiptCost(const wire::Ticket& t, const wire::Voucher& v) {
-  uint32_t seconds = std::max(std::min(v.seconds, t.max_seconds), t.min_seconds);
-  return t.price_per_second.CheckedMul(U256(seconds)).value_or(U256::Max());
+  return wire::SessionCost(t, v.seconds).value_or(U256::Max());
 }
 
 bool Transient(const Error& e) {
@@ -32,7 +34,7 @@ bool Transient(const Error& e) {
 // ---- Renewal -----------------------------------------------------------------------------------
 
 HttpResponse Router::HandleRenew(const std::string& body) {
-  json j = json::parse(body, nullptr, false);
+  json j = ParseJson(body);
   if (j.is_discarded()) return Err(400, "invalid_argument", "request body is not valid JSON");
   auto req = wire::RenewRequest::FromJson(j);
   if (!req.ok()) return HttpResponse::FromError(req.error());
@@ -73,7 +75,7 @@ HttpResponse Router::HandleRenew(const std::string& body) {
     if (t.max_seconds == 0 || min_cost > cover) {
       return Err(402, "insufficient_funds", "user " + old.user.ToChecksumHex() + " can no longer cover this session");
     }
-    U256 worst = t.price_per_second.CheckedMul(U256(std::max(t.max_seconds, t.min_seconds))).value_or(U256::Max());
+    U256 worst = wire::WorstCost(t);
     PutExposureLocked(old.user, t.session_id, worst, t.expires_at + options_.receipt_grace_s);
     ++counters_.renewals;
   }
@@ -98,7 +100,7 @@ HttpResponse Router::HandleRenew(const std::string& body) {
 // ---- Receipts ----------------------------------------------------------------------------------
 
 HttpResponse Router::HandleReceipt(const std::string& body) {
-  json j = json::parse(body, nullptr, false);
+  json j = ParseJson(body);
   if (j.is_discarded()) return Err(400, "invalid_argument", "request body is not valid JSON");
   auto rb = wire::ReceiptBody::FromJson(j);
   if (!rb.ok()) return HttpResponse::FromError(rb.error());
@@ -147,12 +149,13 @@ HttpResponse Router::HandleReceipt(const std::string& body) {
 
 // ---- Settlement --------------------------------------------------------------------------------
 
-Status Router::FinishSettled(const std::vector<ReceiptRow>& rows) {
+Status Router::FinishSettled(const std::vector<ReceiptRow>& rows, const std::vector<bool>& by_us) {
   if (rows.empty()) return OkStatus();
   std::vector<SessionRecord> records;
-  for (const auto& row : rows) {
-    const auto& r = row.receipt;
+  for (size_t k = 0; k < rows.size(); ++k) {
+    const auto& r = rows[k].receipt;
     SessionRecord rec;
+    rec.publish = by_us[k];
     rec.session_id = r.ticket.session_id;
     rec.manifest = r.ticket.manifest;
     rec.provider = r.ticket.provider;
@@ -167,7 +170,16 @@ Status Router::FinishSettled(const std::vector<ReceiptRow>& rows) {
     records.push_back(rec);
   }
   LT_TRY_STATUS(store_->MarkSettled(records, clock_->NowSeconds()));
-  if (transparency_) transparency_->OnSettled(rows, records, book_);  // analytics, best effort
+  if (transparency_) {  // analytics, best effort, of the sessions this router settled
+    std::vector<ReceiptRow> ours;
+    std::vector<SessionRecord> published;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      if (!records[k].publish) continue;
+      ours.push_back(rows[k]);
+      published.push_back(records[k]);
+    }
+    transparency_->OnSettled(ours, published, book_);
+  }
   for (const auto& row : rows) DropExposure(row.receipt.ticket.session_id);
   pending_ -= std::min<uint64_t>(pending_, rows.size());
   std::lock_guard<std::mutex> l(mu_);
@@ -182,6 +194,7 @@ Result<size_t> Router::SettleBatch(std::vector<ReceiptRow> rows) {
   auto submitted = ledger::SignAndSubmit(ledger_, std::move(tx), key_);
   uint64_t now = clock_->NowSeconds();
   std::vector<ReceiptRow> settled;
+  std::vector<bool> settled_by_us;
   size_t decided = 0;
   if (submitted.ok()) {
     {
@@ -195,6 +208,7 @@ Result<size_t> Router::SettleBatch(std::vector<ReceiptRow> rows) {
       bool ok = o.is_object() && o.value("ok", false);
       if (ok || err.find("already settled") != std::string::npos) {
         settled.push_back(rows[i]);
+        settled_by_us.push_back(ok);
       } else {
         if (err.empty()) err = "the ledger gave no outcome for this receipt";
         LT_WARN("router: receipt " << HexEncode0x(rows[i].receipt.ticket.session_id) << " refused: " << err);
@@ -206,7 +220,7 @@ Result<size_t> Router::SettleBatch(std::vector<ReceiptRow> rows) {
       }
       ++decided;
     }
-    LT_TRY_STATUS(FinishSettled(settled));
+    LT_TRY_STATUS(FinishSettled(settled, settled_by_us));
     return decided;
   }
   const Error& e = submitted.error();
@@ -230,7 +244,7 @@ Result<size_t> Router::SettleBatch(std::vector<ReceiptRow> rows) {
   if (auto p = reason.find("receipt 0: "); p != std::string::npos) reason = reason.substr(p + 11);
   while (!reason.empty() && (reason.back() == ' ' || reason.back() == ';')) reason.pop_back();
   if (reason.find("already settled") != std::string::npos) {
-    LT_TRY_STATUS(FinishSettled(rows));
+    LT_TRY_STATUS(FinishSettled(rows, {false}));
     return size_t{1};
   }
   LT_WARN("router: receipt " << HexEncode0x(rows[0].receipt.ticket.session_id) << " refused: " << reason);
@@ -261,8 +275,11 @@ void Router::SettleLoop() {
                       [&] { return stop_ || (backoff_ms == 0 && pending_ >= options_.settle_every_receipts); });
     if (stop_) break;
     l.unlock();
-    auto r = SettleOnce();
-    while (r.ok() && *r >= options_.max_batch) r = SettleOnce();
+    Result<size_t> r = MakeError(ErrorCode::kInternal, "settlement threw");
+    CatchAll("router settlement round", [&] {
+      r = SettleOnce();
+      while (r.ok() && *r >= options_.max_batch) r = SettleOnce();
+    });
     if (!r.ok()) {
       LT_WARN("router: settlement failed (will retry): " << r.error().message);
       backoff_ms = std::min<uint64_t>(std::max<uint64_t>(backoff_ms * 2, 500), options_.settle_every_ms);
@@ -299,7 +316,7 @@ void Router::Start() {
   std::lock_guard<std::mutex> l(loop_mu_);
   if (loop_.joinable()) return;
   stop_ = false;
-  loop_ = std::thread([this] { SettleLoop(); });
+  loop_ = GuardedThread("router settlement", [this] { SettleLoop(); });
 }
 
 void Router::Stop() {
@@ -314,7 +331,7 @@ void Router::Stop() {
 // ---- Announces and views -----------------------------------------------------------------------
 
 HttpResponse Router::HandleAnnounce(const std::string& body) {
-  json j = json::parse(body, nullptr, false);
+  json j = ParseJson(body);
   if (j.is_discarded()) return Err(400, "invalid_argument", "request body is not valid JSON");
   auto a = wire::SignedAnnounce::FromJson(j);
   if (!a.ok()) return HttpResponse::FromError(a.error());

@@ -14,6 +14,8 @@
 #include "crypto/keccak.h"
 #include "util/log.h"
 #include "util/sqlite.h"
+#include "util/json.h"
+#include "util/thread.h"
 
 namespace lt::router {
 
@@ -92,7 +94,7 @@ CREATE TABLE IF NOT EXISTS records(seq INTEGER PRIMARY KEY AUTOINCREMENT, sessio
 )sql";
 
 Result<TicketRow> TicketFromRow(const std::string& ticket_json, const std::string& model) {
-  json j = json::parse(ticket_json, nullptr, false);
+  json j = ParseJson(ticket_json);
   auto t = wire::FromJson<wire::Ticket>(j);
   if (!t.ok()) return Corrupt("router db: stored ticket: " + t.error().message);
   return TicketRow{*t, model};
@@ -114,7 +116,7 @@ Result<ReceiptRow> ReceiptFromRow(const Stmt& s) {
     row.scrubbed = true;
     return row;
   }
-  json j = json::parse(s.Text(5), nullptr, false);
+  json j = ParseJson(s.Text(5));
   auto r = ledger::ReceiptFromJson(j, "receipt");
   if (!r.ok()) return Corrupt("router db: stored receipt: " + r.error().message);
   row.receipt = *r;
@@ -177,7 +179,7 @@ Result<std::unique_ptr<RouterStore>> RouterStore::Open(const std::string& path) 
   LT_TRY_STATUS(store->MigrateNonces());
   LT_TRY_STATUS(store->ApplyJournal());  // rows a crash left in the journal
   Impl* im = store->impl_.get();
-  im->applier = std::thread([store = store.get(), im] {
+  im->applier = GuardedThread("journal applier", [store = store.get(), im] {
     std::unique_lock<std::mutex> l(im->journal_mu);
     while (!im->stopping) {
       im->applier_cv.wait_for(l, std::chrono::milliseconds(kApplyIntervalMs));
@@ -555,8 +557,8 @@ Status RouterStore::MarkSettled(const std::vector<SessionRecord>& records, uint6
   for (const auto& r : records) {
     std::string sid = HexEncode0x(r.session_id);
     // The signed receipt and the ticket name the user: not needed once the ledger settled it.
-    Stmt u(db, "UPDATE receipts SET status = 'settled', reason = '', updated_at = ?, receipt = '' WHERE session_id = ?");
-    u.Bind(1, static_cast<int64_t>(now)).Bind(2, sid);
+    Stmt u(db, "UPDATE receipts SET status = 'settled', reason = ?, updated_at = ?, receipt = '' WHERE session_id = ?");
+    u.Bind(1, std::string(r.publish ? "" : "settled by another party")).Bind(2, static_cast<int64_t>(now)).Bind(3, sid);
     Stmt d(db, "DELETE FROM tickets WHERE session_id = ?");
     d.Bind(1, sid);
     Stmt i(db,
@@ -571,7 +573,7 @@ Status RouterStore::MarkSettled(const std::vector<SessionRecord>& records, uint6
         .Bind(7, static_cast<int64_t>(r.tokens_out))
         .Bind(8, static_cast<int64_t>(r.ttft_ms))
         .Bind(9, static_cast<int64_t>(now));
-    if (u.Step() != SQLITE_DONE || i.Step() != SQLITE_DONE || d.Step() != SQLITE_DONE) {
+    if (u.Step() != SQLITE_DONE || (r.publish && i.Step() != SQLITE_DONE) || d.Step() != SQLITE_DONE) {
       Error e = IoError(std::string("router db: marking receipts settled: ") + sqlite3_errmsg(db));
       (void)Exec(db, "ROLLBACK");
       return e;

@@ -65,6 +65,10 @@ struct SessionRecord {
   uint32_t tokens_out = 0;
   uint32_t ttft_ms = 0;
   uint64_t settled_at = 0;
+  // False when the ledger had settled the session already, from another party's receipt (the
+  // provider's direct settlement): it is marked settled, but no public record is made from this
+  // router's copy, whose seconds the ledger did not bill (issue 15, L2).
+  bool publish = true;
 };
 nlohmann::json SessionRecordToJson(const SessionRecord& r);
 

@@ -110,5 +110,23 @@ void AppendField(const uint64_t& v, std::string* out) { AppendNumber(v, out); }
 void AppendField(const bool& v, std::string* out) { out->append(v ? "true" : "false"); }
 void AppendField(const std::string& v, std::string* out) { AppendString(v, out); }
 void AppendField(const Bytes& v, std::string* out) { AppendQuoted(HexEncode0x(v), out); }
+void AppendField(const AddressList& v, std::string* out) {
+  out->push_back('[');
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendField(v[i], out);
+  }
+  out->push_back(']');
+}
+
+bool ReadField(Reader& r, AddressList* out) {
+  out->clear();
+  return r.Array([&] {
+    crypto::Address a;
+    if (out->size() >= kMaxAddressList || !ReadField(r, &a)) return false;
+    out->push_back(a);
+    return true;
+  });
+}
 
 }  // namespace lt::wire::json_text

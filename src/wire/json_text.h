@@ -98,6 +98,9 @@ bool ReadField(Reader& r, T* out) {
   return r.Scalar(&v) && field::FromJson(v, kNoPath, out).ok();
 }
 
+// An array of address strings, as field::FromJson(AddressList) reads it.
+bool ReadField(Reader& r, AddressList* out);
+
 // A signature string (0x + 130 hex digits), as crypto::ParseSignature reads it.
 bool ReadSignature(Reader& r, crypto::Signature* out);
 
@@ -133,6 +136,7 @@ void AppendField(const uint64_t& v, std::string* out);
 void AppendField(const bool& v, std::string* out);
 void AppendField(const std::string& v, std::string* out);
 void AppendField(const Bytes& v, std::string* out);
+void AppendField(const AddressList& v, std::string* out);
 
 template <typename M>
 void AppendMessage(const M& m, std::string* out) {

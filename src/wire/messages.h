@@ -1,7 +1,7 @@
 // The signed protocol messages of DESIGN §2 as native EIP-712 structs (doc/wire.md).
 //
 //   RFC(address user,string model,uint256 maxPricePerSecond,uint32 minTps,uint32 maxLatencyMs,
-//       uint32 wantSeconds,uint64 nonce,uint64 expiresAt)
+//       uint32 wantSeconds,uint64 nonce,uint64 expiresAt,address[] excludeProviders)
 //   Ticket(bytes32 sessionId,address user,address provider,address router,bytes32 manifest,
 //          uint256 pricePerSecond,uint32 minSeconds,uint32 maxSeconds,uint64 issuedAt,uint64 expiresAt)
 //   Voucher(bytes32 sessionId,uint32 seconds,uint32 tokensOut,uint32 ttftMs,bool final)
@@ -36,6 +36,7 @@ struct Rfc {
   uint32_t want_seconds = 0;
   uint64_t nonce = 0;
   uint64_t expires_at = 0;     // unix seconds
+  AddressList exclude_providers;  // providers the router must not match (the client's failover)
   template <typename S, typename V>
   static void Fields(S& s, V&& v) {
     v("user", s.user);
@@ -46,6 +47,7 @@ struct Rfc {
     v("wantSeconds", s.want_seconds);
     v("nonce", s.nonce);
     v("expiresAt", s.expires_at);
+    v("excludeProviders", s.exclude_providers);
   }
   LT_WIRE_MESSAGE(Rfc)
 };

@@ -40,6 +40,7 @@ Rfc SampleRfc(SeededRandom& rng) {
   r.want_seconds = 600;
   r.nonce = rng.NextU64();  // usually above 2^53: typed-data JSON writes it as a string
   r.expires_at = 1'700'000'600;
+  r.exclude_providers = {RandomAddress(rng), RandomAddress(rng)};
   return r;
 }
 
@@ -92,7 +93,7 @@ Pong SamplePong(SeededRandom& rng) {
 TEST(WireMessagesTest, TypeStringsAreExactlyTheDesign) {
   EXPECT_EQ(Rfc::TypeString(),
             "RFC(address user,string model,uint256 maxPricePerSecond,uint32 minTps,uint32 maxLatencyMs,uint32 "
-            "wantSeconds,uint64 nonce,uint64 expiresAt)");
+            "wantSeconds,uint64 nonce,uint64 expiresAt,address[] excludeProviders)");
   EXPECT_EQ(Ticket::TypeString(),
             "Ticket(bytes32 sessionId,address user,address provider,address router,bytes32 manifest,uint256 "
             "pricePerSecond,uint32 minSeconds,uint32 maxSeconds,uint64 issuedAt,uint64 expiresAt)");

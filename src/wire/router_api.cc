@@ -1,6 +1,7 @@
 #include "wire/router_api.h"
 
 #include "wire/json_text.h"
+#include "util/json.h"
 
 namespace lt::wire {
 
@@ -62,7 +63,7 @@ Result<RfcRequest> RfcRequest::Parse(std::string_view body) {
 }
 
 Result<RfcRequest> RfcRequest::ParseStrict(std::string_view body) {
-  json j = json::parse(body, nullptr, false);
+  json j = ParseJson(body);
   if (j.is_discarded()) return InvalidArgument("request body is not valid JSON");
   return FromJson(j);
 }
@@ -192,7 +193,7 @@ Result<std::vector<Hash32>> ParsePingChallenges(std::string_view body) {
 
 Result<std::vector<Hash32>> ParsePingChallengesStrict(std::string_view body) {
   std::vector<Hash32> out;
-  json j = json::parse(body, nullptr, false);
+  json j = ParseJson(body);
   const json* list = j.is_object() && j.contains("challenges") ? &j["challenges"] : nullptr;
   if (list == nullptr || !list->is_array() || list->empty() || list->size() > kMaxPingChallenges) {
     return InvalidArgument("expected {\"challenges\":[\"0x<64 hex>\", ...]} with 1 to " +

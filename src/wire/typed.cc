@@ -92,6 +92,36 @@ json ToJson(const uint64_t& v) { return v; }
 json ToJson(const bool& v) { return v; }
 json ToJson(const std::string& v) { return v; }
 json ToJson(const Bytes& v) { return HexEncode0x(v); }
+json ToJson(const AddressList& v) {
+  json a = json::array();
+  for (const auto& x : v) a.push_back(x.ToChecksumHex());
+  return a;
+}
+
+crypto::Word Encode(const AddressList& v) {
+  Bytes words;
+  words.reserve(32 * v.size());
+  for (const auto& a : v) {
+    crypto::Word w = crypto::WordAddress(a);
+    words.insert(words.end(), w.begin(), w.end());
+  }
+  return crypto::Keccak(words);
+}
+
+Status FromJson(const json& j, const std::string& path, AddressList* out) {
+  if (!j.is_array()) return InvalidArgument(path + ": expected an array of addresses, got " + Describe(j));
+  if (j.size() > kMaxAddressList) {
+    return InvalidArgument(path + ": at most " + std::to_string(kMaxAddressList) + " addresses, got " +
+                           std::to_string(j.size()));
+  }
+  out->clear();
+  for (size_t i = 0; i < j.size(); ++i) {
+    crypto::Address a;
+    LT_TRY_STATUS(FromJson(j[i], path + "[" + std::to_string(i) + "]", &a));
+    out->push_back(a);
+  }
+  return OkStatus();
+}
 
 Status FromJson(const json& j, const std::string& path, crypto::Address* out) {
   if (!j.is_string()) return InvalidArgument(path + ": expected an address string, got " + Describe(j));

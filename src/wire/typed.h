@@ -23,6 +23,7 @@
 //   uint32_t/uint64_t -> uint32/uint64 (JSON number; uint64 also reads a decimal string)
 //   bool -> bool   std::string -> string (at most 64 KiB)
 //   Bytes           -> bytes    (0x-hex)
+//   AddressList     -> address[] (array of EIP-55 strings, at most kMaxAddressList)
 // FromJson refuses missing fields, unknown fields, wrong JSON types and out-of-range numbers;
 // errors name the path ("Ticket.pricePerSecond: ...").
 // Thread-safety: pure functions; the cached type strings and hashes are initialised thread-safely.
@@ -33,6 +34,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "crypto/eip712.h"
 #include "crypto/keccak.h"
@@ -75,6 +77,10 @@ class Domain {
   Hash32 separator_{};
 };
 
+// address[]: a short list of addresses (an RFC's excluded providers).
+using AddressList = std::vector<crypto::Address>;
+inline constexpr size_t kMaxAddressList = 16;
+
 namespace field {
 // One overload set per supported field type: EIP-712 type name, word, JSON out, JSON in.
 inline const char* TypeName(const crypto::Address&) { return "address"; }
@@ -85,6 +91,7 @@ inline const char* TypeName(const uint64_t&) { return "uint64"; }
 inline const char* TypeName(const bool&) { return "bool"; }
 inline const char* TypeName(const std::string&) { return "string"; }
 inline const char* TypeName(const Bytes&) { return "bytes"; }
+inline const char* TypeName(const AddressList&) { return "address[]"; }
 
 inline crypto::Word Encode(const crypto::Address& v) { return crypto::WordAddress(v); }
 inline crypto::Word Encode(const Hash32& v) { return v; }
@@ -94,6 +101,7 @@ inline crypto::Word Encode(const uint64_t& v) { return crypto::WordUint(v); }
 inline crypto::Word Encode(const bool& v) { return crypto::WordBool(v); }
 inline crypto::Word Encode(const std::string& v) { return crypto::WordString(v); }
 inline crypto::Word Encode(const Bytes& v) { return crypto::WordBytes(v); }
+crypto::Word Encode(const AddressList& v);  // keccak256 of the elements' words, concatenated
 
 nlohmann::json ToJson(const crypto::Address& v);
 nlohmann::json ToJson(const Hash32& v);
@@ -103,6 +111,7 @@ nlohmann::json ToJson(const uint64_t& v);
 nlohmann::json ToJson(const bool& v);
 nlohmann::json ToJson(const std::string& v);
 nlohmann::json ToJson(const Bytes& v);
+nlohmann::json ToJson(const AddressList& v);
 
 Status FromJson(const nlohmann::json& j, const std::string& path, crypto::Address* out);
 Status FromJson(const nlohmann::json& j, const std::string& path, Hash32* out);
@@ -112,6 +121,7 @@ Status FromJson(const nlohmann::json& j, const std::string& path, uint64_t* out)
 Status FromJson(const nlohmann::json& j, const std::string& path, bool* out);
 Status FromJson(const nlohmann::json& j, const std::string& path, std::string* out);  // <= 64 KiB
 Status FromJson(const nlohmann::json& j, const std::string& path, Bytes* out);        // <= 1 MiB
+Status FromJson(const nlohmann::json& j, const std::string& path, AddressList* out);  // <= kMaxAddressList
 
 // The first key of `j` not in `names` (for the "unknown field" error), or "" if none.
 std::string UnknownKey(const nlohmann::json& j, const std::vector<std::string_view>& names);

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -47,8 +48,16 @@ class SlowUpstream {
     net::HttpServerOptions o;
     o.threads = 8;
     http_ = std::make_unique<net::HttpServer>(o);
+    // What the provider's upstream health check asks.
+    http_->Get("/v1/models", [](const net::HttpRequest&) {
+      return net::HttpResponse::Json(200, {{"object", "list"}, {"data", json::array()}});
+    });
     http_->Post("/v1/chat/completions", [this](const net::HttpRequest& req) {
       ++requests_;
+      if (int ms = fail_after_ms_.load(); ms > 0) {  // a broken upstream: a 500 after a while
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        return net::HttpResponse::ErrorJson(500, "internal", "upstream broke");
+      }
       net::HttpResponse r;
       r.content_type = "text/event-stream";
       int n = words_;
@@ -76,9 +85,12 @@ class SlowUpstream {
   }
   std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int requests() const { return requests_; }
+  // From now on every chat request fails with HTTP 500 after `ms`.
+  void FailSlowly(int ms) { fail_after_ms_ = ms; }
 
  private:
   int words_;
+  std::atomic<int> fail_after_ms_{0};
   std::atomic<int> requests_{0};
   std::unique_ptr<net::HttpServer> http_;
   std::thread thread_;
@@ -158,12 +170,13 @@ class ClientIntegrationTest : public ::testing::Test {
   std::unique_ptr<LtProcess> StartProvider(const std::string& name, const std::string& price,
                                            const std::string& model) {
     int sp = FreePort(), hp = FreePort();
+    http_ports_[name] = hp;
     std::string toml =
         "keystore = \"" + dir_ + "/" + name + ".json\"\npassword_file = \"" + dir_ + "/pw\"\n" +
         "listen = \"127.0.0.1:" + std::to_string(sp) + "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(hp) +
         "\"\nendpoint = \"127.0.0.1:" + std::to_string(sp) + "\"\nstake = \"10\"\n" + "ledger = \"" +
         LedgerUrl() + "\"\nrouters = [\"" + RouterUrl() + "\"]\naccepted_routers = [\"" +
-        router_.GetAddress().ToChecksumHex() + "\"]\nmeter_interval_seconds = 1\n\n[[model]]\n" +
+        router_.GetAddress().ToChecksumHex() + "\"]\nmeter_interval_seconds = 1\nupstream_check_seconds = 1\n\n[[model]]\n" +
         "name = \"demo/stories:260k\"\nprice = \"" + price + "\"\nmin_seconds = 1\nslots = 4\ntps = 50\n" +
         model;
     WriteFile(dir_ + "/" + name + ".toml", toml);
@@ -198,7 +211,13 @@ class ClientIntegrationTest : public ::testing::Test {
     return r.ok() ? json::parse(r->body, nullptr, false) : json();
   }
 
+  json ProviderStatus(const std::string& name) {
+    auto r = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(http_ports_[name]))->Get("/status");
+    return r.ok() ? json::parse(r->body, nullptr, false) : json();
+  }
+
   std::string dir_, manifest_;
+  std::map<std::string, int> http_ports_;
   int lport_ = 0, rport_ = 0;
   std::vector<std::unique_ptr<LtProcess>> procs_;
   std::unique_ptr<LtProcess> pa_proc_, pb_proc_;
@@ -411,6 +430,71 @@ TEST_F(ClientIntegrationTest, SecretGuardRefusesEachKindTicketsRenewAndEmptyVaul
   EXPECT_NE(e["message"].get<std::string>().find("vault"), std::string::npos) << r402.body;
   EXPECT_NE(r402.Header("X-LT-Allowance-Warning").find("empty"), std::string::npos) << r402.body;
   EXPECT_EQ(poor->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace lt::test
+
+namespace lt::test {
+namespace {
+
+// U1: a provider whose OpenAI-compatible upstream breaks answered every request with a 502,
+// billed the user for those seconds and kept winning matches. Now: the failed request goes to
+// another provider (the RFC excludes the failed one), the seconds of errors are not signed, and
+// the provider pauses its model while the upstream is down and says why in /status (resuming is
+// tested in provider/upstream_health_test.cc).
+TEST_F(ClientIntegrationTest, U1_BrokenUpstreamFailsOverUnpaidPausesAndResumes) {
+  int port = FreePort();
+  auto client = StartClient("user", port, 30);
+  const std::string a = pa_.GetAddress().ToChecksumHex(), b = pb_.GetAddress().ToChecksumHex();
+  auto first = Post(port, Chat("demo/stories:260k", "Once upon a time", false, 5));
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_EQ(first.Header("X-LT-Provider"), a) << "the cheapest provider serves first";
+
+  // The upstream now takes 3 s to fail each request: a session with only errors for 3 s.
+  upstream_->FailSlowly(3000);
+  auto second = Post(port, Chat("demo/stories:260k", "Once upon a time", false, 5));
+  ASSERT_EQ(second.status, 200) << second.body;
+  EXPECT_EQ(second.Header("X-LT-Provider"), b) << "the failed request must go to another provider";
+  EXPECT_EQ(second.Header("X-LT-Failovers"), "1");
+
+  // A's session was closed with a final voucher for the seconds before the failing request:
+  // the router settles it and publishes its record with at most 1 s (3 s passed with errors).
+  bool found = false;
+  json records;
+  for (int i = 0; i < 100 && !found; ++i) {
+    auto r = net::HttpClient::Create(RouterUrl())->Get("/records?since=0&limit=100");
+    records = r.ok() ? json::parse(r->body, nullptr, false) : json();
+    for (const auto& rec : records.value("records", json::array())) {
+      if (rec.value("provider", "") == a) {
+        found = true;
+        EXPECT_LE(rec["seconds"].get<uint32_t>(), 1u) << "the user paid for seconds of errors: " << rec.dump();
+      }
+    }
+    if (!found) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(found) << records.dump();
+
+  // The upstream goes away: A pauses its model and says why.
+  upstream_.reset();
+  json status;
+  for (int i = 0; i < 50; ++i) {
+    status = ProviderStatus("pa");
+    if (status.is_object() && !status["models"][0].value("available", true)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_TRUE(status.is_object()) << status;
+  EXPECT_FALSE(status["models"][0]["available"].get<bool>()) << status.dump();
+  EXPECT_FALSE(status["models"][0].value("upstream_error", "").empty()) << status.dump();
+  EXPECT_NE(pa_proc_->Stderr().find("upstream is down"), std::string::npos);
+  // A new session (other preferences: a new RFC) goes to B without a failover: A's Pongs report
+  // no free slot, so the router does not offer it.
+  json fresh = Chat("demo/stories:260k", "Once upon a time", false, 5);
+  fresh["lt_want_seconds"] = 601;
+  auto other = Post(port, fresh);
+  EXPECT_EQ(other.status, 200) << other.body;
+  EXPECT_EQ(other.Header("X-LT-Provider"), b);
+  EXPECT_EQ(other.Header("X-LT-Failovers"), "0");
 }
 
 }  // namespace

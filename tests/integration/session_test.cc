@@ -4,6 +4,8 @@
 // and a provider killed with SIGKILL costs the user only the vouchers it signed.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -280,6 +282,46 @@ TEST_F(SessionIntegrationTest, GarbageGetsAnErrorFrameAndOtherSessionsStillWork)
 
   auto r = RunLt(ChatArgs(session_port, Ticket(provider, "after"), "Once upon a time", 0));
   EXPECT_EQ(r.exit_code, 0) << r.err;
+}
+
+// C1: a chat request whose message "role" is a number aborted every provider (a library exception
+// on the session thread). It is refused with a clear error, and the provider keeps serving.
+TEST_F(SessionIntegrationTest, C1_MalformedRequestsAreRefusedAndTheProviderLives) {
+  for (const std::string& body :
+       {std::string(R"({"messages":[{"role":5,"content":"hi"}]})"),
+        std::string(R"({"messages":[{"role":"user","content":{"nested":[1,2]}}]})"),
+        std::string(R"({"messages":[{"role":"user","content":"hi"}],"max_tokens":"10"})"),
+        std::string(R"({"messages":[{"role":"user","content":"hi"}],"temperature":{}})"),
+        std::string(R"({"messages":"all of them"})"), std::string("[1,2,3]")}) {
+    WriteFile(dir + "/bad.json", body);
+    std::vector<std::string> args = ChatArgs(session_port, Ticket(provider, "bad"), "x", 0);
+    auto at = std::find(args.begin(), args.end(), "--prompt");
+    args.erase(at, at + 2);
+    args.push_back("--request");
+    args.push_back(dir + "/bad.json");
+    auto r = RunLt(args);
+    EXPECT_EQ(r.exit_code, 1) << body << "\n" << r.out << r.err;
+    EXPECT_TRUE(proc->Running()) << "the provider died on " << body << "\n" << proc->Stderr();
+  }
+  auto ok = RunLt(ChatArgs(session_port, Ticket(provider, "after-bad"), "Once upon a time", 0));
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+// M3: used session ids lived only in memory, so after a restart a used ticket opened a second
+// session, served unpaid. They are kept on disk until the ticket expires.
+TEST_F(SessionIntegrationTest, M3_AUsedTicketIsRefusedAfterAProviderRestart) {
+  std::string ticket = Ticket(provider, "once");
+  auto first = RunLt(ChatArgs(session_port, ticket, "Once upon a time", 0));
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(proc->Stop(SIGTERM, 20000), 0) << proc->Stderr();
+  proc = std::make_unique<LtProcess>(
+      std::vector<std::string>{"--datadir", dir + "/data", "provider", "serve", "--config", dir + "/provider.toml"});
+  ASSERT_TRUE(WaitForHttp("127.0.0.1", http_port, "/health")) << proc->Stderr();
+  auto again = RunLt(ChatArgs(session_port, ticket, "Once upon a time", 0));
+  EXPECT_EQ(again.exit_code, 1) << again.out;
+  EXPECT_NE(again.err.find("already opened"), std::string::npos) << again.err;
+  auto fresh = RunLt(ChatArgs(session_port, Ticket(provider, "fresh"), "Once upon a time", 0));
+  EXPECT_EQ(fresh.exit_code, 0) << fresh.err;
 }
 
 TEST_F(SessionIntegrationTest, KilledProviderCostsOnlyWhatTheUserSigned) {

@@ -58,7 +58,8 @@ const docs = {
         { name: 'user', type: 'address' }, { name: 'model', type: 'string' },
         { name: 'maxPricePerSecond', type: 'uint256' }, { name: 'minTps', type: 'uint32' },
         { name: 'maxLatencyMs', type: 'uint32' }, { name: 'wantSeconds', type: 'uint32' },
-        { name: 'nonce', type: 'uint64' }, { name: 'expiresAt', type: 'uint64' }
+        { name: 'nonce', type: 'uint64' }, { name: 'expiresAt', type: 'uint64' },
+        { name: 'excludeProviders', type: 'address[]' }
       ]
     },
     message: {
@@ -69,7 +70,8 @@ const docs = {
       maxLatencyMs: 1500,
       wantSeconds: 600,
       nonce: 7,
-      expiresAt: 1700000600
+      expiresAt: 1700000600,
+      excludeProviders: ['0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', '0x90F79bf6EB2c4f870365E785982E1f101E93b906']
     }
   },
   complex: {
