@@ -1,15 +1,22 @@
 // net::HttpClient: HTTP/1.1 over one keep-alive connection, on Boost.Asio with Boost.Beast's
 // parser behind net::AnswerReader (doc/wire.md "HTTP").
 //
-// Each client owns a small io_context that runs on the caller's thread only while a request is
-// under way, so every connect, write and read has its own deadline without a thread of its own:
-// the operation is started asynchronously and the context runs until it completes or its time is
-// up, when the socket is closed. A request is one write (head and body together). A connection
+// Each client owns a small io_context that runs on the caller's thread while it connects, so the
+// connect has its deadline without a thread of its own (the context runs until the connect
+// completes or its time is up, when the socket is closed). The exchange itself blocks the
+// caller's thread in the kernel under SO_SNDTIMEO and SO_RCVTIMEO: one send and, usually, one
+// recv per request, no readiness wait before them. A request is one write (head and body
+// together). A connection
 // the server closed while idle is noticed when the next request gets nothing back at all, and
 // that request is sent once more on a new connection. Transport errors: refused or unreachable
 // -> kUnavailable; a connect, read or write that timed out or broke -> kTimeout. Messages are
 // "<base><path>: Connection (...)", "ConnectionTimeout", "Read (...)", "Write (...)".
 // Thread-safety: one request at a time per HttpClient.
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <cstring>
 #include <optional>
 
 #include <boost/asio/connect.hpp>
@@ -30,6 +37,15 @@ using ErrorCodeAsio = boost::system::error_code;
 namespace {
 
 constexpr size_t kMaxErrorBody = 1 << 20;  // kept for the caller of a streamed request that failed
+
+// SO_RCVTIMEO / SO_SNDTIMEO of `ms` milliseconds (at least 1: zero would mean "never").
+void SetSocketTimeout(int fd, int opt, int ms) {
+  timeval tv{};
+  ms = std::max(ms, 1);
+  tv.tv_sec = ms / 1000;
+  tv.tv_usec = (ms % 1000) * 1000;
+  setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof tv);
+}
 
 // What a failed exchange was doing, for the error and for whether it may be retried.
 enum class Stage { kConnect, kWrite, kRead };
@@ -125,6 +141,13 @@ std::optional<Failure> HttpClient::Impl::Connect() {
     return Failure{Stage::kConnect, ErrorCode::kUnavailable, "Connection (" + ec.message() + ")"};
   }
   socket->set_option(tcp::no_delay(true), ec);
+  // From here the socket blocks in the kernel, bounded by these timeouts (the exchange uses the
+  // descriptor directly: Asio's synchronous calls would wait again after a timeout).
+  socket->non_blocking(false, ec);
+  socket->native_non_blocking(false, ec);  // the async connect left the descriptor non-blocking
+  int fd = socket->native_handle();
+  SetSocketTimeout(fd, SO_RCVTIMEO, options.read_timeout_ms);
+  SetSocketTimeout(fd, SO_SNDTIMEO, options.write_timeout_ms);
   buf.clear();
   return std::nullopt;
 }
@@ -167,11 +190,17 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
   }
   out += "\r\n";
   if (has_body) out += *r.body;
-  bool timed_out = false;
-  ErrorCodeAsio ec = Run([&](auto done) { asio::async_write(*socket, asio::buffer(out), done); },
-                         options.write_timeout_ms, nullptr, &timed_out);
-  if (timed_out) return fail({Stage::kWrite, ErrorCode::kTimeout, "Write (timed out)"});
-  if (ec) return fail({Stage::kWrite, ErrorCode::kTimeout, "Write (" + ec.message() + ")"});
+  const int fd = socket->native_handle();
+  for (size_t off = 0; off < out.size();) {
+    ssize_t n = ::send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      bool timeout = errno == EAGAIN || errno == EWOULDBLOCK;
+      return fail({Stage::kWrite, ErrorCode::kTimeout,
+                   timeout ? std::string("Write (timed out)") : "Write (" + std::string(std::strerror(errno)) + ")"});
+    }
+    off += static_cast<size_t>(n);
+  }
 
   // The body goes to on_data for a successful streamed request, else into res.body.
   HttpClientResponse res;
@@ -199,11 +228,14 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
     pending.erase(0, used);
     if (step == AnswerReader::Step::kMalformed) return fail({Stage::kRead, ErrorCode::kInvalidArgument, reader.problem()});
     if (step == AnswerReader::Step::kComplete || step == AnswerReader::Step::kStopped) break;
-    size_t n = 0;
-    ec = Run([&](auto done) { socket->async_read_some(asio::buffer(chunk), done); }, options.read_timeout_ms, &n,
-             &timed_out);
-    if (timed_out) return fail({Stage::kRead, ErrorCode::kTimeout, "Read (timed out)"});
-    if (ec == asio::error::eof) {
+    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      bool timeout = errno == EAGAIN || errno == EWOULDBLOCK;
+      return fail({Stage::kRead, ErrorCode::kTimeout,
+                   timeout ? std::string("Read (timed out)") : "Read (" + std::string(std::strerror(errno)) + ")"});
+    }
+    if (n == 0) {
       auto end = reader.PutEof();
       if (end == AnswerReader::Step::kComplete || end == AnswerReader::Step::kStopped) {
         Close();
@@ -212,9 +244,8 @@ Result<HttpClientResponse> HttpClient::Impl::Exchange(const Request& r, const st
       if (end == AnswerReader::Step::kMalformed) return fail({Stage::kRead, ErrorCode::kInvalidArgument, reader.problem()});
       return fail({Stage::kRead, ErrorCode::kTimeout, "Read (connection closed)"});
     }
-    if (ec) return fail({Stage::kRead, ErrorCode::kTimeout, "Read (" + ec.message() + ")"});
     *got_any = true;
-    pending.append(chunk, n);
+    pending.append(chunk, static_cast<size_t>(n));
   }
   res.status = reader.head().status;
   res.headers = reader.head().headers;

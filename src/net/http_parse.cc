@@ -1,5 +1,7 @@
 #include "net/http_parse.h"
 
+#include <limits>
+
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -165,7 +167,9 @@ HttpRequest RequestReader::Take(bool* keep_alive) {
 struct AnswerReader::Parser {
   explicit Parser(bool head) {
     p.header_limit(static_cast<std::uint32_t>(kMaxHeadBytes));
-    p.body_limit(boost::none);  // the caller bounds what it keeps
+    // The caller bounds what it keeps. Not boost::none: Beast 1.74 compares the Content-Length
+    // with the optional limit, and any number is greater than an empty optional.
+    p.body_limit(std::numeric_limits<std::uint64_t>::max());
     p.eager(true);
     if (head) p.skip(true);
   }

@@ -7,8 +7,12 @@
 // block) or the event loop itself. While a request is handled the connection reads nothing more
 // (requests on one connection are answered in order, pipelined bytes wait in its buffer).
 //
-// Each connection has one deadline and one timer, re-armed lazily: a request whose deadline moves
-// later does not touch the timer; when it fires early it re-arms for the deadline in force.
+// A handler's answer is written by the thread that made it (one non-blocking write, which most
+// answers fit), and that thread registers the wait for the next request: the event loop is woken
+// only when bytes arrive, and a request costs one hop of threads (to its worker) at most.
+//
+// Each connection has one deadline, an atomic the handlers' threads may set; one sweeper timer
+// per server (every 250 ms) closes the connections whose deadline passed:
 //   idle (before a request's first byte)   keep_alive_seconds
 //   reading a request                      read_timeout_seconds from its first byte
 //   writing                                write_timeout_seconds for each write to progress
@@ -17,6 +21,7 @@
 // Caps: max_connections (bounded by the descriptor limit) and max_connections_per_peer. A new
 // connection over a cap evicts the oldest evictable connection (idle, or reading one request for
 // more than a second) in the same scope; when there is none it gets a canned 503 and is closed.
+#include <poll.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -56,6 +61,8 @@ constexpr size_t kReadChunk = 16 << 10;
 constexpr size_t kMaxStreamBacklog = 256 << 10;  // streamed bytes queued before Write() waits
 constexpr auto kLingerTime = std::chrono::seconds(2);
 constexpr auto kStalledAfter = std::chrono::seconds(1);  // a request still arriving after this may be evicted
+constexpr auto kSweepEvery = std::chrono::milliseconds(250);  // the resolution of every deadline
+constexpr int kLingerMs = 5;  // how long a worker waits on its connection for the next request
 
 std::string_view Reason(int status) {
   auto r = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
@@ -136,9 +143,17 @@ struct HttpServerCore {
 
   void Accept();
   void OnAccepted(tcp::socket socket);
+  // Every kSweepEvery: closes the connections whose deadline passed.
+  void Sweep();
   void Forget(HttpConnection* c);
   bool Enqueue(std::function<void()> job);
   void Worker();
+  // A worker that just answered may wait on its connection for the next request itself (no
+  // hop to the event loop and back) while another worker is idle and nothing waits for one.
+  bool MayLinger() {
+    std::lock_guard<std::mutex> l(jobs_mu);
+    return !stopping && jobs.empty() && idle_workers > 1;
+  }
 
   HttpServerOptions options;
   std::string overloaded;  // the canned answer to a connection over the caps
@@ -150,6 +165,7 @@ struct HttpServerCore {
 
   std::mutex jobs_mu;
   std::condition_variable jobs_cv;
+  size_t idle_workers = 0;  // waiting in Worker() for a job
   std::deque<std::function<void()>> jobs;
 
   mutable std::mutex conns_mu;
@@ -161,6 +177,7 @@ struct HttpServerCore {
   asio::io_context io;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::unique_ptr<asio::steady_timer> accept_pause;
+  std::unique_ptr<asio::steady_timer> sweeper;
 };
 
 class HttpConnection final : public std::enable_shared_from_this<HttpConnection> {
@@ -168,49 +185,41 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
   enum Phase { kIdle, kReading, kBusy, kClosing };
 
   HttpConnection(HttpServerCore& server, tcp::socket socket, std::string peer)
-      : server_(server),
-        socket_(std::move(socket)),
-        timer_(socket_.get_executor()),
-        reader_(server.options.max_body_bytes),
-        peer_(std::move(peer)) {}
+      : server_(server), socket_(std::move(socket)), reader_(server.options.max_body_bytes), peer_(std::move(peer)) {}
 
   const std::string& peer() const { return peer_; }
   Phase phase() const { return phase_.load(std::memory_order_relaxed); }
   int64_t phase_since_ms() const { return since_ms_.load(std::memory_order_relaxed); }
   // Orders phase changes across connections (milliseconds tie): the smallest entered it first.
   uint64_t phase_seq() const { return seq_.load(std::memory_order_relaxed); }
+  // The deadline in force (steady clock, ns since its epoch); the server's sweeper closes the
+  // connection once it passed.
+  int64_t deadline_ns() const { return deadline_ns_.load(std::memory_order_relaxed); }
   bool registered = true;  // guarded by the server's conns_mu
 
+  // On the strand, once: the request usually arrives with the connection, so read at once.
   void Start() {
     ErrorCodeAsio ec;
     socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);
     EnterPhase(kIdle, Idle());
-    Process();
+    OnReadable();
   }
 
-  // Closes from any thread (eviction, shutdown): runs on the connection's strand.
+  // Closes from any thread (eviction, deadlines, shutdown): runs on the connection's strand.
   void CloseSoon() {
     asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
   }
 
-  // The handler's answer, from a worker or the event loop: written on the strand.
+  // The handler's answer, on the thread that ran the handler (a worker or the event loop).
   void Respond(HttpResponse res, bool head, bool keep_alive) {
     if (res.stream && !head) {
       Stream(std::move(res), keep_alive);
       return;
     }
     std::string out = ResponseHead(res, keep_alive);
-    if (!head && !res.stream) out += res.body;
-    asio::post(socket_.get_executor(), [self = shared_from_this(), out = std::move(out), keep_alive]() mutable {
-      self->Queue(std::move(out), 0, keep_alive ? After::kNextRequest : After::kClose);
-    });
-  }
-
-  // An answer made on the event loop (a 404, a 503, an event-loop route's): queued at once.
-  void RespondNow(const HttpResponse& res, bool keep_alive, bool head = false) {
-    std::string out = ResponseHead(res, keep_alive);
     if (!head) out += res.body;
-    Queue(std::move(out), 0, keep_alive ? After::kNextRequest : After::kClose);
+    (void)WriteThenGoOn(std::move(out), keep_alive ? After::kNextRequest : After::kClose);
   }
 
   asio::any_io_executor executor() { return socket_.get_executor(); }
@@ -245,45 +254,43 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
     seq_.store(server_.phase_changes.fetch_add(1, std::memory_order_relaxed), std::memory_order_relaxed);
     SetDeadline(deadline);
   }
-
-  // -------------------------------------------------------------------- deadline
   void SetDeadline(SteadyClock::time_point t) {
-    deadline_ = t;
-    if (t == SteadyClock::time_point::max()) return;
-    if (!timer_waiting_ || timer_at_ > t) Arm(t);
-  }
-  void Arm(SteadyClock::time_point t) {
-    timer_at_ = t;
-    timer_waiting_ = true;
-    uint64_t gen = ++timer_gen_;
-    timer_.expires_at(t);
-    timer_.async_wait([self = shared_from_this(), gen](const ErrorCodeAsio&) {
-      if (gen != self->timer_gen_) return;  // re-armed since
-      self->timer_waiting_ = false;
-      if (self->closed_ || self->deadline_ == SteadyClock::time_point::max()) return;
-      if (SteadyClock::now() >= self->deadline_) {
-        self->Close();  // idle too long, a request too slow, a write stuck, or lingering done
-      } else {
-        self->Arm(self->deadline_);
-      }
-    });
+    deadline_ns_.store(t == SteadyClock::time_point::max() ? INT64_MAX : t.time_since_epoch().count(),
+                       std::memory_order_relaxed);
   }
 
-  // ------------------------------------------------------------------- reading
+  // -------------------------------------------------------------------- reading
+  // Waits (without a thread) until the socket is readable, then reads on the strand. After an
+  // answer the next request cannot be there yet: no read that would only say "try again".
   void Read() {
-    socket_.async_read_some(asio::buffer(rbuf_), [self = shared_from_this()](const ErrorCodeAsio& ec, size_t n) {
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](const ErrorCodeAsio& ec) {
       if (self->closed_) return;
       if (ec) {
-        self->Close();  // EOF or error: a request cut short is not answered
+        self->Close();
         return;
       }
-      if (self->phase() == kClosing) {  // lingering: what the client still sends is dropped
-        self->Read();
-        return;
-      }
-      self->in_.append(self->rbuf_.data(), n);
-      self->Process();
+      self->OnReadable();
     });
+  }
+
+  void OnReadable() {
+    if (closed_) return;
+    ErrorCodeAsio ec;
+    size_t n = socket_.read_some(asio::buffer(rbuf_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      Read();
+      return;
+    }
+    if (ec) {
+      Close();  // EOF or error: a request cut short is not answered
+      return;
+    }
+    if (phase() == kClosing) {  // lingering: what the client still sends is dropped
+      Read();
+      return;
+    }
+    in_.append(rbuf_.data(), n);
+    Process();
   }
 
   void Process() {
@@ -325,13 +332,14 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
     bool head = req.method == "HEAD";
     const HttpServerCore::Route* route = server_.Find(req);
     if (route == nullptr) {
-      RespondNow(HttpResponse::ErrorJson(404, "not_found", "no route for " + req.method + " " + req.path), keep_alive);
+      Respond(HttpResponse::ErrorJson(404, "not_found", "no route for " + req.method + " " + req.path.substr(0, 200)),
+              head, keep_alive);
       return;
     }
     if (route->lane == Lane::kEventLoop) {
       HttpResponse res = server_.Call(route, req);
-      if (!res.stream) {
-        RespondNow(res, keep_alive, head);
+      if (!res.stream || head) {
+        Respond(std::move(res), head, keep_alive);
         return;
       }
       // A stream would block the event loop: it goes to a worker like any other.
@@ -343,20 +351,150 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
       return;
     }
     if (!server_.Enqueue([self = shared_from_this(), route, req = std::move(req), head, keep_alive]() mutable {
-          self->Respond(self->server_.Call(route, req), head, keep_alive);
+          self->RespondOnWorker(self->server_.Call(route, req), head, keep_alive);
         })) {
       Shed(keep_alive);
     }
+  }
+
+  // A worker-lane answer: written here, then the worker may serve the connection's next requests
+  // itself while they come quickly (Linger).
+  void RespondOnWorker(HttpResponse res, bool head, bool keep_alive) {
+    if ((res.stream && !head) || !keep_alive) {
+      Respond(std::move(res), head, keep_alive);
+      return;
+    }
+    std::string out = ResponseHead(res, true);
+    if (!head) out += res.body;
+    if (WriteThenGoOn(std::move(out), After::kNextRequest, /*linger=*/true)) Linger();
+  }
+
+  // On a worker that just answered this connection and wrote all of it: waits up to kLingerMs
+  // for the next request and serves it here (parse, handler, answer), as long as other workers
+  // are idle; otherwise, or when the client is slow, hands the connection back to the event loop.
+  // A held or trickling connection costs a worker kLingerMs at most per request. Nothing else
+  // touches the connection meanwhile but a close (eviction, deadline, stop), which shuts the
+  // socket down and so ends the wait at once.
+  void Linger() {
+    const int fd = socket_.native_handle();
+    for (;;) {
+      if (!server_.MayLinger()) return HandBack();
+      if (in_.empty()) {
+        pollfd p{fd, POLLIN, 0};
+        int n = ::poll(&p, 1, kLingerMs);
+        if (n <= 0 || closed_) return HandBack();
+        std::unique_lock<std::mutex> l(io_mu_);
+        if (closed_) return;
+        ErrorCodeAsio ec;
+        size_t got = socket_.read_some(asio::buffer(rbuf_), ec);
+        l.unlock();
+        if (ec == asio::error::would_block || ec == asio::error::try_again) return HandBack();
+        if (ec) return CloseSoon();
+        in_.append(rbuf_.data(), got);
+      }
+      size_t used = 0;
+      auto step = reader_.Put(in_, &used);
+      in_.erase(0, used);
+      if (reader_.started() && phase() == kIdle) {
+        request_deadline_ =
+            SteadyClock::now() + std::chrono::seconds(std::max(server_.options.read_timeout_seconds, 1));
+        EnterPhase(kReading, request_deadline_);
+      }
+      if (step == RequestReader::Step::kNeedMore) {
+        if (!in_.empty()) return HandBack();  // unconsumed bytes: the event loop finishes the head
+        continue;                             // a request cut into pieces: wait for the rest here
+      }
+      if (step != RequestReader::Step::kComplete) return HandBack();  // 100-continue, refusals
+      bool keep_alive = false;
+      HttpRequest req = reader_.Take(&keep_alive);
+      req.remote_addr = peer_;
+      ++served_;
+      if (served_ >= server_.options.keep_alive_max_requests || server_.stopping) keep_alive = false;
+      EnterPhase(kBusy, SteadyClock::time_point::max());
+      bool head = req.method == "HEAD";
+      const HttpServerCore::Route* route = server_.Find(req);
+      HttpResponse res = route != nullptr ? server_.Call(route, req)
+                                          : HttpResponse::ErrorJson(404, "not_found", "no route for " + req.method +
+                                                                                          " " + req.path.substr(0, 200));
+      if ((res.stream && !head) || !keep_alive) {
+        Respond(std::move(res), head, keep_alive);
+        return;
+      }
+      std::string out = ResponseHead(res, true);
+      if (!head) out += res.body;
+      if (!WriteThenGoOn(std::move(out), After::kNextRequest, /*linger=*/true)) return;
+    }
+  }
+
+  // The event loop takes the connection back: it parses what is buffered, or waits for bytes.
+  void HandBack() {
+    std::unique_lock<std::mutex> l(io_mu_);
+    if (closed_) return;
+    if (!in_.empty() || phase() != kIdle) {
+      l.unlock();
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Process(); });
+      return;
+    }
+    Read();
   }
 
   void Shed(bool keep_alive) {
     ++server_.refused;
     auto res = HttpResponse::ErrorJson(503, "unavailable", "server busy: too many requests waiting; retry");
     res.headers.emplace("Retry-After", "1");
-    RespondNow(res, keep_alive);
+    Respond(std::move(res), false, keep_alive);
   }
 
   // ------------------------------------------------------------------- writing
+  // A whole answer, from the thread that made it, while the connection is busy (nothing else
+  // touches the socket then but a close, which takes io_mu_): most answers fit the socket's
+  // send buffer, so they leave in one non-blocking write and the connection goes on from here,
+  // without waking the event loop. What does not fit is finished by the event loop.
+  // With `linger`, a whole kNextRequest answer returns true and leaves the next step (Linger) to
+  // the caller; false when the answer went elsewhere (a close, the event loop).
+  bool WriteThenGoOn(std::string out, After after, bool linger = false) {
+    std::unique_lock<std::mutex> l(io_mu_);
+    if (closed_) return false;
+    size_t off = 0;
+    ErrorCodeAsio ec;
+    while (off < out.size()) {
+      size_t n = socket_.write_some(asio::buffer(out.data() + off, out.size() - off), ec);
+      if (ec) break;
+      off += n;
+    }
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      l.unlock();
+      CloseSoon();
+      return false;
+    }
+    if (off < out.size()) {  // the peer reads slowly: the event loop writes the rest
+      out.erase(0, off);
+      l.unlock();
+      asio::post(socket_.get_executor(), [self = shared_from_this(), out = std::move(out), after]() mutable {
+        self->Queue(std::move(out), 0, after);
+      });
+      return false;
+    }
+    if (after == After::kClose) {
+      socket_.shutdown(tcp::socket::shutdown_send, ec);
+      l.unlock();
+      CloseSoon();
+      return false;
+    }
+    // kNextRequest: idle until the next request. Pipelined bytes are parsed on the strand;
+    // else the socket is watched for the next one (the wait is registered from here: no other
+    // operation is pending on the socket while it is busy).
+    EnterPhase(kIdle, Idle());
+    if (linger) return true;
+    if (!in_.empty()) {
+      l.unlock();
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Process(); });
+      return false;
+    }
+    Read();
+    return false;
+  }
+
   void Queue(std::string bytes, size_t streamed, After after) {
     if (closed_) return;
     out_.push_back({std::move(bytes), streamed, after});
@@ -418,6 +556,7 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
   // Runs on a worker: the head, then the handler's chunks, then the last chunk.
   void Stream(HttpResponse res, bool keep_alive) {
     std::string head = ResponseHead(res, keep_alive);
+    SetDeadline(SteadyClock::time_point::max());
     asio::post(socket_.get_executor(), [self = shared_from_this(), head = std::move(head)]() mutable {
       self->Queue(std::move(head), 0, After::kNone);
     });
@@ -470,15 +609,18 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
   }
 
   // -------------------------------------------------------------------- closing
+  // On the strand (CloseSoon from elsewhere).
   void Close() {
-    if (closed_) return;
-    closed_ = true;
-    phase_.store(kClosing, std::memory_order_relaxed);
-    ErrorCodeAsio ignore;
-    socket_.shutdown(tcp::socket::shutdown_both, ignore);
-    socket_.close(ignore);
-    timer_.cancel();
-    ++timer_gen_;
+    {
+      std::lock_guard<std::mutex> l(io_mu_);
+      if (closed_) return;
+      closed_ = true;
+      phase_.store(kClosing, std::memory_order_relaxed);
+      SetDeadline(SteadyClock::time_point::max());
+      ErrorCodeAsio ignore;
+      socket_.shutdown(tcp::socket::shutdown_both, ignore);
+      socket_.close(ignore);
+    }
     {
       std::lock_guard<std::mutex> l(stream_mu_);
       stream_failed_ = true;
@@ -489,23 +631,20 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
 
   HttpServerCore& server_;
   tcp::socket socket_;
-  asio::steady_timer timer_;
   RequestReader reader_;
   const std::string peer_;
   std::array<char, kReadChunk> rbuf_;
   std::string in_;
   std::deque<Out> out_;
   bool writing_ = false;
-  bool closed_ = false;
+  std::atomic<bool> closed_{false};
+  std::mutex io_mu_;  // the socket, between a handler's thread and a close
   size_t served_ = 0;
   std::atomic<Phase> phase_{kIdle};
   std::atomic<int64_t> since_ms_{0};
   std::atomic<uint64_t> seq_{0};
-  SteadyClock::time_point deadline_ = SteadyClock::time_point::max();
+  std::atomic<int64_t> deadline_ns_{INT64_MAX};
   SteadyClock::time_point request_deadline_ = SteadyClock::time_point::max();
-  SteadyClock::time_point timer_at_{};
-  bool timer_waiting_ = false;
-  uint64_t timer_gen_ = 0;
 
   std::mutex stream_mu_;
   std::condition_variable stream_cv_;
@@ -556,7 +695,9 @@ void HttpServerCore::Worker() {
     std::function<void()> job;
     {
       std::unique_lock<std::mutex> l(jobs_mu);
+      ++idle_workers;
       jobs_cv.wait(l, [&] { return stopping || !jobs.empty(); });
+      --idle_workers;
       if (stopping) return;
       job = std::move(jobs.front());
       jobs.pop_front();
@@ -654,6 +795,25 @@ void HttpServerCore::OnAccepted(tcp::socket socket) {
   asio::post(c->executor(), [c] { c->Start(); });
 }
 
+void HttpServerCore::Sweep() {
+  sweeper->expires_after(kSweepEvery);
+  sweeper->async_wait([this](const ErrorCodeAsio& ec) {
+    if (ec || stopping) return;
+    int64_t now = SteadyClock::now().time_since_epoch().count();
+    std::vector<std::shared_ptr<HttpConnection>> expired;
+    {
+      std::lock_guard<std::mutex> l(conns_mu);
+      for (const auto& [raw, weak] : conns) {
+        auto c = weak.lock();
+        if (c && c->deadline_ns() <= now) expired.push_back(std::move(c));
+      }
+    }
+    // Idle too long, a request too slow, a write stuck, or lingering done.
+    for (auto& c : expired) c->CloseSoon();
+    Sweep();
+  });
+}
+
 void HttpServerCore::Forget(HttpConnection* c) {
   std::lock_guard<std::mutex> l(conns_mu);
   if (!c->registered) return;
@@ -717,6 +877,8 @@ void HttpServer::Run() {
   Impl& im = *impl_;
   if (!im.acceptor || im.stopping) return;
   im.Accept();
+  im.sweeper = std::make_unique<asio::steady_timer>(im.io);
+  im.Sweep();
   std::vector<std::thread> threads;
   for (int i = 0; i < std::max(1, im.options.threads); ++i) threads.emplace_back([&im] { im.Worker(); });
   std::vector<std::thread> loops;
@@ -747,6 +909,7 @@ void HttpServer::Stop() {
     ErrorCodeAsio ignore;
     if (im.acceptor) im.acceptor->close(ignore);
     if (im.accept_pause) im.accept_pause->cancel();
+    if (im.sweeper) im.sweeper->cancel();
     std::vector<std::shared_ptr<HttpConnection>> all;
     {
       std::lock_guard<std::mutex> l(im.conns_mu);

@@ -135,7 +135,7 @@ TEST_F(RegistryTest, KilledPullResumesWithoutRefetching) {
   LtProcess pull({"--datadir", d, "model", "pull", "--cid", root_, "--workers-per-peer", "1", "--peer",
                   "http://127.0.0.1:" + std::to_string(port)});
   std::this_thread::sleep_for(std::chrono::seconds(3));
-  ASSERT_TRUE(pull.Running());
+  ASSERT_TRUE(pull.Running()) << pull.Stdout() << pull.Stderr();
   pull.Kill9();
   EXPECT_EQ(Pulled(d), "");  // nothing half-done reached files/
   auto r = RunLt({"--datadir", d, "--json", "model", "pull", "--cid", root_, "--peer", honest.url()});
