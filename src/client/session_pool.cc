@@ -77,6 +77,10 @@ ClientError RouterError(int status, const json& body, const std::string& fallbac
     e.status = 409;
     e.type = "invalid_request_error";
     e.message = "router: " + msg + " (raise --max-price / lt_max_price or lower --min-tps / lt_min_tps)";
+  } else if (status == 409 && code == "min_seconds_too_long") {
+    e.status = 409;
+    e.type = "invalid_request_error";
+    e.message = "router: " + msg + " (every offer bills a longer minimum session: raise --want-seconds / lt_want_seconds)";
   } else if (status == 429) {
     e.status = 429;
     e.type = "rate_limit_error";

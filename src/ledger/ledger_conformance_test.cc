@@ -232,6 +232,42 @@ TEST_P(LedgerConformance, MinimumSecondsAndMaximumSeconds) {
   EXPECT_EQ(Acct(provider_).claimable, Mor("36"));
 }
 
+// H1: a provider's 100,000 s minimum billed a 5 s session 40 MOR. The ledger caps an offer's
+// minSeconds (genesis max_min_seconds, 3600 by default) and refuses tickets whose minimum
+// exceeds the cap or their own maximum, so nobody pays more than price × maxSeconds.
+TEST_P(LedgerConformance, H1_MinimumSecondsAreCappedAndNeverExceedTheMaximum) {
+  SetUpMarket(100);
+  Tx reg;
+  reg.type = TxType::kRegisterProvider;
+  reg.endpoint = "127.0.0.1:7000";
+  reg.amount = Mor("5");
+  MustSend(provider_, reg);
+  Tx offer;
+  offer.type = TxType::kSetOffer;
+  offer.manifest = manifest_;
+  offer.price_per_second = Mor("0.0004");
+  offer.min_seconds = 100000;
+  offer.tps = 50;
+  offer.slots = 4;
+  offer.nonce = Acct(provider_).nonce;
+  Hash32 before = StateHash();
+  auto refused = L().Submit(SignTx(offer, provider_, L().domain()));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("max_min_seconds"), std::string::npos) << refused.error().message;
+  EXPECT_EQ(StateHash(), before);
+  offer.min_seconds = 3600;
+  MustSend(provider_, offer);
+  // Receipts: minimum above the cap; minimum above the maximum; a good one.
+  auto r = Settle({R(alice_, 5, 1, Mor("0.0004"), 100000, 100000), R(alice_, 5, 2, Mor("0.0004"), 100000, 5),
+                   R(alice_, 5, 3, Mor("0.0004"), 60, 600)});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->outcome["settled"], 1);
+  EXPECT_NE(r->outcome["receipts"][0]["error"].get<std::string>().find("cap of 3600"), std::string::npos);
+  EXPECT_NE(r->outcome["receipts"][1]["error"].get<std::string>().find("exceeds its maxSeconds"), std::string::npos);
+  EXPECT_EQ(r->outcome["receipts"][2]["seconds"], 60);
+}
+
 TEST_P(LedgerConformance, RouterStakePaysWhatTheUserCannotCover) {
   SetUpMarket(0);
   // Carol has no allowance and no vault: the router that signed her ticket pays.

@@ -271,7 +271,7 @@ HttpResponse Router::Unmet(const std::string& model, router::Unmet reason, const
   }
   if (transparency_) transparency_->OnUnmet(model, UnmetName(reason));
   int status = 503;
-  if (reason == Unmet::kTooExpensive || reason == Unmet::kTooSlow) status = 409;
+  if (reason == Unmet::kTooExpensive || reason == Unmet::kTooSlow || reason == Unmet::kMinSecondsTooLong) status = 409;
   if (reason == Unmet::kInsufficientFunds) status = 402;
   if (reason == Unmet::kUnknownModel) status = 404;
   json body = {{"error", {{"code", UnmetName(reason)}, {"message", message}}}, {"reason", UnmetName(reason)}};

@@ -447,6 +447,32 @@ TEST_F(RouterTest, ReceiptsAreSettledOnceAndBecomeRecords) {
   EXPECT_EQ(J(r.Stats())["receipts"]["settled"], 1);
 }
 
+// L2: when the provider had settled the session directly (with another voucher), the router
+// marked its own receipt settled at its own cost and published a record with its seconds. Now it
+// marks it settled by another party and publishes no record the ledger did not bill.
+TEST_F(RouterTest, L2_ASessionSettledByAnotherPartyMakesNoRecordFromTheRoutersCopy) {
+  AddProvider(p1_, 1, 1000);
+  Router& r = MakeRouter();
+  auto g = wire::TicketGrant::FromJson(J(r.HandleRfc(Body(Rfc(rich_, 1), rich_))));
+  ASSERT_TRUE(g.ok());
+  // The provider settles directly with an earlier voucher of 10 s.
+  wire::Voucher early;
+  early.session_id = g->ticket.ticket.session_id;
+  early.seconds = 10;
+  auto ev = wire::SignVoucher(rich_, domain_, early);
+  ledger::Tx tx;
+  tx.type = ledger::TxType::kSettleBatch;
+  tx.receipts.push_back({g->ticket.ticket, g->ticket.router_sig, ev.voucher, ev.user_sig});
+  ASSERT_TRUE(ledger::SignAndSubmit(*inner_, tx, p1_).ok());
+  // The router gets the final voucher of 30 s afterwards.
+  ASSERT_EQ(r.HandleReceipt(ReceiptBody(*g, rich_, domain_, 30)).status, 200);
+  auto settled = r.SettleOnce();
+  ASSERT_TRUE(settled.ok()) << settled.error().message;
+  EXPECT_EQ(J(r.ReceiptsView("settled", 10))["receipts"][0]["reason"], "settled by another party");
+  EXPECT_TRUE(J(r.RecordsView(0, 10))["records"].empty()) << r.RecordsView(0, 10).body;
+  EXPECT_EQ(r.ExposureOf(rich_.GetAddress()), U256());
+}
+
 TEST_F(RouterTest, AcknowledgedReceiptsSurviveARestartAndSettleOnce) {
   AddProvider(p1_, 1, 1000);
   {

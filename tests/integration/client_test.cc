@@ -52,7 +52,7 @@ class SlowUpstream {
     http_->Get("/v1/models", [](const net::HttpRequest&) {
       return net::HttpResponse::Json(200, {{"object", "list"}, {"data", json::array()}});
     });
-    http_->Post("/v1/chat/completions", [this](const net::HttpRequest& req) {
+    http_->Post("/v1/chat/completions", [this](const net::HttpRequest&) {
       ++requests_;
       if (int ms = fail_after_ms_.load(); ms > 0) {  // a broken upstream: a 500 after a while
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
@@ -243,13 +243,17 @@ struct StreamedChat {
   Result<net::HttpClientResponse> response;
   std::string content;
   bool interrupted = false;
+  int deltas = 0;
+  json usage;  // from the include_usage chunk
 };
 StreamedChat StreamChat(net::HttpClient& base, const std::function<void()>& at_fifth_delta) {
-  StreamedChat out{InternalError("not sent"), "", false};
+  StreamedChat out{InternalError("not sent"), "", false, 0, json()};
   std::string sse;
-  int deltas = 0;
+  int& deltas = out.deltas;
+  json body = Chat("demo/stories:260k", "Once upon a time", true, 40);
+  body["stream_options"] = {{"include_usage", true}};
   out.response =
-      base.PostStream("/v1/chat/completions", Chat("demo/stories:260k", "Once upon a time", true, 40).dump(),
+      base.PostStream("/v1/chat/completions", body.dump(),
                       [&](std::string_view d) {
                         sse.append(d);
                         size_t p;
@@ -260,6 +264,7 @@ StreamedChat StreamChat(net::HttpClient& base, const std::function<void()>& at_f
                           if (ev.rfind("data: {", 0) != 0) continue;
                           json j = json::parse(ev.substr(6));
                           if (j.contains("error")) out.content += "[error " + j.dump() + "]";
+                          if (j.contains("usage") && j["usage"].is_object()) out.usage = j["usage"];
                           if (!j.contains("choices") || j["choices"].empty()) continue;
                           std::string c = j["choices"][0]["delta"].value("content", "");
                           if (c.empty()) continue;
@@ -284,8 +289,11 @@ TEST_F(ClientIntegrationTest, FailoverMidStreamIdleCloseSettlesPlainAndUnknownMo
   EXPECT_EQ(models["data"][0]["id"], "demo/stories:260k");
 
   // A streamed request: provider A (cheapest) answers slowly; kill it after 5 words.
-  auto [r, content, killed] = StreamChat(*base, [&] { pa_proc_->Kill9(); });
+  auto [r, content, killed, deltas, usage] = StreamChat(*base, [&] { pa_proc_->Kill9(); });
   ASSERT_TRUE(r.ok()) << r.error().message;
+  // L4: usage counts A's streamed tokens too, not only B's.
+  ASSERT_TRUE(usage.is_object()) << content;
+  EXPECT_GE(usage["completion_tokens"].get<int>(), deltas) << usage.dump() << " for " << deltas << " deltas";
   ASSERT_EQ(r->status, 200) << r->body;
   ASSERT_TRUE(killed) << content;
   EXPECT_EQ(content.rfind("w1 w2 w3 w4 w5 ", 0), 0u) << content;    // A's words were kept, not repeated
@@ -345,7 +353,7 @@ TEST_F(ClientIntegrationTest, StalledProviderTimesOutFailsOverThen504) {
   auto client = StartClient("user", port, 30, 2);
   auto base = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(port));
   auto t0 = std::chrono::steady_clock::now();
-  auto [r, content, stopped] = StreamChat(*base, [&] { ::kill(pa_proc_->pid(), SIGSTOP); });
+  auto [r, content, stopped, deltas, usage] = StreamChat(*base, [&] { ::kill(pa_proc_->pid(), SIGSTOP); });
   double took_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_TRUE(r.ok()) << r.error().message;
   ASSERT_EQ(r->status, 200) << r->body;
