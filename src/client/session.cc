@@ -29,11 +29,7 @@ Error ErrorFromJsonBody(ByteSpan body) {
     if (j.contains("message") && j["message"].is_string()) msg = j["message"].get<std::string>();
     if (j.contains("code") && j["code"].is_string()) code = j["code"].get<std::string>();
   }
-  ErrorCode ec = ErrorCode::kUnavailable;
-  for (int c = 1; c <= 12; ++c) {
-    if (ErrorCodeName(static_cast<ErrorCode>(c)) == code) ec = static_cast<ErrorCode>(c);
-  }
-  return MakeError(ec, "provider: " + msg);
+  return MakeError(ErrorCodeFromName(code).value_or(ErrorCode::kUnavailable), "provider: " + msg);
 }
 
 }  // namespace

@@ -15,11 +15,7 @@ Error FromErrorJson(const json& e, int status) {
   // Map the stable code name back to the ErrorCode.
   std::string code = e.value("code", "");
   std::string message = e.value("message", "HTTP " + std::to_string(status));
-  for (int c = 1; c <= 12; ++c) {
-    auto ec = static_cast<ErrorCode>(c);
-    if (ErrorCodeName(ec) == code) return MakeError(ec, message);
-  }
-  return MakeError(ErrorCode::kInternal, message);
+  return MakeError(ErrorCodeFromName(code).value_or(ErrorCode::kInternal), message);
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 #include "ledger/store.h"
-#include "util/json.h"
 
 #include <sqlite3.h>
 
 #include <charconv>
+
+#include "util/json.h"
+#include "util/sqlite.h"
 
 namespace lt::ledger {
 
@@ -11,23 +13,10 @@ using nlohmann::json;
 
 namespace {
 
-class Stmt {
- public:
-  Stmt() = default;
-  ~Stmt() {
-    if (s_ != nullptr) sqlite3_finalize(s_);
-  }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  sqlite3_stmt** out() { return &s_; }
-  sqlite3_stmt* get() { return s_; }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-};
+constexpr const char* kWhat = "ledger database";
 
 Error SqlError(sqlite3* db, const std::string& what) {
-  return IoError("ledger database: " + what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
+  return IoError(std::string(kWhat) + ": " + what + ": " + (db != nullptr ? sqlite3_errmsg(db) : "out of memory"));
 }
 
 // ---- keys and values of each table ------------------------------------------------------------
@@ -160,59 +149,29 @@ Status DecVal(const std::string& v, DayRecord* out) {
 }  // namespace
 
 struct Store::Impl {
-  sqlite3* db = nullptr;
-  Stmt upsert, del, append, select_log, count_log, get_meta, put_meta, load;
+  // The connection outlives the statements (members are destroyed in reverse order).
+  struct Db {
+    sqlite3* p = nullptr;
+    ~Db() {
+      if (p != nullptr) sqlite3_close(p);
+    }
+  } conn;
+  sqlite3*& db = conn.p;
+  SqliteStmt upsert, del, append, select_log, count_log, get_meta, put_meta, load;
 
-  ~Impl() {
-    // Statements first (their destructors run after this body, so finalize explicitly).
-    for (Stmt* s : {&upsert, &del, &append, &select_log, &count_log, &get_meta, &put_meta, &load}) {
-      if (s->get() != nullptr) {
-        sqlite3_finalize(s->get());
-        *s->out() = nullptr;
-      }
-    }
-    if (db != nullptr) sqlite3_close(db);
-  }
-
-  Status Exec(const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string m = err != nullptr ? err : "unknown";
-      sqlite3_free(err);
-      return IoError(std::string("ledger database: ") + sql + ": " + m);
-    }
-    return OkStatus();
-  }
-  Status Prepare(Stmt& s, const char* sql) {
-    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, s.out(), nullptr) != SQLITE_OK) {
-      return SqlError(db, std::string("prepare ") + sql);
-    }
-    return OkStatus();
-  }
-  static void Bind(sqlite3_stmt* s, int i, const std::string& v) {
-    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  Status Done(sqlite3_stmt* s, const char* what) {
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-    if (rc != SQLITE_DONE) return SqlError(db, what);
-    return OkStatus();
-  }
+  Status Exec(const char* sql) { return SqliteExec(db, sql, kWhat); }
+  Status Prepare(SqliteStmt& s, const char* sql) { return s.Prepare(db, sql, /*persistent=*/true, kWhat); }
 
   template <typename K, typename V>
   Status FlushTable(const char* name, Table<K, V>& t) {
     for (const K& k : t.TakeDirty()) {
       const V* v = t.Find(k);
       if (v != nullptr) {
-        Bind(upsert.get(), 1, name);
-        Bind(upsert.get(), 2, EncKey(k));
-        Bind(upsert.get(), 3, EncVal(*v));
-        LT_TRY_STATUS(Done(upsert.get(), "write state row"));
+        upsert.Bind(1, std::string(name)).Bind(2, EncKey(k)).Bind(3, EncVal(*v));
+        LT_TRY_STATUS(upsert.Done(kWhat, "write state row"));
       } else {
-        Bind(del.get(), 1, name);
-        Bind(del.get(), 2, EncKey(k));
-        LT_TRY_STATUS(Done(del.get(), "delete state row"));
+        del.Bind(1, std::string(name)).Bind(2, EncKey(k));
+        LT_TRY_STATUS(del.Done(kWhat, "delete state row"));
       }
     }
     return OkStatus();
@@ -220,13 +179,11 @@ struct Store::Impl {
 
   template <typename K, typename V>
   Status LoadTable(const char* name, Table<K, V>& t) {
-    sqlite3_stmt* s = load.get();
-    Bind(s, 1, name);
+    load.Bind(1, std::string(name));
     int rc;
     Status st;
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-      std::string k(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), sqlite3_column_bytes(s, 0));
-      std::string v(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), sqlite3_column_bytes(s, 1));
+    while ((rc = load.Step()) == SQLITE_ROW) {
+      std::string k = load.Text(0), v = load.Text(1);
       K key{};
       V val{};
       st = DecKey(k, &key);
@@ -234,30 +191,24 @@ struct Store::Impl {
       if (!st.ok()) break;
       t.Load(key, std::move(val));
     }
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    load.Reset();
     if (!st.ok()) return st.error().Wrap(std::string("ledger database: table ") + name);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) return SqlError(db, "load state");
     return OkStatus();
   }
 
   Result<std::optional<std::string>> GetMeta(const std::string& k) {
-    sqlite3_stmt* s = get_meta.get();
-    Bind(s, 1, k);
+    get_meta.Bind(1, k);
     std::optional<std::string> out;
-    int rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW) {
-      out = std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), sqlite3_column_bytes(s, 0));
-    }
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
+    int rc = get_meta.Step();
+    if (rc == SQLITE_ROW) out = get_meta.Text(0);
+    get_meta.Reset();
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SqlError(db, "read meta");
     return out;
   }
   Status PutMeta(const std::string& k, const std::string& v) {
-    Bind(put_meta.get(), 1, k);
-    Bind(put_meta.get(), 2, v);
-    return Done(put_meta.get(), "write meta");
+    put_meta.Bind(1, k).Bind(2, v);
+    return put_meta.Done(kWhat, "write meta");
   }
 };
 
@@ -309,18 +260,15 @@ Status Store::Commit() { return impl_->Exec("COMMIT"); }
 void Store::Rollback() { (void)impl_->Exec("ROLLBACK"); }
 
 Status Store::AppendLog(const TxLogEntry& e, const std::string& sender) {
-  sqlite3_stmt* s = impl_->append.get();
-  sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(e.index));
-  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(e.time));
-  Impl::Bind(s, 3, e.type);
+  SqliteStmt& s = impl_->append;
+  s.Bind(1, static_cast<int64_t>(e.index)).Bind(2, static_cast<int64_t>(e.time)).Bind(3, e.type);
   if (sender.empty()) {
-    sqlite3_bind_null(s, 4);
+    s.BindNull(4);
   } else {
-    Impl::Bind(s, 4, sender);
+    s.Bind(4, sender);
   }
-  Impl::Bind(s, 5, e.tx.dump());
-  Impl::Bind(s, 6, e.outcome.dump());
-  return impl_->Done(s, "append to the tx log");
+  s.Bind(5, e.tx.dump()).Bind(6, e.outcome.dump());
+  return s.Done(kWhat, "append to the tx log");
 }
 
 Status Store::Flush(LedgerState& st) {
@@ -363,10 +311,10 @@ Result<LedgerState> Store::LoadState(const Genesis& genesis) {
 }
 
 Result<uint64_t> Store::LogSize() {
-  sqlite3_stmt* s = impl_->count_log.get();
-  int rc = sqlite3_step(s);
-  uint64_t n = rc == SQLITE_ROW ? static_cast<uint64_t>(sqlite3_column_int64(s, 0)) : 0;
-  sqlite3_reset(s);
+  SqliteStmt& s = impl_->count_log;
+  int rc = s.Step();
+  uint64_t n = rc == SQLITE_ROW ? static_cast<uint64_t>(s.Int(0)) : 0;
+  s.Reset();
   if (rc != SQLITE_ROW) return SqlError(impl_->db, "count the tx log");
   return n;
 }
@@ -377,27 +325,23 @@ Result<std::vector<TxLogEntry>> Store::ReadLog(uint64_t from, uint64_t limit) {
   // the start (issue 15, L3). No log holds such an index.
   constexpr uint64_t kMax = static_cast<uint64_t>(INT64_MAX);
   if (from > kMax || limit == 0) return out;
-  sqlite3_stmt* s = impl_->select_log.get();
-  sqlite3_bind_int64(s, 1, static_cast<sqlite3_int64>(from));
-  sqlite3_bind_int64(s, 2, static_cast<sqlite3_int64>(std::min(limit, kMax)));
+  SqliteStmt& s = impl_->select_log;
+  s.Bind(1, static_cast<int64_t>(from)).Bind(2, static_cast<int64_t>(std::min(limit, kMax)));
   int rc;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+  while ((rc = s.Step()) == SQLITE_ROW) {
     TxLogEntry e;
-    e.index = static_cast<uint64_t>(sqlite3_column_int64(s, 0));
-    e.time = static_cast<uint64_t>(sqlite3_column_int64(s, 1));
-    e.type = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
-    e.tx = ParseRow(
-        std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 3)), sqlite3_column_bytes(s, 3)));
-    e.outcome = ParseRow(
-        std::string(reinterpret_cast<const char*>(sqlite3_column_text(s, 4)), sqlite3_column_bytes(s, 4)));
+    e.index = static_cast<uint64_t>(s.Int(0));
+    e.time = static_cast<uint64_t>(s.Int(1));
+    e.type = s.Text(2);
+    e.tx = ParseRow(s.Text(3));
+    e.outcome = ParseRow(s.Text(4));
     if (e.tx.is_discarded() || e.outcome.is_discarded()) {
-      sqlite3_reset(s);
+      s.Reset();
       return Corrupt("ledger database: tx log entry " + std::to_string(e.index) + " is not valid JSON");
     }
     out.push_back(std::move(e));
   }
-  sqlite3_reset(s);
-  sqlite3_clear_bindings(s);
+  s.Reset();
   if (rc != SQLITE_DONE) return SqlError(impl_->db, "read the tx log");
   return out;
 }

@@ -84,9 +84,7 @@ Error ErrorFromResponse(const HttpClientResponse& r) {
     const auto& e = (*j)["error"];
     std::string msg = e.value("message", std::string("error"));
     std::string name = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
-    for (int c = 1; c <= 12; ++c) {
-      if (ErrorCodeName(static_cast<ErrorCode>(c)) == name) code = static_cast<ErrorCode>(c);
-    }
+    code = ErrorCodeFromName(name).value_or(code);
     return MakeError(code, msg);
   }
   return MakeError(code, "HTTP " + std::to_string(r.status));

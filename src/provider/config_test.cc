@@ -7,14 +7,16 @@
 namespace lt::provider {
 namespace {
 
-TEST(TomlTest, ParsesTheSubset) {
+TEST(TomlTest, ParsesTomlIntoJson) {
   auto j = ParseToml(R"(# comment
 name = "a \"quoted\" \u00e9"   # trailing comment
 lit = 'C:\path'
 n = -1_000
+ratio = 0.5
 yes = true
 list = [1, 2, 3,]
-strs = ["x", "y"]
+strs = ["x",
+        "y"]
 [server]
 port = 7070
 [[model]]
@@ -26,8 +28,10 @@ name = "m2"
   EXPECT_EQ((*j)["name"], "a \"quoted\" \xc3\xa9");
   EXPECT_EQ((*j)["lit"], "C:\\path");
   EXPECT_EQ((*j)["n"], -1000);
+  EXPECT_EQ((*j)["ratio"], 0.5);
   EXPECT_EQ((*j)["yes"], true);
   EXPECT_EQ((*j)["list"].size(), 3u);
+  EXPECT_EQ((*j)["strs"][1], "y");
   EXPECT_EQ((*j)["server"]["port"], 7070);
   ASSERT_EQ((*j)["model"].size(), 2u);
   EXPECT_EQ((*j)["model"][1]["name"], "m2");
@@ -38,17 +42,14 @@ TEST(TomlTest, ErrorsNameTheLine) {
     const char* text;
     const char* want;
   } cases[] = {
-      {"a = 1\na = 2", "line 2: duplicate key 'a'"},
-      {"x = 1.5", "line 1: unsupported value '1.5'"},
-      {"x = \"open", "line 1: unterminated string"},
-      {"\n\nx = {a = 1}", "line 3: inline tables"},
-      {"a.b = 1", "dotted keys"},
-      {"[t]\n[t]", "line 2: table [t] is defined twice"},
-      {"x = 1 2", "unexpected text"},
-      {"x = [1,\n2]", "arrays must be on one line"},
-      {"= 3", "expected a key"},
-      {"x = 0123", "leading zeros"},
-      {"x = 99999999999999999999", "out of range"},
+      {"a = 1\na = 2", "line 2"},
+      {"x = \"open", "line 1"},
+      {"[t]\n[t]", "line 2"},
+      {"x = 1 2", "line 1"},
+      {"\n\n= 3", "line 3"},
+      {"x = 0123", "line 1"},
+      {"x = 99999999999999999999", "line 1"},
+      {"d = 1979-05-27", "dates and times"},
   };
   for (const auto& c : cases) {
     auto r = ParseToml(c.text);

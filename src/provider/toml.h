@@ -1,16 +1,8 @@
-// A small TOML subset for provider.toml (doc/provider.md): enough for a config file, strict
-// enough that a typo is an error with its line number.
-//
-// Supported: comments (#), `key = value` with bare keys ([A-Za-z0-9_-]+) or "quoted" keys;
-// values: basic strings "..." (escapes \" \\ \n \t \r \uXXXX), literal strings '...', integers
-// (decimal, optional sign, `_` separators), booleans, arrays of those values on one line
-// ([1, 2] / ["a", "b"], trailing comma allowed); tables [name] and arrays of tables [[name]]
-// (one level, no dotted keys). Not supported (an error, never silently ignored): floats, dates,
-// multi-line strings, inline tables, dotted keys. Duplicate keys and a table that is defined
-// twice are errors.
-//
-// The result is a nlohmann::json object: tables are objects, [[x]] is an array of objects.
-// Integers are int64. Thread-safety: pure function.
+// provider.toml (doc/provider.md) read with toml++ (Debian's libtomlplusplus-dev, TOML 1.0) and
+// handed to the config reader as a nlohmann::json object: tables are objects, [[x]] an array of
+// objects, integers int64, floats doubles; dates and times are refused (no key takes one).
+// A syntax error says where: "line N, column C: <what>". Nesting is bounded by toml++ (256).
+// Thread-safety: pure function.
 #ifndef LT_PROVIDER_TOML_H_
 #define LT_PROVIDER_TOML_H_
 
@@ -21,7 +13,7 @@
 
 namespace lt::provider {
 
-// Errors: kInvalidArgument "line N: <what>".
+// Errors: kInvalidArgument "line N, column C: <what>".
 Result<nlohmann::json> ParseToml(std::string_view text);
 
 }  // namespace lt::provider

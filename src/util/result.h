@@ -8,6 +8,7 @@
 #ifndef LT_UTIL_RESULT_H_
 #define LT_UTIL_RESULT_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,8 +32,10 @@ enum class ErrorCode {
   kTimeout = 12,          // a deadline passed
 };
 
-// Short stable name of a code, e.g. "invalid_argument".
+// Short stable name of a code, e.g. "invalid_argument" (on the wire: never rename).
 std::string_view ErrorCodeName(ErrorCode code);
+// The code a name stands for, if any (the inverse of ErrorCodeName, from the same table).
+std::optional<ErrorCode> ErrorCodeFromName(std::string_view name);
 
 struct Error {
   ErrorCode code = ErrorCode::kInternal;

@@ -17,12 +17,25 @@
 
 namespace lt {
 
+// A prepared statement that finalizes itself: prepared for one use (the constructor), or kept
+// for the life of its connection and reused (default-constructed, then Prepare(..., true)).
 class SqliteStmt {
  public:
+  SqliteStmt() = default;
   SqliteStmt(sqlite3* db, const char* sql) : db_(db) { rc_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
   ~SqliteStmt() { sqlite3_finalize(s_); }
   SqliteStmt(const SqliteStmt&) = delete;
   SqliteStmt& operator=(const SqliteStmt&) = delete;
+
+  // Prepares `sql` on `db` (persistent: SQLite keeps it for many uses); kIoError naming `what`.
+  Status Prepare(sqlite3* db, const char* sql, bool persistent, const std::string& what) {
+    sqlite3_finalize(s_);
+    s_ = nullptr;
+    db_ = db;
+    rc_ = sqlite3_prepare_v3(db, sql, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0, &s_, nullptr);
+    if (rc_ != SQLITE_OK) return Err(what, "prepare");
+    return OkStatus();
+  }
 
   bool ok() const { return rc_ == SQLITE_OK; }
   SqliteStmt& Bind(int i, const std::string& v) {
@@ -42,6 +55,10 @@ class SqliteStmt {
     sqlite3_bind_double(s_, i, v);
     return *this;
   }
+  SqliteStmt& BindNull(int i) {
+    sqlite3_bind_null(s_, i);
+    return *this;
+  }
   SqliteStmt& BindBlob(int i, ByteSpan v) {
     sqlite3_bind_blob(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
     return *this;
@@ -51,6 +68,13 @@ class SqliteStmt {
   void Reset() {
     sqlite3_reset(s_);
     sqlite3_clear_bindings(s_);
+  }
+  // Steps a statement that returns no row, then resets it; kIoError naming `what` and `doing`.
+  Status Done(const std::string& what, const char* doing) {
+    int rc = Step();
+    Reset();
+    if (rc != SQLITE_DONE) return Err(what, doing);
+    return OkStatus();
   }
   std::string Text(int c) const {
     auto p = sqlite3_column_text(s_, c);
@@ -64,13 +88,13 @@ class SqliteStmt {
   }
   // kIoError "<what>: <doing>: <SQLite's message>".
   Error Err(const std::string& what, const char* doing) const {
-    return IoError(what + ": " + doing + ": " + sqlite3_errmsg(db_));
+    return IoError(what + ": " + doing + ": " + (db_ != nullptr ? sqlite3_errmsg(db_) : "no database"));
   }
 
  private:
-  sqlite3* db_;
+  sqlite3* db_ = nullptr;
   sqlite3_stmt* s_ = nullptr;
-  int rc_;
+  int rc_ = SQLITE_MISUSE;
 };
 
 // Runs `sql` (one or more statements); kIoError "<what>: <SQLite's message>".
