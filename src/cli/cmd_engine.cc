@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "engine/gguf.h"
 #include "engine/model.h"
+#include "engine/random_model.h"
 #include "engine/server.h"
 #include "engine/session.h"
 #include "engine/thread_pool.h"
@@ -116,6 +117,20 @@ Status Convert(CommandContext& ctx, const ConvertFlags& f) {
   auto size = std::filesystem::file_size(f.out, ec);
   PrintResult(ctx, {{"out", f.out}, {"type", f.type}, {"bytes", size}, {"parameters", model->ParameterCount()}},
               "wrote " + f.out + " (" + f.type + ", " + std::to_string(size) + " bytes)");
+  return OkStatus();
+}
+
+Status RandomModel(CommandContext& ctx, const eng::RandomModelSpec& spec, const std::string& out) {
+  LT_TRY_STATUS(eng::WriteRandomModel(spec, out));
+  LT_TRY(auto model, eng::Model::Load(out));  // what we wrote must load
+  std::error_code ec;
+  auto size = std::filesystem::file_size(out, ec);
+  const auto& c = model->config();
+  PrintResult(ctx,
+              {{"out", out}, {"arch", std::string(eng::ArchName(c.arch))}, {"kind", spec.kind}, {"type", spec.type},
+               {"bytes", size}, {"parameters", model->ParameterCount()}, {"vocab", c.vocab_size}},
+              "wrote " + out + " (" + spec.kind + ", " + spec.type + ", " + std::to_string(model->ParameterCount()) +
+                  " parameters, vocabulary " + std::to_string(c.vocab_size) + ", " + std::to_string(size) + " bytes)");
   return OkStatus();
 }
 
@@ -231,6 +246,23 @@ void RegisterEngineCommands(CLI::App& app, CommandContext& ctx) {
   convert->add_option("--type", cf->type, "f32, f16 or q8_0")->capture_default_str();
   convert->add_option("--name", cf->name, "general.name (default: the source file name)");
   convert->callback([&ctx, cf] { RunCommand(ctx, [&] { return Convert(ctx, *cf); }); });
+
+  auto rf = std::make_shared<std::pair<eng::RandomModelSpec, std::string>>();
+  auto* random = ModelGroup(app)->add_subcommand(
+      "random", "Write a complete GGUF with random weights and a synthetic tokenizer (tests, benchmarks)");
+  random->add_option("--arch", rf->first.kind, "llama, llama3, qwen2 or mistral")->capture_default_str();
+  random->add_option("--type", rf->first.type, "f32 f16 bf16 q4_0 q8_0 q4_k q5_k q6_k q4_k_m q5_k_m")->capture_default_str();
+  random->add_option("--dim", rf->first.dim, "Embedding size")->capture_default_str();
+  random->add_option("--hidden", rf->first.hidden, "FFN size (0: the family's ratio)")->capture_default_str();
+  random->add_option("--layers", rf->first.layers, "Blocks")->capture_default_str();
+  random->add_option("--heads", rf->first.heads, "Attention heads")->capture_default_str();
+  random->add_option("--kv-heads", rf->first.kv_heads, "KV heads (0: the family's default)")->capture_default_str();
+  random->add_option("--vocab", rf->first.vocab, "Vocabulary size (0: the family's)")->capture_default_str();
+  random->add_option("--context", rf->first.context, "Context length")->capture_default_str();
+  random->add_option("--seed", rf->first.seed, "Seed of the weights")->capture_default_str();
+  random->add_option("--name", rf->first.name, "general.name");
+  random->add_option("--out", rf->second, "Output .gguf file")->required();
+  random->callback([&ctx, rf] { RunCommand(ctx, [&] { return RandomModel(ctx, rf->first, rf->second); }); });
 
   auto bf = std::make_shared<BenchFlags>();
   auto* bench = BenchGroup(app)->add_subcommand("engine", "Tokens per second and memory-bandwidth ratio of the CPU engine");
