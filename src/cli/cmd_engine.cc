@@ -1,4 +1,4 @@
-// lt generate | engine serve | model convert | bench engine: the built-in CPU engine
+// lt generate | engine serve | model convert | model random: the built-in CPU engine
 // (src/engine, doc/engine.md).
 #include <pthread.h>
 #include <signal.h>
@@ -134,83 +134,6 @@ Status RandomModel(CommandContext& ctx, const eng::RandomModelSpec& spec, const 
   return OkStatus();
 }
 
-struct BenchFlags {
-  int threads = 0;
-  int tokens = 32;
-  bool skip_large = false;
-};
-
-Status Bench(CommandContext& ctx, const BenchFlags& f) {
-  const int all = f.threads > 0 ? f.threads : eng::ThreadPool::DefaultThreads();
-  std::vector<int> thread_counts = all > 1 ? std::vector<int>{1, all} : std::vector<int>{1};
-  nlohmann::json out = {{"isa", std::string(eng::IsaName(eng::ActiveIsa()))}, {"cpus", eng::ThreadPool::DefaultThreads()}};
-  std::printf("lt bench engine: kernels %s, %d CPUs\n", std::string(eng::IsaName(eng::ActiveIsa())).c_str(),
-              eng::ThreadPool::DefaultThreads());
-
-  auto run = [&](const std::string& label, std::shared_ptr<const eng::Model> m, int tokens, double bandwidth) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (int t : thread_counts) {
-      eng::DecodeSpeed d = eng::MeasureDecode(m, t, tokens);
-      nlohmann::json row = {{"threads", t}, {"tokens_per_second", d.tokens_per_second},
-                            {"weight_bytes_per_second", d.weight_bytes_per_second}};
-      std::printf("  %-34s threads %d: %9.1f tok/s", label.c_str(), t, d.tokens_per_second);
-      if (bandwidth > 0) {
-        row["bandwidth_ratio"] = d.weight_bytes_per_second / bandwidth;
-        std::printf("  weights %6.2f GB/s = %5.1f%% of memory bandwidth", d.weight_bytes_per_second / 1e9,
-                    100.0 * d.weight_bytes_per_second / bandwidth);
-      }
-      std::printf("\n");
-      std::fflush(stdout);
-      rows.push_back(row);
-    }
-    out["models"].push_back({{"model", label}, {"runs", rows}});
-  };
-
-  std::string shipped = std::string(LT_MODELS_DIR) + "/stories260K.bin";
-  if (std::filesystem::exists(shipped)) {
-    LT_TRY(auto m, eng::Model::Load(shipped, ""));
-    run("stories260K (f32)", m, 400, 0);
-  }
-  if (!f.skip_large) {
-    double bw = eng::MeasureReadBandwidth(all);
-    out["memory_bandwidth_bytes_per_second"] = bw;
-    std::printf("  memory bandwidth (%d threads, streaming read of 1 GiB): %.2f GB/s\n", all, bw / 1e9);
-    auto dir = std::filesystem::temp_directory_path() / ("lt-bench-engine-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    std::string ckpt = (dir / "random768.bin").string(), tok = (dir / "tok32000.bin").string();
-    eng::ModelConfig c;
-    c.dim = 768;
-    c.hidden_dim = 2048;
-    c.n_layers = 12;
-    c.n_heads = 12;
-    c.n_kv_heads = 12;
-    c.vocab_size = 32000;
-    c.seq_len = 256;
-    Status s = eng::WriteRandomCheckpoint(c, ckpt, tok);
-    if (s.ok()) {
-      auto m = eng::Model::Load(ckpt, tok);
-      if (m.ok()) {
-        std::printf("  random checkpoint: dim 768, 12 layers, 12 heads, hidden 2048, vocab 32000 (%.0fM params, %.0f MB of weights per token)\n",
-                    static_cast<double>((*m)->ParameterCount()) / 1e6, static_cast<double>((*m)->WeightBytesPerToken()) / 1e6);
-        run("random768 (f32)", *m, f.tokens, bw);
-        std::string q8 = (dir / "random768-q8_0.gguf").string();
-        s = eng::WriteGguf(**m, eng::DType::kQ8_0, q8, "random768");
-        if (s.ok()) {
-          auto mq = eng::Model::Load(q8);
-          if (mq.ok()) run("random768 (q8_0)", *mq, f.tokens, bw);
-          else s = mq.error();
-        }
-      } else {
-        s = m.error();
-      }
-    }
-    std::filesystem::remove_all(dir);
-    LT_TRY_STATUS(s);
-  }
-  if (ctx.global.json) std::cout << out.dump(2) << std::endl;
-  return OkStatus();
-}
-
 }  // namespace
 
 void RegisterEngineCommands(CLI::App& app, CommandContext& ctx) {
@@ -264,12 +187,7 @@ void RegisterEngineCommands(CLI::App& app, CommandContext& ctx) {
   random->add_option("--out", rf->second, "Output .gguf file")->required();
   random->callback([&ctx, rf] { RunCommand(ctx, [&] { return RandomModel(ctx, rf->first, rf->second); }); });
 
-  auto bf = std::make_shared<BenchFlags>();
-  auto* bench = BenchGroup(app)->add_subcommand("engine", "Tokens per second and memory-bandwidth ratio of the CPU engine");
-  bench->add_option("--threads", bf->threads, "The 'all' thread count (0: all CPUs)")->capture_default_str();
-  bench->add_option("--tokens", bf->tokens, "Tokens per measurement on the large model")->capture_default_str();
-  bench->add_flag("--skip-large", bf->skip_large, "Only the shipped model (no 440 MB random checkpoint)");
-  bench->callback([&ctx, bf] { RunCommand(ctx, [&] { return Bench(ctx, *bf); }); });
+  RegisterEngineBenchCommand(app, ctx);
 }
 
 }  // namespace lt::cli

@@ -89,7 +89,7 @@ for (const job of input.jobs) {
         }
       }
     });
-    results.push({pp: ppRates, tg: tgRates});
+    results.push({pp: ppRates, tg: tgRates, rss: process.memoryUsage().rss});
   } else {
     throw new Error(`unknown op ${job.op}`);
   }
