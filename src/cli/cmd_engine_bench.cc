@@ -125,21 +125,22 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
     if (!status.ok()) break;
     std::error_code ec;
     const double file_bytes = static_cast<double>(std::filesystem::file_size(path, ec));
+    auto model = eng::Model::Load(path);
+    if (!model.ok()) {
+      status = model.error();
+      break;
+    }
+    const int vocab = (*model)->config().vocab_size;
     nlohmann::json peer = nullptr;
     if (!peer_dir.empty()) {
       nlohmann::json jobs = nlohmann::json::array();
-      for (int t : threads) jobs.push_back({{"op", "bench"}, {"model", path}, {"threads", t}, {"pp", pp}, {"tg", tg}, {"reps", f.reps}});
+      for (int t : threads) jobs.push_back({{"op", "bench"}, {"model", path}, {"threads", t}, {"pp", pp}, {"tg", tg}, {"reps", f.reps}, {"vocab", vocab}});
       auto r = RunLlamaPeer(peer_dir, jobs);
       if (r.ok()) {
         peer = *r;
       } else {
         std::printf("(llama.cpp failed on %s: %s)\n", path.c_str(), r.error().message.c_str());
       }
-    }
-    auto model = eng::Model::Load(path);
-    if (!model.ok()) {
-      status = model.error();
-      break;
     }
     for (size_t i = 0; i < threads.size(); ++i) {
       eng::LlamaBenchFigures fig = eng::MeasureLlamaBench(*model, threads[i], pp, tg, f.reps);

@@ -5,7 +5,7 @@
 //   {"op": "greedy", "prompt": [ids], "n": 64}             -> {"tokens": [ids]} (no stop on EOG)
 //   {"op": "teacher", "tokens": [ids]}                      -> {"argmax": [ids]} (next-token argmax
 //                                                              after each prefix, teacher-forced)
-//   {"op": "bench", "pp": 512, "tg": 128, "reps": 3}        -> {"pp": [tok/s...], "tg": [tok/s...]}
+//   {"op": "bench", "pp": 512, "tg": 128, "reps": 3, "vocab": n} -> {"pp": [tok/s...], "tg": [tok/s...], "rss"}
 //   {"op": "info"}                                          -> {"bos", "eos", "eot"}
 // Optional per job: "threads" (default 1). Nothing is downloaded or built: getLlama uses the
 // prebuilt binary only.
@@ -67,7 +67,8 @@ for (const job of input.jobs) {
     results.push({argmax: out});
   } else if (job.op === "bench") {
     const pp = job.pp ?? 512, tg = job.tg ?? 128, reps = job.reps ?? 3;
-    const prompt = Array.from({length: pp}, (_, i) => (i * 7919 + 13) % 1000 + 10);
+    const span = Math.min(1000, (job.vocab ?? 1010) - 10);
+    const prompt = Array.from({length: pp}, (_, i) => (i * 7919 + 13) % span + 10);
     const ppRates = [], tgRates = [];
     await withSequence(m, threads, pp + tg + 16, async (seq) => {
       for (let r = 0; r < reps + 1; ++r) {  // the first round warms up
