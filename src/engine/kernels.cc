@@ -28,7 +28,7 @@ void Activations::Reserve(DType act) {
   if (act != DType::kQ8_0 && act != DType::kQ8_K) return;
   Q& q = Slot(act);
   if (q.reserved) return;
-  q.stride = RowBytes(act, cols_);
+  q.stride = act == DType::kQ8_0 ? Q8ActRowBytes(cols_) : RowBytes(act, cols_);
   if (q.bytes.size() < q.stride * static_cast<size_t>(n_)) q.bytes.resize(q.stride * static_cast<size_t>(n_));
   q.reserved = true;
 }
@@ -40,7 +40,11 @@ void Activations::Quantize(DType act, int t0, int t1) {
     const float* x = x_ + static_cast<size_t>(t) * static_cast<size_t>(ldx_);
     uint8_t* out = q.bytes.data() + static_cast<size_t>(t) * q.stride;
     if (act == DType::kQ8_0) {
-      QuantizeRowQ8_0(x, reinterpret_cast<BlockQ8_0*>(out), cols_);
+      QuantizeActQ8_0(x, out, cols_);
+#ifdef LT_ENGINE_X86
+    } else if (ActiveIsa() == Isa::kAvx2) {
+      Avx2QuantizeRowQ8_K(x, reinterpret_cast<BlockQ8_K*>(out), cols_);
+#endif
     } else {
       QuantizeRowQ8_K(x, reinterpret_cast<BlockQ8_K*>(out), cols_);
     }
@@ -107,13 +111,13 @@ void PortableHalf(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, 
 void PortableQ8_0(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, float* out) {
   const int64_t nb = n / kQK;
   for (int t = 0; t < nx; ++t) {
+    const int8_t* xq = reinterpret_cast<const int8_t*>(x[t] + 4 * nb);
     float sum = 0;
     for (int64_t b = 0; b < nb; ++b) {
       const BlockQ8_0 bw = Ld<BlockQ8_0>(w + b * sizeof(BlockQ8_0));
-      const BlockQ8_0 bx = Ld<BlockQ8_0>(x[t] + b * sizeof(BlockQ8_0));
       int32_t acc = 0;
-      for (int i = 0; i < kQK; ++i) acc += static_cast<int32_t>(bw.qs[i]) * bx.qs[i];
-      sum += static_cast<float>(acc) * (F16ToF32(bw.d) * F16ToF32(bx.d));
+      for (int i = 0; i < kQK; ++i) acc += static_cast<int32_t>(bw.qs[i]) * xq[b * kQK + i];
+      sum += static_cast<float>(acc) * (F16ToF32(bw.d) * Ld<float>(x[t] + 4 * b));
     }
     out[t] = sum;
   }
@@ -125,12 +129,12 @@ void PortableQ4_0(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, 
     float sum = 0;
     for (int64_t b = 0; b < nb; ++b) {
       const BlockQ4_0 bw = Ld<BlockQ4_0>(w + b * sizeof(BlockQ4_0));
-      const BlockQ8_0 bx = Ld<BlockQ8_0>(x[t] + b * sizeof(BlockQ8_0));
+      const int8_t* xq = reinterpret_cast<const int8_t*>(x[t] + 4 * nb) + b * kQK;
       int32_t acc = 0;
       for (int i = 0; i < kQK / 2; ++i) {
-        acc += ((bw.qs[i] & 0xF) - 8) * bx.qs[i] + ((bw.qs[i] >> 4) - 8) * bx.qs[i + kQK / 2];
+        acc += ((bw.qs[i] & 0xF) - 8) * xq[i] + ((bw.qs[i] >> 4) - 8) * xq[i + kQK / 2];
       }
-      sum += static_cast<float>(acc) * (F16ToF32(bw.d) * F16ToF32(bx.d));
+      sum += static_cast<float>(acc) * (F16ToF32(bw.d) * Ld<float>(x[t] + 4 * b));
     }
     out[t] = sum;
   }
@@ -234,8 +238,28 @@ RowKernel PortableKernel(DType t) {
   }
 }
 
+void QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols) {
+#ifdef LT_ENGINE_X86
+  if (ActiveIsa() == Isa::kAvx2) {
+    Avx2QuantizeActQ8_0(x, out, cols);
+    return;
+  }
+#endif
+  const int64_t nb = cols / kQK;
+  int8_t* q = reinterpret_cast<int8_t*>(out + 4 * nb);
+  for (int64_t b = 0; b < nb; ++b) {
+    BlockQ8_0 blk;
+    QuantizeRowQ8_0(x + b * kQK, &blk, kQK);
+    const float d = F16ToF32(blk.d);
+    std::memcpy(out + 4 * b, &d, 4);
+    std::memcpy(q + b * kQK, blk.qs, kQK);
+  }
+}
+
 #ifndef LT_ENGINE_X86
 RowKernel Avx2Kernel(DType) { return nullptr; }
+void Avx2QuantizeActQ8_0(const float*, uint8_t*, int64_t) {}
+void Avx2QuantizeRowQ8_K(const float*, BlockQ8_K*, int64_t) {}
 float Avx2DotF32(const float*, const float*, int64_t) { return 0; }
 void Avx2AxpyF32(float, const float*, float*, int64_t) {}
 #endif

@@ -56,7 +56,9 @@ class Activations {
   int64_t ldx() const { return ldx_; }
   int n() const { return n_; }
   int64_t cols() const { return cols_; }
-  // Row t of the quantized form for `act`.
+  // Row t of the quantized form for `act`. Q8_K rows are ggml's blocks; Q8_0 rows are laid out
+  // for the kernels: the nb block scales as floats (ggml's fp16 scale, widened), then the nb*32
+  // int8 values (kQ8ActRowBytes).
   const uint8_t* QRow(DType act, int t) const;
 
  private:
@@ -73,6 +75,11 @@ class Activations {
   Q& Slot(DType act) { return act == DType::kQ8_K ? q8_k_ : q8_0_; }
   const Q& Slot(DType act) const { return act == DType::kQ8_K ? q8_k_ : q8_0_; }
 };
+
+// Bytes of a Q8_0 activation row of `cols` values (see Activations::QRow).
+inline size_t Q8ActRowBytes(int64_t cols) { return static_cast<size_t>(cols / kQK) * (4 + kQK); }
+// Quantizes one row into that layout (ggml's rounding; the AVX2 path when active).
+void QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols);
 
 enum class Isa { kPortable, kAvx2 };
 Isa DetectIsa();       // what this CPU supports
@@ -94,6 +101,8 @@ using RowKernel = void (*)(const uint8_t* w, int64_t cols, const uint8_t* const*
 RowKernel PortableKernel(DType weight);
 RowKernel Avx2Kernel(DType weight);  // nullptr when not built for x86
 float Avx2DotF32(const float* a, const float* b, int64_t n);
+void Avx2QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols);
+void Avx2QuantizeRowQ8_K(const float* x, BlockQ8_K* out, int64_t cols);
 void Avx2AxpyF32(float a, const float* x, float* y, int64_t n);
 
 }  // namespace lt::engine

@@ -46,8 +46,10 @@ LT_AVX2 __m256 LoadBf16x8(const uint8_t* p) {
 template <int kKind, int NX>
 LT_AVX2 void FloatRow(const uint8_t* w, int64_t n, const uint8_t* const* x, float* out) {
   __m256 acc[NX][2];
+#pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
   const float* xf[NX];
+#pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) xf[t] = reinterpret_cast<const float*>(x[t]);
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -62,11 +64,13 @@ LT_AVX2 void FloatRow(const uint8_t* w, int64_t n, const uint8_t* const* x, floa
       w0 = LoadBf16x8(w + 2 * i);
       w1 = LoadBf16x8(w + 2 * i + 16);
     }
+  #pragma GCC unroll 4
     for (int t = 0; t < NX; ++t) {
       acc[t][0] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(xf[t] + i), acc[t][0]);
       acc[t][1] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(xf[t] + i + 8), acc[t][1]);
     }
   }
+#pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) {
     float s = HSum(_mm256_add_ps(acc[t][0], acc[t][1]));
     for (int64_t j = i; j < n; ++j) {
@@ -93,9 +97,17 @@ LT_AVX2 void Q8Row(const uint8_t* w, int64_t n, const uint8_t* const* x, float* 
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   const __m256i eight = _mm256_set1_epi8(8);
   __m256 acc[NX];
+#pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) acc[t] = _mm256_setzero_ps();
   const int64_t nb = n / kQK;
   const size_t wbytes = kQ4 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+  const float* xd[NX];
+  const int8_t* xq[NX];
+#pragma GCC unroll 4
+  for (int t = 0; t < NX; ++t) {
+    xd[t] = reinterpret_cast<const float*>(x[t]);
+    xq[t] = reinterpret_cast<const int8_t*>(x[t] + 4 * nb);
+  }
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = w + b * wbytes;
     const float dw = H16(blk);
@@ -108,13 +120,16 @@ LT_AVX2 void Q8Row(const uint8_t* w, int64_t n, const uint8_t* const* x, float* 
       qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
     }
     const __m256i aw = _mm256_sign_epi8(qw, qw);
+    const __m256 vdw = _mm256_set1_ps(dw);
+#pragma GCC unroll 4
     for (int t = 0; t < NX; ++t) {
-      const uint8_t* xb = x[t] + b * sizeof(BlockQ8_0);
-      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + 2));
+      const __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[t] + b * kQK));
       const __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(aw, _mm256_sign_epi8(qx, qw)), ones);
-      acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(dw * H16(xb)), _mm256_cvtepi32_ps(dot), acc[t]);
+      const __m256 p = _mm256_mul_ps(vdw, _mm256_cvtepi32_ps(dot));
+      acc[t] = _mm256_fmadd_ps(_mm256_broadcast_ss(xd[t] + b), p, acc[t]);
     }
   }
+#pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) out[t] = HSum(acc[t]);
 }
 
@@ -137,8 +152,10 @@ template <bool kQ5, int NX>
 LT_AVX2 void Q45KRow(const uint8_t* w, int64_t n, const uint8_t* const* x, float* out) {
   const __m256i m4 = _mm256_set1_epi8(0x0F);
   __m256 acc[NX];
+#pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) acc[t] = _mm256_setzero_ps();
   float accm[NX];
+#pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) accm[t] = 0;
   const int64_t nb = n / kQKK;
   const size_t wbytes = kQ5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
@@ -152,9 +169,12 @@ LT_AVX2 void Q45KRow(const uint8_t* w, int64_t n, const uint8_t* const* x, float
     __m256i hbits = _mm256_setzero_si256();
     if (kQ5) hbits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16));
     __m256i sumi[NX];
+  #pragma GCC unroll 4
     for (int t = 0; t < NX; ++t) sumi[t] = _mm256_setzero_si256();
     const BlockQ8_K* xb[NX];
+  #pragma GCC unroll 4
     for (int t = 0; t < NX; ++t) xb[t] = reinterpret_cast<const BlockQ8_K*>(x[t] + b * sizeof(BlockQ8_K));
+  #pragma GCC unroll 4
     for (int j = 0; j < 4; ++j) {
       const __m256i q4bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * j));
       __m256i ql = _mm256_and_si256(q4bits, m4);
@@ -167,6 +187,7 @@ LT_AVX2 void Q45KRow(const uint8_t* w, int64_t n, const uint8_t* const* x, float
       }
       const __m256i sl = _mm256_set1_epi16(sc[2 * j]);
       const __m256i sh = _mm256_set1_epi16(sc[2 * j + 1]);
+    #pragma GCC unroll 4
       for (int t = 0; t < NX; ++t) {
         const __m256i q8l = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t]->qs + 64 * j));
         const __m256i q8h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[t]->qs + 64 * j + 32));
@@ -175,6 +196,7 @@ LT_AVX2 void Q45KRow(const uint8_t* w, int64_t n, const uint8_t* const* x, float
         sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(pl, ph));
       }
     }
+  #pragma GCC unroll 4
     for (int t = 0; t < NX; ++t) {
       // mins: sum_j mn[j] * (bsums[2j] + bsums[2j+1])
       const __m128i bs = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xb[t]->bsums));
@@ -188,6 +210,7 @@ LT_AVX2 void Q45KRow(const uint8_t* w, int64_t n, const uint8_t* const* x, float
       accm[t] += dmin * dx * static_cast<float>(_mm_cvtsi128_si32(s));
     }
   }
+#pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) out[t] = HSum(acc[t]) - accm[t];
 }
 
@@ -204,6 +227,7 @@ LT_AVX2 void Q6KRow(const uint8_t* w, int64_t n, const uint8_t* const* x, float*
   const __m256i m2 = _mm256_set1_epi8(3);
   const __m256i m32s = _mm256_set1_epi8(32);
   __m256 acc[NX];
+#pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) acc[t] = _mm256_setzero_ps();
   const int64_t nb = n / kQKK;
   for (int64_t b = 0; b < nb; ++b) {
@@ -213,8 +237,10 @@ LT_AVX2 void Q6KRow(const uint8_t* w, int64_t n, const uint8_t* const* x, float*
     const __m128i scales = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 192));
     const float d = H16(blk + 208);
     __m256i sumi[NX];
+  #pragma GCC unroll 4
     for (int t = 0; t < NX; ++t) sumi[t] = _mm256_setzero_si256();
     const BlockQ8_K* xb[NX];
+  #pragma GCC unroll 4
     for (int t = 0; t < NX; ++t) xb[t] = reinterpret_cast<const BlockQ8_K*>(x[t] + b * sizeof(BlockQ8_K));
     for (int half = 0; half < 2; ++half) {
       const __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 64 * half));
@@ -228,12 +254,15 @@ LT_AVX2 void Q6KRow(const uint8_t* w, int64_t n, const uint8_t* const* x, float*
       q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(b2, 4), m4),
                              _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(bh, 6), m2), 4));
       __m256i s[4];
+    #pragma GCC unroll 4
       for (int k = 0; k < 4; ++k) {
         const __m128i shuf = _mm_load_si128(reinterpret_cast<const __m128i*>(kQ6ScaleShuffle[4 * half + k]));
         s[k] = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, shuf));
       }
+    #pragma GCC unroll 4
       for (int t = 0; t < NX; ++t) {
         const int8_t* q8 = xb[t]->qs + 128 * half;
+      #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
           const __m256i x8 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8 + 32 * k));
           __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q[k], x8), _mm256_maddubs_epi16(m32s, x8));
@@ -241,10 +270,12 @@ LT_AVX2 void Q6KRow(const uint8_t* w, int64_t n, const uint8_t* const* x, float*
         }
       }
     }
+  #pragma GCC unroll 4
     for (int t = 0; t < NX; ++t) {
       acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * xb[t]->d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
     }
   }
+#pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) out[t] = HSum(acc[t]);
 }
 
@@ -285,6 +316,81 @@ LT_DISPATCH_NX(KQ5K, Q5KRowN)
 LT_DISPATCH_NX(KQ6K, Q6KRow)
 
 }  // namespace
+
+// ggml's x86 quantize_row_q8_0 (max |x| / 127, round to nearest even), into the kernels' layout.
+LT_AVX2_FN void Avx2QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols) {
+  const int64_t nb = cols / kQK;
+  int8_t* q = reinterpret_cast<int8_t*>(out + 4 * nb);
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (int64_t b = 0; b < nb; ++b, x += kQK) {
+    __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8), v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
+    __m256 m = _mm256_andnot_ps(sign, v0);
+    m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v1));
+    m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v2));
+    m = _mm256_max_ps(m, _mm256_andnot_ps(sign, v3));
+    __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m, 1), _mm256_castps256_ps128(m));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float amax = _mm_cvtss_f32(m4);
+    const float d = _cvtsh_ss(_cvtss_sh(amax / 127.f, 0));
+    std::memcpy(out + 4 * b, &d, 4);
+    const __m256 mul = _mm256_set1_ps(amax != 0.0f ? 127.f / amax : 0.0f);
+    __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    i0 = _mm256_packs_epi32(i0, i1);
+    i2 = _mm256_packs_epi32(i2, i3);
+    i0 = _mm256_packs_epi16(i0, i2);
+    i0 = _mm256_permutevar8x32_epi32(i0, perm);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + b * kQK), i0);
+  }
+}
+
+// ggml's quantize_row_q8_K_ref: -127 / (the value of largest magnitude), round half to even.
+LT_AVX2_FN void Avx2QuantizeRowQ8_K(const float* x, BlockQ8_K* y, int64_t cols) {
+  const int64_t nb = cols / kQKK;
+  const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  for (int64_t i = 0; i < nb; ++i, x += kQKK) {
+    float max = 0, amax = 0;
+    for (int j = 0; j < kQKK; ++j) {
+      const float ax = x[j] < 0 ? -x[j] : x[j];
+      if (ax > amax) {
+        amax = ax;
+        max = x[j];
+      }
+    }
+    if (amax == 0.0f) {
+      std::memset(&y[i], 0, sizeof y[i]);
+      continue;
+    }
+    const float iscale = -127.f / max;
+    const __m256 mul = _mm256_set1_ps(iscale);
+    const __m256i hi = _mm256_set1_epi32(127);
+    for (int j = 0; j < kQKK; j += 32) {
+      __m256i v[4];
+      for (int k = 0; k < 4; ++k) {
+        v[k] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + j + 8 * k), mul),
+                                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+        v[k] = _mm256_min_epi32(v[k], hi);
+      }
+      __m256i a = _mm256_packs_epi32(v[0], v[1]), b = _mm256_packs_epi32(v[2], v[3]);
+      a = _mm256_permutevar8x32_epi32(_mm256_packs_epi16(a, b), perm);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(y[i].qs + j), a);
+    }
+    for (int j = 0; j < kQKK / 16; ++j) {
+      const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(y[i].qs + 16 * j));
+      const __m256i w = _mm256_cvtepi8_epi16(q);
+      __m128i s = _mm_add_epi16(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1));
+      s = _mm_madd_epi16(s, _mm_set1_epi16(1));
+      s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+      s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+      y[i].bsums[j] = static_cast<int16_t>(_mm_cvtsi128_si32(s));
+    }
+    y[i].d = 1 / iscale;
+  }
+}
 
 LT_AVX2_FN float Avx2DotF32(const float* a, const float* b, int64_t n) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
