@@ -190,20 +190,8 @@ float* RunState::ForwardBlock(const int* tokens, int n, int pos, ThreadPool* poo
       if (scratch.size() < static_cast<size_t>(span)) scratch.resize(static_cast<size_t>(span));
       float* att = scratch.data();
       const size_t hoff = static_cast<size_t>(h / kv_mul) * static_cast<size_t>(hs);
-      float mx = -INFINITY;
-      for (int p = 0; p < len; ++p) {
-        att[p] = DotF32(q, kc + static_cast<size_t>(p) * kv_dim + hoff, hs) * scale;
-        mx = std::max(mx, att[p]);
-      }
-      float sum = 0.0f;
-      for (int p = 0; p < len; ++p) {
-        att[p] = std::exp(att[p] - mx);
-        sum += att[p];
-      }
-      const float inv = 1.0f / sum;
       float* out = xb_.data() + static_cast<size_t>(t) * q_dim + static_cast<size_t>(h) * hs;
-      std::memset(out, 0, static_cast<size_t>(hs) * sizeof(float));
-      for (int p = 0; p < len; ++p) AxpyF32(att[p] * inv, vc + static_cast<size_t>(p) * kv_dim + hoff, out, hs);
+      Attend(q, kc + hoff, vc + hoff, static_cast<size_t>(kv_dim), len, hs, scale, att, out);
     });
 
     acts_.Set(xb_.data(), q_dim, n, q_dim);

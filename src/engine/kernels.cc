@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -262,6 +263,7 @@ void Avx2QuantizeActQ8_0(const float*, uint8_t*, int64_t) {}
 void Avx2QuantizeRowQ8_K(const float*, BlockQ8_K*, int64_t) {}
 float Avx2DotF32(const float*, const float*, int64_t) { return 0; }
 void Avx2AxpyF32(float, const float*, float*, int64_t) {}
+bool Avx2Attend(const float*, const float*, const float*, size_t, int, int, float, float*, float*) { return false; }
 #endif
 
 float DotF32(const float* a, const float* b, int64_t n) {
@@ -276,6 +278,26 @@ float DotF32(const float* a, const float* b, int64_t n) {
   float sum = (s[0] + s[1]) + (s[2] + s[3]);
   for (; i < n; ++i) sum += a[i] * b[i];
   return sum;
+}
+
+void Attend(const float* q, const float* k, const float* v, size_t stride, int len, int hs, float scale, float* att,
+            float* out) {
+#ifdef LT_ENGINE_X86
+  if (ActiveIsa() == Isa::kAvx2 && Avx2Attend(q, k, v, stride, len, hs, scale, att, out)) return;
+#endif
+  float mx = -3.0e38f;
+  for (int p = 0; p < len; ++p) {
+    att[p] = DotF32(q, k + static_cast<size_t>(p) * stride, hs) * scale;
+    mx = std::max(mx, att[p]);
+  }
+  float sum = 0.0f;
+  for (int p = 0; p < len; ++p) {
+    att[p] = std::exp(att[p] - mx);
+    sum += att[p];
+  }
+  const float inv = 1.0f / sum;
+  std::memset(out, 0, static_cast<size_t>(hs) * sizeof(float));
+  for (int p = 0; p < len; ++p) AxpyF32(att[p] * inv, v + static_cast<size_t>(p) * stride, out, hs);
 }
 
 void AxpyF32(float a, const float* x, float* y, int64_t n) {

@@ -94,6 +94,10 @@ void MatMulRows(const Matrix& w, const Activations& x, float* y, int64_t ldy, in
 // Float vector helpers for attention (dispatched like MatMulRows): dot(a, b) and y += a * x.
 float DotF32(const float* a, const float* b, int64_t n);
 void AxpyF32(float a, const float* x, float* y, int64_t n);
+// One attention head: out[hs] = softmax(scale * q.k_p for p < len) weighted sum of v_p, where
+// k_p = k + p*stride and v_p = v + p*stride; att holds len floats of scratch.
+void Attend(const float* q, const float* k, const float* v, size_t stride, int len, int hs, float scale, float* att,
+            float* out);
 
 // A dot product of one weight row with up to 4 activation rows (internal to the kernels; the
 // per-ISA tables are filled by kernels.cc and kernels_avx2.cc).
@@ -101,6 +105,8 @@ using RowKernel = void (*)(const uint8_t* w, int64_t cols, const uint8_t* const*
 RowKernel PortableKernel(DType weight);
 RowKernel Avx2Kernel(DType weight);  // nullptr when not built for x86
 float Avx2DotF32(const float* a, const float* b, int64_t n);
+bool Avx2Attend(const float* q, const float* k, const float* v, size_t stride, int len, int hs, float scale, float* att,
+                float* out);
 void Avx2QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols);
 void Avx2QuantizeRowQ8_K(const float* x, BlockQ8_K* out, int64_t cols);
 void Avx2AxpyF32(float a, const float* x, float* y, int64_t n);

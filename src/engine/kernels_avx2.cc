@@ -392,6 +392,62 @@ LT_AVX2_FN void Avx2QuantizeRowQ8_K(const float* x, BlockQ8_K* y, int64_t cols) 
   }
 }
 
+namespace {
+
+// One attention head over len cached positions: softmax(q.K^T * scale) V, q and the running
+// output held in registers (head size HS8 * 8).
+template <int HS8>
+LT_AVX2 void AttendFixed(const float* q, const float* k, const float* v, size_t stride, int len, float scale,
+                         float* att, float* out) {
+  __m256 qv[HS8];
+#pragma GCC unroll 16
+  for (int i = 0; i < HS8; ++i) qv[i] = _mm256_loadu_ps(q + 8 * i);
+  float mx = -3.0e38f;
+  for (int p = 0; p < len; ++p) {
+    const float* kp = k + static_cast<size_t>(p) * stride;
+    __m256 a0 = _mm256_mul_ps(qv[0], _mm256_loadu_ps(kp));
+    __m256 a1 = _mm256_mul_ps(qv[1], _mm256_loadu_ps(kp + 8));
+#pragma GCC unroll 16
+    for (int i = 2; i < HS8; i += 2) {
+      a0 = _mm256_fmadd_ps(qv[i], _mm256_loadu_ps(kp + 8 * i), a0);
+      a1 = _mm256_fmadd_ps(qv[i + 1], _mm256_loadu_ps(kp + 8 * i + 8), a1);
+    }
+    const float sc = HSum(_mm256_add_ps(a0, a1)) * scale;
+    att[p] = sc;
+    mx = sc > mx ? sc : mx;
+  }
+  float sum = 0;
+  for (int p = 0; p < len; ++p) {
+    att[p] = __builtin_expf(att[p] - mx);
+    sum += att[p];
+  }
+  const float inv = 1.0f / sum;
+  __m256 o[HS8];
+#pragma GCC unroll 16
+  for (int i = 0; i < HS8; ++i) o[i] = _mm256_setzero_ps();
+  for (int p = 0; p < len; ++p) {
+    const float* vp = v + static_cast<size_t>(p) * stride;
+    const __m256 a = _mm256_set1_ps(att[p]);
+#pragma GCC unroll 16
+    for (int i = 0; i < HS8; ++i) o[i] = _mm256_fmadd_ps(a, _mm256_loadu_ps(vp + 8 * i), o[i]);
+  }
+  const __m256 vinv = _mm256_set1_ps(inv);
+#pragma GCC unroll 16
+  for (int i = 0; i < HS8; ++i) _mm256_storeu_ps(out + 8 * i, _mm256_mul_ps(o[i], vinv));
+}
+
+}  // namespace
+
+LT_AVX2_FN bool Avx2Attend(const float* q, const float* k, const float* v, size_t stride, int len, int hs, float scale,
+                           float* att, float* out) {
+  switch (hs) {
+    case 64: AttendFixed<8>(q, k, v, stride, len, scale, att, out); return true;
+    case 128: AttendFixed<16>(q, k, v, stride, len, scale, att, out); return true;
+    case 32: AttendFixed<4>(q, k, v, stride, len, scale, att, out); return true;
+    default: return false;
+  }
+}
+
 LT_AVX2_FN float Avx2DotF32(const float* a, const float* b, int64_t n) {
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   int64_t i = 0;
