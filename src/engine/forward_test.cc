@@ -18,10 +18,21 @@
 namespace lt::engine {
 namespace {
 
+std::filesystem::path TempDir() {
+  static const struct Dir {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("lt-forward-test-" + std::to_string(::getpid()));
+    ~Dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  } dir;
+  return dir.path;
+}
+
 std::string TempPath(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("lt-forward-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  return (dir / name).string();
+  std::filesystem::create_directories(TempDir());
+  return (TempDir() / name).string();
 }
 
 std::string RandomFile(const std::string& kind, const std::string& type, int layers = 2) {

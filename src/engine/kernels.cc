@@ -43,7 +43,7 @@ void Activations::Quantize(DType act, int t0, int t1) {
     if (act == DType::kQ8_0) {
       QuantizeActQ8_0(x, out, cols_);
 #ifdef LT_ENGINE_X86
-    } else if (ActiveIsa() == Isa::kAvx2) {
+    } else if (ActiveIsa() != Isa::kPortable) {
       Avx2QuantizeRowQ8_K(x, reinterpret_cast<BlockQ8_K*>(out), cols_);
 #endif
     } else {
@@ -241,7 +241,7 @@ RowKernel PortableKernel(DType t) {
 
 void QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols) {
 #ifdef LT_ENGINE_X86
-  if (ActiveIsa() == Isa::kAvx2) {
+  if (ActiveIsa() != Isa::kPortable) {
     Avx2QuantizeActQ8_0(x, out, cols);
     return;
   }
@@ -257,6 +257,10 @@ void QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols) {
   }
 }
 
+#if !defined(__x86_64__)
+RowKernel Avx512Kernel(DType) { return nullptr; }
+#endif
+
 #ifndef LT_ENGINE_X86
 RowKernel Avx2Kernel(DType) { return nullptr; }
 void Avx2QuantizeActQ8_0(const float*, uint8_t*, int64_t) {}
@@ -268,7 +272,7 @@ bool Avx2Attend(const float*, const float*, const float*, size_t, int, int, floa
 
 float DotF32(const float* a, const float* b, int64_t n) {
 #ifdef LT_ENGINE_X86
-  if (ActiveIsa() == Isa::kAvx2) return Avx2DotF32(a, b, n);
+  if (ActiveIsa() != Isa::kPortable) return Avx2DotF32(a, b, n);
 #endif
   float s[4] = {0, 0, 0, 0};
   int64_t i = 0;
@@ -283,7 +287,7 @@ float DotF32(const float* a, const float* b, int64_t n) {
 void Attend(const float* q, const float* k, const float* v, size_t stride, int len, int hs, float scale, float* att,
             float* out) {
 #ifdef LT_ENGINE_X86
-  if (ActiveIsa() == Isa::kAvx2 && Avx2Attend(q, k, v, stride, len, hs, scale, att, out)) return;
+  if (ActiveIsa() != Isa::kPortable && Avx2Attend(q, k, v, stride, len, hs, scale, att, out)) return;
 #endif
   float mx = -3.0e38f;
   for (int p = 0; p < len; ++p) {
@@ -302,7 +306,7 @@ void Attend(const float* q, const float* k, const float* v, size_t stride, int l
 
 void AxpyF32(float a, const float* x, float* y, int64_t n) {
 #ifdef LT_ENGINE_X86
-  if (ActiveIsa() == Isa::kAvx2) {
+  if (ActiveIsa() != Isa::kPortable) {
     Avx2AxpyF32(a, x, y, n);
     return;
   }
@@ -316,7 +320,15 @@ Isa DetectIsa() {
   // clang 14 does not know "f16c" in __builtin_cpu_supports: read its CPUID bit directly.
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c) return Isa::kAvx2;
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni")) {
+      return Isa::kAvx512;
+    }
+#endif
+    return Isa::kAvx2;
+  }
 #endif
   return Isa::kPortable;
 }
@@ -326,16 +338,24 @@ Isa ActiveIsa() {
   int f = g_forced.load(std::memory_order_relaxed);
   if (f < 0) return detected;
   Isa want = static_cast<Isa>(f);
-  return want == Isa::kAvx2 && detected != Isa::kAvx2 ? Isa::kPortable : want;
+  return static_cast<int>(want) > static_cast<int>(detected) ? detected : want;
 }
 
 void SetIsa(Isa isa) { g_forced.store(static_cast<int>(isa), std::memory_order_relaxed); }
 
-std::string_view IsaName(Isa isa) { return isa == Isa::kAvx2 ? "avx2+fma+f16c" : "portable"; }
+std::string_view IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return "avx512-vnni+avx2";
+    case Isa::kAvx2: return "avx2+fma+f16c";
+    default: return "portable";
+  }
+}
 
 void MatMulRows(const Matrix& w, const Activations& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
   RowKernel k = nullptr;
-  if (ActiveIsa() == Isa::kAvx2) k = Avx2Kernel(w.type);
+  const Isa isa = ActiveIsa();
+  if (isa == Isa::kAvx512) k = Avx512Kernel(w.type);
+  if (k == nullptr && isa != Isa::kPortable) k = Avx2Kernel(w.type);
   if (k == nullptr) k = PortableKernel(w.type);
   if (k == nullptr || r1 <= r0) return;
   const DType act = ActivationType(w.type);
@@ -353,18 +373,19 @@ void MatMulRows(const Matrix& w, const Activations& x, float* y, int64_t ldy, in
   }
   // Token blocks whose activations stay in L1/L2 while a block of rows runs over them.
   const size_t act_row = act == DType::kF32 ? static_cast<size_t>(w.cols) * 4 : RowBytes(act, w.cols);
-  const int tblock = static_cast<int>(std::clamp<size_t>((24u << 10) / std::max<size_t>(act_row, 1), 4, 64)) / 4 * 4;
+  const int tblock = static_cast<int>(std::clamp<size_t>((24u << 10) / std::max<size_t>(act_row, 1), 8, 64)) / 8 * 8;
   const int64_t rblock = 16;
-  const uint8_t* xs[4];
-  float out[4];
+  const int max_nx = isa == Isa::kAvx512 && Avx512Kernel(w.type) != nullptr ? 8 : 4;
+  const uint8_t* xs[8];
+  float out[8];
   for (int64_t rb = r0; rb < r1; rb += rblock) {
     const int64_t re = std::min(r1, rb + rblock);
     for (int tb = 0; tb < n; tb += tblock) {
       const int te = std::min(n, tb + tblock);
       for (int64_t r = rb; r < re; ++r) {
         const uint8_t* row = w.data + static_cast<size_t>(r) * stride;
-        for (int t = tb; t < te; t += 4) {
-          const int nx = std::min(4, te - t);
+        for (int t = tb; t < te; t += max_nx) {
+          const int nx = std::min(max_nx, te - t);
           for (int i = 0; i < nx; ++i) xs[i] = xrow(t + i);
           k(row, w.cols, xs, nx, out);
           for (int i = 0; i < nx; ++i) y[static_cast<size_t>(t + i) * static_cast<size_t>(ldy) + static_cast<size_t>(r)] = out[i];

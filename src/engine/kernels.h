@@ -9,8 +9,9 @@
 // MatMulRows computes y[t*ldy + r] = dot(W[r], x_t) for rows [r0, r1) and every token t, so
 // callers split rows over threads; for several tokens it works in tiles (one weight row against
 // up to 4 tokens, token blocks that stay in cache), which is what makes prefill fast.
-// Two implementations: AVX2+FMA+F16C (picked at run time when the CPU has them) and a portable
-// one; SetIsa lets tests and benchmarks force either. Both compute the same integer sums.
+// Implementations: AVX-512 VNNI (integer types), AVX2+FMA+F16C and portable, picked at run time
+// from what the CPU has; SetIsa lets tests and benchmarks force any. All compute the same
+// integer sums.
 // Thread-safety: MatMulRows is pure and may run concurrently on distinct rows; Activations::
 // Prepare* must finish before the products that read it start.
 #ifndef LT_ENGINE_KERNELS_H_
@@ -81,10 +82,11 @@ inline size_t Q8ActRowBytes(int64_t cols) { return static_cast<size_t>(cols / kQ
 // Quantizes one row into that layout (ggml's rounding; the AVX2 path when active).
 void QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols);
 
-enum class Isa { kPortable, kAvx2 };
+// kAvx512 adds AVX-512 (F, BW, VL, DQ) + VNNI kernels for Q8_0/Q4_0 on top of kAvx2.
+enum class Isa { kPortable, kAvx2, kAvx512 };
 Isa DetectIsa();       // what this CPU supports
 Isa ActiveIsa();       // what the kernels use now (DetectIsa() unless forced)
-void SetIsa(Isa isa);  // forcing kAvx2 on a CPU without it falls back to portable
+void SetIsa(Isa isa);  // forcing more than the CPU has falls back to what it has
 std::string_view IsaName(Isa isa);
 
 // y[t*ldy + r] = dot(W[r], x_t) for r in [r0, r1), t in [0, x.n()). x must be prepared for
@@ -99,11 +101,12 @@ void AxpyF32(float a, const float* x, float* y, int64_t n);
 void Attend(const float* q, const float* k, const float* v, size_t stride, int len, int hs, float scale, float* att,
             float* out);
 
-// A dot product of one weight row with up to 4 activation rows (internal to the kernels; the
+// A dot product of one weight row with up to 4 (AVX-512: 8) activation rows (internal to the kernels; the
 // per-ISA tables are filled by kernels.cc and kernels_avx2.cc).
 using RowKernel = void (*)(const uint8_t* w, int64_t cols, const uint8_t* const* x, int nx, float* out);
 RowKernel PortableKernel(DType weight);
-RowKernel Avx2Kernel(DType weight);  // nullptr when not built for x86
+RowKernel Avx2Kernel(DType weight);    // nullptr when not built for x86
+RowKernel Avx512Kernel(DType weight);  // Q8_0 and Q4_0; nullptr for the others or when not x86-64
 float Avx2DotF32(const float* a, const float* b, int64_t n);
 bool Avx2Attend(const float* q, const float* k, const float* v, size_t stride, int len, int hs, float scale, float* att,
                 float* out);

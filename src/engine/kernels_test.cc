@@ -42,21 +42,26 @@ TEST(KernelsTest, QuantizersRoundTripWithinTheTypesPrecision) {
   }
 }
 
-TEST(KernelsTest, Avx2AndPortableAgreeAndMatchTheFloatProduct) {
-  if (DetectIsa() != Isa::kAvx2) GTEST_SKIP() << "no AVX2 on this CPU: only the portable kernels run";
-  const int rows = 24, cols = 512;
+TEST(KernelsTest, EveryIsaAgreesWithPortableAndMatchesTheFloatProduct) {
+  if (DetectIsa() == Isa::kPortable) GTEST_SKIP() << "no AVX2 on this CPU: only the portable kernels run";
+  std::vector<Isa> isas = {Isa::kAvx2};
+  if (DetectIsa() == Isa::kAvx512) isas.push_back(Isa::kAvx512);
+  for (Isa isa : isas) {
+  SCOPED_TRACE(std::string(IsaName(isa)));
+  for (int cols : {256, 768}) {
+  const int rows = 24;
   for (DType t : kTypes) {
     std::vector<float> w = RandomFloats(static_cast<size_t>(rows) * cols, 5);
     std::vector<uint8_t> q(RowBytes(t, cols) * rows);
     for (int r = 0; r < rows; ++r) QuantizeRow(t, w.data() + r * cols, q.data() + r * RowBytes(t, cols), cols);
     Matrix m{t, q.data(), rows, cols};
-    for (int n : {1, 3, 4, 7}) {
+    for (int n : {1, 3, 4, 7, 8, 13}) {
       std::vector<float> x = RandomFloats(static_cast<size_t>(n) * cols, 11 + n);
       Activations a;
       a.Set(x.data(), cols, n, cols);
       a.Prepare(ActivationType(t));
       std::vector<float> ya(static_cast<size_t>(n) * rows), yp(ya.size());
-      SetIsa(Isa::kAvx2);
+      SetIsa(isa);
       MatMulRows(m, a, ya.data(), rows, 0, rows);
       SetIsa(Isa::kPortable);
       MatMulRows(m, a, yp.data(), rows, 0, rows);
@@ -75,6 +80,8 @@ TEST(KernelsTest, Avx2AndPortableAgreeAndMatchTheFloatProduct) {
         }
       }
     }
+  }
+  }
   }
 }
 
