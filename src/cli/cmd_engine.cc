@@ -105,11 +105,9 @@ struct ConvertFlags {
 };
 
 Status Convert(CommandContext& ctx, const ConvertFlags& f) {
-  eng::DType t;
-  if (f.type == "f32") t = eng::DType::kF32;
-  else if (f.type == "f16") t = eng::DType::kF16;
-  else if (f.type == "q8_0") t = eng::DType::kQ8_0;
-  else return InvalidArgument("--type must be f32, f16 or q8_0, not '" + f.type + "'");
+  auto parsed = eng::DTypeFromName(f.type);
+  if (!parsed) return InvalidArgument("--type must be f32, f16, bf16, q4_0, q8_0, q4_k, q5_k or q6_k, not '" + f.type + "'");
+  const eng::DType t = *parsed;
   LT_TRY(auto model, eng::Model::Load(f.checkpoint, f.tokenizer));
   std::string name = f.name.empty() ? std::filesystem::path(f.checkpoint).stem().string() : f.name;
   LT_TRY_STATUS(eng::WriteGguf(*model, t, f.out, name));
@@ -166,7 +164,7 @@ void RegisterEngineCommands(CLI::App& app, CommandContext& ctx) {
   convert->add_option("--checkpoint", cf->checkpoint, "Source model (.bin checkpoint or .gguf)")->required();
   convert->add_option("--tokenizer", cf->tokenizer, "Tokenizer for a .bin checkpoint");
   convert->add_option("--out", cf->out, "Output .gguf file")->required();
-  convert->add_option("--type", cf->type, "f32, f16 or q8_0")->capture_default_str();
+  convert->add_option("--type", cf->type, "f32, f16, bf16, q4_0, q8_0, q4_k, q5_k or q6_k")->capture_default_str();
   convert->add_option("--name", cf->name, "general.name (default: the source file name)");
   convert->callback([&ctx, cf] { RunCommand(ctx, [&] { return Convert(ctx, *cf); }); });
 
