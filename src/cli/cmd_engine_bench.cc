@@ -76,7 +76,7 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
   }
   std::printf("lt bench engine: kernels %s, %d CPUs; llama.cpp: %s\n", std::string(eng::IsaName(eng::ActiveIsa())).c_str(),
               eng::ThreadPool::DefaultThreads(), peer_note.c_str());
-  std::printf("each figure is the median of %d runs after a warm-up; ratio = lt / llama.cpp\n\n", f.reps);
+  std::printf("each figure is the median of %d runs, the engines alternating run by run; ratio = lt / llama.cpp\n\n", f.reps);
   std::printf("| model | type | size | threads | test | lt t/s | llama.cpp t/s | ratio |\n|---|---|---|---|---|---|---|---|\n");
   std::fflush(stdout);
 
@@ -131,27 +131,32 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
       break;
     }
     const int vocab = (*model)->config().vocab_size;
-    nlohmann::json peer = nullptr;
-    if (!peer_dir.empty()) {
-      nlohmann::json jobs = nlohmann::json::array();
-      for (int t : threads) jobs.push_back({{"op", "bench"}, {"model", path}, {"threads", t}, {"pp", pp}, {"tg", tg}, {"reps", f.reps}, {"vocab", vocab}});
-      auto r = RunLlamaPeer(peer_dir, jobs);
-      if (r.ok()) {
-        peer = *r;
-      } else {
-        std::printf("(llama.cpp failed on %s: %s)\n", path.c_str(), r.error().message.c_str());
-      }
-    }
+    // Rounds alternate between the engines (llama.cpp, then lt, per round), so a machine whose
+    // load changes during the run penalises both alike.
+    double peer_rss = 0;
     for (size_t i = 0; i < threads.size(); ++i) {
-      eng::LlamaBenchFigures fig = eng::MeasureLlamaBench(*model, threads[i], pp, tg, f.reps);
-      double peer_pp = 0, peer_tg = 0;
-      if (peer.is_array() && i < peer.size()) {
-        peer_pp = eng::Median(peer[i]["pp"].get<std::vector<double>>());
-        peer_tg = eng::Median(peer[i]["tg"].get<std::vector<double>>());
+      std::vector<double> ours_pp, ours_tg, theirs_pp, theirs_tg;
+      for (int r = 0; r < f.reps; ++r) {
+        if (!peer_dir.empty()) {
+          nlohmann::json job = {{"op", "bench"}, {"model", path}, {"threads", threads[i]}, {"pp", pp},
+                                {"tg", tg}, {"reps", 1}, {"vocab", vocab}};
+          auto res = RunLlamaPeer(peer_dir, nlohmann::json::array({job}));
+          if (res.ok() && res->is_array() && !res->empty()) {
+            const auto& x = (*res)[0];
+            for (double v : x["pp"].get<std::vector<double>>()) theirs_pp.push_back(v);
+            for (double v : x["tg"].get<std::vector<double>>()) theirs_tg.push_back(v);
+            peer_rss = std::max(peer_rss, x.value("rss", 0.0));
+          } else if (!res.ok()) {
+            std::printf("(llama.cpp failed on %s: %s)\n", path.c_str(), res.error().message.c_str());
+          }
+        }
+        eng::LlamaBenchFigures fig = eng::MeasureLlamaBench(*model, threads[i], pp, tg, 1);
+        ours_pp.insert(ours_pp.end(), fig.pp.begin(), fig.pp.end());
+        ours_tg.insert(ours_tg.end(), fig.tg.begin(), fig.tg.end());
       }
       for (int k = 0; k < 2; ++k) {
-        const double ours = k == 0 ? fig.pp_median : fig.tg_median;
-        const double theirs = k == 0 ? peer_pp : peer_tg;
+        const double ours = eng::Median(k == 0 ? ours_pp : ours_tg);
+        const double theirs = eng::Median(k == 0 ? theirs_pp : theirs_tg);
         std::string test = (k == 0 ? "pp" : "tg") + std::to_string(k == 0 ? pp : tg);
         char theirs_s[32] = "-", ratio_s[32] = "-";
         if (theirs > 0) {
@@ -164,12 +169,10 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
         out.push_back({{"model", bm.label}, {"type", bm.type}, {"file_bytes", file_bytes}, {"threads", threads[i]},
                        {"test", test}, {"lt_tokens_per_second", ours},
                        {"llama_cpp_tokens_per_second", theirs > 0 ? nlohmann::json(theirs) : nlohmann::json(nullptr)},
-                       {"lt_runs", k == 0 ? fig.pp : fig.tg}});
+                       {"lt_runs", k == 0 ? ours_pp : ours_tg}, {"llama_cpp_runs", k == 0 ? theirs_pp : theirs_tg}});
       }
     }
     const double rss = static_cast<double>(eng::ResidentBytes());
-    double peer_rss = 0;
-    if (peer.is_array() && !peer.empty() && peer[0].contains("rss")) peer_rss = peer[0]["rss"].get<double>();
     std::printf("|   memory: lt resident %s%s, file %s | | | | | | | |\n", Mib(rss).c_str(),
                 peer_rss > 0 ? (", llama.cpp (node) resident " + Mib(peer_rss)).c_str() : "", Mib(file_bytes).c_str());
     out.push_back({{"model", bm.label}, {"type", bm.type}, {"file_bytes", file_bytes}, {"lt_resident_bytes", rss},

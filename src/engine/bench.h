@@ -31,7 +31,7 @@ DecodeSpeed MeasureDecode(std::shared_ptr<const Model> model, int threads, int t
 
 // llama-bench's figures: pp<N> (a prompt of N tokens evaluated in one batch, tokens/s) and
 // tg<N> (N tokens generated one at a time after a one-token prompt, tokens/s), each the median of
-// `reps` runs after one warm-up run, on a pool of `threads`. The prompt is the same pseudo-random
+// `reps` runs after a short warm-up run, on a pool of `threads`. The prompt is the same pseudo-random
 // token sequence peer.mjs uses.
 struct LlamaBenchFigures {
   std::vector<double> pp, tg;  // tokens/s of each run
