@@ -38,10 +38,16 @@ deps:
 	@$(MAKE) --no-print-directory npm-deps
 
 # Independent peers for interoperability tests (ethers, the IPFS UnixFS importer, the OpenAI SDK),
-# installed into tests/interop/node_modules, which git ignores.
-npm-deps: tests/interop/node_modules/.installed
+# installed into tests/interop/node_modules, and llama.cpp into tests/llama/node_modules (git
+# ignores both).
+npm-deps: tests/interop/node_modules/.installed tests/llama/node_modules/.installed
 tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/package-lock.json
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+# llama.cpp as the engine's peer (node-llama-cpp with its prebuilt CPU binary for linux-x64, pinned):
+# no optional GPU packages, no install scripts, so nothing is downloaded or built from source.
+tests/llama/node_modules/.installed: tests/llama/package.json tests/llama/package-lock.json
+	cd tests/llama && npm ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(BUILD)/build.ninja:

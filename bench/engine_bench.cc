@@ -1,5 +1,5 @@
-// Engine kernels: matrix-vector product (768x2048-class shapes) for F32, F16 and Q8_0 with the
-// SIMD and portable kernels, single-threaded, and the shipped model's decode step. The counters
+// Engine kernels: matrix products (2048x768 weights, 1 and 64 tokens) for every weight type
+// with the SIMD and portable kernels, single-threaded, and the shipped model's decode step. The counters
 // report weight bytes per second; compare with `lt bench engine`, which also measures the
 // memory-bandwidth ceiling in the same run.
 #include <benchmark/benchmark.h>
@@ -29,40 +29,35 @@ Weights Make(DType t, int rows, int cols) {
   std::vector<float> row(static_cast<size_t>(cols));
   for (int r = 0; r < rows; ++r) {
     for (auto& x : row) x = u(rng);
-    uint8_t* dst = w.bytes.data() + RowBytes(t, cols) * static_cast<size_t>(r);
-    if (t == DType::kF32) {
-      std::memcpy(dst, row.data(), row.size() * 4);
-    } else if (t == DType::kF16) {
-      for (int j = 0; j < cols; ++j) {
-        uint16_t h = F32ToF16(row[static_cast<size_t>(j)]);
-        std::memcpy(dst + 2 * j, &h, 2);
-      }
-    } else {
-      QuantizeRowQ8_0(row.data(), reinterpret_cast<BlockQ8_0*>(dst), cols);
-    }
+    QuantizeRow(t, row.data(), w.bytes.data() + RowBytes(t, cols) * static_cast<size_t>(r), cols);
   }
   w.m = Matrix{t, w.bytes.data(), rows, cols};
   return w;
 }
 
-void BM_MatVec(benchmark::State& state) {
+// One 2048x768 weight matrix times n activation rows (n = 1: a decode step; n = 64: prefill).
+void BM_MatMul(benchmark::State& state) {
   const DType t = static_cast<DType>(state.range(0));
   const bool portable = state.range(1) != 0;
+  const int n = static_cast<int>(state.range(2));
   const int rows = 2048, cols = 768;
   Weights w = Make(t, rows, cols);
-  std::vector<float> x(cols, 0.5f), y(rows);
-  std::vector<BlockQ8_0> xq(cols / kQ8Block);
-  QuantizeRowQ8_0(x.data(), xq.data(), cols);
+  std::vector<float> x(static_cast<size_t>(cols) * n), y(static_cast<size_t>(rows) * n);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>((i * 37) % 101) / 50.0f - 1.0f;
+  Activations a;
+  a.Set(x.data(), cols, n, cols);
+  a.Prepare(ActivationType(t));
   SetIsa(portable ? Isa::kPortable : DetectIsa());
   for (auto _ : state) {
-    MatVecRows(w.m, x.data(), xq.data(), y.data(), 0, rows);
+    MatMulRows(w.m, a, y.data(), rows, 0, rows);
     benchmark::DoNotOptimize(y.data());
   }
   SetIsa(DetectIsa());
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(w.m.Bytes()));
-  state.SetLabel(std::string(DTypeName(t)) + (portable ? " portable" : " simd"));
+  state.counters["MAC/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * rows * cols * n, benchmark::Counter::kIsRate);
+  state.SetLabel(std::string(DTypeName(t)) + (portable ? " portable" : " simd") + " n=" + std::to_string(n));
 }
-BENCHMARK(BM_MatVec)->ArgsProduct({{0, 1, 8}, {0, 1}});
+BENCHMARK(BM_MatMul)->ArgsProduct({{0, 1, 30, 2, 8, 12, 13, 14}, {0, 1}, {1, 64}});
 
 void BM_ShippedModelDecodeStep(benchmark::State& state) {
   auto m = Model::Load(std::string(LT_MODELS_DIR) + "/stories260K.bin", std::string(LT_MODELS_DIR) + "/tok512.bin");

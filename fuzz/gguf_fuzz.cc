@@ -13,8 +13,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (m.ok() && (*m)->config().dim <= 256 && (*m)->config().seq_len <= 4096 &&
       static_cast<uint64_t>((*m)->config().vocab_size) * (*m)->config().dim <= (1u << 22)) {
     lt::engine::RunState st(*m);
-    st.Forward((*m)->tokenizer().bos_id(), 0, nullptr);
+    const int bos = (*m)->tokenizer().bos_id();
+    st.Forward(bos >= 0 ? bos : 0, 0, nullptr);
     (void)(*m)->tokenizer().Encode("Once upon a time", true, true);
+    (void)(*m)->tokenizer().Tokenize("<s>Hello  world 123 caf\xC3\xA9 <|eot_id|>", true, true);
   }
   return 0;
 }

@@ -1,4 +1,4 @@
-// lt generate | engine serve | model convert | bench engine: the built-in CPU engine
+// lt generate | engine serve | model convert | model random: the built-in CPU engine
 // (src/engine, doc/engine.md).
 #include <pthread.h>
 #include <signal.h>
@@ -16,6 +16,7 @@
 #include "engine/engine.h"
 #include "engine/gguf.h"
 #include "engine/model.h"
+#include "engine/random_model.h"
 #include "engine/server.h"
 #include "engine/session.h"
 #include "engine/thread_pool.h"
@@ -104,11 +105,9 @@ struct ConvertFlags {
 };
 
 Status Convert(CommandContext& ctx, const ConvertFlags& f) {
-  eng::DType t;
-  if (f.type == "f32") t = eng::DType::kF32;
-  else if (f.type == "f16") t = eng::DType::kF16;
-  else if (f.type == "q8_0") t = eng::DType::kQ8_0;
-  else return InvalidArgument("--type must be f32, f16 or q8_0, not '" + f.type + "'");
+  auto parsed = eng::DTypeFromName(f.type);
+  if (!parsed) return InvalidArgument("--type must be f32, f16, bf16, q4_0, q8_0, q4_k, q5_k or q6_k, not '" + f.type + "'");
+  const eng::DType t = *parsed;
   LT_TRY(auto model, eng::Model::Load(f.checkpoint, f.tokenizer));
   std::string name = f.name.empty() ? std::filesystem::path(f.checkpoint).stem().string() : f.name;
   LT_TRY_STATUS(eng::WriteGguf(*model, t, f.out, name));
@@ -119,80 +118,17 @@ Status Convert(CommandContext& ctx, const ConvertFlags& f) {
   return OkStatus();
 }
 
-struct BenchFlags {
-  int threads = 0;
-  int tokens = 32;
-  bool skip_large = false;
-};
-
-Status Bench(CommandContext& ctx, const BenchFlags& f) {
-  const int all = f.threads > 0 ? f.threads : eng::ThreadPool::DefaultThreads();
-  std::vector<int> thread_counts = all > 1 ? std::vector<int>{1, all} : std::vector<int>{1};
-  nlohmann::json out = {{"isa", std::string(eng::IsaName(eng::ActiveIsa()))}, {"cpus", eng::ThreadPool::DefaultThreads()}};
-  std::printf("lt bench engine: kernels %s, %d CPUs\n", std::string(eng::IsaName(eng::ActiveIsa())).c_str(),
-              eng::ThreadPool::DefaultThreads());
-
-  auto run = [&](const std::string& label, std::shared_ptr<const eng::Model> m, int tokens, double bandwidth) {
-    nlohmann::json rows = nlohmann::json::array();
-    for (int t : thread_counts) {
-      eng::DecodeSpeed d = eng::MeasureDecode(m, t, tokens);
-      nlohmann::json row = {{"threads", t}, {"tokens_per_second", d.tokens_per_second},
-                            {"weight_bytes_per_second", d.weight_bytes_per_second}};
-      std::printf("  %-34s threads %d: %9.1f tok/s", label.c_str(), t, d.tokens_per_second);
-      if (bandwidth > 0) {
-        row["bandwidth_ratio"] = d.weight_bytes_per_second / bandwidth;
-        std::printf("  weights %6.2f GB/s = %5.1f%% of memory bandwidth", d.weight_bytes_per_second / 1e9,
-                    100.0 * d.weight_bytes_per_second / bandwidth);
-      }
-      std::printf("\n");
-      std::fflush(stdout);
-      rows.push_back(row);
-    }
-    out["models"].push_back({{"model", label}, {"runs", rows}});
-  };
-
-  std::string shipped = std::string(LT_MODELS_DIR) + "/stories260K.bin";
-  if (std::filesystem::exists(shipped)) {
-    LT_TRY(auto m, eng::Model::Load(shipped, ""));
-    run("stories260K (f32)", m, 400, 0);
-  }
-  if (!f.skip_large) {
-    double bw = eng::MeasureReadBandwidth(all);
-    out["memory_bandwidth_bytes_per_second"] = bw;
-    std::printf("  memory bandwidth (%d threads, streaming read of 1 GiB): %.2f GB/s\n", all, bw / 1e9);
-    auto dir = std::filesystem::temp_directory_path() / ("lt-bench-engine-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    std::string ckpt = (dir / "random768.bin").string(), tok = (dir / "tok32000.bin").string();
-    eng::ModelConfig c;
-    c.dim = 768;
-    c.hidden_dim = 2048;
-    c.n_layers = 12;
-    c.n_heads = 12;
-    c.n_kv_heads = 12;
-    c.vocab_size = 32000;
-    c.seq_len = 256;
-    Status s = eng::WriteRandomCheckpoint(c, ckpt, tok);
-    if (s.ok()) {
-      auto m = eng::Model::Load(ckpt, tok);
-      if (m.ok()) {
-        std::printf("  random checkpoint: dim 768, 12 layers, 12 heads, hidden 2048, vocab 32000 (%.0fM params, %.0f MB of weights per token)\n",
-                    static_cast<double>((*m)->ParameterCount()) / 1e6, static_cast<double>((*m)->WeightBytesPerToken()) / 1e6);
-        run("random768 (f32)", *m, f.tokens, bw);
-        std::string q8 = (dir / "random768-q8_0.gguf").string();
-        s = eng::WriteGguf(**m, eng::DType::kQ8_0, q8, "random768");
-        if (s.ok()) {
-          auto mq = eng::Model::Load(q8);
-          if (mq.ok()) run("random768 (q8_0)", *mq, f.tokens, bw);
-          else s = mq.error();
-        }
-      } else {
-        s = m.error();
-      }
-    }
-    std::filesystem::remove_all(dir);
-    LT_TRY_STATUS(s);
-  }
-  if (ctx.global.json) std::cout << out.dump(2) << std::endl;
+Status RandomModel(CommandContext& ctx, const eng::RandomModelSpec& spec, const std::string& out) {
+  LT_TRY_STATUS(eng::WriteRandomModel(spec, out));
+  LT_TRY(auto model, eng::Model::Load(out));  // what we wrote must load
+  std::error_code ec;
+  auto size = std::filesystem::file_size(out, ec);
+  const auto& c = model->config();
+  PrintResult(ctx,
+              {{"out", out}, {"arch", std::string(eng::ArchName(c.arch))}, {"kind", spec.kind}, {"type", spec.type},
+               {"bytes", size}, {"parameters", model->ParameterCount()}, {"vocab", c.vocab_size}},
+              "wrote " + out + " (" + spec.kind + ", " + spec.type + ", " + std::to_string(model->ParameterCount()) +
+                  " parameters, vocabulary " + std::to_string(c.vocab_size) + ", " + std::to_string(size) + " bytes)");
   return OkStatus();
 }
 
@@ -228,16 +164,28 @@ void RegisterEngineCommands(CLI::App& app, CommandContext& ctx) {
   convert->add_option("--checkpoint", cf->checkpoint, "Source model (.bin checkpoint or .gguf)")->required();
   convert->add_option("--tokenizer", cf->tokenizer, "Tokenizer for a .bin checkpoint");
   convert->add_option("--out", cf->out, "Output .gguf file")->required();
-  convert->add_option("--type", cf->type, "f32, f16 or q8_0")->capture_default_str();
+  convert->add_option("--type", cf->type, "f32, f16, bf16, q4_0, q8_0, q4_k, q5_k or q6_k")->capture_default_str();
   convert->add_option("--name", cf->name, "general.name (default: the source file name)");
   convert->callback([&ctx, cf] { RunCommand(ctx, [&] { return Convert(ctx, *cf); }); });
 
-  auto bf = std::make_shared<BenchFlags>();
-  auto* bench = BenchGroup(app)->add_subcommand("engine", "Tokens per second and memory-bandwidth ratio of the CPU engine");
-  bench->add_option("--threads", bf->threads, "The 'all' thread count (0: all CPUs)")->capture_default_str();
-  bench->add_option("--tokens", bf->tokens, "Tokens per measurement on the large model")->capture_default_str();
-  bench->add_flag("--skip-large", bf->skip_large, "Only the shipped model (no 440 MB random checkpoint)");
-  bench->callback([&ctx, bf] { RunCommand(ctx, [&] { return Bench(ctx, *bf); }); });
+  auto rf = std::make_shared<std::pair<eng::RandomModelSpec, std::string>>();
+  auto* random = ModelGroup(app)->add_subcommand(
+      "random", "Write a complete GGUF with random weights and a synthetic tokenizer (tests, benchmarks)");
+  random->add_option("--arch", rf->first.kind, "llama, llama3, qwen2 or mistral")->capture_default_str();
+  random->add_option("--type", rf->first.type, "f32 f16 bf16 q4_0 q8_0 q4_k q5_k q6_k q4_k_m q5_k_m")->capture_default_str();
+  random->add_option("--dim", rf->first.dim, "Embedding size")->capture_default_str();
+  random->add_option("--hidden", rf->first.hidden, "FFN size (0: the family's ratio)")->capture_default_str();
+  random->add_option("--layers", rf->first.layers, "Blocks")->capture_default_str();
+  random->add_option("--heads", rf->first.heads, "Attention heads")->capture_default_str();
+  random->add_option("--kv-heads", rf->first.kv_heads, "KV heads (0: the family's default)")->capture_default_str();
+  random->add_option("--vocab", rf->first.vocab, "Vocabulary size (0: the family's)")->capture_default_str();
+  random->add_option("--context", rf->first.context, "Context length")->capture_default_str();
+  random->add_option("--seed", rf->first.seed, "Seed of the weights")->capture_default_str();
+  random->add_option("--name", rf->first.name, "general.name");
+  random->add_option("--out", rf->second, "Output .gguf file")->required();
+  random->callback([&ctx, rf] { RunCommand(ctx, [&] { return RandomModel(ctx, rf->first, rf->second); }); });
+
+  RegisterEngineBenchCommand(app, ctx);
 }
 
 }  // namespace lt::cli

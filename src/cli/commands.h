@@ -16,6 +16,7 @@ void RegisterTypedDataCommands(CLI::App& app, CommandContext& ctx);  // lt sign-
 void RegisterLedgerCommands(CLI::App& app, CommandContext& ctx);     // lt ledger ..., balance, transfer, deposit, withdraw, claim
 void RegisterProviderCommands(CLI::App& app, CommandContext& ctx);   // lt provider serve, bench, status
 void RegisterSessionCommands(CLI::App& app, CommandContext& ctx);    // lt session rfc, ticket, chat
+void RegisterEngineBenchCommand(CLI::App& app, CommandContext& ctx);  // cmd_engine_bench.cc
 void RegisterEngineCommands(CLI::App& app, CommandContext& ctx);     // lt generate, engine serve, model convert, bench engine
 void RegisterRouterCommands(CLI::App& app, CommandContext& ctx);     // lt router serve, bench router
 void RegisterClientCommands(CLI::App& app, CommandContext& ctx);     // lt client serve, chat, bench client

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <thread>
@@ -155,6 +156,56 @@ DecodeSpeed MeasureDecode(std::shared_ptr<const Model> model, int threads, int t
   d.tokens_per_second = tokens / s;
   d.weight_bytes_per_second = d.tokens_per_second * static_cast<double>(model->WeightBytesPerToken());
   return d;
+}
+
+double Median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+LlamaBenchFigures MeasureLlamaBench(std::shared_ptr<const Model> model, int threads, int pp, int tg, int reps) {
+  ThreadPool pool(threads);
+  const int vocab = model->config().vocab_size;
+  std::vector<int> prompt(static_cast<size_t>(pp));
+  for (int i = 0; i < pp; ++i) prompt[static_cast<size_t>(i)] = (i * 7919 + 13) % std::min(1000, vocab - 10) + 10;
+  LlamaBenchFigures f;
+  for (int r = 0; r <= reps; ++r) {  // round 0 warms up on a short prompt
+    const int n = r == 0 ? std::min(pp, 32) : pp, g = r == 0 ? std::min(tg, 4) : tg;
+    RunState st(model, pp + tg + 16);
+    auto t0 = std::chrono::steady_clock::now();
+    st.Forward(prompt.data(), n, 0, &pool);
+    double pp_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    RunState gen(model, tg + 16);
+    int token = prompt[1];
+    gen.Forward(prompt[0], 0, &pool);
+    t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < g; ++i) {
+      float* logits = gen.Forward(token, i + 1, &pool);
+      token = static_cast<int>(std::max_element(logits, logits + vocab) - logits);
+    }
+    double tg_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r > 0) {
+      f.pp.push_back(pp / pp_s);
+      f.tg.push_back(tg / tg_s);
+    }
+  }
+  f.pp_median = Median(f.pp);
+  f.tg_median = Median(f.tg);
+  return f;
+}
+
+size_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  size_t kb = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strncmp(line, "VmRSS:", 6) == 0) kb = std::strtoull(line + 6, nullptr, 10);
+  }
+  std::fclose(f);
+  return kb * 1024;
 }
 
 }  // namespace lt::engine

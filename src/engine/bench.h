@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/model.h"
 
@@ -27,6 +28,19 @@ struct DecodeSpeed {
 };
 // Greedy decoding of `tokens` tokens from BOS on `threads` threads, after `warmup` tokens.
 DecodeSpeed MeasureDecode(std::shared_ptr<const Model> model, int threads, int tokens, int warmup = 2);
+
+// llama-bench's figures: pp<N> (a prompt of N tokens evaluated in one batch, tokens/s) and
+// tg<N> (N tokens generated one at a time after a one-token prompt, tokens/s), each the median of
+// `reps` runs after a short warm-up run, on a pool of `threads`. The prompt is the same pseudo-random
+// token sequence peer.mjs uses.
+struct LlamaBenchFigures {
+  std::vector<double> pp, tg;  // tokens/s of each run
+  double pp_median = 0, tg_median = 0;
+};
+LlamaBenchFigures MeasureLlamaBench(std::shared_ptr<const Model> model, int threads, int pp, int tg, int reps);
+double Median(std::vector<double> v);
+// Resident memory of this process (VmRSS), bytes.
+size_t ResidentBytes();
 
 }  // namespace lt::engine
 

@@ -32,7 +32,10 @@ Engine::~Engine() {
 
 Status Engine::Submit(Request request) {
   const int ctx = model_->config().seq_len;
-  if (request.prompt_tokens.empty()) request.prompt_tokens.push_back(model_->tokenizer().bos_id());
+  if (request.prompt_tokens.empty() && model_->tokenizer().bos_id() >= 0) {
+    request.prompt_tokens.push_back(model_->tokenizer().bos_id());
+  }
+  if (request.prompt_tokens.empty()) return InvalidArgument("the prompt is empty");
   if (static_cast<int>(request.prompt_tokens.size()) >= ctx) {
     return InvalidArgument("the prompt is " + std::to_string(request.prompt_tokens.size()) +
                            " tokens, the model's context is " + std::to_string(ctx));
@@ -61,6 +64,21 @@ int Engine::waiting() const {
   return static_cast<int>(queue_.size());
 }
 
+int Engine::cached() const {
+  std::lock_guard<std::mutex> lk(mu_);
+  return static_cast<int>(caches_.size());
+}
+
+void Engine::DropCache(const std::string& key) {
+  std::lock_guard<std::mutex> lk(mu_);
+  for (auto it = caches_.begin(); it != caches_.end(); ++it) {
+    if (it->key == key) {
+      caches_.erase(it);
+      return;
+    }
+  }
+}
+
 void Engine::Loop() {
   ThreadPool pool(threads_);
   std::vector<std::unique_ptr<Active>> active;
@@ -68,6 +86,7 @@ void Engine::Loop() {
     Completion c;
     c.prompt_tokens = a.session ? a.session->prompt_tokens() : static_cast<int>(a.request.prompt_tokens.size());
     c.completion_tokens = a.session ? a.session->generated_tokens() : 0;
+    c.cached_tokens = a.session ? a.session->reused_tokens() : 0;
     c.reason = a.cancelled ? FinishReason::kStop : (a.session ? a.session->finish_reason() : FinishReason::kNone);
     c.cancelled = a.cancelled;
     c.status = std::move(status);
@@ -100,7 +119,18 @@ void Engine::Loop() {
       auto a = std::make_unique<Active>();
       int prompt = static_cast<int>(r.prompt_tokens.size());
       int steps = std::min(model_->config().seq_len, prompt - 1 + r.max_new_tokens);
-      a->session = std::make_unique<Session>(model_, r.prompt_tokens, steps, r.sampling);
+      KvCache cache;
+      if (!r.cache_key.empty()) {
+        std::lock_guard<std::mutex> lk(mu_);
+        for (auto it = caches_.begin(); it != caches_.end(); ++it) {
+          if (it->key == r.cache_key) {
+            cache = std::move(it->cache);
+            caches_.erase(it);
+            break;
+          }
+        }
+      }
+      a->session = std::make_unique<Session>(model_, std::move(cache), r.prompt_tokens, steps, r.sampling);
       a->request = std::move(r);
       active.push_back(std::move(a));
     }
@@ -112,6 +142,18 @@ void Engine::Loop() {
     }
     for (auto& a : active) {
       if (a->session->done() || a->cancelled) {
+        if (!a->request.cache_key.empty() && options_.max_cached > 0) {
+          KvCache kept = a->session->TakeCache();
+          std::lock_guard<std::mutex> lk(mu_);
+          for (auto it = caches_.begin(); it != caches_.end(); ++it) {
+            if (it->key == a->request.cache_key) {
+              caches_.erase(it);
+              break;
+            }
+          }
+          caches_.push_back({a->request.cache_key, std::move(kept)});
+          while (static_cast<int>(caches_.size()) > options_.max_cached) caches_.pop_front();
+        }
         finish(*a, OkStatus());
         a.reset();
       }

@@ -5,6 +5,13 @@
 // order) and interleaves them: one forward step of each active session per round, so a long
 // generation does not starve a short one. Each session has its own KV cache and sampler, so the
 // output of a session does not depend on what else runs (tests check this).
+// Prompts are given as tokens (the caller applies the chat template: Model::tokenizer() exposes
+// the special tokens and tokenizer.chat_template) and prefilled in one batched pass.
+// Prompt caching: a request with a cache_key leaves its KV cache in the engine under that key
+// when it finishes; the next request with the same key reuses the longest common prefix of the
+// cached tokens and its prompt, so a multi-turn chat prefills only the new turn. At most
+// max_cached caches are kept (least recently used dropped first); DropCache forgets one. A key
+// used by a running request is not shared: a second request with it starts cold.
 // Callbacks run on the engine thread and must be quick (push to a queue, not block on I/O):
 // on_token for every generated token (returning false stops that session: client gone or a stop
 // string seen), then on_done exactly once, also when the engine shuts down.
@@ -17,6 +24,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
@@ -31,18 +39,21 @@ struct EngineOptions {
   int threads = 0;      // matmul threads (0: all CPUs)
   int slots = 4;        // sessions generating at once
   int max_queue = 64;   // waiting requests beyond the slots; more are refused
+  int max_cached = 16;  // KV caches kept for cache keys between requests
 };
 
 struct Completion {
   int prompt_tokens = 0;
   int completion_tokens = 0;
+  int cached_tokens = 0;                      // prompt tokens whose KV came from the cache
   FinishReason reason = FinishReason::kNone;  // kStop: EOS/BOS or stopped by on_token; kLength
   bool cancelled = false;                     // on_token returned false
   Status status;                              // not ok when shut down before finishing
 };
 
 struct Request {
-  std::vector<int> prompt_tokens;  // starts with BOS (Tokenizer::Encode(text, true, false))
+  std::vector<int> prompt_tokens;  // usually starts with BOS (Tokenizer::Tokenize(text, true, true))
+  std::string cache_key;           // non-empty: reuse and keep this conversation's KV cache
   int max_new_tokens = 256;        // also bounded by the context length
   SamplingParams sampling;
   std::function<bool(int token, std::string_view piece)> on_token;
@@ -65,6 +76,9 @@ class Engine {
   int threads() const { return threads_; }
   int active() const;
   int waiting() const;
+  int cached() const;
+  // Forgets the KV cache kept under `key` (no-op when none or in use).
+  void DropCache(const std::string& key);
 
  private:
   struct Active;
@@ -76,6 +90,11 @@ class Engine {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Request> queue_;
+  struct Cached {
+    std::string key;
+    KvCache cache;
+  };
+  std::deque<Cached> caches_;  // most recently used last
   int active_count_ = 0;
   bool stop_ = false;
   std::thread thread_;

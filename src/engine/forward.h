@@ -1,15 +1,20 @@
-// Forward pass of a llama-architecture transformer for one token at one position, as llama2.c's
-// run.c computes it: RMSNorm (eps from the model), RoPE on adjacent pairs (2i, 2i+1) of each
-// head, grouped-query causal attention over a per-session KV cache, SwiGLU FFN, final RMSNorm,
-// classifier. Matrix-vector products are split over a ThreadPool (Q, K and V in one parallel
-// loop, W1 and W3 in one).
+// Forward pass of a llama-family transformer over a batch of consecutive tokens of one sequence:
+// RMSNorm, q/k/v projections (plus biases for qwen2), RoPE (adjacent pairs for llama, halves for
+// qwen2, llama3 frequency factors when the model has them), grouped-query causal attention over
+// the sequence's KV cache, SwiGLU FFN, final RMSNorm, classifier.
 //
-// RunState owns the activations and KV cache of one sequence (one session); it references the
-// Model it was made for, which must outlive it. Thread-safety: a RunState is used by one thread
-// at a time; several RunStates may share one Model.
+// A batch of n tokens goes through matrix-matrix products (kernels.h MatMulRows, rows split over
+// the ThreadPool), so a prompt is prefilled in blocks of up to kMaxBatch tokens and the KV cache
+// is filled in one pass; a batch of 1 is a decode step. Prefill and step-by-step decoding give
+// the same logits up to float summation order (tested to 1e-4).
+//
+// RunState owns the activations and the KV cache of one sequence (one session); the cache grows
+// on demand up to the context it was made for. It references the Model, which must outlive it.
+// Thread-safety: a RunState is used by one thread at a time; several RunStates may share a Model.
 #ifndef LT_ENGINE_FORWARD_H_
 #define LT_ENGINE_FORWARD_H_
 
+#include <initializer_list>
 #include <memory>
 #include <vector>
 
@@ -18,28 +23,46 @@
 
 namespace lt::engine {
 
+constexpr int kMaxBatch = 512;
+
 class RunState {
  public:
-  explicit RunState(std::shared_ptr<const Model> model);
+  // context: positions the KV cache may hold (0 or more than the model's: the model's seq_len).
+  explicit RunState(std::shared_ptr<const Model> model, int context = 0);
   const Model& model() const { return *model_; }
-  // Logits over the vocabulary for `token` at position `pos` (0 <= pos < seq_len; both checked by
-  // callers). The returned buffer is owned by this state and valid until the next call.
-  float* Forward(int token, int pos, ThreadPool* pool);
+  int context() const { return context_; }
+
+  // Runs tokens[0..n) at positions pos..pos+n-1; positions below pos must already be in the
+  // cache (from earlier calls). Callers check 0 < n, pos + n <= context() and token ids.
+  // Returns the logits of the last token ([vocab]) or, with all_logits, of every token
+  // ([n][vocab]); the buffer is owned by this state and valid until the next call.
+  float* Forward(const int* tokens, int n, int pos, ThreadPool* pool, bool all_logits = false);
+  // One token (a decode step).
+  float* Forward(int token, int pos, ThreadPool* pool) { return Forward(&token, 1, pos, pool); }
+
+  // Bytes held by the KV cache now.
+  size_t CacheBytes() const;
 
  private:
+  void Reserve(int positions);
+  float* ForwardBlock(const int* tokens, int n, int pos, ThreadPool* pool, bool all_logits, float* logits_out);
+
   std::shared_ptr<const Model> model_;
-  std::vector<float> x_, xb_, xb2_, hb_, hb2_, q_, att_, logits_;
-  std::vector<float> key_cache_, value_cache_;  // [layer][seq_len][kv_dim]
-  std::vector<BlockQ8_0> xq_;                    // quantized input for Q8_0 matrices
+  int context_ = 0;
+  int capacity_ = 0;                         // positions allocated in the caches
+  std::vector<std::vector<float>> k_, v_;    // per layer: [capacity][kv_dim]
+  std::vector<float> x_, xb_, xb2_, q_, hb_, hb2_, logits_, rope_;
+  Activations acts_;
 };
 
-// Parallel y = W x for several matrices sharing one input x (rows split into chunks).
-struct MatVecJob {
+// y_j = W_j x for several matrices sharing the input rows of `acts` (rows split into chunks over
+// the pool); y_j row t at y + t*ldy.
+struct MatMulJob {
   const Matrix* w;
   float* y;
+  int64_t ldy;
 };
-void MatVecParallel(ThreadPool* pool, const float* x, int64_t n, std::vector<BlockQ8_0>& xq_scratch,
-                    std::initializer_list<MatVecJob> jobs);
+void MatMulParallel(ThreadPool* pool, Activations& acts, std::initializer_list<MatMulJob> jobs);
 
 }  // namespace lt::engine
 

@@ -206,13 +206,17 @@ Result<GgufFile> ParseGguf(const uint8_t* data, size_t size, const std::string& 
       t.dims.push_back(dim);
     }
     LT_TRY(uint32_t type, r.Pod<uint32_t>("tensor type"));
-    if (type != 0 && type != 1 && type != 8) {
+    if (!IsSupportedWeightType(type)) {
       return r.Err("tensor " + t.name + " has ggml type " + std::to_string(type) +
-                   ", which is not supported (only F32=0, F16=1, Q8_0=8)");
+                   ", which is not supported (F32=0, F16=1, Q4_0=2, Q8_0=8, Q4_K=12, Q5_K=13, Q6_K=14, BF16=30)");
     }
     t.type = static_cast<DType>(type);
     size_t row = RowBytes(t.type, static_cast<int64_t>(t.dims[0]));
-    if (row == 0) return r.Err("tensor " + t.name + " is Q8_0 but its rows are not a multiple of 32");
+    if (row == 0) {
+      return r.Err("tensor " + t.name + " is " + std::string(DTypeName(t.type)) + " but its rows of " +
+                   std::to_string(t.dims[0]) + " are not a multiple of its block of " +
+                   std::to_string(BlockElems(t.type)));
+    }
     t.bytes = static_cast<uint64_t>(row) * (elems / t.dims[0]);
     LT_TRY(t.offset, r.Pod<uint64_t>("tensor offset"));
     if (t.offset % f.alignment != 0) {
@@ -233,160 +237,11 @@ Result<GgufFile> ParseGguf(const uint8_t* data, size_t size, const std::string& 
     }
     t.data = data + data_offset + t.offset;
     uintptr_t addr = reinterpret_cast<uintptr_t>(t.data);
-    if ((t.type == DType::kF32 && addr % 4 != 0) || (t.type == DType::kF16 && addr % 2 != 0)) {
+    if ((t.type == DType::kF32 && addr % 4 != 0) || (t.type != DType::kF32 && addr % 2 != 0)) {
       return Corrupt(what + ": tensor " + t.name + " is not aligned to its element size");
     }
   }
   return f;
-}
-
-// ---------------------------------------------------------------- model from GGUF
-
-namespace {
-
-std::string ReplaceAll(std::string s, std::string_view from, std::string_view to) {
-  size_t p = 0;
-  while ((p = s.find(from, p)) != std::string::npos) {
-    s.replace(p, from.size(), to);
-    p += to.size();
-  }
-  return s;
-}
-
-}  // namespace
-
-Result<std::shared_ptr<const Model>> LoadGgufStorage(std::shared_ptr<Model::Storage> storage,
-                                                     const std::string& what) {
-  LT_TRY(GgufFile f, ParseGguf(storage->data, storage->size, what));
-  auto bad = [&what](const std::string& m) { return Corrupt(what + ": " + m); };
-  auto wrap = [&what](const Error& e) { return e.Wrap(what); };
-
-  auto arch = f.GetString("general.architecture");
-  if (!arch.ok()) return wrap(arch.error());
-  if (*arch != "llama") return bad("architecture '" + *arch + "' is not supported (only llama)");
-
-  ModelBuilder b;
-  ModelConfig& c = b.config();
-  auto get = [&](const std::string& key, int* out) -> Status {
-    auto v = f.GetInt(key);
-    if (!v.ok()) return wrap(v.error());
-    if (*v <= 0 || *v > INT32_MAX) return bad(key + " = " + std::to_string(*v) + " is out of range");
-    *out = static_cast<int>(*v);
-    return OkStatus();
-  };
-  LT_TRY_STATUS(get("llama.embedding_length", &c.dim));
-  LT_TRY_STATUS(get("llama.feed_forward_length", &c.hidden_dim));
-  LT_TRY_STATUS(get("llama.block_count", &c.n_layers));
-  LT_TRY_STATUS(get("llama.attention.head_count", &c.n_heads));
-  LT_TRY_STATUS(get("llama.context_length", &c.seq_len));
-  c.n_kv_heads = c.n_heads;
-  if (f.Find("llama.attention.head_count_kv")) LT_TRY_STATUS(get("llama.attention.head_count_kv", &c.n_kv_heads));
-  c.seq_len = std::min(c.seq_len, 1 << 16);  // we allocate the KV cache for the whole context
-  LT_TRY(double eps, f.GetFloat("llama.attention.layer_norm_rms_epsilon", 1e-5));
-  LT_TRY(double theta, f.GetFloat("llama.rope.freq_base", 10000.0));
-  c.norm_eps = static_cast<float>(eps);
-  c.rope_theta = static_cast<float>(theta);
-
-  // Tokenizer.
-  auto tmodel = f.GetString("tokenizer.ggml.model");
-  if (!tmodel.ok()) return wrap(tmodel.error());
-  if (*tmodel != "llama") return bad("tokenizer model '" + *tmodel + "' is not supported (only llama/SentencePiece)");
-  const GgufValue* tokens = f.Find("tokenizer.ggml.tokens");
-  const GgufValue* scores = f.Find("tokenizer.ggml.scores");
-  if (tokens == nullptr || tokens->type != GgufType::kArray || tokens->elem != GgufType::kString) {
-    return bad("tokenizer.ggml.tokens is missing or not an array of strings");
-  }
-  if (scores == nullptr || scores->type != GgufType::kArray || scores->elem != GgufType::kF32) {
-    return bad("tokenizer.ggml.scores is missing or not an array of f32");
-  }
-  if (scores->arr.size() != tokens->arr.size()) {
-    return bad("tokenizer has " + std::to_string(tokens->arr.size()) + " tokens but " +
-               std::to_string(scores->arr.size()) + " scores");
-  }
-  if (tokens->arr.empty() || tokens->arr.size() > (1u << 21)) return bad("tokenizer vocabulary size out of range");
-  c.vocab_size = static_cast<int>(tokens->arr.size());
-  if (const GgufValue* v = f.Find("llama.rope.dimension_count")) {
-    if (!v->IsInt() || c.n_heads <= 0 || v->i != c.dim / c.n_heads) {
-      return bad("llama.rope.dimension_count must equal the head size (partial RoPE is not supported)");
-    }
-  }
-  LT_TRY_STATUS(c.Validate(what));
-  std::vector<std::string> pieces;
-  std::vector<float> sc;
-  pieces.reserve(tokens->arr.size());
-  for (size_t i = 0; i < tokens->arr.size(); ++i) {
-    pieces.push_back(ReplaceAll(tokens->arr[i].s, "\xE2\x96\x81", " "));  // U+2581 -> space
-    sc.push_back(static_cast<float>(scores->arr[i].f));
-  }
-  LT_TRY(int64_t bos, f.GetInt("tokenizer.ggml.bos_token_id", 1));
-  LT_TRY(int64_t eos, f.GetInt("tokenizer.ggml.eos_token_id", 2));
-  if (bos < 0 || bos >= c.vocab_size || eos < 0 || eos >= c.vocab_size) return bad("bos/eos token id outside the vocabulary");
-  auto tok = Tokenizer::FromPieces(std::move(pieces), std::move(sc), static_cast<int>(bos), static_cast<int>(eos));
-  if (!tok.ok()) return wrap(tok.error());
-  b.tokenizer() = std::move(*tok);
-
-  // Tensors, with shapes checked against the hyperparameters.
-  auto shape = [](const GgufTensorInfo& t) {
-    std::string s = "[";
-    for (size_t i = 0; i < t.dims.size(); ++i) s += (i ? ", " : "") + std::to_string(t.dims[i]);
-    return s + "]";
-  };
-  auto matrix = [&](const std::string& name, int rows, int cols, Matrix* out) -> Status {
-    const GgufTensorInfo* t = f.Tensor(name);
-    if (t == nullptr) return bad("missing tensor " + name);
-    if (t->dims.size() != 2 || t->dims[0] != static_cast<uint64_t>(cols) || t->dims[1] != static_cast<uint64_t>(rows)) {
-      return bad("tensor " + name + " has shape " + shape(*t) + ", expected [" + std::to_string(cols) + ", " +
-                 std::to_string(rows) + "]");
-    }
-    *out = Matrix{t->type, t->data, rows, cols};
-    return OkStatus();
-  };
-  auto vec = [&](const std::string& name, const float** out) -> Status {
-    const GgufTensorInfo* t = f.Tensor(name);
-    if (t == nullptr) return bad("missing tensor " + name);
-    if (t->dims.size() != 1 || t->dims[0] != static_cast<uint64_t>(c.dim)) {
-      return bad("tensor " + name + " has shape " + shape(*t) + ", expected [" + std::to_string(c.dim) + "]");
-    }
-    if (t->type == DType::kF32) {
-      *out = reinterpret_cast<const float*>(t->data);
-    } else if (t->type == DType::kF16) {
-      std::vector<float> v(static_cast<size_t>(c.dim));
-      DequantizeRow(Matrix{t->type, t->data, 1, c.dim}, 0, v.data());
-      storage->floats.push_back(std::move(v));
-      *out = storage->floats.back().data();
-    } else {
-      return bad("norm tensor " + name + " must be F32 or F16");
-    }
-    return OkStatus();
-  };
-  const int dim = c.dim, kv = c.kv_dim(), hid = c.hidden_dim;
-  LT_TRY_STATUS(matrix("token_embd.weight", c.vocab_size, dim, &b.token_embd()));
-  b.layers().resize(static_cast<size_t>(c.n_layers));
-  for (int l = 0; l < c.n_layers; ++l) {
-    LayerWeights& w = b.layers()[static_cast<size_t>(l)];
-    std::string p = "blk." + std::to_string(l) + ".";
-    LT_TRY_STATUS(vec(p + "attn_norm.weight", &w.rms_att));
-    LT_TRY_STATUS(matrix(p + "attn_q.weight", dim, dim, &w.wq));
-    LT_TRY_STATUS(matrix(p + "attn_k.weight", kv, dim, &w.wk));
-    LT_TRY_STATUS(matrix(p + "attn_v.weight", kv, dim, &w.wv));
-    LT_TRY_STATUS(matrix(p + "attn_output.weight", dim, dim, &w.wo));
-    LT_TRY_STATUS(vec(p + "ffn_norm.weight", &w.rms_ffn));
-    LT_TRY_STATUS(matrix(p + "ffn_gate.weight", hid, dim, &w.w1));
-    LT_TRY_STATUS(matrix(p + "ffn_down.weight", dim, hid, &w.w2));
-    LT_TRY_STATUS(matrix(p + "ffn_up.weight", hid, dim, &w.w3));
-  }
-  LT_TRY_STATUS(vec("output_norm.weight", &b.rms_final()));
-  if (f.Tensor("output.weight") != nullptr) {
-    LT_TRY_STATUS(matrix("output.weight", c.vocab_size, dim, &b.classifier()));
-    b.shared_classifier() = false;
-  } else {
-    b.classifier() = b.token_embd();
-    b.shared_classifier() = true;
-  }
-  b.weight_type() = b.layers()[0].wq.type;
-  b.format() = "gguf";
-  b.storage() = std::move(storage);
-  return b.Finish();
 }
 
 }  // namespace lt::engine

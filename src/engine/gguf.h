@@ -8,7 +8,7 @@
 //
 // ParseGguf validates the whole structure against the buffer: magic, version 3, counts, every
 // string and array inside the buffer, no duplicate keys or tensor names, supported tensor types
-// (F32, F16, Q8_0), shapes, offsets aligned, every tensor inside the buffer. Errors are kCorrupt
+// (quant.h), rows that divide into the type's blocks, offsets aligned, every tensor inside the buffer. Errors are kCorrupt
 // with the byte offset or the tensor name. Nothing is allocated before its size is checked
 // against the bytes that remain, so arbitrary input is safe (see fuzz/gguf_fuzz.cc).
 // Ownership: GgufTensorInfo::data points into the parsed buffer, which the caller keeps alive.
@@ -17,6 +17,7 @@
 #define LT_ENGINE_GGUF_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -70,12 +71,50 @@ struct GgufFile {
 
 Result<GgufFile> ParseGguf(const uint8_t* data, size_t size, const std::string& what);
 
-enum class GgufFileType : uint32_t { kAllF32 = 0, kMostlyF16 = 1, kMostlyQ8_0 = 7 };
+// general.file_type values (llama.cpp's llama_ftype); never renumber.
+enum class GgufFileType : uint32_t {
+  kAllF32 = 0, kMostlyF16 = 1, kMostlyQ4_0 = 2, kMostlyQ8_0 = 7, kMostlyQ4_K_S = 14, kMostlyQ4_K_M = 15,
+  kMostlyQ5_K_S = 16, kMostlyQ5_K_M = 17, kMostlyQ6_K = 18, kMostlyBF16 = 32,
+};
 
-// Writes `model` as a GGUF v3 file of the llama architecture with matrices stored as `type`
-// (Q8_0 matrices whose rows are not a multiple of 32 are stored as F16; norms stay F32). q and k
-// weights are written unpermuted: see doc/engine.md "RoPE convention". The file is written to a
-// temporary name and renamed, so a failure leaves no partial file.
+// GgufWriter: builds a GGUF v3 file (alignment 32): metadata in the order added, then tensors
+// whose rows are produced on demand (so a large model never sits in memory). Write() goes to a
+// temporary name and renames, so a failure leaves no partial file.
+class GgufWriter {
+ public:
+  using RowFn = std::function<void(int64_t row, uint8_t* out)>;  // writes RowBytes(type, dims[0])
+
+  void Str(const std::string& key, const std::string& v);
+  void U32(const std::string& key, uint32_t v);
+  void I32(const std::string& key, int32_t v);
+  void F32(const std::string& key, float v);
+  void Bool(const std::string& key, bool v);
+  void StrArray(const std::string& key, std::vector<std::string> v);
+  void F32Array(const std::string& key, std::vector<float> v);
+  void I32Array(const std::string& key, std::vector<int32_t> v);
+  // dims ggml order (ne0 contiguous); rows = product of dims[1..].
+  void Tensor(const std::string& name, std::vector<uint64_t> dims, DType type, RowFn rows);
+  Status Write(const std::string& path) const;
+
+ private:
+  struct Kv {
+    std::string key;
+    std::string encoded;  // type + value
+  };
+  struct T {
+    std::string name;
+    std::vector<uint64_t> dims;
+    DType type;
+    RowFn rows;
+  };
+  std::vector<Kv> kv_;
+  std::vector<T> tensors_;
+};
+
+// Writes `model` as a GGUF v3 file of its architecture with matrices stored as `type` (a matrix
+// whose rows do not divide into the type's blocks is stored as F16; norms stay F32). q and k
+// weights are written as the model holds them (see doc/engine.md "RoPE convention"). The
+// vocabulary, special tokens and chat template are carried over.
 Status WriteGguf(const Model& model, DType type, const std::string& path, const std::string& name = "");
 
 }  // namespace lt::engine

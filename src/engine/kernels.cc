@@ -7,125 +7,273 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
-#include <immintrin.h>
 #define LT_ENGINE_X86 1
 #endif
 
 namespace lt::engine {
 
-std::string_view DTypeName(DType t) {
-  switch (t) {
-    case DType::kF32: return "f32";
-    case DType::kF16: return "f16";
-    case DType::kQ8_0: return "q8_0";
-  }
-  return "unknown";
+void DequantizeRow(const Matrix& m, int64_t r, float* out) { DequantizeRow(m.type, m.Row(r), out, m.cols); }
+
+// ---------------------------------------------------------------- activations
+
+void Activations::Set(const float* x, int64_t ldx, int n, int64_t cols) {
+  x_ = x;
+  ldx_ = ldx;
+  n_ = n;
+  cols_ = cols;
+  q8_0_.reserved = q8_0_.ready = false;
+  q8_k_.reserved = q8_k_.ready = false;
 }
 
-size_t RowBytes(DType t, int64_t cols) {
-  if (cols < 0) return 0;
-  switch (t) {
-    case DType::kF32: return static_cast<size_t>(cols) * 4;
-    case DType::kF16: return static_cast<size_t>(cols) * 2;
-    case DType::kQ8_0:
-      if (cols % kQ8Block != 0) return 0;
-      return static_cast<size_t>(cols / kQ8Block) * sizeof(BlockQ8_0);
-  }
-  return 0;
+void Activations::Reserve(DType act) {
+  if (act != DType::kQ8_0 && act != DType::kQ8_K) return;
+  Q& q = Slot(act);
+  if (q.reserved) return;
+  q.stride = act == DType::kQ8_0 ? Q8ActRowBytes(cols_) : RowBytes(act, cols_);
+  if (q.bytes.size() < q.stride * static_cast<size_t>(n_)) q.bytes.resize(q.stride * static_cast<size_t>(n_));
+  q.reserved = true;
 }
 
-namespace {
-
-uint32_t FloatBits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  return u;
-}
-float BitsFloat(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
-}  // namespace
-
-float F16ToF32(uint16_t h) {
-  uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-  uint32_t exp = (h >> 10) & 0x1fu;
-  uint32_t mant = h & 0x3ffu;
-  if (exp == 0) {
-    if (mant == 0) return BitsFloat(sign);
-    int e = 1;
-    while ((mant & 0x400u) == 0) {
-      mant <<= 1;
-      --e;
+void Activations::Quantize(DType act, int t0, int t1) {
+  if (act != DType::kQ8_0 && act != DType::kQ8_K) return;
+  Q& q = Slot(act);
+  for (int t = t0; t < t1; ++t) {
+    const float* x = x_ + static_cast<size_t>(t) * static_cast<size_t>(ldx_);
+    uint8_t* out = q.bytes.data() + static_cast<size_t>(t) * q.stride;
+    if (act == DType::kQ8_0) {
+      QuantizeActQ8_0(x, out, cols_);
+#ifdef LT_ENGINE_X86
+    } else if (ActiveIsa() != Isa::kPortable) {
+      Avx2QuantizeRowQ8_K(x, reinterpret_cast<BlockQ8_K*>(out), cols_);
+#endif
+    } else {
+      QuantizeRowQ8_K(x, reinterpret_cast<BlockQ8_K*>(out), cols_);
     }
-    mant &= 0x3ffu;
-    return BitsFloat(sign | (static_cast<uint32_t>(e + 112) << 23) | (mant << 13));
   }
-  if (exp == 31) return BitsFloat(sign | 0x7f800000u | (mant << 13));
-  return BitsFloat(sign | ((exp + 112) << 23) | (mant << 13));
+  if (t0 == 0 && t1 == n_) q.ready = true;
 }
 
-// Round to nearest even (the algorithm of FP16 / ggml's reference conversion).
-uint16_t F32ToF16(float f) {
-  const float scale_to_inf = 0x1.0p+112f;
-  const float scale_to_zero = 0x1.0p-110f;
-  float base = (std::fabs(f) * scale_to_inf) * scale_to_zero;
-  const uint32_t w = FloatBits(f);
-  const uint32_t shl1_w = w + w;
-  const uint32_t sign = w & 0x80000000u;
-  uint32_t bias = shl1_w & 0xff000000u;
-  if (bias < 0x71000000u) bias = 0x71000000u;
-  base = BitsFloat((bias >> 1) + 0x07800000u) + base;
-  const uint32_t bits = FloatBits(base);
-  const uint32_t exp_bits = (bits >> 13) & 0x00007c00u;
-  const uint32_t mantissa_bits = bits & 0x00000fffu;
-  const uint32_t nonsign = exp_bits + mantissa_bits;
-  return static_cast<uint16_t>((sign >> 16) | (shl1_w > 0xff000000u ? 0x7e00u : nonsign));
+void Activations::Prepare(DType act) {
+  if (act != DType::kQ8_0 && act != DType::kQ8_K) return;
+  if (Slot(act).ready) return;
+  Reserve(act);
+  Quantize(act, 0, n_);
+  Slot(act).ready = true;
 }
 
-void DequantizeRow(const Matrix& m, int64_t r, float* out) {
-  const uint8_t* row = m.Row(r);
-  switch (m.type) {
-    case DType::kF32:
-      std::memcpy(out, row, static_cast<size_t>(m.cols) * 4);
-      return;
-    case DType::kF16:
-      for (int64_t j = 0; j < m.cols; ++j) {
-        uint16_t h;
-        std::memcpy(&h, row + 2 * j, 2);
-        out[j] = F16ToF32(h);
-      }
-      return;
-    case DType::kQ8_0:
-      for (int64_t b = 0; b < m.cols / kQ8Block; ++b) {
-        BlockQ8_0 blk;
-        std::memcpy(&blk, row + b * sizeof(BlockQ8_0), sizeof blk);
-        float d = F16ToF32(blk.d);
-        for (int i = 0; i < kQ8Block; ++i) out[b * kQ8Block + i] = d * static_cast<float>(blk.qs[i]);
-      }
-      return;
-  }
+bool Activations::Ready(DType act) const {
+  if (act != DType::kQ8_0 && act != DType::kQ8_K) return true;
+  return Slot(act).ready;
 }
 
-void QuantizeRowQ8_0(const float* x, BlockQ8_0* out, int64_t n) {
-  for (int64_t b = 0; b < n / kQ8Block; ++b) {
-    const float* xb = x + b * kQ8Block;
-    float amax = 0.0f;
-    for (int i = 0; i < kQ8Block; ++i) amax = std::max(amax, std::fabs(xb[i]));
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    out[b].d = F32ToF16(d);
-    for (int i = 0; i < kQ8Block; ++i) out[b].qs[i] = static_cast<int8_t>(std::lround(xb[i] * id));
-  }
+const uint8_t* Activations::QRow(DType act, int t) const {
+  const Q& q = Slot(act);
+  return q.bytes.data() + static_cast<size_t>(t) * q.stride;
 }
 
 // ---------------------------------------------------------------- portable kernels
+//
+// Each computes the same integer sums as the AVX2 kernels (and ggml), summed in float per block.
 
 namespace {
 
-float DotF32Portable(const float* a, const float* b, int64_t n) {
+template <typename T>
+T Ld(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+void PortableF32(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, float* out) {
+  for (int t = 0; t < nx; ++t) {
+    float s[4] = {0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      for (int k = 0; k < 4; ++k) s[k] += Ld<float>(w + 4 * (i + k)) * Ld<float>(x[t] + 4 * (i + k));
+    }
+    float sum = (s[0] + s[1]) + (s[2] + s[3]);
+    for (; i < n; ++i) sum += Ld<float>(w + 4 * i) * Ld<float>(x[t] + 4 * i);
+    out[t] = sum;
+  }
+}
+
+template <bool kBf16>
+void PortableHalf(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, float* out) {
+  for (int t = 0; t < nx; ++t) {
+    float sum = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t h = Ld<uint16_t>(w + 2 * i);
+      sum += (kBf16 ? Bf16ToF32(h) : F16ToF32(h)) * Ld<float>(x[t] + 4 * i);
+    }
+    out[t] = sum;
+  }
+}
+
+void PortableQ8_0(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, float* out) {
+  const int64_t nb = n / kQK;
+  for (int t = 0; t < nx; ++t) {
+    const int8_t* xq = reinterpret_cast<const int8_t*>(x[t] + 4 * nb);
+    float sum = 0;
+    for (int64_t b = 0; b < nb; ++b) {
+      const BlockQ8_0 bw = Ld<BlockQ8_0>(w + b * sizeof(BlockQ8_0));
+      int32_t acc = 0;
+      for (int i = 0; i < kQK; ++i) acc += static_cast<int32_t>(bw.qs[i]) * xq[b * kQK + i];
+      sum += static_cast<float>(acc) * (F16ToF32(bw.d) * Ld<float>(x[t] + 4 * b));
+    }
+    out[t] = sum;
+  }
+}
+
+void PortableQ4_0(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, float* out) {
+  const int64_t nb = n / kQK;
+  for (int t = 0; t < nx; ++t) {
+    float sum = 0;
+    for (int64_t b = 0; b < nb; ++b) {
+      const BlockQ4_0 bw = Ld<BlockQ4_0>(w + b * sizeof(BlockQ4_0));
+      const int8_t* xq = reinterpret_cast<const int8_t*>(x[t] + 4 * nb) + b * kQK;
+      int32_t acc = 0;
+      for (int i = 0; i < kQK / 2; ++i) {
+        acc += ((bw.qs[i] & 0xF) - 8) * xq[i] + ((bw.qs[i] >> 4) - 8) * xq[i + kQK / 2];
+      }
+      sum += static_cast<float>(acc) * (F16ToF32(bw.d) * Ld<float>(x[t] + 4 * b));
+    }
+    out[t] = sum;
+  }
+}
+
+void ScalesMinsK4(const uint8_t* s, int* sc, int* mn) {
+  for (int j = 0; j < 8; ++j) {
+    if (j < 4) {
+      sc[j] = s[j] & 63;
+      mn[j] = s[j + 4] & 63;
+    } else {
+      sc[j] = (s[j + 4] & 0xF) | ((s[j - 4] >> 6) << 4);
+      mn[j] = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
+    }
+  }
+}
+
+template <bool kQ5>
+void PortableQ45_K(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, float* out) {
+  const int64_t nb = n / kQKK;
+  const size_t wb = kQ5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
+  for (int t = 0; t < nx; ++t) {
+    float sum = 0;
+    for (int64_t b = 0; b < nb; ++b) {
+      const uint8_t* blk = w + b * wb;
+      const BlockQ8_K& bx = *reinterpret_cast<const BlockQ8_K*>(x[t] + b * sizeof(BlockQ8_K));
+      uint16_t d16 = Ld<uint16_t>(blk), dmin16 = Ld<uint16_t>(blk + 2);
+      int sc[8], mn[8];
+      ScalesMinsK4(blk + 4, sc, mn);
+      const uint8_t* qh = blk + 16;
+      const uint8_t* qs = kQ5 ? blk + 16 + 32 : blk + 16;
+      int32_t sumi = 0, summ = 0;
+      for (int j = 0; j < 4; ++j) {  // 64 elements: sub-blocks 2j (low nibbles) and 2j+1 (high)
+        int32_t lo = 0, hi = 0;
+        for (int l = 0; l < 32; ++l) {
+          int ql = qs[32 * j + l] & 0xF, qhh = qs[32 * j + l] >> 4;
+          if (kQ5) {
+            ql += (qh[l] >> (2 * j)) & 1 ? 16 : 0;
+            qhh += (qh[l] >> (2 * j + 1)) & 1 ? 16 : 0;
+          }
+          lo += ql * bx.qs[64 * j + l];
+          hi += qhh * bx.qs[64 * j + 32 + l];
+        }
+        sumi += sc[2 * j] * lo + sc[2 * j + 1] * hi;
+      }
+      for (int j = 0; j < 8; ++j) summ += mn[j] * (bx.bsums[2 * j] + bx.bsums[2 * j + 1]);
+      sum += bx.d * F16ToF32(d16) * static_cast<float>(sumi) - bx.d * F16ToF32(dmin16) * static_cast<float>(summ);
+    }
+    out[t] = sum;
+  }
+}
+
+void PortableQ6_K(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, float* out) {
+  const int64_t nb = n / kQKK;
+  for (int t = 0; t < nx; ++t) {
+    float sum = 0;
+    for (int64_t b = 0; b < nb; ++b) {
+      const BlockQ6_K& bw = *reinterpret_cast<const BlockQ6_K*>(w + b * sizeof(BlockQ6_K));
+      const BlockQ8_K& bx = *reinterpret_cast<const BlockQ8_K*>(x[t] + b * sizeof(BlockQ8_K));
+      int32_t sumi = 0;
+      for (int half = 0; half < 2; ++half) {
+        const uint8_t* ql = bw.ql + 64 * half;
+        const uint8_t* qh = bw.qh + 32 * half;
+        const int8_t* sc = bw.scales + 8 * half;
+        const int8_t* q8 = bx.qs + 128 * half;
+        int32_t part[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        for (int l = 0; l < 32; ++l) {
+          const int is = l / 16;
+          const int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;
+          const int q2 = ((ql[l + 32] & 0xF) | (((qh[l] >> 2) & 3) << 4)) - 32;
+          const int q3 = ((ql[l] >> 4) | (((qh[l] >> 4) & 3) << 4)) - 32;
+          const int q4 = ((ql[l + 32] >> 4) | (((qh[l] >> 6) & 3) << 4)) - 32;
+          part[is + 0] += q1 * q8[l];
+          part[is + 2] += q2 * q8[l + 32];
+          part[is + 4] += q3 * q8[l + 64];
+          part[is + 6] += q4 * q8[l + 96];
+        }
+        for (int k = 0; k < 8; ++k) sumi += sc[k] * part[k];
+      }
+      sum += bx.d * F16ToF32(bw.d) * static_cast<float>(sumi);
+    }
+    out[t] = sum;
+  }
+}
+
+std::atomic<int> g_forced{-1};
+
+}  // namespace
+
+RowKernel PortableKernel(DType t) {
+  switch (t) {
+    case DType::kF32: return PortableF32;
+    case DType::kF16: return PortableHalf<false>;
+    case DType::kBF16: return PortableHalf<true>;
+    case DType::kQ8_0: return PortableQ8_0;
+    case DType::kQ4_0: return PortableQ4_0;
+    case DType::kQ4_K: return PortableQ45_K<false>;
+    case DType::kQ5_K: return PortableQ45_K<true>;
+    case DType::kQ6_K: return PortableQ6_K;
+    default: return nullptr;
+  }
+}
+
+void QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols) {
+#ifdef LT_ENGINE_X86
+  if (ActiveIsa() != Isa::kPortable) {
+    Avx2QuantizeActQ8_0(x, out, cols);
+    return;
+  }
+#endif
+  const int64_t nb = cols / kQK;
+  int8_t* q = reinterpret_cast<int8_t*>(out + 4 * nb);
+  for (int64_t b = 0; b < nb; ++b) {
+    BlockQ8_0 blk;
+    QuantizeRowQ8_0(x + b * kQK, &blk, kQK);
+    const float d = F16ToF32(blk.d);
+    std::memcpy(out + 4 * b, &d, 4);
+    std::memcpy(q + b * kQK, blk.qs, kQK);
+  }
+}
+
+#if !defined(__x86_64__)
+RowKernel Avx512Kernel(DType) { return nullptr; }
+#endif
+
+#ifndef LT_ENGINE_X86
+RowKernel Avx2Kernel(DType) { return nullptr; }
+void Avx2QuantizeActQ8_0(const float*, uint8_t*, int64_t) {}
+void Avx2QuantizeRowQ8_K(const float*, BlockQ8_K*, int64_t) {}
+float Avx2DotF32(const float*, const float*, int64_t) { return 0; }
+void Avx2AxpyF32(float, const float*, float*, int64_t) {}
+bool Avx2Attend(const float*, const float*, const float*, size_t, int, int, float, float*, float*) { return false; }
+#endif
+
+float DotF32(const float* a, const float* b, int64_t n) {
+#ifdef LT_ENGINE_X86
+  if (ActiveIsa() != Isa::kPortable) return Avx2DotF32(a, b, n);
+#endif
   float s[4] = {0, 0, 0, 0};
   int64_t i = 0;
   for (; i + 4 <= n; i += 4) {
@@ -136,140 +284,35 @@ float DotF32Portable(const float* a, const float* b, int64_t n) {
   return sum;
 }
 
-float DotF16Portable(const uint8_t* a, const float* b, int64_t n) {
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n; ++i) {
-    uint16_t h;
-    std::memcpy(&h, a + 2 * i, 2);
-    sum += F16ToF32(h) * b[i];
-  }
-  return sum;
-}
-
-float DotQ8Portable(const uint8_t* a, const BlockQ8_0* xq, int64_t n) {
-  float sum = 0.0f;
-  for (int64_t b = 0; b < n / kQ8Block; ++b) {
-    BlockQ8_0 blk;
-    std::memcpy(&blk, a + b * sizeof(BlockQ8_0), sizeof blk);
-    int32_t acc = 0;
-    for (int i = 0; i < kQ8Block; ++i) acc += static_cast<int32_t>(blk.qs[i]) * xq[b].qs[i];
-    sum += static_cast<float>(acc) * F16ToF32(blk.d) * F16ToF32(xq[b].d);
-  }
-  return sum;
-}
-
-void MatVecPortable(const Matrix& w, const float* x, const BlockQ8_0* xq, float* y, int64_t r0, int64_t r1) {
-  for (int64_t r = r0; r < r1; ++r) {
-    const uint8_t* row = w.Row(r);
-    switch (w.type) {
-      case DType::kF32: {
-        float tmp[256];
-        // rows may be unaligned in a foreign file; copy through a small buffer when needed
-        if (reinterpret_cast<uintptr_t>(row) % alignof(float) == 0) {
-          y[r] = DotF32Portable(reinterpret_cast<const float*>(row), x, w.cols);
-        } else {
-          float sum = 0.0f;
-          for (int64_t j = 0; j < w.cols; j += 256) {
-            int64_t len = std::min<int64_t>(256, w.cols - j);
-            std::memcpy(tmp, row + 4 * j, static_cast<size_t>(len) * 4);
-            sum += DotF32Portable(tmp, x + j, len);
-          }
-          y[r] = sum;
-        }
-        break;
-      }
-      case DType::kF16: y[r] = DotF16Portable(row, x, w.cols); break;
-      case DType::kQ8_0: y[r] = DotQ8Portable(row, xq, w.cols); break;
-    }
-  }
-}
-
-// ---------------------------------------------------------------- AVX2 kernels
-
+void Attend(const float* q, const float* k, const float* v, size_t stride, int len, int hs, float scale, float* att,
+            float* out) {
 #ifdef LT_ENGINE_X86
-
-__attribute__((target("avx2,fma"))) inline float HSum(__m256 v) {
-  __m128 lo = _mm256_castps256_ps128(v);
-  __m128 hi = _mm256_extractf128_ps(v, 1);
-  lo = _mm_add_ps(lo, hi);
-  __m128 sh = _mm_movehdup_ps(lo);
-  __m128 s = _mm_add_ps(lo, sh);
-  sh = _mm_movehl_ps(sh, s);
-  s = _mm_add_ss(s, sh);
-  return _mm_cvtss_f32(s);
+  if (ActiveIsa() != Isa::kPortable && Avx2Attend(q, k, v, stride, len, hs, scale, att, out)) return;
+#endif
+  float mx = -3.0e38f;
+  for (int p = 0; p < len; ++p) {
+    att[p] = DotF32(q, k + static_cast<size_t>(p) * stride, hs) * scale;
+    mx = std::max(mx, att[p]);
+  }
+  float sum = 0.0f;
+  for (int p = 0; p < len; ++p) {
+    att[p] = std::exp(att[p] - mx);
+    sum += att[p];
+  }
+  const float inv = 1.0f / sum;
+  std::memset(out, 0, static_cast<size_t>(hs) * sizeof(float));
+  for (int p = 0; p < len; ++p) AxpyF32(att[p] * inv, v + static_cast<size_t>(p) * stride, out, hs);
 }
 
-__attribute__((target("avx2,fma"))) float DotF32Avx2(const float* a, const float* b, int64_t n) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  __m256 acc2 = _mm256_setzero_ps(), acc3 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
-    acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), acc1);
-    acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), acc2);
-    acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), acc3);
+void AxpyF32(float a, const float* x, float* y, int64_t n) {
+#ifdef LT_ENGINE_X86
+  if (ActiveIsa() != Isa::kPortable) {
+    Avx2AxpyF32(a, x, y, n);
+    return;
   }
-  for (; i + 8 <= n; i += 8) acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), acc0);
-  float sum = HSum(_mm256_add_ps(_mm256_add_ps(acc0, acc1), _mm256_add_ps(acc2, acc3)));
-  for (; i < n; ++i) sum += a[i] * b[i];
-  return sum;
+#endif
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
-
-__attribute__((target("avx2,fma,f16c"))) float DotF16Avx2(const uint8_t* a, const float* b, int64_t n) {
-  __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m256 w0 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + 2 * i)));
-    __m256 w1 = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + 2 * i + 16)));
-    acc0 = _mm256_fmadd_ps(w0, _mm256_loadu_ps(b + i), acc0);
-    acc1 = _mm256_fmadd_ps(w1, _mm256_loadu_ps(b + i + 8), acc1);
-  }
-  float sum = HSum(_mm256_add_ps(acc0, acc1));
-  for (; i < n; ++i) {
-    uint16_t h;
-    std::memcpy(&h, a + 2 * i, 2);
-    sum += F16ToF32(h) * b[i];
-  }
-  return sum;
-}
-
-__attribute__((target("avx2,fma,f16c"))) float DotQ8Avx2(const uint8_t* a, const BlockQ8_0* xq, int64_t n) {
-  const __m256i ones = _mm256_set1_epi16(1);
-  __m256 acc = _mm256_setzero_ps();
-  const int64_t nb = n / kQ8Block;
-  for (int64_t b = 0; b < nb; ++b) {
-    const uint8_t* blk = a + b * sizeof(BlockQ8_0);
-    uint16_t dw;
-    std::memcpy(&dw, blk, 2);
-    const __m256 d = _mm256_set1_ps(_cvtsh_ss(dw) * _cvtsh_ss(xq[b].d));
-    __m256i qw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 2));
-    __m256i qx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[b].qs));
-    __m256i ax = _mm256_sign_epi8(qw, qw);
-    __m256i sy = _mm256_sign_epi8(qx, qw);
-    __m256i dot = _mm256_madd_epi16(_mm256_maddubs_epi16(ax, sy), ones);
-    acc = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(dot), acc);
-  }
-  return HSum(acc);
-}
-
-__attribute__((target("avx2,fma,f16c"))) void MatVecAvx2(const Matrix& w, const float* x, const BlockQ8_0* xq,
-                                                         float* y, int64_t r0, int64_t r1) {
-  const size_t stride = RowBytes(w.type, w.cols);
-  const uint8_t* row = w.data + static_cast<size_t>(r0) * stride;
-  for (int64_t r = r0; r < r1; ++r, row += stride) {
-    switch (w.type) {
-      case DType::kF32: y[r] = DotF32Avx2(reinterpret_cast<const float*>(row), x, w.cols); break;
-      case DType::kF16: y[r] = DotF16Avx2(row, x, w.cols); break;
-      case DType::kQ8_0: y[r] = DotQ8Avx2(row, xq, w.cols); break;
-    }
-  }
-}
-
-#endif  // LT_ENGINE_X86
-
-std::atomic<int> g_forced{-1};
-
-}  // namespace
 
 Isa DetectIsa() {
 #ifdef LT_ENGINE_X86
@@ -278,6 +321,12 @@ Isa DetectIsa() {
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   bool f16c = __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & bit_F16C) != 0;
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vnni")) {
+      return Isa::kAvx512;
+    }
+#endif
     return Isa::kAvx2;
   }
 #endif
@@ -289,21 +338,61 @@ Isa ActiveIsa() {
   int f = g_forced.load(std::memory_order_relaxed);
   if (f < 0) return detected;
   Isa want = static_cast<Isa>(f);
-  return want == Isa::kAvx2 && detected != Isa::kAvx2 ? Isa::kPortable : want;
+  return static_cast<int>(want) > static_cast<int>(detected) ? detected : want;
 }
 
 void SetIsa(Isa isa) { g_forced.store(static_cast<int>(isa), std::memory_order_relaxed); }
 
-std::string_view IsaName(Isa isa) { return isa == Isa::kAvx2 ? "avx2+fma+f16c" : "portable"; }
+std::string_view IsaName(Isa isa) {
+  switch (isa) {
+    case Isa::kAvx512: return "avx512-vnni+avx2";
+    case Isa::kAvx2: return "avx2+fma+f16c";
+    default: return "portable";
+  }
+}
 
-void MatVecRows(const Matrix& w, const float* x, const BlockQ8_0* xq, float* y, int64_t r0, int64_t r1) {
-#ifdef LT_ENGINE_X86
-  if (ActiveIsa() == Isa::kAvx2) {
-    MatVecAvx2(w, x, xq, y, r0, r1);
+void MatMulRows(const Matrix& w, const Activations& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
+  RowKernel k = nullptr;
+  const Isa isa = ActiveIsa();
+  if (isa == Isa::kAvx512) k = Avx512Kernel(w.type);
+  if (k == nullptr && isa != Isa::kPortable) k = Avx2Kernel(w.type);
+  if (k == nullptr) k = PortableKernel(w.type);
+  if (k == nullptr || r1 <= r0) return;
+  const DType act = ActivationType(w.type);
+  const int n = x.n();
+  const size_t stride = w.RowStride();
+  auto xrow = [&](int t) -> const uint8_t* {
+    if (act == DType::kF32) return reinterpret_cast<const uint8_t*>(x.f32() + static_cast<size_t>(t) * static_cast<size_t>(x.ldx()));
+    return x.QRow(act, t);
+  };
+  if (n == 1) {
+    const uint8_t* xs[1] = {xrow(0)};
+    const uint8_t* row = w.data + static_cast<size_t>(r0) * stride;
+    for (int64_t r = r0; r < r1; ++r, row += stride) k(row, w.cols, xs, 1, y + r);
     return;
   }
-#endif
-  MatVecPortable(w, x, xq, y, r0, r1);
+  // Token blocks whose activations stay in L1/L2 while a block of rows runs over them.
+  const size_t act_row = act == DType::kF32 ? static_cast<size_t>(w.cols) * 4 : RowBytes(act, w.cols);
+  const int tblock = static_cast<int>(std::clamp<size_t>((24u << 10) / std::max<size_t>(act_row, 1), 8, 64)) / 8 * 8;
+  const int64_t rblock = 16;
+  const int max_nx = isa == Isa::kAvx512 && Avx512Kernel(w.type) != nullptr ? 8 : 4;
+  const uint8_t* xs[8];
+  float out[8];
+  for (int64_t rb = r0; rb < r1; rb += rblock) {
+    const int64_t re = std::min(r1, rb + rblock);
+    for (int tb = 0; tb < n; tb += tblock) {
+      const int te = std::min(n, tb + tblock);
+      for (int64_t r = rb; r < re; ++r) {
+        const uint8_t* row = w.data + static_cast<size_t>(r) * stride;
+        for (int t = tb; t < te; t += max_nx) {
+          const int nx = std::min(max_nx, te - t);
+          for (int i = 0; i < nx; ++i) xs[i] = xrow(t + i);
+          k(row, w.cols, xs, nx, out);
+          for (int i = 0; i < nx; ++i) y[static_cast<size_t>(t + i) * static_cast<size_t>(ldy) + static_cast<size_t>(r)] = out[i];
+        }
+      }
+    }
+  }
 }
 
 }  // namespace lt::engine

@@ -59,6 +59,8 @@ std::shared_ptr<Model::Storage> CopyToStorage(std::string_view bytes) {
   return s;
 }
 
+std::string_view ArchName(Arch a) { return a == Arch::kQwen2 ? "qwen2" : "llama"; }
+
 Status ModelConfig::Validate(const std::string& what) const {
   auto bad = [&](const std::string& m) { return Corrupt(what + ": " + m); };
   if (dim <= 0 || hidden_dim <= 0 || n_layers <= 0 || n_heads <= 0 || n_kv_heads <= 0 || vocab_size <= 0 ||
@@ -68,17 +70,17 @@ Status ModelConfig::Validate(const std::string& what) const {
                std::to_string(n_heads) + ", kv heads " + std::to_string(n_kv_heads) + ", vocab " +
                std::to_string(vocab_size) + ", seq_len " + std::to_string(seq_len) + ")");
   }
-  if (dim > 65536 || hidden_dim > 262144 || n_layers > 1024 || vocab_size > (1 << 21) || seq_len > (1 << 20) ||
-      n_heads > dim) {
+  if (dim > 65536 || hidden_dim > 262144 || n_layers > 1024 || vocab_size > (1 << 21) || seq_len > (1 << 24) ||
+      n_heads > dim || head_dim < 0 || head_dim > 1024) {
     return bad("hyperparameters out of the supported range (not a llama model?)");
   }
-  if (dim % n_heads != 0) return bad("dim " + std::to_string(dim) + " is not a multiple of heads " + std::to_string(n_heads));
+  if (head_dim == 0 && dim % n_heads != 0) {
+    return bad("dim " + std::to_string(dim) + " is not a multiple of heads " + std::to_string(n_heads));
+  }
   if (n_kv_heads > n_heads || n_heads % n_kv_heads != 0) {
     return bad("heads " + std::to_string(n_heads) + " is not a multiple of kv heads " + std::to_string(n_kv_heads));
   }
   if (head_size() % 2 != 0) return bad("head size " + std::to_string(head_size()) + " is odd (RoPE needs pairs)");
-  uint64_t kv_bytes = 2ull * n_layers * static_cast<uint64_t>(seq_len) * kv_dim() * 4;
-  if (kv_bytes > (16ull << 30)) return bad("the KV cache would need " + std::to_string(kv_bytes >> 20) + " MiB");
   if (!(norm_eps > 0.0f && norm_eps < 1.0f)) return bad("rms norm epsilon out of range");
   if (!(rope_theta > 1.0f && rope_theta < 1e12f)) return bad("rope base frequency out of range");
   return OkStatus();
@@ -95,7 +97,8 @@ size_t Model::WeightBytesPerToken() const {
 uint64_t Model::ParameterCount() const {
   uint64_t d = static_cast<uint64_t>(config_.dim), h = static_cast<uint64_t>(config_.hidden_dim);
   uint64_t kv = static_cast<uint64_t>(config_.kv_dim());
-  uint64_t per_layer = 2 * d + 2 * d * d + 2 * kv * d + 3 * h * d;
+  uint64_t q = static_cast<uint64_t>(config_.q_dim());
+  uint64_t per_layer = 2 * d + 2 * q * d + 2 * kv * d + 3 * h * d;
   uint64_t p = static_cast<uint64_t>(config_.vocab_size) * d + config_.n_layers * per_layer + d;
   if (!shared_classifier_) p += static_cast<uint64_t>(config_.vocab_size) * d;
   return p;

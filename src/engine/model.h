@@ -1,5 +1,8 @@
-// Model: the hyperparameters, weights and tokenizer of one llama-architecture model, loaded from
-// a llama2.c checkpoint (.bin, with a separate tokenizer file) or a GGUF file (tokenizer inside).
+// Model: the hyperparameters, weights and tokenizer of one decoder-only transformer of the llama
+// family, loaded from a llama2.c checkpoint (.bin, with a separate tokenizer file) or a GGUF file
+// (tokenizer inside). Architectures (GGUF general.architecture): `llama` (Llama 1/2/3/3.x with
+// llama3 RoPE scaling through rope_freqs.weight, Mistral-style GQA) and `qwen2` (q/k/v biases,
+// RoPE on the two halves of each head); any other is refused naming it.
 //
 // Loading memory-maps the file and validates everything before any inference: header values,
 // the exact file size of a checkpoint; for GGUF the magic, version, counts, string and array
@@ -24,7 +27,16 @@
 
 namespace lt::engine {
 
+enum class Arch { kLlama, kQwen2 };
+std::string_view ArchName(Arch a);
+// kAdjacent rotates pairs (2i, 2i+1) of each head (llama: ggml's "normal" RoPE); kHalves rotates
+// (i, i + head/2) (qwen2: ggml's NEOX RoPE).
+enum class RopeStyle { kAdjacent, kHalves };
+
 struct ModelConfig {
+  Arch arch = Arch::kLlama;
+  RopeStyle rope_style = RopeStyle::kAdjacent;
+  int head_dim = 0;  // 0: dim / n_heads (GGUF attention.key_length may say otherwise)
   int dim = 0;
   int hidden_dim = 0;
   int n_layers = 0;
@@ -34,8 +46,9 @@ struct ModelConfig {
   int seq_len = 0;
   float norm_eps = 1e-5f;
   float rope_theta = 10000.0f;
-  int head_size() const { return n_heads > 0 ? dim / n_heads : 0; }
-  int kv_dim() const { return n_heads > 0 ? n_kv_heads * (dim / n_heads) : 0; }
+  int head_size() const { return head_dim > 0 ? head_dim : (n_heads > 0 ? dim / n_heads : 0); }
+  int q_dim() const { return n_heads * head_size(); }
+  int kv_dim() const { return n_kv_heads * head_size(); }
   // Checks the values are positive, divisible and small enough to allocate state for.
   Status Validate(const std::string& what) const;
 };
@@ -43,8 +56,11 @@ struct ModelConfig {
 struct LayerWeights {
   const float* rms_att = nullptr;  // [dim]
   const float* rms_ffn = nullptr;  // [dim]
-  Matrix wq, wk, wv, wo;           // [dim][dim], [kv_dim][dim], [kv_dim][dim], [dim][dim]
+  Matrix wq, wk, wv, wo;           // [q_dim][dim], [kv_dim][dim], [kv_dim][dim], [dim][q_dim]
   Matrix w1, w2, w3;               // [hidden][dim], [dim][hidden], [hidden][dim]
+  const float* bq = nullptr;       // qwen2: [q_dim], [kv_dim], [kv_dim]; else null
+  const float* bk = nullptr;
+  const float* bv = nullptr;
 };
 
 class Model {
@@ -65,6 +81,12 @@ class Model {
   const float* rms_final() const { return rms_final_; }
   const Matrix& classifier() const { return classifier_; }  // the embedding when shared
   bool shared_classifier() const { return shared_classifier_; }
+  // llama3 RoPE scaling: head_size/2 factors dividing each frequency (rope_freqs.weight); null
+  // when the model has none.
+  const float* rope_freq_factors() const { return rope_freq_factors_; }
+  // general.name (or the file name); the GGUF metadata keys and values that describe the model
+  // (for `lt model inspect`-style output).
+  const std::string& name() const { return name_; }
   // "llama2.c" or "gguf"; the dominant weight type; total bytes of weight matrices read per token.
   const std::string& format() const { return format_; }
   DType weight_type() const { return weight_type_; }
@@ -82,6 +104,8 @@ class Model {
   Matrix token_embd_;
   std::vector<LayerWeights> layers_;
   const float* rms_final_ = nullptr;
+  const float* rope_freq_factors_ = nullptr;
+  std::string name_;
   Matrix classifier_;
   bool shared_classifier_ = true;
   std::string format_;

@@ -41,6 +41,8 @@ class ModelBuilder {
   std::vector<LayerWeights>& layers() { return m_->layers_; }
   const float*& rms_final() { return m_->rms_final_; }
   Matrix& classifier() { return m_->classifier_; }
+  const float*& rope_freq_factors() { return m_->rope_freq_factors_; }
+  std::string& name() { return m_->name_; }
   bool& shared_classifier() { return m_->shared_classifier_; }
   std::string& format() { return m_->format_; }
   DType& weight_type() { return m_->weight_type_; }

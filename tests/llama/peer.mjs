@@ -1,0 +1,101 @@
+// llama.cpp (node-llama-cpp 3.21.1, its prebuilt CPU binary) as the engine's independent peer.
+// Reads one JSON object {"jobs": [...]} on stdin, runs each job, prints {"results": [...]}.
+// Jobs (every one names a GGUF "model"):
+//   {"op": "tokenize", "texts": [...], "special": bool}   -> {"tokens": [[ids], ...]}
+//   {"op": "greedy", "prompt": [ids], "n": 64}             -> {"tokens": [ids]} (no stop on EOG)
+//   {"op": "teacher", "tokens": [ids]}                      -> {"argmax": [ids]} (next-token argmax
+//                                                              after each prefix, teacher-forced)
+//   {"op": "bench", "pp": 512, "tg": 128, "reps": 3, "vocab": n} -> {"pp": [tok/s...], "tg": [tok/s...], "rss"}
+//   {"op": "info"}                                          -> {"bos", "eos", "eot"}
+// Optional per job: "threads" (default 1). Nothing is downloaded or built: getLlama uses the
+// prebuilt binary only.
+import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+
+const input = JSON.parse(await new Promise((resolve) => {
+  let s = "";
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (d) => { s += d; });
+  process.stdin.on("end", () => resolve(s));
+}));
+
+const llama = await getLlama({
+  gpu: false, build: "never", usePrebuiltBinaries: true, progressLogs: false, skipDownload: true,
+  logLevel: LlamaLogLevel.error, vramPadding: 0,
+});
+
+const models = new Map();
+async function model(path) {
+  if (!models.has(path)) models.set(path, await llama.loadModel({modelPath: path, gpuLayers: 0}));
+  return models.get(path);
+}
+
+async function withSequence(m, threads, contextSize, fn) {
+  const ctx = await m.createContext({contextSize, batchSize: 512, threads, sequences: 1});
+  try {
+    return await fn(ctx.getSequence());
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e9;
+
+const results = [];
+for (const job of input.jobs) {
+  const m = await model(job.model);
+  const threads = job.threads ?? 1;
+  if (job.op === "tokenize") {
+    results.push({tokens: job.texts.map((t) => Array.from(m.tokenize(t, job.special ?? false)))});
+  } else if (job.op === "info") {
+    results.push({bos: m.tokens.bos, eos: m.tokens.eos, eot: m.tokens.eot});
+  } else if (job.op === "greedy") {
+    const out = await withSequence(m, threads, job.prompt.length + job.n + 8, async (seq) => {
+      const tokens = [];
+      for await (const t of seq.evaluate(job.prompt, {temperature: 0})) {
+        tokens.push(t);
+        if (tokens.length >= job.n) break;
+      }
+      return tokens;
+    });
+    results.push({tokens: out});
+  } else if (job.op === "teacher") {
+    const out = await withSequence(m, threads, job.tokens.length + 8, async (seq) => {
+      const items = job.tokens.map((t) => [t, {generateNext: {token: true, options: {temperature: 0}}}]);
+      const res = await seq.controlledEvaluate(items);
+      return res.map((r) => (r?.next?.token ?? -1));
+    });
+    results.push({argmax: out});
+  } else if (job.op === "bench") {
+    const pp = job.pp ?? 512, tg = job.tg ?? 128, reps = job.reps ?? 3;
+    const span = Math.min(1000, (job.vocab ?? 1010) - 10);
+    const prompt = Array.from({length: pp}, (_, i) => (i * 7919 + 13) % span + 10);
+    const ppRates = [], tgRates = [];
+    await withSequence(m, threads, pp + tg + 16, async (seq) => {
+      for (let r = 0; r < reps + 1; ++r) {  // round 0 warms up on a short prompt
+        const n = r === 0 ? Math.min(pp, 32) : pp, g = r === 0 ? Math.min(tg, 4) : tg;
+        await seq.clearHistory();
+        let t0 = now();
+        await seq.evaluateWithoutGeneratingNewTokens(prompt.slice(0, n));
+        const ppTime = now() - t0;
+        await seq.clearHistory();
+        await seq.evaluateWithoutGeneratingNewTokens([prompt[0]]);
+        t0 = now();
+        let k = 0;
+        for await (const t of seq.evaluate([prompt[1]], {temperature: 0})) {
+          if (++k >= g) break;
+        }
+        const tgTime = now() - t0;
+        if (r > 0) {
+          ppRates.push(pp / ppTime);
+          tgRates.push(tg / tgTime);
+        }
+      }
+    });
+    results.push({pp: ppRates, tg: tgRates, rss: process.memoryUsage().rss});
+  } else {
+    throw new Error(`unknown op ${job.op}`);
+  }
+}
+process.stdout.write(JSON.stringify({results}) + "\n");
+await llama.dispose();
+process.exit(0);
