@@ -26,8 +26,8 @@ contract ComputeContract is Settlement {
     // Registry transactions, genesis and views (see ComputeExtension.sol): reached through fallback.
     address public immutable extension;
 
-    constructor(Params memory p) LedgerCore(p, msg.sender) {
-        extension = address(new ComputeExtension(p, msg.sender));
+    constructor(Params memory p) LedgerCore(p, msg.sender, address(this)) {
+        extension = address(new ComputeExtension(p, msg.sender, address(this)));
     }
 
     // Every selector this contract does not have runs ComputeExtension's code on this storage.

@@ -14,7 +14,9 @@ import {ComputeViews} from "./Views.sol";
 import {Params, Sig} from "./Types.sol";
 
 contract ComputeExtension is Registry, ComputeViews {
-    constructor(Params memory p, address deployer_) LedgerCore(p, deployer_) {}
+    constructor(Params memory p, address deployer_, address computeContract)
+        LedgerCore(p, deployer_, computeContract)
+    {}
 
     // ---- Genesis (the deployer, once; then the contract is live) ---------------------------------
 

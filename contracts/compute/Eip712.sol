@@ -46,18 +46,23 @@ abstract contract Eip712 {
 
     bytes32 private immutable cachedDomain;
     uint256 private immutable cachedChainId;
+    address private immutable cachedThis;
 
-    constructor() {
+    // `verifying`: the address the domain names, the ComputeContract itself (ComputeExtension's
+    // code runs with that address through delegatecall, so it is given the same one).
+    constructor(address verifying) {
         cachedChainId = block.chainid;
-        cachedDomain = _buildDomain();
+        cachedThis = verifying;
+        cachedDomain = _buildDomain(verifying);
     }
 
-    function _buildDomain() private view returns (bytes32) {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("LakeTravis"), keccak256("1"), block.chainid, address(this)));
+    function _buildDomain(address verifying) private view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256("LakeTravis"), keccak256("1"), block.chainid, verifying));
     }
 
     function domainSeparator() public view returns (bytes32) {
-        return block.chainid == cachedChainId ? cachedDomain : _buildDomain();
+        if (block.chainid == cachedChainId && address(this) == cachedThis) return cachedDomain;
+        return _buildDomain(address(this));
     }
 
     // keccak256(0x19 0x01 || domainSeparator || structHash)

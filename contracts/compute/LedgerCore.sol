@@ -112,8 +112,9 @@ abstract contract LedgerCore is Eip712, IComputeEvents, IComputeErrors {
 
     bool internal transient locked;
 
-    // deployer_: who may send the genesis calls (the account that deploys ComputeContract).
-    constructor(Params memory p, address deployer_) {
+    // deployer_: who may send the genesis calls (the account that deploys ComputeContract);
+    // verifying_: the ComputeContract's address (the EIP-712 verifyingContract).
+    constructor(Params memory p, address deployer_, address verifying_) Eip712(verifying_) {
         if (p.token == address(0)) revert InvalidParams("token");
         if (p.daySeconds == 0) revert InvalidParams("daySeconds");
         if (p.betaBps > 10000 || p.budgetBps > 10000 || p.maxBuilderFeeBps > 10000 || p.agentShareBps > 10000) {
