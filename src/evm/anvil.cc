@@ -67,6 +67,7 @@ Result<std::unique_ptr<AnvilNode>> AnvilNode::Start(const AnvilOptions& o) {
       args.push_back("--timestamp");
       args.push_back(std::to_string(o.genesis_timestamp));
     }
+    if (o.steps_tracing) args.push_back("--steps-tracing");
     if (o.gas_limit != 0) {
       args.push_back("--gas-limit");
       args.push_back(std::to_string(o.gas_limit));

@@ -26,6 +26,7 @@ struct AnvilOptions {
   std::string hardfork = "prague";
   uint64_t gas_limit = 0;          // per block; 0: anvil's default (30,000,000)
   std::string log_file;            // anvil's output; empty: discarded
+  bool steps_tracing = false;      // record opcode steps (debug_traceTransaction structLogs)
   int start_timeout_ms = 15000;
 };
 

@@ -14,7 +14,7 @@
 
 #include <memory>
 
-#include "chain/ledger_bridge.h"
+#include "cli/chain_bridge.h"
 #include "cli/chain_config.h"
 #include "evm/anvil.h"
 #include "evm/deploy.h"
@@ -22,6 +22,8 @@
 
 namespace lt::chaintest {
 
+using cli::Submit;
+using cli::ToChain;
 using ledger::testing::Mor;
 using ledger::testing::TestKey;
 

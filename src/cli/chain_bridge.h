@@ -1,15 +1,16 @@
-// Test support for the chain tests: a ledger transaction (ledger::SignedTx, signed with the
-// ledger's EIP-712 domain = {chain id, contract address}) sent to the Compute Contract through
-// ComputeContractClient, and the protocol's Ticket/Voucher as the contract's structs. This is
-// the heart of the EvmLedger adapter that issue 17 adds after the typed Ledger interface lands.
-#ifndef LT_TESTS_CHAIN_LEDGER_BRIDGE_H_
-#define LT_TESTS_CHAIN_LEDGER_BRIDGE_H_
+// A ledger transaction (ledger::SignedTx, signed for the EIP-712 domain {chain id, contract
+// address}) sent to the Compute Contract through ComputeContractClient, and the protocol's
+// Ticket/Voucher as the contract's structs. Used by `lt bench chain` and the chain tests; it is
+// the heart of the EvmLedger adapter that issue 17 adds once the typed Ledger interface lands
+// (it moves to src/ledger then). Header-only, pure conversions and one dispatch.
+#ifndef LT_CLI_CHAIN_BRIDGE_H_
+#define LT_CLI_CHAIN_BRIDGE_H_
 
 #include "evm/compute_client.h"
 #include "ledger/tx.h"
 #include "wire/messages.h"
 
-namespace lt::chaintest {
+namespace lt::cli {
 
 inline evm::ChainTicket ToChain(const wire::Ticket& t) {
   return {t.session_id, t.user,       t.provider,    t.router,    t.manifest,
@@ -66,6 +67,6 @@ inline Result<evm::ChainTxResult> Submit(evm::ComputeContractClient& c, const le
   return InvalidArgument("unknown transaction type");
 }
 
-}  // namespace lt::chaintest
+}  // namespace lt::cli
 
-#endif  // LT_TESTS_CHAIN_LEDGER_BRIDGE_H_
+#endif  // LT_CLI_CHAIN_BRIDGE_H_
