@@ -70,6 +70,8 @@ class AbiType {
   std::vector<AbiType> sub_;
 };
 
+// Types are at most kMaxAbiTypeDepth deep, tuples at most kMaxAbiTupleFields wide, and a
+// static type at most 1 MiB long.
 Result<AbiType> ParseAbiType(std::string_view s);
 Result<AbiType> AbiTypeFromJson(const nlohmann::json& param);
 

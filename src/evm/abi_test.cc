@@ -106,7 +106,8 @@ TEST(AbiTest, ParsesTypesAndTheirCanonicalSpelling) {
     EXPECT_EQ(p->Canonical(), t);
   }
   for (const char* bad : {"uint", "uint7", "uint264", "uint08", "bytes0", "bytes33", "foo", "uint256[", "(uint256",
-                          "(uint256,)", "uint256[0x1]", "int-8"}) {
+                          "(uint256,)", "uint256[0x1]", "int-8",
+                          "uint8[65536][65536]"}) {
     EXPECT_FALSE(ParseAbiType(bad).ok()) << bad;
   }
   auto j = nlohmann::json::parse(

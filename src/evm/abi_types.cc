@@ -135,6 +135,7 @@ Result<AbiType> Suffixes(AbiType base, std::string_view s, size_t depth) {
       base = AbiType::Array(std::move(base));
     } else {
       LT_TRY(size_t k, Number(s.substr(1, close - 1), 1 << 16));
+      if (base.HeadSize() > (size_t{1} << 20) / k) return InvalidArgument("fixed array larger than 1 MiB");
       base = AbiType::FixedArray(std::move(base), k);
     }
     s.remove_prefix(close + 1);

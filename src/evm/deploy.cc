@@ -42,13 +42,15 @@ Error Refused(std::string_view what, const SendOutcome& s, const ContractAbi* ab
   return MakeError(ErrorCode::kFailedPrecondition, std::string(what) + " reverted: " + why);
 }
 
-Result<SendOutcome> Create(TxSender& sender, const Artifact& a, ByteSpan ctor_args, const ContractAbi* errors) {
+Result<TxReceipt> Create(TxSender& sender, const Artifact& a, ByteSpan ctor_args, const ContractAbi* errors) {
   Bytes code = a.bytecode;
   code.insert(code.end(), ctor_args.begin(), ctor_args.end());
   LT_TRY(SendOutcome s, sender.Send(std::nullopt, code));
   if (s.reverted) return Refused("deploying " + a.name, s, errors);
-  if (!s.receipt->contract_address) return Corrupt("deploying " + a.name + ": the receipt has no contract address");
-  return s;
+  if (!s.receipt || !s.receipt->contract_address) {
+    return Corrupt("deploying " + a.name + ": the receipt has no contract address");
+  }
+  return std::move(*s.receipt);
 }
 
 V ParamsValue(const ChainParams& p, const crypto::Address& token, bool mintable) {
@@ -75,14 +77,15 @@ Result<TxReceipt> CallContract(TxSender& sender, const crypto::Address& to, std:
   LT_TRY(Bytes data, a->abi.EncodeCall(function, args));
   LT_TRY(SendOutcome s, sender.Send(to, data));
   if (s.reverted) return Refused(std::string(abi_of) + "." + std::string(function), s, &a->abi);
-  return *s.receipt;
+  if (!s.receipt) return InternalError("no receipt");
+  return std::move(*s.receipt);
 }
 
 Result<crypto::Address> DeployArtifact(TxSender& sender, std::string_view name, uint64_t* gas_used) {
   LT_TRY(const Artifact* a, GetArtifact(name));
-  LT_TRY(SendOutcome s, Create(sender, *a, {}, &a->abi));
-  if (gas_used != nullptr) *gas_used = s.receipt->gas_used;
-  return *s.receipt->contract_address;
+  LT_TRY(TxReceipt r, Create(sender, *a, {}, &a->abi));
+  if (gas_used != nullptr) *gas_used = r.gas_used;
+  return r.contract_address.value_or(crypto::Address{});
 }
 
 Result<Deployment> DeployComputeContract(TxSender& sender, const DeployConfig& c, GasReport* gas) {
@@ -102,10 +105,10 @@ Result<Deployment> DeployComputeContract(TxSender& sender, const DeployConfig& c
     note("deploy " + c.token_contract, g);
   }
   LT_TRY(Bytes args, AbiEncode({ParamsType()}, {ParamsValue(c.params, d.token, mintable)}));
-  LT_TRY(SendOutcome created, Create(sender, *compute, args, &compute->abi));
-  d.contract = *created.receipt->contract_address;
-  d.block = created.receipt->block_number;
-  note("deploy ComputeContract (+ ComputeExtension)", created.receipt->gas_used);
+  LT_TRY(TxReceipt created, Create(sender, *compute, args, &compute->abi));
+  d.contract = created.contract_address.value_or(crypto::Address{});
+  d.block = created.block_number;
+  note("deploy ComputeContract (+ ComputeExtension)", created.gas_used);
   if (mintable) {
     LT_TRY(TxReceipt r, CallContract(sender, d.token, "MorToken", "setOperator", {V::Addr(d.contract)}));
     note("token.setOperator", r.gas_used);
