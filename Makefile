@@ -24,7 +24,8 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 all: build
 
-## deps: install every missing Debian package (as root, or with sudo), then the npm test peers.
+## deps: install every missing Debian package (as root, or with sudo), then the npm test peers and
+## the contracts' toolchain.
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -38,9 +39,10 @@ deps:
 	@$(MAKE) --no-print-directory npm-deps
 
 # Independent peers for interoperability tests (ethers, the IPFS UnixFS importer, the OpenAI SDK),
-# installed into tests/interop/node_modules, and llama.cpp into tests/llama/node_modules (git
-# ignores both).
-npm-deps: tests/interop/node_modules/.installed tests/llama/node_modules/.installed
+# installed into tests/interop/node_modules, llama.cpp into tests/llama/node_modules, and the
+# contracts' toolchain (solc-js, anvil; pinned in contracts/package.json) into
+# contracts/node_modules; git ignores all three.
+npm-deps: tests/interop/node_modules/.installed tests/llama/node_modules/.installed contracts/node_modules/.installed
 tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/package-lock.json
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -49,8 +51,12 @@ tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/
 tests/llama/node_modules/.installed: tests/llama/package.json tests/llama/package-lock.json
 	cd tests/llama && npm ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error
 	touch $@
+contracts/node_modules/.installed: contracts/package.json contracts/package-lock.json
+	cd contracts && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
 
-$(BUILD)/build.ninja:
+# Configured again once `make deps` has installed solc-js (the build compiles the contracts with it).
+$(BUILD)/build.ninja: $(wildcard contracts/node_modules/.installed)
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(LAUNCHER) $(CMAKE_FLAGS)
 
 configure: $(BUILD)/build.ninja

@@ -22,6 +22,8 @@ void RegisterRouterCommands(CLI::App& app, CommandContext& ctx);     // lt route
 void RegisterClientCommands(CLI::App& app, CommandContext& ctx);     // lt client serve, chat, bench client
 void RegisterDevnetCommands(CLI::App& app, CommandContext& ctx);     // lt devnet
 void RegisterAnalyticsCommands(CLI::App& app, CommandContext& ctx);  // lt report verify, sim market
+void RegisterChainCommands(CLI::App& app, CommandContext& ctx);      // lt chain deploy, bench chain
+void RegisterChainBench(CLI::App& app, CommandContext& ctx);         // lt bench chain (cmd_chain_bench.cc)
 
 }  // namespace lt::cli
 

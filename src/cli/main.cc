@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   lt::cli::RegisterClientCommands(app, ctx);
   lt::cli::RegisterDevnetCommands(app, ctx);
   lt::cli::RegisterAnalyticsCommands(app, ctx);
+  lt::cli::RegisterChainCommands(app, ctx);
 
   try {
     app.parse(argc, argv);
