@@ -174,17 +174,17 @@ void BM_SettleReceipts(benchmark::State& state) {
     for (uint32_t i = 0; i < kReceipts; ++i, ++session) {
       Receipt r = MakeReceipt(l.domain(), router, users[session % users.size()], provider.GetAddress(),
                               manifest, Mor("0.001"), 10, 3600, 60 + static_cast<uint32_t>(session % 600), 0);
-      for (int b = 0; b < 8; ++b) r.ticket.session_id[24 + b] = static_cast<uint8_t>(session >> (8 * b));
-      r.ticket_sig = router.Sign(wire::Digest(r.ticket, l.domain().separator));
-      r.voucher.session_id = r.ticket.session_id;
-      r.voucher_sig = users[session % users.size()].Sign(wire::Digest(r.voucher, l.domain().separator));
+      for (int b = 0; b < 8; ++b) r.ticket.ticket.session_id[24 + b] = static_cast<uint8_t>(session >> (8 * b));
+      r.ticket.router_sig = router.Sign(wire::Digest(r.ticket.ticket, l.domain().separator));
+      r.voucher.voucher.session_id = r.ticket.ticket.session_id;
+      r.voucher.user_sig = users[session % users.size()].Sign(wire::Digest(r.voucher.voucher, l.domain().separator));
       batch.receipts.push_back(std::move(r));
     }
     SignedTx stx = SignTx(std::move(batch), router, l.domain());
     state.ResumeTiming();
     auto res = l.Submit(stx);
-    if (!res.ok() || res->outcome["settled"] != kReceipts) {
-      state.SkipWithError(res.ok() ? res->outcome.dump().substr(0, 200).c_str()
+    if (!res.ok() || res->outcome.settled != kReceipts) {
+      state.SkipWithError(res.ok() ? res->outcome.ToJson().dump().substr(0, 200).c_str()
                                    : res.error().message.c_str());
       return;
     }
@@ -197,7 +197,7 @@ void BM_SettleReceipts(benchmark::State& state) {
   state.counters["ceiling_receipts_per_s"] = Ceiling() / 2;
   state.counters["ratio_to_ceiling"] =
       benchmark::Counter(static_cast<double>(settled) / (Ceiling() / 2), benchmark::Counter::kIsRate);
-  state.counters["txs_per_session"] = stats["transactions_per_settled_session"].get<double>();
+  state.counters["txs_per_session"] = stats.transactions_per_settled_session.value_or(0);
   std::filesystem::remove_all(std::filesystem::path(o.db_path).parent_path());
 }
 

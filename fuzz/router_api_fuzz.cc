@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (j.is_discarded()) return 0;
   RoundTrip<lt::wire::RfcRequest>(j);
   RoundTrip<lt::wire::RenewRequest>(j);
-  RoundTrip<lt::wire::ReceiptBody>(j);
+  RoundTrip<lt::wire::Receipt>(j);
   RoundTrip<lt::wire::SignedAnnounce>(j);
   RoundTrip<lt::wire::TicketGrant>(j);
   return 0;

@@ -22,7 +22,7 @@ inline evm::ChainVoucher ToChain(const wire::Voucher& v) {
 }
 
 inline evm::SessionReceipt ToChain(const ledger::Receipt& r) {
-  return {ToChain(r.ticket), r.ticket_sig, ToChain(r.voucher), r.voucher_sig};
+  return {ToChain(r.ticket.ticket), r.ticket.router_sig, ToChain(r.voucher.voucher), r.voucher.user_sig};
 }
 
 inline std::vector<evm::SessionReceipt> ToChain(const std::vector<ledger::Receipt>& rs) {

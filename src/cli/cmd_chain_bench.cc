@@ -317,12 +317,13 @@ Status Bench::Run(CommandContext& ctx) {
     std::vector<ledger::Receipt> lr;
     for (const auto& r : rs) {
       ledger::Receipt x;
-      x.ticket = {r.ticket.session_id, r.ticket.user,        r.ticket.provider,    r.ticket.router,
-                  r.ticket.manifest,   r.ticket.price_per_second, r.ticket.min_seconds, r.ticket.max_seconds,
-                  r.ticket.issued_at,  r.ticket.expires_at};
-      x.ticket_sig = r.ticket_sig;
-      x.voucher = {r.voucher.session_id, r.voucher.seconds, r.voucher.tokens_out, r.voucher.ttft_ms, r.voucher.is_final};
-      x.voucher_sig = r.voucher_sig;
+      x.ticket.ticket = {r.ticket.session_id, r.ticket.user,        r.ticket.provider,    r.ticket.router,
+                         r.ticket.manifest,   r.ticket.price_per_second, r.ticket.min_seconds, r.ticket.max_seconds,
+                         r.ticket.issued_at,  r.ticket.expires_at};
+      x.ticket.router_sig = r.ticket_sig;
+      x.voucher.voucher = {r.voucher.session_id, r.voucher.seconds, r.voucher.tokens_out, r.voucher.ttft_ms,
+                           r.voucher.is_final};
+      x.voucher.user_sig = r.voucher_sig;
       lr.push_back(x);
     }
     t.receipts = lr;

@@ -60,15 +60,11 @@ Status SendTx(CommandContext& ctx, const UserOptions& o, ledger::Tx tx, const st
   LT_TRY(auto key, LoadKey(o));
   LT_TRY(auto l, ConnectLedger(o.ledger));
   LT_TRY(auto r, ledger::SignAndSubmit(*l, std::move(tx), key));
-  json j = {{"index", r.index}, {"outcome", r.outcome}};
+  json j = {{"index", r.index}, {"outcome", r.outcome.ToJson()}};
   PrintResult(ctx, j, human + " (tx #" + std::to_string(r.index) + ")");
   return OkStatus();
 }
 
-std::string Mor(const json& v) {
-  auto u = U256FromJson(v);
-  return u.ok() ? u->ToMor() : "?";
-}
 
 void RegisterLedgerAdmin(CLI::App& app, CommandContext& ctx) {
   auto* ledger = app.add_subcommand("ledger", "The embedded ledger (Compute Contract)");
@@ -175,9 +171,9 @@ void RegisterLedgerAdmin(CLI::App& app, CommandContext& ctx) {
     RunCommand(ctx, [&]() -> Status {
       LT_TRY(auto l, ConnectLedger(close_url));
       LT_TRY(uint64_t n, l->CloseDays());
-      LT_TRY(json day, l->GetDay());
-      PrintResult(ctx, {{"closed", n}, {"day", day["day"]}},
-                  "closed " + std::to_string(n) + " day(s); open day " + day["day"].dump());
+      LT_TRY(auto day, l->GetDay());
+      PrintResult(ctx, {{"closed", n}, {"day", day.day}},
+                  "closed " + std::to_string(n) + " day(s); open day " + std::to_string(day.day));
       return OkStatus();
     });
   });
@@ -291,8 +287,8 @@ void RegisterUserCommands(CLI::App& app, CommandContext& ctx) {
       ledger::Tx tx;
       tx.type = ledger::TxType::kClaim;
       LT_TRY(auto r, ledger::SignAndSubmit(*l, tx, key));
-      PrintResult(ctx, {{"index", r.index}, {"outcome", r.outcome}},
-                  "claimed " + Mor(r.outcome.value("claimed", json())) + " MOR (tx #" +
+      PrintResult(ctx, {{"index", r.index}, {"outcome", r.outcome.ToJson()}},
+                  "claimed " + r.outcome.claimed.value_or(U256()).ToMor() + " MOR (tx #" +
                       std::to_string(r.index) + ")");
       return OkStatus();
     });

@@ -53,21 +53,18 @@ Result<std::unique_ptr<registry::Store>> OpenStore(const CommandContext& ctx, co
   return registry::Store::Open(dir.empty() ? ctx.global.Datadir() + "/store" : dir);
 }
 
-// The ledger's model row, or null when the name is not registered.
-Result<json> LedgerModel(ledger::Ledger& l, const std::string& name) {
+// The ledger's model, or nullopt when the name is not registered.
+Result<std::optional<ledger::ModelInfo>> LedgerModel(ledger::Ledger& l, const std::string& name) {
   auto m = l.GetModel(name);
-  if (m.ok()) return *m;
-  if (m.error().code == ErrorCode::kNotFound) return json();
+  if (m.ok()) return std::optional<ledger::ModelInfo>(std::move(*m));
+  if (m.error().code == ErrorCode::kNotFound) return std::optional<ledger::ModelInfo>();
   return m.error().Wrap("ledger");
 }
 
-Status CheckOwner(const json& model, const std::string& name, const crypto::Address& me) {
-  if (model.is_null()) return OkStatus();
-  std::string owner = model.value("owner", "");
-  auto a = crypto::ParseAddress(owner);
-  if (a.ok() && *a == me) return OkStatus();
-  return MakeError(ErrorCode::kPermissionDenied, "model '" + name + "' is owned by " + owner + ", not by " +
-                                                     me.ToChecksumHex() + " (the keystore's address)");
+Status CheckOwner(const std::optional<ledger::ModelInfo>& model, const std::string& name, const crypto::Address& me) {
+  if (!model || model->owner == me) return OkStatus();
+  return MakeError(ErrorCode::kPermissionDenied, "model '" + name + "' is owned by " + model->owner.ToChecksumHex() +
+                                                     ", not by " + me.ToChecksumHex() + " (the keystore's address)");
 }
 
 Status Submit(ledger::Ledger& l, ledger::Tx tx, const crypto::PrivateKey& key, const std::string& what) {
@@ -156,7 +153,7 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
       LT_TRY(auto key, LoadKey(a->l));
       crypto::Address me = key.GetAddress();
       LT_TRY(auto l, Connect(a->l.ledger));
-      LT_TRY(json row, LedgerModel(*l, ref->name));
+      LT_TRY(auto row, LedgerModel(*l, ref->name));
       LT_TRY_STATUS(CheckOwner(row, ref->name, me));
 
       LT_TRY(auto s, OpenStore(ctx, a->store));
@@ -181,8 +178,7 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
       std::string digest = HexEncode0x(registry::ManifestDigest(mcid));
 
       bool registered = false, tagged = false;
-      if (row.is_null() || row.value("kind", "") != a->kind ||
-          row.value("builder_fee_bps", 0u) != a->fee_bps) {
+      if (!row || row->kind != a->kind || row->builder_fee_bps != a->fee_bps) {
         ledger::Tx tx;
         tx.type = ledger::TxType::kRegisterModel;
         tx.name = ref->name;
@@ -191,7 +187,7 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
         LT_TRY_STATUS(Submit(*l, tx, key, "register_model " + ref->name));
         registered = true;
       }
-      if (row.is_null() || row["tags"].value(ref->tag, "") != digest) {
+      if (!row || row->Tag(ref->tag) != registry::ManifestDigest(mcid)) {
         ledger::Tx tx;
         tx.type = ledger::TxType::kSetTag;
         tx.name = ref->name;
@@ -255,8 +251,8 @@ void RegisterTag(CLI::App* model, CommandContext& ctx) {
       if (!t.ok()) return t.error().Wrap("'" + a->target + "'");
       LT_TRY(auto key, LoadKey(a->l));
       LT_TRY(auto l, Connect(a->l.ledger));
-      LT_TRY(json row, LedgerModel(*l, t->name));
-      if (row.is_null())
+      LT_TRY(auto row, LedgerModel(*l, t->name));
+      if (!row)
         return NotFound("model '" + t->name + "' is not registered on the ledger; push it first");
       LT_TRY_STATUS(CheckOwner(row, t->name, key.GetAddress()));
       LT_TRY(Cid mcid, ManifestOf(*l, a->source));

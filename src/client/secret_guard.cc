@@ -311,8 +311,9 @@ std::optional<SecretFinding> SecretGuard::ScanRequest(const json& body) const {
         return SecretFinding{"password field", at};
       }
       static constexpr const char* kProtocolFields[] = {"role", "type", "model", "name", "tool_call_id", "id"};
+      const std::string& key = k;  // clang 14 cannot capture a structured binding
       bool joins = std::none_of(std::begin(kProtocolFields), std::end(kProtocolFields),
-                                [&](const char* f) { return k == f; });
+                                [&key](const char* f) { return key == f; });
       children.push_back({&v, at, joins});
     }
     for (auto c = children.rbegin(); c != children.rend(); ++c) stack.push_back(std::move(*c));

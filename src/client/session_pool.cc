@@ -428,8 +428,8 @@ json SessionPool::Status() {
 
 Result<std::vector<std::string>> SessionPool::LiveModels() {
   LT_TRY(auto ledger, ledger::RemoteLedger::Connect(options_.ledger));
-  LT_TRY(json providers, ledger->GetProviders());
-  LT_TRY(json models, ledger->GetModels());
+  LT_TRY(auto providers, ledger->GetProviders());
+  LT_TRY(auto models, ledger->GetModels());
   std::set<std::string> banned;
   for (const auto& url : options_.routers) {
     auto c = net::HttpClient::Create(url);
@@ -444,24 +444,17 @@ Result<std::vector<std::string>> SessionPool::LiveModels() {
         banned.insert(LowerCopyAddress(p.value("address", "")));
     }
   }
-  std::set<std::string> live;  // manifests (lower-case hex)
-  if (providers.is_array()) {
-    for (const auto& p : providers) {
-      if (!p.is_object() || banned.count(LowerCopyAddress(p.value("address", "")))) continue;
-      for (const auto& o : p.value("offers", json::array())) {
-        if (o.is_object() && o.contains("manifest")) live.insert(LowerCopyAddress(o.value("manifest", "")));
-      }
+  std::set<Hash32> live;
+  for (const auto& p : providers) {
+    if (banned.count(LowerCopyAddress(p.address.ToChecksumHex()))) continue;
+    for (const auto& o : p.offers) {
+      if (o.slots > 0) live.insert(o.manifest);
     }
   }
   std::vector<std::string> out;
-  if (models.is_array()) {
-    for (const auto& m : models) {
-      if (!m.is_object() || !m.contains("tags") || !m["tags"].is_object()) continue;
-      for (const auto& [tag, manifest] : m["tags"].items()) {
-        if (manifest.is_string() && live.count(LowerCopyAddress(manifest.get<std::string>()))) {
-          out.push_back(m.value("name", "") + ":" + tag);
-        }
-      }
+  for (const auto& m : models) {
+    for (const auto& [tag, manifest] : m.tags) {
+      if (live.count(manifest)) out.push_back(m.name + ":" + tag);
     }
   }
   std::sort(out.begin(), out.end());

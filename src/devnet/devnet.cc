@@ -13,6 +13,7 @@
 
 #include "devnet/http_view.h"
 #include "devnet/showcase.h"
+#include "ledger/client.h"
 #include "registry/cid.h"
 #include "util/bytes.h"
 #include "util/random.h"
@@ -188,12 +189,14 @@ Status PublishModel(Devnet& d) {
     LT_TRY_STATUS(RegisterModelByFileDigest(d));
     d.modes.publish = "lt ledger register-model + set-tag (file digest)";
   }
-  LT_TRY(json model, GetJson(p.ledger_url(), std::string("/models/") + kModelName));
-  if (!model.contains("tags") || !model["tags"].contains(kModelTag)) {
+  LT_TRY(auto lc, ledger::RemoteLedger::Connect(p.ledger_url()));
+  LT_TRY(ledger::ModelInfo model, lc->GetModel(kModelName));
+  auto manifest = model.Tag(kModelTag);
+  if (!manifest) {
     return InternalError(std::string("the ledger has no tag ") + kModelRef +
-                         " after publishing: " + model.dump());
+                         " after publishing: " + model.ToJson().dump());
   }
-  d.manifest = model["tags"][kModelTag].get<std::string>();
+  d.manifest = HexEncode0x(*manifest);
   if (pushed) d.model_cid = ManifestCid(d.manifest);
   LT_TRY_STATUS(AsStatus(d.sup->Start(
       "builder",
@@ -217,12 +220,13 @@ Status StartProviders(Devnet& d) {
   d.modes.provider_model = pulled ? "pulled" : "path";
   // Registration (PROVIDER, `stake` in provider.toml) is asynchronous: give it a moment.
   for (int i = 0; i < 20 && !d.stop->load(); ++i) {
-    auto providers = GetJson(d.plan.ledger_url(), "/providers");
+    auto lc = ledger::RemoteLedger::Connect(d.plan.ledger_url());
+    auto providers = lc.ok() ? (*lc)->GetProviders() : Result<std::vector<ledger::ProviderInfo>>(lc.error());
     size_t n = 0;
-    if (providers.ok() && providers->is_array()) {
+    if (providers.ok()) {
       for (const auto& pp : d.plan.providers) {
         for (const auto& e : *providers) {
-          if (EqualsIgnoreCase(e.value("address", ""), d.plan.account(pp.name).address)) ++n;
+          if (EqualsIgnoreCase(e.address.ToChecksumHex(), d.plan.account(pp.name).address)) ++n;
         }
       }
     }

@@ -57,9 +57,4 @@ std::string ManifestCid(const std::string& bytes32) {
   return c.ToString();
 }
 
-std::string AsMor(const json& v) {
-  auto u = U256FromJson(v);
-  return u.ok() ? u->ToMor() : "?";
-}
-
 }  // namespace lt::devnet

@@ -1,4 +1,5 @@
-// Small read helpers over HTTP JSON for the devnet (ledger, routers, local API), plus the
+// Small read helpers over HTTP JSON for the devnet (routers, local API; the ledger is read through
+// ledger::RemoteLedger, typed), plus the
 // manifest bytes32 -> CID mapping (interfaces: CIDv1 raw sha2-256 of the manifest block).
 // Thread-safety: stateless. Errors: transport failures and non-2xx answers, naming the URL.
 #ifndef LT_DEVNET_HTTP_VIEW_H_
@@ -17,8 +18,6 @@ Result<nlohmann::json> PostJson(const std::string& base_url, const std::string& 
 bool EqualsIgnoreCase(const std::string& a, const std::string& b);
 // "0x<64 hex>" -> "bafkrei..." (CIDv1 raw, sha2-256 digest = the bytes32); "" when malformed.
 std::string ManifestCid(const std::string& bytes32);
-// A base-unit decimal string (or JSON number/string) as MOR, e.g. "0.0123"; "?" when unreadable.
-std::string AsMor(const nlohmann::json& v);
 
 // The error of a Result, or OK, dropping its value.
 template <typename T>

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "devnet/http_view.h"
+#include "ledger/client.h"
 #include "util/uint256.h"
 
 namespace lt::devnet {
@@ -29,10 +30,6 @@ void Step(const std::string& s) {
   std::cout << (tty ? "\n\033[1m== " : "\n== ") << s << (tty ? "\033[0m" : "") << std::endl;
 }
 
-U256 Num(const json& v) {
-  auto u = U256FromJson(v);
-  return u.ok() ? *u : U256(0);
-}
 U256 Plus(const U256& a, const U256& b) { return a.CheckedAdd(b).value_or(a); }
 // a - b, or 0 when b > a.
 U256 Minus(const U256& a, const U256& b) { return a.CheckedSub(b).value_or(U256(0)); }
@@ -51,10 +48,18 @@ bool Sleep(const Devnet& d, int ms) {
   return !d.stop->load();
 }
 
-Result<std::map<std::string, json>> Accounts(const Devnet& d) {
-  std::map<std::string, json> out;
+Result<std::unique_ptr<ledger::RemoteLedger>> Ledger(const std::string& url) {
+  auto l = ledger::RemoteLedger::Connect(url);
+  if (!l.ok()) return l.error().Wrap("ledger " + url);
+  return l;
+}
+
+Result<std::map<std::string, ledger::AccountInfo>> Accounts(const Devnet& d) {
+  LT_TRY(auto l, Ledger(d.plan.ledger_url()));
+  std::map<std::string, ledger::AccountInfo> out;
   for (const auto& a : d.plan.accounts) {
-    LT_TRY(out[a.name], GetJson(d.plan.ledger_url(), "/account/" + a.address));
+    LT_TRY(auto addr, crypto::ParseAddress(a.address));
+    LT_TRY(out[a.name], l->GetAccount(addr));
   }
   return out;
 }
@@ -113,18 +118,19 @@ Status ChatWithTicket(const Devnet& d, int i) {
 }
 
 uint64_t SessionsSettled(const Devnet& d) {
-  auto s = GetJson(d.plan.ledger_url(), "/stats");
-  return s.ok() ? s->value("sessions_settled", uint64_t{0}) : 0;
+  auto l = Ledger(d.plan.ledger_url());
+  auto s = l.ok() ? (*l)->GetStats() : Result<ledger::StatsInfo>(l.error());
+  return s.ok() ? s->sessions_settled : 0;
 }
 
-// Waits for the current day to end, then closes it (lt ledger close-day).
+// Waits for the current day to end, then closes it (lt ledger close-day). Returns the closed
+// days that carried sessions, in their JSON form (for showcase.json).
 Result<json> CloseDay(const Devnet& d) {
-  LT_TRY(json day, GetJson(d.plan.ledger_url(), "/day"));
-  uint64_t open_day = day.value("day", uint64_t{0});
-  int64_t end = day.value("day_end", int64_t{0});
-  int64_t wait = end - static_cast<int64_t>(std::time(nullptr)) + 1;
+  LT_TRY(auto l, Ledger(d.plan.ledger_url()));
+  LT_TRY(ledger::DayInfo day, l->GetDay());
+  int64_t wait = static_cast<int64_t>(day.day_end) - static_cast<int64_t>(std::time(nullptr)) + 1;
   if (wait > 0) {
-    Say("  waiting " + std::to_string(wait) + " s for day " + std::to_string(open_day) +
+    Say("  waiting " + std::to_string(wait) + " s for day " + std::to_string(day.day) +
         " to end (--day-seconds " + std::to_string(d.plan.options.day_seconds) + ")");
     if (!Sleep(d, static_cast<int>(wait) * 1000)) return MakeError(ErrorCode::kUnavailable, "interrupted");
   }
@@ -134,58 +140,59 @@ Result<json> CloseDay(const Devnet& d) {
                       d.Log("showcase")));
   Say("  lt ledger close-day: " + OneLine(out) +
       " (the ledger also closes ended days itself, once a second)");
-  LT_TRY(json after, GetJson(d.plan.ledger_url(), "/day"));
+  LT_TRY(ledger::DayInfo after, l->GetDay());
   // The closed days that carried sessions (their builders' share is paid at their close).
-  json records = json::array();
-  for (const auto& r : after.value("closed", json::array())) {
-    if (r.value("sessions", uint64_t{0}) > 0) records.push_back(r);
+  std::vector<std::pair<uint64_t, ledger::DayFigures>> records;
+  for (const auto& r : after.closed) {
+    if (r.second.sessions > 0) records.push_back(r);
   }
-  if (records.empty() && !after.value("closed", json::array()).empty())
-    records.push_back(after["closed"].back());
-  for (const auto& r : records) {
-    Say("  day " + r["day"].dump() + " closed: " + r["sessions"].dump() + " session(s), " +
-        r["session_seconds"].dump() + " session-seconds; builders paid " + AsMor(r["builders_paid"]) +
-        " MOR; " + AsMor(r["emission_compute"]) + " MOR emitted into the compute pool");
+  if (records.empty() && !after.closed.empty()) records.push_back(after.closed.back());
+  json out_records = json::array();
+  for (const auto& [n, r] : records) {
+    Say("  day " + std::to_string(n) + " closed: " + std::to_string(r.sessions) + " session(s), " +
+        std::to_string(r.session_seconds) + " session-seconds; builders paid " + r.builders_paid.ToMor() +
+        " MOR; " + r.emission_compute.ToMor() + " MOR emitted into the compute pool");
+    json j = r.ToJson();
+    j["day"] = n;
+    out_records.push_back(j);
   }
-  return records;
+  return out_records;
 }
 
 }  // namespace
 
 Result<json> SettlementTotals(const std::string& ledger_url) {
+  LT_TRY(auto l, Ledger(ledger_url));
   U256 cost, allowance, vault, stake, fee;
   uint64_t sessions = 0, seconds = 0, batches = 0, tokens = 0;
   json by_provider = json::object();  // provider address -> sessions settled
-  uint64_t from = 0;
-  while (true) {
-    LT_TRY(json page, GetJson(ledger_url, "/txs?from=" + std::to_string(from) + "&limit=1000"));
-    const json& txs = page.value("txs", json::array());
+  for (uint64_t from = 0;;) {
+    LT_TRY(auto txs, l->GetTxs(from, 1000));
     if (txs.empty()) break;
     for (const auto& t : txs) {
-      if (t.value("type", "") != "settle_batch" || !t.contains("outcome")) continue;
+      from = t.index + 1;
+      if (t.type != "settle_batch") continue;
       ++batches;
-      const json outcomes = t["outcome"].value("receipts", json::array());
-      const json sent = t.contains("tx") ? t["tx"].value("receipts", json::array()) : json::array();
+      auto sent = ledger::ParseSignedTx(t.tx, l->domain());
+      const auto& outcomes = t.outcome.receipts;
       for (size_t k = 0; k < outcomes.size(); ++k) {
-        const json& r = outcomes[k];
-        if (!r.value("ok", false)) continue;
-        if (k < sent.size() && sent[k].contains("ticket")) {
-          std::string provider = sent[k]["ticket"].value("provider", "");
+        const wire::SettleOutcome& r = outcomes[k];
+        if (!r.ok()) continue;
+        if (sent.ok() && k < sent->tx.receipts.size()) {
+          const wire::Receipt& rc = sent->tx.receipts[k];
+          std::string provider = rc.ticket.ticket.provider.ToChecksumHex();
           by_provider[provider] = by_provider.value(provider, uint64_t{0}) + 1;
-          if (sent[k].contains("voucher")) tokens += sent[k]["voucher"].value("tokensOut", uint64_t{0});
+          tokens += rc.voucher.voucher.tokens_out;
         }
         ++sessions;
-        seconds += r.value("seconds", uint64_t{0});
-        cost = Plus(cost, Num(r["cost"]));
-        allowance = Plus(allowance, Num(r["from_allowance"]));
-        vault = Plus(vault, Num(r["from_vault"]));
-        stake = Plus(stake, Num(r["from_router_stake"]));
-        fee = Plus(fee, Num(r["builder_fee"]));
+        seconds += r.seconds;
+        cost = Plus(cost, r.cost);
+        allowance = Plus(allowance, r.from_allowance);
+        vault = Plus(vault, r.from_vault);
+        stake = Plus(stake, r.from_router_stake);
+        fee = Plus(fee, r.builder_fee);
       }
     }
-    uint64_t next = page.value("next", from + txs.size());
-    if (next <= from) break;
-    from = next;
   }
   return json{{"settle_batches", batches},
               {"sessions", sessions},
@@ -240,7 +247,7 @@ Status RunShowcase(Devnet& d) {
   LT_TRY(auto mid, Accounts(d));
   for (const auto& a : p.accounts) {
     if (a.role != "provider" && a.role != "builder") continue;
-    if (Num(mid[a.name]["claimable"]).IsZero()) {
+    if (mid[a.name].claimable.IsZero()) {
       Say("  " + a.name + ": nothing to claim");
       continue;
     }
@@ -253,13 +260,17 @@ Status RunShowcase(Devnet& d) {
 
   LT_TRY(auto after, Accounts(d));
   LT_TRY(json totals, SettlementTotals(p.ledger_url()));
-  LT_TRY(json stats, GetJson(p.ledger_url(), "/stats"));
+  LT_TRY(auto l, Ledger(p.ledger_url()));
+  LT_TRY(ledger::StatsInfo stats, l->GetStats());
   auto earned = [&](const std::string& n) {
-    return Minus(Plus(Num(after[n]["wallet"]), Num(after[n]["claimable"])),
-                 Plus(Num(before[n]["wallet"]), Num(before[n]["claimable"])));
+    return Minus(Plus(after[n].wallet, after[n].claimable), Plus(before[n].wallet, before[n].claimable));
   };
-  U256 user_paid = Plus(Num(totals["from_allowance"]), Num(totals["from_vault"]));
-  U256 fee = Num(totals["builder_fee"]);
+  auto total = [&](const char* k) {
+    auto v = U256FromJson(totals[k]);
+    return v.ok() ? *v : U256(0);
+  };
+  U256 user_paid = Plus(total("from_allowance"), total("from_vault"));
+  U256 fee = total("builder_fee");
   U256 builder = earned("builder");
 
   Step("Summary");
@@ -270,10 +281,9 @@ Status RunShowcase(Devnet& d) {
       (d.modes.chats == "local OpenAI API"
            ? " The routers pick the cheapest live offer that meets the user's limits."
            : ""));
-  Say("  The user paid " + Mor(user_paid) + " MOR: " + Mor(Num(totals["from_allowance"])) +
-      " from today's free allowance (drawn from the compute pool) and " + Mor(Num(totals["from_vault"])) +
-      " from the vault (vault " + AsMor(before["user"]["vault"]) + " -> " + AsMor(after["user"]["vault"]) +
-      " MOR).");
+  Say("  The user paid " + Mor(user_paid) + " MOR: " + Mor(total("from_allowance")) +
+      " from today's free allowance (drawn from the compute pool) and " + Mor(total("from_vault")) +
+      " from the vault (vault " + Mor(before["user"].vault) + " -> " + Mor(after["user"].vault) + " MOR).");
   json providers = json::object();
   for (const auto& pp : p.providers) {
     U256 e = earned(pp.name);
@@ -284,30 +294,29 @@ Status RunShowcase(Devnet& d) {
     }
     Say("  " + pp.name + " (" + pp.price + " MOR/s, " + std::to_string(pp.threads) + " thread(s)) served " +
         std::to_string(served) + " session(s) and earned " + Mor(e) +
-        " MOR after the builder's fee (wallet now " + AsMor(after[pp.name]["wallet"]) + ").");
+        " MOR after the builder's fee (wallet now " + Mor(after[pp.name].wallet) + ").");
   }
   Say("  The builder earned " + Mor(builder) + " MOR: " + Mor(fee) + " in builder fees (5%) and " +
       Mor(Minus(builder, fee)) + " as the builders' share at the day's close.");
-  auto ratio = [](const json& v) {
+  auto ratio = [](std::optional<double> v) {
     char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2f", v.is_number() ? v.get<double>() : 0.0);
+    std::snprintf(buf, sizeof buf, "%.2f", v.value_or(0.0));
     return std::string(buf);
   };
   // The ledger's log by transaction type: set-up (names, registrations, offers, stakes) is paid
   // once; sessions cost no transaction to open and share settle_batch transactions.
   std::map<std::string, uint64_t> by_type;
-  if (auto txs = GetJson(p.ledger_url(), "/txs?from=0&limit=1000"); txs.ok()) {
-    for (const auto& t : (*txs)["txs"]) {
-      std::string type = t.value("type", "?");
-      if (type != "tick") by_type[type] += 1;  // day ticks are the ledger's own log entries
+  if (auto txs = l->GetTxs(0, 1000); txs.ok()) {
+    for (const auto& t : *txs) {
+      if (t.type != "tick") by_type[t.type] += 1;  // day ticks are the ledger's own log entries
     }
   }
   std::string types;
   for (const auto& [type, n] : by_type) types += (types.empty() ? "" : ", ") + std::to_string(n) + " " + type;
-  Say("  Ledger: " + stats["transactions"].dump() + " transactions in all (" + types + "). Opening a session " +
-      "needs none; " + ratio(stats["settle_transactions_per_session"]) +
+  Say("  Ledger: " + std::to_string(stats.transactions) + " transactions in all (" + types +
+      "). Opening a session needs none; " + ratio(stats.settle_transactions_per_session) +
       " settle transactions per settled session (batches grow with traffic: " +
-      ratio(stats["transactions_per_settled_session"]) + " transactions per session including set-up).");
+      ratio(stats.transactions_per_settled_session) + " transactions per session including set-up).");
 
   json summary = {{"chats", ok_chats},
                   {"chats_via", d.modes.chats},
@@ -316,7 +325,7 @@ Status RunShowcase(Devnet& d) {
                   {"providers_earned", providers},
                   {"builder_earned", builder.ToDecimal()},
                   {"closed_days", record},
-                  {"ledger_stats", stats}};
+                  {"ledger_stats", stats.ToJson()}};
   std::ofstream f(p.options.datadir + "/showcase.json", std::ios::trunc);
   f << summary.dump(2) << "\n";
   return OkStatus();

@@ -63,7 +63,8 @@ Result<SubmitResult> RemoteLedger::Submit(const SignedTx& tx) {
   LT_TRY(json r, PostJson("/tx", SignedTxToJson(tx)));
   if (!r.value("index", json()).is_number_unsigned())
     return InvalidArgument("ledger /tx: answer lacks index");
-  return SubmitResult{r["index"].get<uint64_t>(), r.value("outcome", json())};
+  LT_TRY(TxOutcome outcome, TxOutcome::FromJson(r.value("outcome", json::object())));
+  return SubmitResult{r["index"].get<uint64_t>(), std::move(outcome)};
 }
 
 std::vector<Result<SubmitResult>> RemoteLedger::SubmitMany(const std::vector<SignedTx>& txs) {
@@ -80,7 +81,12 @@ std::vector<Result<SubmitResult>> RemoteLedger::SubmitMany(const std::vector<Sig
     if (x.contains("error")) {
       out.push_back(FromErrorJson(x["error"], 0));
     } else {
-      out.push_back(SubmitResult{x.value("index", uint64_t{0}), x.value("outcome", json())});
+      auto outcome = TxOutcome::FromJson(x.value("outcome", json::object()));
+      if (!outcome.ok()) {
+        out.push_back(outcome.error().Wrap("ledger /txs"));
+      } else {
+        out.push_back(SubmitResult{x.value("index", uint64_t{0}), std::move(*outcome)});
+      }
     }
   }
   return out;
@@ -96,11 +102,42 @@ Result<AccountInfo> RemoteLedger::GetAccount(const crypto::Address& a) {
   return AccountInfoFromJson(j);
 }
 
-Result<json> RemoteLedger::GetModels() { return GetJson("/models"); }
-Result<json> RemoteLedger::GetModel(const std::string& name) { return GetJson("/models/" + name); }
-Result<json> RemoteLedger::GetProviders() { return GetJson("/providers"); }
-Result<json> RemoteLedger::GetDay() { return GetJson("/day"); }
-Result<json> RemoteLedger::GetStats() { return GetJson("/stats"); }
+namespace {
+
+template <typename T>
+Result<std::vector<T>> ListOf(const json& j, const char* what) {
+  if (!j.is_array()) return InvalidArgument(std::string("ledger ") + what + ": expected a JSON array");
+  std::vector<T> out;
+  out.reserve(j.size());
+  for (const auto& e : j) {
+    LT_TRY(T v, T::FromJson(e));
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<ModelInfo>> RemoteLedger::GetModels() {
+  LT_TRY(json j, GetJson("/models"));
+  return ListOf<ModelInfo>(j, "/models");
+}
+Result<ModelInfo> RemoteLedger::GetModel(const std::string& name) {
+  LT_TRY(json j, GetJson("/models/" + name));
+  return ModelInfo::FromJson(j);
+}
+Result<std::vector<ProviderInfo>> RemoteLedger::GetProviders() {
+  LT_TRY(json j, GetJson("/providers"));
+  return ListOf<ProviderInfo>(j, "/providers");
+}
+Result<DayInfo> RemoteLedger::GetDay() {
+  LT_TRY(json j, GetJson("/day"));
+  return DayInfo::FromJson(j);
+}
+Result<StatsInfo> RemoteLedger::GetStats() {
+  LT_TRY(json j, GetJson("/stats"));
+  return StatsInfo::FromJson(j);
+}
 
 Result<std::vector<TxLogEntry>> RemoteLedger::GetTxs(uint64_t from, uint64_t limit) {
   LT_TRY(json j, GetJson("/txs?from=" + std::to_string(from) + "&limit=" + std::to_string(limit)));
@@ -129,8 +166,18 @@ Result<StateInfo> RemoteLedger::GetStateInfo() {
 
 Result<SubmitResult> SignAndSubmit(Ledger& ledger, Tx tx, const crypto::PrivateKey& key) {
   LT_TRY(AccountInfo acct, ledger.GetAccount(key.GetAddress()));
-  tx.nonce = acct.nonce;
-  return ledger.Submit(SignTx(std::move(tx), key, ledger.domain()));
+  for (int attempt = 0;; ++attempt) {
+    tx.nonce = acct.nonce;
+    auto r = ledger.Submit(SignTx(tx, key, ledger.domain()));
+    if (r.ok() || r.error().code != ErrorCode::kFailedPrecondition) return r;
+    // Refused for its nonce only if another writer of the key moved it meanwhile.
+    LT_TRY(acct, ledger.GetAccount(key.GetAddress()));
+    if (acct.nonce == tx.nonce) return r;
+    if (attempt == 2) {
+      return MakeError(ErrorCode::kUnavailable, "the nonce of " + key.GetAddress().ToChecksumHex() +
+                                                    " kept changing under another writer; try again");
+    }
+  }
 }
 
 }  // namespace lt::ledger

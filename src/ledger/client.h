@@ -29,11 +29,11 @@ class RemoteLedger : public Ledger {
   std::vector<Result<SubmitResult>> SubmitMany(const std::vector<SignedTx>& txs) override;
   Result<uint64_t> CloseDays() override;
   Result<AccountInfo> GetAccount(const crypto::Address& a) override;
-  Result<nlohmann::json> GetModels() override;
-  Result<nlohmann::json> GetModel(const std::string& name) override;
-  Result<nlohmann::json> GetProviders() override;
-  Result<nlohmann::json> GetDay() override;
-  Result<nlohmann::json> GetStats() override;
+  Result<std::vector<ModelInfo>> GetModels() override;
+  Result<ModelInfo> GetModel(const std::string& name) override;
+  Result<std::vector<ProviderInfo>> GetProviders() override;
+  Result<DayInfo> GetDay() override;
+  Result<StatsInfo> GetStats() override;
   Result<std::vector<TxLogEntry>> GetTxs(uint64_t from, uint64_t limit) override;
   Result<Genesis> GetGenesis() override;
   Result<StateInfo> GetStateInfo() override;
@@ -52,7 +52,9 @@ class RemoteLedger : public Ledger {
 
 using LedgerClient = RemoteLedger;
 
-// Fills the sender's next nonce (GetAccount), signs for the ledger's domain and submits.
+// Fills the sender's next nonce (GetAccount), signs for the ledger's domain and submits. When
+// another writer of the same key took that nonce meanwhile it signs again with the next one
+// (three tries, then kUnavailable), so a kFailedPrecondition it returns is never a nonce race.
 Result<SubmitResult> SignAndSubmit(Ledger& ledger, Tx tx, const crypto::PrivateKey& key);
 
 }  // namespace lt::ledger

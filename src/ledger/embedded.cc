@@ -13,7 +13,7 @@
 
 #include "ledger/state.h"
 #include "ledger/store.h"
-#include "ledger/views.h"
+#include "ledger/state_views.h"
 #include "util/log.h"
 
 namespace lt::ledger {
@@ -102,7 +102,8 @@ struct EmbeddedLedger::Impl {
     e.time = now;
     e.type = "tick";
     e.tx = nullptr;
-    e.outcome = {{"closed_from", before}, {"closed_through", state->globals().day - 1}};
+    e.outcome.closed_from = before;
+    e.outcome.closed_through = state->globals().day - 1;
     LT_TRY_STATUS(store->AppendLog(e, ""));
     ++log_size;
     return OkStatus();
@@ -238,27 +239,27 @@ Result<AccountInfo> EmbeddedLedger::GetAccount(const crypto::Address& a) {
   return AccountView(*impl_->state, a);
 }
 
-Result<json> EmbeddedLedger::GetModels() {
+Result<std::vector<ModelInfo>> EmbeddedLedger::GetModels() {
   std::shared_lock<std::shared_mutex> lock(impl_->mu);
   return ModelsView(*impl_->state);
 }
 
-Result<json> EmbeddedLedger::GetModel(const std::string& name) {
+Result<ModelInfo> EmbeddedLedger::GetModel(const std::string& name) {
   std::shared_lock<std::shared_mutex> lock(impl_->mu);
   return ModelView(*impl_->state, name);
 }
 
-Result<json> EmbeddedLedger::GetProviders() {
+Result<std::vector<ProviderInfo>> EmbeddedLedger::GetProviders() {
   std::shared_lock<std::shared_mutex> lock(impl_->mu);
   return ProvidersView(*impl_->state);
 }
 
-Result<json> EmbeddedLedger::GetDay() {
+Result<DayInfo> EmbeddedLedger::GetDay() {
   std::shared_lock<std::shared_mutex> lock(impl_->mu);
   return DayView(*impl_->state, impl_->Now());
 }
 
-Result<json> EmbeddedLedger::GetStats() {
+Result<StatsInfo> EmbeddedLedger::GetStats() {
   std::shared_lock<std::shared_mutex> lock(impl_->mu);
   return StatsView(*impl_->state, impl_->log_size);
 }

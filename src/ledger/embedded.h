@@ -56,11 +56,11 @@ class EmbeddedLedger : public Ledger {
   std::vector<Result<SubmitResult>> SubmitMany(const std::vector<SignedTx>& txs) override;
   Result<uint64_t> CloseDays() override;
   Result<AccountInfo> GetAccount(const crypto::Address& a) override;
-  Result<nlohmann::json> GetModels() override;
-  Result<nlohmann::json> GetModel(const std::string& name) override;
-  Result<nlohmann::json> GetProviders() override;
-  Result<nlohmann::json> GetDay() override;
-  Result<nlohmann::json> GetStats() override;
+  Result<std::vector<ModelInfo>> GetModels() override;
+  Result<ModelInfo> GetModel(const std::string& name) override;
+  Result<std::vector<ProviderInfo>> GetProviders() override;
+  Result<DayInfo> GetDay() override;
+  Result<StatsInfo> GetStats() override;
   Result<std::vector<TxLogEntry>> GetTxs(uint64_t from, uint64_t limit) override;
   Result<Genesis> GetGenesis() override;
   Result<StateInfo> GetStateInfo() override;

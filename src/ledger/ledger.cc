@@ -46,7 +46,7 @@ Result<AccountInfo> AccountInfoFromJson(const json& j) {
 }
 
 json TxLogEntryToJson(const TxLogEntry& e) {
-  return {{"index", e.index}, {"time", e.time}, {"type", e.type}, {"tx", e.tx}, {"outcome", e.outcome}};
+  return {{"index", e.index}, {"time", e.time}, {"type", e.type}, {"tx", e.tx}, {"outcome", e.outcome.ToJson()}};
 }
 
 Result<TxLogEntry> TxLogEntryFromJson(const json& j) {
@@ -59,7 +59,7 @@ Result<TxLogEntry> TxLogEntryFromJson(const json& j) {
   e.time = j["time"].get<uint64_t>();
   e.type = j["type"].get<std::string>();
   e.tx = j.value("tx", json());
-  e.outcome = j.value("outcome", json());
+  LT_TRY(e.outcome, TxOutcome::FromJson(j.value("outcome", json::object())));
   return e;
 }
 

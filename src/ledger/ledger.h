@@ -9,8 +9,9 @@
 // nothing and its Error says exactly why (kUnauthenticated bad signature / domain,
 // kFailedPrecondition nonce or funds, kPermissionDenied not the owner, kInvalidArgument malformed,
 // kNotFound unknown model/provider, kAlreadyExists name or manifest taken).
-// Reads return JSON views whose shapes are documented in doc/ledger.md ("HTTP API"): the same
-// objects the HTTP API serves, so the remote backend is a thin pass-through.
+// Results and reads are typed (ledger/outcome.h, ledger/views.h), each with the one JSON form the
+// HTTP API serves (doc/ledger.md "HTTP API"), so no caller reads ledger JSON by key and every
+// backend (embedded, remote, EVM) returns the same values.
 // Thread-safety: every method may be called from any thread; writes are serialized.
 #ifndef LT_LEDGER_LEDGER_H_
 #define LT_LEDGER_LEDGER_H_
@@ -22,6 +23,8 @@
 
 #include "crypto/keys.h"
 #include "ledger/genesis.h"
+#include "ledger/outcome.h"
+#include "ledger/views.h"
 #include "ledger/tx.h"
 #include "util/result.h"
 #include "util/uint256.h"
@@ -46,16 +49,16 @@ nlohmann::json AccountInfoToJson(const AccountInfo& a);
 Result<AccountInfo> AccountInfoFromJson(const nlohmann::json& j);
 
 struct SubmitResult {
-  uint64_t index = 0;      // position in the tx log
-  nlohmann::json outcome;  // e.g. per-receipt results of a settle_batch
+  uint64_t index = 0;  // position in the tx log
+  TxOutcome outcome;   // what it did (per-receipt outcomes of a settle_batch)
 };
 
 struct TxLogEntry {
   uint64_t index = 0;
   uint64_t time = 0;  // ledger time (unix seconds) at which it was applied
   std::string type;   // a TxTypeName, or "tick" (days closed by the clock)
-  nlohmann::json tx;  // the signed transaction (SignedTxToJson), null for a tick
-  nlohmann::json outcome;
+  nlohmann::json tx;  // the signed transaction document (SignedTxToJson), null for a tick
+  TxOutcome outcome;
 };
 nlohmann::json TxLogEntryToJson(const TxLogEntry& e);
 Result<TxLogEntry> TxLogEntryFromJson(const nlohmann::json& j);
@@ -83,11 +86,11 @@ class Ledger {
   virtual Result<uint64_t> CloseDays() = 0;
 
   virtual Result<AccountInfo> GetAccount(const crypto::Address& a) = 0;
-  virtual Result<nlohmann::json> GetModels() = 0;
-  virtual Result<nlohmann::json> GetModel(const std::string& name) = 0;  // "namespace/name"
-  virtual Result<nlohmann::json> GetProviders() = 0;
-  virtual Result<nlohmann::json> GetDay() = 0;
-  virtual Result<nlohmann::json> GetStats() = 0;
+  virtual Result<std::vector<ModelInfo>> GetModels() = 0;
+  virtual Result<ModelInfo> GetModel(const std::string& name) = 0;  // "namespace/name"
+  virtual Result<std::vector<ProviderInfo>> GetProviders() = 0;
+  virtual Result<DayInfo> GetDay() = 0;
+  virtual Result<StatsInfo> GetStats() = 0;
   virtual Result<std::vector<TxLogEntry>> GetTxs(uint64_t from, uint64_t limit) = 0;
   virtual Result<Genesis> GetGenesis() = 0;
   virtual Result<StateInfo> GetStateInfo() = 0;

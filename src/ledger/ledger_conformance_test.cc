@@ -112,34 +112,34 @@ TEST_P(LedgerConformance, AllowanceIsProRataToVaultOverCirculating) {
 
 TEST_P(LedgerConformance, DailyBudgetIsOnePercentOfTheComputePool) {
   auto day = *L().GetDay();
-  EXPECT_EQ(*U256FromJson(day["budget"]), Mor("1000"));
-  EXPECT_EQ(*U256FromJson(day["builders_share"]), Mor("100"));
+  EXPECT_EQ(day.budget, Mor("1000"));
+  EXPECT_EQ(day.builders_share, Mor("100"));
   NextDay();
   // The pool received E(0) = 3456 MOR at the close; B(1) = 1% of 103,456.
   day = *L().GetDay();
-  EXPECT_EQ(*U256FromJson(day["compute_pool"]), Mor("103456"));
-  EXPECT_EQ(*U256FromJson(day["budget"]), Mor("1034.56"));
+  EXPECT_EQ(day.compute_pool, Mor("103456"));
+  EXPECT_EQ(day.budget, Mor("1034.56"));
   // Emission decreases by 0.59255872824 MOR per day.
   NextDay();
   day = *L().GetDay();
-  EXPECT_EQ(*U256FromJson(day["compute_pool"]), *Mor("103456").CheckedAdd(Mor("3455.40744127176")));
+  EXPECT_EQ(day.compute_pool, *Mor("103456").CheckedAdd(Mor("3455.40744127176")));
 }
 
 TEST_P(LedgerConformance, AllowanceIsSpentBeforeTheVault) {
   SetUpMarket();
   auto r = Settle({R(alice_, 100, 1)});  // 100 MOR, allowance 135
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(*U256FromJson(r->outcome["receipts"][0]["from_allowance"]), Mor("100"));
+  EXPECT_EQ(r->outcome.receipts[0].from_allowance, Mor("100"));
   EXPECT_EQ(Acct(alice_).vault, Mor("300"));
   EXPECT_EQ(Acct(alice_).allowance_left, Mor("35"));
   r = Settle({R(alice_, 100, 2)});  // 35 from the allowance, 65 from the vault
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(*U256FromJson(r->outcome["receipts"][0]["from_allowance"]), Mor("35"));
-  EXPECT_EQ(*U256FromJson(r->outcome["receipts"][0]["from_vault"]), Mor("65"));
+  EXPECT_EQ(r->outcome.receipts[0].from_allowance, Mor("35"));
+  EXPECT_EQ(r->outcome.receipts[0].from_vault, Mor("65"));
   EXPECT_EQ(Acct(alice_).vault, Mor("235"));
   EXPECT_EQ(Acct(alice_).allowance_left, U256());
   auto day = *L().GetDay();
-  EXPECT_EQ(*U256FromJson(day["allowance_spent"]), Mor("135"));
+  EXPECT_EQ(day.allowance_spent, Mor("135"));
 }
 
 TEST_P(LedgerConformance, AllowanceResetsAtTheDayBoundary) {
@@ -152,8 +152,8 @@ TEST_P(LedgerConformance, AllowanceResetsAtTheDayBoundary) {
   EXPECT_GT(a.allowance_total, U256());
   // A(alice, d+1) = (1 - beta) * B(d+1) * 300 / circulating(d+1), floor.
   auto day = *L().GetDay();
-  U256 users = *U256FromJson(day["users_share"]);
-  U256 circ = *U256FromJson(day["circulating"]);
+  U256 users = day.users_share;
+  U256 circ = day.circulating;
   EXPECT_EQ(a.allowance_total, *U256::MulDiv(users, Mor("300"), circ));
 }
 
@@ -225,10 +225,10 @@ TEST_P(LedgerConformance, MinimumSecondsAndMaximumSeconds) {
   SetUpMarket(0);
   auto r = Settle({R(alice_, 5, 1, Mor("0.1"), 60, 300), R(alice_, 500, 2, Mor("0.1"), 60, 300)});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->outcome["receipts"][0]["seconds"], 60);  // max(5, minSeconds 60)
-  EXPECT_EQ(*U256FromJson(r->outcome["receipts"][0]["cost"]), Mor("6"));
-  EXPECT_EQ(r->outcome["receipts"][1]["seconds"], 300);  // capped by maxSeconds
-  EXPECT_EQ(*U256FromJson(r->outcome["receipts"][1]["cost"]), Mor("30"));
+  EXPECT_EQ(r->outcome.receipts[0].seconds, 60);  // max(5, minSeconds 60)
+  EXPECT_EQ(r->outcome.receipts[0].cost, Mor("6"));
+  EXPECT_EQ(r->outcome.receipts[1].seconds, 300);  // capped by maxSeconds
+  EXPECT_EQ(r->outcome.receipts[1].cost, Mor("30"));
   EXPECT_EQ(Acct(provider_).claimable, Mor("36"));
 }
 
@@ -262,10 +262,12 @@ TEST_P(LedgerConformance, H1_MinimumSecondsAreCappedAndNeverExceedTheMaximum) {
   auto r = Settle({R(alice_, 5, 1, Mor("0.0004"), 100000, 100000), R(alice_, 5, 2, Mor("0.0004"), 100000, 5),
                    R(alice_, 5, 3, Mor("0.0004"), 60, 600)});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->outcome["settled"], 1);
-  EXPECT_NE(r->outcome["receipts"][0]["error"].get<std::string>().find("cap of 3600"), std::string::npos);
-  EXPECT_NE(r->outcome["receipts"][1]["error"].get<std::string>().find("exceeds its maxSeconds"), std::string::npos);
-  EXPECT_EQ(r->outcome["receipts"][2]["seconds"], 60);
+  EXPECT_EQ(r->outcome.settled.value_or(99), 1);
+  EXPECT_NE(r->outcome.receipts[0].message.find("cap of 3600"), std::string::npos);
+  EXPECT_NE(r->outcome.receipts[1].message.find("exceeds its maxSeconds"), std::string::npos);
+  EXPECT_EQ(r->outcome.receipts[0].code, wire::SettleCode::kMinAboveCap);
+  EXPECT_EQ(r->outcome.receipts[1].code, wire::SettleCode::kMinAboveMax);
+  EXPECT_EQ(r->outcome.receipts[2].seconds, 60);
 }
 
 TEST_P(LedgerConformance, RouterStakePaysWhatTheUserCannotCover) {
@@ -273,7 +275,7 @@ TEST_P(LedgerConformance, RouterStakePaysWhatTheUserCannotCover) {
   // Carol has no allowance and no vault: the router that signed her ticket pays.
   auto r = Settle({R(carol_, 100, 1)});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(*U256FromJson(r->outcome["receipts"][0]["from_router_stake"]), Mor("100"));
+  EXPECT_EQ(r->outcome.receipts[0].from_router_stake, Mor("100"));
   EXPECT_EQ(Acct(router_).router_stake, Mor("400"));
   EXPECT_EQ(Acct(provider_).claimable, Mor("100"));
 }
@@ -286,29 +288,35 @@ TEST_P(LedgerConformance, ASessionSettledTwiceIsRefused) {
   auto again = Settle({once});
   ASSERT_FALSE(again.ok());
   EXPECT_NE(again.error().message.find("already settled"), std::string::npos) << again.error().message;
+  EXPECT_EQ(again.error().code, ErrorCode::kAlreadyExists);  // what routers and providers decide by
   EXPECT_EQ(StateHash(), before);
   // Mixed batch: the new receipt settles, the replayed one is reported.
   auto mixed = Settle({once, R(alice_, 10, 2)});
   ASSERT_TRUE(mixed.ok()) << mixed.error().message;
-  EXPECT_EQ(mixed->outcome["settled"], 1);
-  EXPECT_EQ(mixed->outcome["refused"], 1);
-  EXPECT_EQ(mixed->outcome["receipts"][0]["ok"], false);
+  EXPECT_EQ(mixed->outcome.settled.value_or(99), 1);
+  EXPECT_EQ(mixed->outcome.refused.value_or(99), 1);
+  EXPECT_FALSE(mixed->outcome.receipts[0].ok());
+  EXPECT_EQ(mixed->outcome.receipts[0].code, wire::SettleCode::kAlreadySettled);
+  EXPECT_TRUE(wire::SettleDone(mixed->outcome.receipts[0].code));
   auto stats = *L().GetStats();
-  EXPECT_EQ(stats["sessions_settled"], 2);
+  EXPECT_EQ(stats.sessions_settled, 2);
 }
 
 TEST_P(LedgerConformance, ReceiptsWithBadSignaturesAreRefused) {
   SetUpMarket(0);
   Receipt forged = R(alice_, 10, 1);
-  forged.voucher.seconds = 1000;  // the user signed 10
+  forged.voucher.voucher.seconds = 1000;  // the user signed 10
   Receipt wrong_router =
       MakeReceipt(L().domain(), carol_, alice_, provider_.GetAddress(), manifest_, Mor("1"), 0, 1000, 10, 2);
-  wrong_router.ticket.router = router_.GetAddress();  // claims our router, signed by carol
+  wrong_router.ticket.ticket.router = router_.GetAddress();  // claims our router, signed by carol
   auto r = Settle({forged, wrong_router, R(alice_, 10, 3)});
   ASSERT_TRUE(r.ok()) << r.error().message;
-  EXPECT_EQ(r->outcome["settled"], 1);
-  EXPECT_EQ(r->outcome["receipts"][0]["error"], "the voucher is not signed by the ticket's user");
-  EXPECT_EQ(r->outcome["receipts"][1]["error"], "the ticket is not signed by its router");
+  EXPECT_EQ(r->outcome.settled.value_or(99), 1);
+  EXPECT_EQ(r->outcome.receipts[0].message, "the voucher is not signed by the ticket's user");
+  EXPECT_EQ(r->outcome.receipts[1].message, "the ticket is not signed by its router");
+  EXPECT_EQ(r->outcome.receipts[0].code, wire::SettleCode::kBadVoucherSignature);
+  EXPECT_EQ(r->outcome.receipts[1].code, wire::SettleCode::kBadTicketSignature);
+  EXPECT_EQ(r->outcome.receipts[2].code, wire::SettleCode::kSettled);
 }
 
 TEST_P(LedgerConformance, BadInputChangesNothing) {
@@ -398,7 +406,7 @@ TEST_P(LedgerConformance, CloseDayIsIdempotent) {
   t.day = genesis_.FirstDay() + 1;  // today: not ended
   auto r = Send(carol_, t);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ((*L().GetDay())["day"], genesis_.FirstDay() + 1);
+  EXPECT_EQ(L().GetDay()->day, genesis_.FirstDay() + 1);
 }
 
 TEST_P(LedgerConformance, ProvidersOffersAndModelsAreListed) {
@@ -418,13 +426,13 @@ TEST_P(LedgerConformance, ProvidersOffersAndModelsAreListed) {
   MustSend(provider_, offer);
   auto providers = *L().GetProviders();
   ASSERT_EQ(providers.size(), 1u);
-  EXPECT_EQ(providers[0]["endpoint"], "127.0.0.1:7000");
-  ASSERT_EQ(providers[0]["offers"].size(), 1u);
-  EXPECT_EQ(providers[0]["offers"][0]["model"], "acme/llama");
-  EXPECT_EQ(providers[0]["offers"][0]["slots"], 4);
+  EXPECT_EQ(providers[0].endpoint, "127.0.0.1:7000");
+  ASSERT_EQ(providers[0].offers.size(), 1u);
+  EXPECT_EQ(providers[0].offers[0].model, "acme/llama");
+  EXPECT_EQ(providers[0].offers[0].slots, 4u);
   auto model = *L().GetModel("acme/llama");
-  EXPECT_EQ(model["tags"]["latest"], HexEncode0x(manifest_));
-  EXPECT_EQ(model["builder_fee_bps"], 100);
+  EXPECT_EQ(model.Tag("latest"), manifest_);
+  EXPECT_EQ(model.builder_fee_bps, 100u);
   auto missing = L().GetModel("acme/none");
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);

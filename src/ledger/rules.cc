@@ -73,7 +73,9 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
       from.wallet = Sub(from.wallet, tx.amount);
       Account& to = Acct(tx.to);
       to.wallet = Add(to.wallet, tx.amount);
-      return json{{"amount", tx.amount}};
+      TxOutcome o;
+      o.amount = tx.amount;
+      return o;
     }
     case TxType::kDeposit: {
       LT_TRY_STATUS(Positive(tx.amount));
@@ -81,7 +83,9 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
       if (a.wallet < tx.amount) return Insufficient("wallet", a.wallet, tx.amount);
       a.wallet = Sub(a.wallet, tx.amount);
       SetVault(a, Add(a.vault, tx.amount));
-      return json{{"vault", a.vault}};
+      TxOutcome o;
+      o.vault = a.vault;
+      return o;
     }
     case TxType::kWithdraw: {
       LT_TRY_STATUS(Positive(tx.amount));
@@ -90,7 +94,11 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
       SetVault(a, Sub(a.vault, tx.amount));
       U256& pend = pending_.Mut(tx.sender);
       pend = Add(pend, tx.amount);
-      return json{{"vault", a.vault}, {"pending_withdrawal", pend}, {"available_day", g_.day + 1}};
+      TxOutcome o;
+      o.vault = a.vault;
+      o.pending_withdrawal = pend;
+      o.available_day = g_.day + 1;
+      return o;
     }
     case TxType::kRegisterModel: {
       LT_TRY_STATUS(ValidateModelName(tx.name));
@@ -115,7 +123,10 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
       if (owner == nullptr) namespaces_.Put(ns, tx.sender);
       bool existed = models_.Contains(tx.name);
       models_.Put(tx.name, Model{tx.sender, kind, tx.builder_fee_bps});
-      return json{{"name", tx.name}, {"created", !existed}};
+      TxOutcome o;
+      o.name = tx.name;
+      o.created = !existed;
+      return o;
     }
     case TxType::kSetTag: {
       LT_TRY_STATUS(ValidateModelName(tx.name));
@@ -134,7 +145,10 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
       }
       if (bound == nullptr) manifests_.Put(tx.manifest, tx.name);
       tags_.Put(tx.name + ":" + tx.tag, tx.manifest);
-      return json{{"name", tx.name + ":" + tx.tag}, {"manifest", Short(tx.manifest)}};
+      TxOutcome o;
+      o.name = tx.name + ":" + tx.tag;
+      o.manifest = tx.manifest;
+      return o;
     }
     case TxType::kRegisterProvider: {
       if (tx.endpoint.empty() || tx.endpoint.size() > 256) {
@@ -154,7 +168,9 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
                                                              " MOR is below the minimum " +
                                                              p.min_provider_stake.ToMor() + " MOR");
       }
-      return json{{"stake", prov.stake}};
+      TxOutcome o;
+      o.stake = prov.stake;
+      return o;
     }
     case TxType::kSetOffer: {
       if (!providers_.Contains(tx.sender)) {
@@ -168,7 +184,11 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
         if (!offers_.Contains(key))
           return NotFound("no offer for manifest " + Short(tx.manifest) + " to withdraw");
         offers_.Erase(key);
-        return json{{"withdrawn", true}};
+        {
+          TxOutcome o;
+          o.withdrawn = true;
+          return o;
+        }
       }
       if (tx.price_per_second.IsZero()) return InvalidArgument("pricePerSecond must be positive");
       if (tx.min_seconds > p.max_min_seconds) {
@@ -176,7 +196,9 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
                                std::to_string(p.max_min_seconds) + " (genesis params.max_min_seconds)");
       }
       offers_.Put(key, OfferRow{tx.price_per_second, tx.min_seconds, tx.tps, tx.slots, tx.nonce});
-      return json{{"withdrawn", false}};
+      TxOutcome o;
+      o.withdrawn = false;
+      return o;
     }
     case TxType::kStakeRouter: {
       LT_TRY_STATUS(Positive(tx.amount));
@@ -184,7 +206,9 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
       if (a.wallet < tx.amount) return Insufficient("wallet", a.wallet, tx.amount);
       a.wallet = Sub(a.wallet, tx.amount);
       a.router_stake = Add(a.router_stake, tx.amount);
-      return json{{"router_stake", a.router_stake}};
+      TxOutcome o;
+      o.router_stake = a.router_stake;
+      return o;
     }
     case TxType::kUnstake: {
       LT_TRY_STATUS(Positive(tx.amount));
@@ -214,7 +238,10 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
       }
       U256& pend = pending_.Mut(tx.sender);
       pend = Add(pend, tx.amount);
-      return json{{"pending_withdrawal", pend}, {"available_day", g_.day + 1}};
+      TxOutcome o;
+      o.pending_withdrawal = pend;
+      o.available_day = g_.day + 1;
+      return o;
     }
     case TxType::kClaim: {
       Account& a = Acct(tx.sender);
@@ -222,7 +249,9 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
       U256 amount = a.claimable;
       a.wallet = Add(a.wallet, amount);
       a.claimable = U256();
-      return json{{"claimed", amount}};
+      TxOutcome o;
+      o.claimed = amount;
+      return o;
     }
     case TxType::kCloseDay: {
       uint64_t today = genesis_.DayOf(t);
@@ -232,7 +261,10 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
                                                              std::to_string(today) + ")");
       }
       // Days close lazily before any transaction is applied (AdvanceTo), so this is a no-op now.
-      return json{{"closed_through", g_.day - 1}, {"open_day", g_.day}};
+      TxOutcome o;
+      o.closed_through = g_.day - 1;
+      o.open_day = g_.day;
+      return o;
     }
     case TxType::kMint: {
       if (!genesis_.minter || *genesis_.minter != tx.sender) {
@@ -244,7 +276,9 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
       g_.total_minted = *total;
       Account& to = Acct(tx.to);
       to.wallet = Add(to.wallet, tx.amount);
-      return json{{"amount", tx.amount}};
+      TxOutcome o;
+      o.amount = tx.amount;
+      return o;
     }
     case TxType::kSettleBatch:
       return ApplySettle(vtx, t);
@@ -256,49 +290,60 @@ Result<Outcome> LedgerState::ApplySettle(const VerifiedTx& vtx, uint64_t /*t*/) 
   const Tx& tx = vtx.stx.tx;
   const GenesisParams& p = genesis_.params;
   if (tx.receipts.empty()) return InvalidArgument("settle_batch has no receipts");
-  if (vtx.receipt_errors.size() != tx.receipts.size()) return InternalError("receipts were not verified");
-  json results = json::array();
+  if (vtx.receipt_checks.size() != tx.receipts.size()) return InternalError("receipts were not verified");
+  TxOutcome out;
   uint64_t settled = 0;
+  bool all_already_settled = true;
   std::string first_errors;
   for (size_t i = 0; i < tx.receipts.size(); ++i) {
-    const Receipt& r = tx.receipts[i];
-    const wire::Ticket& tk = r.ticket;
-    std::string err = vtx.receipt_errors[i];
-    const Model* model = nullptr;
-    if (err.empty() && tk.router != tx.sender && tk.provider != tx.sender) {
-      err = "the batch sender is neither the ticket's router nor its provider";
-    }
-    if (err.empty() && sessions_.Contains(tk.session_id)) err = "session already settled";
-    const Account* router = accounts_.Find(tk.router);
-    if (err.empty() &&
-        (router == nullptr || router->router_stake.IsZero() || router->router_stake < p.min_router_stake)) {
-      err = "the ticket's router " + tk.router.ToChecksumHex() + " has no stake (minimum " +
-            p.min_router_stake.ToMor() + " MOR)";
-    }
-    if (err.empty()) {
-      const std::string* name = manifests_.Find(tk.manifest);
-      if (name == nullptr) {
-        err = "manifest " + Short(tk.manifest) + " is not registered";
-      } else {
-        model = models_.Find(*name);
-        if (model == nullptr) err = "model '" + *name + "' is not registered";
+    const wire::Receipt& r = tx.receipts[i];
+    const wire::Ticket& tk = r.ticket.ticket;
+    wire::SettleOutcome o;
+    o.session_id = tk.session_id;
+    // The checks in the order of wire::SettleCode; the first that fails names the refusal.
+    auto refuse = [&](wire::SettleCode code, std::string why) {
+      if (o.code == wire::SettleCode::kSettled) {
+        o.code = code;
+        o.message = std::move(why);
       }
+    };
+    if (auto bad = vtx.receipt_checks[i]) {
+      refuse(*bad, *bad == wire::SettleCode::kVoucherForAnotherSession ? "the voucher is for another session"
+                   : *bad == wire::SettleCode::kBadTicketSignature    ? "the ticket is not signed by its router"
+                                                                      : "the voucher is not signed by the ticket's user");
     }
-    if (err.empty() && tk.min_seconds > tk.max_seconds) {
-      err = "ticket minSeconds " + std::to_string(tk.min_seconds) + " exceeds its maxSeconds " +
-            std::to_string(tk.max_seconds);
+    const Model* model = nullptr;
+    if (tk.router != tx.sender && tk.provider != tx.sender) {
+      refuse(wire::SettleCode::kSenderNotParty, "the batch sender is neither the ticket's router nor its provider");
     }
-    if (err.empty() && tk.min_seconds > p.max_min_seconds) {
-      err = "ticket minSeconds " + std::to_string(tk.min_seconds) + " exceeds the ledger's cap of " +
-            std::to_string(p.max_min_seconds);
+    if (sessions_.Contains(tk.session_id)) refuse(wire::SettleCode::kAlreadySettled, "session already settled");
+    const Account* router = accounts_.Find(tk.router);
+    if (router == nullptr || router->router_stake.IsZero() || router->router_stake < p.min_router_stake) {
+      refuse(wire::SettleCode::kRouterNotStaked, "the ticket's router " + tk.router.ToChecksumHex() +
+                                                     " has no stake (minimum " + p.min_router_stake.ToMor() + " MOR)");
     }
-    uint32_t billed = wire::BilledSeconds(tk, r.voucher.seconds);
-    std::optional<U256> cost = wire::SessionCost(tk, r.voucher.seconds);
-    if (err.empty() && !cost) err = "cost overflows uint256";
-    if (!err.empty()) {
+    const std::string* name = manifests_.Find(tk.manifest);
+    if (name == nullptr) refuse(wire::SettleCode::kUnknownManifest, "manifest " + Short(tk.manifest) + " is not registered");
+    uint32_t billed = wire::BilledSeconds(tk, r.voucher.voucher.seconds);
+    std::optional<U256> cost = wire::SessionCost(tk, r.voucher.voucher.seconds);
+    if (!cost) refuse(wire::SettleCode::kCostOverflow, "cost overflows uint256");
+    if (name != nullptr) {
+      model = models_.Find(*name);
+      if (model == nullptr) refuse(wire::SettleCode::kUnknownModel, "model '" + *name + "' is not registered");
+    }
+    if (tk.min_seconds > tk.max_seconds) {
+      refuse(wire::SettleCode::kMinAboveMax, "ticket minSeconds " + std::to_string(tk.min_seconds) +
+                                                 " exceeds its maxSeconds " + std::to_string(tk.max_seconds));
+    }
+    if (tk.min_seconds > p.max_min_seconds) {
+      refuse(wire::SettleCode::kMinAboveCap, "ticket minSeconds " + std::to_string(tk.min_seconds) +
+                                                 " exceeds the ledger's cap of " + std::to_string(p.max_min_seconds));
+    }
+    if (!o.ok()) {
       g_.receipts_refused += 1;
-      results.push_back({{"session_id", Short(tk.session_id)}, {"ok", false}, {"error", err}});
-      if (first_errors.size() < 300) first_errors += "receipt " + std::to_string(i) + ": " + err + "; ";
+      all_already_settled = all_already_settled && o.code == wire::SettleCode::kAlreadySettled;
+      if (first_errors.size() < 300) first_errors += "receipt " + std::to_string(i) + ": " + o.message + "; ";
+      out.receipts.push_back(std::move(o));
       continue;
     }
     // Pay c from the allowance left (drawn from the compute pool), then the vault, then the
@@ -339,22 +384,25 @@ Result<Outcome> LedgerState::ApplySettle(const VerifiedTx& vtx, uint64_t /*t*/) 
     sessions_.Put(tk.session_id, g_.day);
     g_.sessions_settled += 1;
     ++settled;
-    results.push_back({{"session_id", Short(tk.session_id)},
-                       {"ok", true},
-                       {"seconds", billed},
-                       {"cost", c},
-                       {"from_allowance", allowance},
-                       {"from_vault", from_vault},
-                       {"from_router_stake", from_stake},
-                       {"shortfall", Sub(c, paid)},
-                       {"builder_fee", fee}});
+    o.seconds = billed;
+    o.cost = c;
+    o.from_allowance = allowance;
+    o.from_vault = from_vault;
+    o.from_router_stake = from_stake;
+    o.shortfall = Sub(c, paid);
+    o.builder_fee = fee;
+    out.receipts.push_back(std::move(o));
   }
   if (settled == 0) {
-    return MakeError(ErrorCode::kFailedPrecondition,
+    // Nothing changes and the nonce is not spent. The code tells the two cases apart for whoever
+    // settles one receipt at a time: every session was settled before (kAlreadyExists), or not.
+    return MakeError(all_already_settled ? ErrorCode::kAlreadyExists : ErrorCode::kFailedPrecondition,
                      "no receipt of the batch could be settled: " + first_errors);
   }
   g_.settle_batches += 1;
-  return json{{"settled", settled}, {"refused", tx.receipts.size() - settled}, {"receipts", results}};
+  out.settled = settled;
+  out.refused = tx.receipts.size() - settled;
+  return out;
 }
 
 }  // namespace lt::ledger

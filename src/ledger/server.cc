@@ -16,10 +16,22 @@ namespace {
 
 HttpResponse Ok(const json& j) { return HttpResponse::Json(200, j); }
 
+// A typed view (or a list of them) in its one JSON form.
+template <typename T>
+json ViewJson(const T& v) {
+  return v.ToJson();
+}
+template <typename T>
+json ViewJson(const std::vector<T>& v) {
+  json out = json::array();
+  for (const auto& e : v) out.push_back(e.ToJson());
+  return out;
+}
+
 template <typename T>
 HttpResponse Reply(const Result<T>& r) {
   if (!r.ok()) return HttpResponse::FromError(r.error());
-  return Ok(*r);
+  return Ok(ViewJson(*r));
 }
 
 Result<uint64_t> QueryU64(const HttpRequest& req, const std::string& name, uint64_t dflt) {
@@ -35,7 +47,7 @@ Result<uint64_t> QueryU64(const HttpRequest& req, const std::string& name, uint6
 
 Result<json> ParseBody(const HttpRequest& req) { return ParseJsonChecked(req.body, "request body"); }
 
-json SubmitJson(const SubmitResult& r) { return {{"index", r.index}, {"outcome", r.outcome}}; }
+json SubmitJson(const SubmitResult& r) { return {{"index", r.index}, {"outcome", r.outcome.ToJson()}}; }
 
 }  // namespace
 

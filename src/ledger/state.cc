@@ -235,29 +235,11 @@ Result<Account> AccountFromJson(const json& j) {
   return a;
 }
 
-json DayRecordToJson(const DayRecord& d) {
-  return {{"budget", d.budget},
-          {"circulating", d.circulating},
-          {"allowance_spent", d.allowance_spent},
-          {"builders_paid", d.builders_paid},
-          {"agents_paid", d.agents_paid},
-          {"emission_compute", d.emission_compute},
-          {"emission_community", d.emission_community},
-          {"session_seconds", d.session_seconds},
-          {"sessions", d.sessions}};
-}
+json DayRecordToJson(const DayRecord& d) { return d.ToJson(); }
 
 Result<DayRecord> DayRecordFromJson(const json& j) {
-  DayRecord d;
-  LT_TRY(d.budget, U(j, "budget"));
-  LT_TRY(d.circulating, U(j, "circulating"));
-  LT_TRY(d.allowance_spent, U(j, "allowance_spent"));
-  LT_TRY(d.builders_paid, U(j, "builders_paid"));
-  LT_TRY(d.agents_paid, U(j, "agents_paid"));
-  LT_TRY(d.emission_compute, U(j, "emission_compute"));
-  LT_TRY(d.emission_community, U(j, "emission_community"));
-  LT_TRY(d.session_seconds, N(j, "session_seconds"));
-  LT_TRY(d.sessions, N(j, "sessions"));
+  auto d = DayFigures::FromJson(j);
+  if (!d.ok()) return Corrupt("stored day record: " + d.error().message);
   return d;
 }
 

@@ -23,6 +23,8 @@
 #include <vector>
 
 #include "crypto/keys.h"
+#include "ledger/outcome.h"
+#include "ledger/views.h"
 #include "ledger/genesis.h"
 #include "ledger/table.h"
 #include "ledger/tx.h"
@@ -81,18 +83,8 @@ struct BuilderSeconds {
 };
 
 // The record of one closed day (and, for the open day, its figures so far).
-struct DayRecord {
-  U256 budget;            // B(d)
-  U256 circulating;       // circulating(d)
-  U256 allowance_spent;   // drawn from the compute pool by users' allowances
-  U256 builders_paid;     // beta share paid at close
-  U256 agents_paid;       // agent share paid at close
-  U256 emission_compute;  // E_compute(d), minted at close
-  U256 emission_community;
-  uint64_t session_seconds = 0;
-  uint64_t sessions = 0;
-  bool operator==(const DayRecord&) const = default;
-};
+// The figures of one day (ledger/views.h: the same type the views serve).
+using DayRecord = DayFigures;
 
 struct Globals {
   uint64_t day = 0;  // the open day
@@ -108,7 +100,7 @@ struct Globals {
 };
 
 // The result of one applied transaction (stored in the tx log and returned by POST /tx).
-using Outcome = nlohmann::json;
+using Outcome = TxOutcome;
 
 class LedgerState {
  public:

@@ -89,7 +89,7 @@ class RandomTxs {
                         U256(rng_.Uniform(5) * 100'000'000'000'000'000ULL),
                         static_cast<uint32_t>(rng_.Uniform(30)), static_cast<uint32_t>(rng_.Uniform(2000)),
                         static_cast<uint32_t>(rng_.Uniform(3000)), static_cast<uint8_t>(rng_.Uniform(40)));
-        if (rng_.Uniform(10) == 0) r.voucher.seconds += 1;  // forged
+        if (rng_.Uniform(10) == 0) r.voucher.voucher.seconds += 1;  // forged
         tx.receipts.push_back(r);
       }
     }

@@ -267,7 +267,7 @@ Status Store::AppendLog(const TxLogEntry& e, const std::string& sender) {
   } else {
     s.Bind(4, sender);
   }
-  s.Bind(5, e.tx.dump()).Bind(6, e.outcome.dump());
+  s.Bind(5, e.tx.dump()).Bind(6, e.outcome.ToJson().dump());
   return s.Done(kWhat, "append to the tx log");
 }
 
@@ -334,11 +334,13 @@ Result<std::vector<TxLogEntry>> Store::ReadLog(uint64_t from, uint64_t limit) {
     e.time = static_cast<uint64_t>(s.Int(1));
     e.type = s.Text(2);
     e.tx = ParseRow(s.Text(3));
-    e.outcome = ParseRow(s.Text(4));
-    if (e.tx.is_discarded() || e.outcome.is_discarded()) {
+    json outcome = ParseRow(s.Text(4));
+    auto typed = outcome.is_discarded() ? Result<TxOutcome>(InvalidArgument("not valid JSON")) : TxOutcome::FromJson(outcome);
+    if (e.tx.is_discarded() || !typed.ok()) {
       s.Reset();
       return Corrupt("ledger database: tx log entry " + std::to_string(e.index) + " is not valid JSON");
     }
+    e.outcome = std::move(*typed);
     out.push_back(std::move(e));
   }
   s.Reset();

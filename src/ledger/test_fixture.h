@@ -68,23 +68,23 @@ inline Receipt MakeReceipt(const LedgerDomain& d, const crypto::PrivateKey& rout
                            const Hash32& manifest, const U256& price, uint32_t min_seconds,
                            uint32_t max_seconds, uint32_t seconds, uint8_t session) {
   Receipt r;
-  r.ticket.session_id[0] = session;
-  r.ticket.session_id[1] = static_cast<uint8_t>(seconds);
-  r.ticket.session_id[2] = static_cast<uint8_t>(seconds >> 8);
-  r.ticket.user = user.GetAddress();
-  r.ticket.provider = provider;
-  r.ticket.router = router.GetAddress();
-  r.ticket.manifest = manifest;
-  r.ticket.price_per_second = price;
-  r.ticket.min_seconds = min_seconds;
-  r.ticket.max_seconds = max_seconds;
-  r.ticket.issued_at = 1;
-  r.ticket.expires_at = 2;
-  r.ticket_sig = router.Sign(wire::Digest(r.ticket, d.separator));
-  r.voucher.session_id = r.ticket.session_id;
-  r.voucher.seconds = seconds;
-  r.voucher.is_final = true;
-  r.voucher_sig = user.Sign(wire::Digest(r.voucher, d.separator));
+  r.ticket.ticket.session_id[0] = session;
+  r.ticket.ticket.session_id[1] = static_cast<uint8_t>(seconds);
+  r.ticket.ticket.session_id[2] = static_cast<uint8_t>(seconds >> 8);
+  r.ticket.ticket.user = user.GetAddress();
+  r.ticket.ticket.provider = provider;
+  r.ticket.ticket.router = router.GetAddress();
+  r.ticket.ticket.manifest = manifest;
+  r.ticket.ticket.price_per_second = price;
+  r.ticket.ticket.min_seconds = min_seconds;
+  r.ticket.ticket.max_seconds = max_seconds;
+  r.ticket.ticket.issued_at = 1;
+  r.ticket.ticket.expires_at = 2;
+  r.ticket.router_sig = router.Sign(wire::Digest(r.ticket.ticket, d.separator));
+  r.voucher.voucher.session_id = r.ticket.ticket.session_id;
+  r.voucher.voucher.seconds = seconds;
+  r.voucher.voucher.is_final = true;
+  r.voucher.user_sig = user.Sign(wire::Digest(r.voucher.voucher, d.separator));
   return r;
 }
 

@@ -420,43 +420,14 @@ json TxTypedData(const Tx& tx, const LedgerDomain& domain) {
 Hash32 ReceiptsHash(const std::vector<Receipt>& receipts) {
   crypto::Keccak256 h;
   for (const auto& r : receipts) {
-    h.Update(wire::HashStruct(r.ticket));
-    h.Update(r.ticket_sig);
-    h.Update(wire::HashStruct(r.voucher));
-    h.Update(r.voucher_sig);
+    h.Update(wire::HashStruct(r.ticket.ticket));
+    h.Update(r.ticket.router_sig);
+    h.Update(wire::HashStruct(r.voucher.voucher));
+    h.Update(r.voucher.user_sig);
   }
   return h.Finalize();
 }
 
-json ReceiptToJson(const Receipt& r) {
-  return {{"ticket", wire::ToJson(r.ticket)},
-          {"ticketSignature", HexEncode0x(r.ticket_sig)},
-          {"voucher", wire::ToJson(r.voucher)},
-          {"voucherSignature", HexEncode0x(r.voucher_sig)}};
-}
-
-Result<Receipt> ReceiptFromJson(const json& j, std::string_view path) {
-  std::string p(path);
-  if (!j.is_object()) return InvalidArgument(p + ": expected an object");
-  for (const char* k : {"ticket", "ticketSignature", "voucher", "voucherSignature"}) {
-    if (!j.contains(k)) return InvalidArgument(p + "." + k + ": missing");
-  }
-  Receipt r;
-  auto t = wire::FromJson<wire::Ticket>(j["ticket"], p + ".ticket");
-  if (!t.ok()) return t.error();
-  r.ticket = *t;
-  auto v = wire::FromJson<wire::Voucher>(j["voucher"], p + ".voucher");
-  if (!v.ok()) return v.error();
-  r.voucher = *v;
-  for (auto [k, dst] :
-       {std::pair{"ticketSignature", &r.ticket_sig}, std::pair{"voucherSignature", &r.voucher_sig}}) {
-    if (!j[k].is_string()) return InvalidArgument(p + "." + k + ": expected 0x + 130 hex digits");
-    auto s = crypto::ParseSignature(j[k].get<std::string>());
-    if (!s.ok()) return InvalidArgument(p + "." + k + ": " + s.error().message);
-    *dst = *s;
-  }
-  return r;
-}
 
 json SignedTxToJson(const SignedTx& stx) {
   json j = {{"type", std::string(TxTypeName(stx.tx.type))},
@@ -464,7 +435,7 @@ json SignedTxToJson(const SignedTx& stx) {
             {"signature", HexEncode0x(stx.signature)}};
   if (stx.tx.type == TxType::kSettleBatch) {
     json rs = json::array();
-    for (const auto& r : stx.tx.receipts) rs.push_back(ReceiptToJson(r));
+    for (const auto& r : stx.tx.receipts) rs.push_back(r.ToJson());
     j["receipts"] = std::move(rs);
   }
   return j;
@@ -515,7 +486,7 @@ Result<SignedTx> ParseSignedTx(const json& body, const LedgerDomain& domain) {
     }
     stx.tx.receipts.reserve(rs.size());
     for (size_t i = 0; i < rs.size(); ++i) {
-      LT_TRY(Receipt r, ReceiptFromJson(rs[i], "receipts[" + std::to_string(i) + "]"));
+      LT_TRY(Receipt r, Receipt::FromJson(rs[i], "receipts[" + std::to_string(i) + "]"));
       stx.tx.receipts.push_back(std::move(r));
     }
   } else if (body.contains("receipts")) {
@@ -577,14 +548,6 @@ Status CheckSender(const SignedTx& stx, const LedgerDomain& domain) {
   return OkStatus();
 }
 
-std::string CheckReceipt(const Receipt& r, const LedgerDomain& domain) {
-  if (r.voucher.session_id != r.ticket.session_id) return "the voucher is for another session";
-  auto router = crypto::Recover(wire::Digest(r.ticket, domain.separator), r.ticket_sig);
-  if (!router.ok() || *router != r.ticket.router) return "the ticket is not signed by its router";
-  auto user = crypto::Recover(wire::Digest(r.voucher, domain.separator), r.voucher_sig);
-  if (!user.ok() || *user != r.ticket.user) return "the voucher is not signed by the ticket's user";
-  return "";
-}
 
 }  // namespace
 
@@ -603,7 +566,7 @@ std::vector<Result<VerifiedTx>> VerifyTxs(std::vector<SignedTx> txs, const Ledge
   std::vector<VerifiedTx> out(txs.size());
   for (size_t i = 0; i < txs.size(); ++i) {
     if (txs[i].tx.type != TxType::kSettleBatch) continue;
-    out[i].receipt_errors.resize(txs[i].tx.receipts.size());
+    out[i].receipt_checks.resize(txs[i].tx.receipts.size());
     for (size_t j = 0; j < txs[i].tx.receipts.size(); ++j) receipts.emplace_back(i, j);
   }
   ParallelFor(txs.size() + receipts.size(), threads, [&](size_t k) {
@@ -611,7 +574,7 @@ std::vector<Result<VerifiedTx>> VerifyTxs(std::vector<SignedTx> txs, const Ledge
       sender[k] = CheckSender(txs[k], domain);
     } else {
       auto [i, j] = receipts[k - txs.size()];
-      out[i].receipt_errors[j] = CheckReceipt(txs[i].tx.receipts[j], domain);
+      out[i].receipt_checks[j] = wire::CheckReceiptSignatures(txs[i].tx.receipts[j], domain.separator);
     }
   });
   std::vector<Result<VerifiedTx>> results;

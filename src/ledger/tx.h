@@ -34,6 +34,7 @@
 #include "util/result.h"
 #include "util/uint256.h"
 #include "wire/messages.h"
+#include "wire/receipt.h"
 
 namespace lt::ledger {
 
@@ -72,13 +73,8 @@ struct LedgerDomain {
   nlohmann::json ToJson() const;
 };
 
-// One settled session as a router submits it.
-struct Receipt {
-  wire::Ticket ticket;
-  crypto::Signature ticket_sig{};  // by ticket.router
-  wire::Voucher voucher;
-  crypto::Signature voucher_sig{};  // by ticket.user
-};
+// A settle_batch carries wire::Receipt (wire/receipt.h): one shape for every role.
+using wire::Receipt;
 
 struct Tx {
   TxType type = TxType::kTransfer;
@@ -122,8 +118,6 @@ nlohmann::json TxMessageJson(const Tx& tx);
 nlohmann::json TxTypedData(const Tx& tx, const LedgerDomain& domain);
 // The compact JSON of a signed transaction (the POST /tx body and the tx log's stored form).
 nlohmann::json SignedTxToJson(const SignedTx& stx);
-nlohmann::json ReceiptToJson(const Receipt& r);
-Result<Receipt> ReceiptFromJson(const nlohmann::json& j, std::string_view path);
 // Parses either JSON form (see the file comment). Bounded: at most kMaxReceipts receipts.
 inline constexpr size_t kMaxReceipts = 10000;
 Result<SignedTx> ParseSignedTx(const nlohmann::json& body, const LedgerDomain& domain);
@@ -135,9 +129,9 @@ SignedTx SignTx(Tx tx, const crypto::PrivateKey& key, const LedgerDomain& domain
 // A transaction whose sender signature was checked, with the check of each receipt.
 struct VerifiedTx {
   SignedTx stx;
-  // For settle_batch: one entry per receipt, empty when both its signatures are good, else the
-  // reason it is refused ("ticket signature is not the router's", ...).
-  std::vector<std::string> receipt_errors;
+  // For settle_batch: one entry per receipt, empty when its signatures are good, else the code it
+  // is refused with (wire::CheckReceiptSignatures).
+  std::vector<std::optional<wire::SettleCode>> receipt_checks;
 };
 
 // Checks the sender's signature (kUnauthenticated naming the recovered signer otherwise), and

@@ -125,7 +125,7 @@ TEST(LedgerTx, SettleBatchCommitsToItsReceipts) {
   ASSERT_TRUE(parsed.ok()) << parsed.error().message;
   EXPECT_TRUE(VerifyTx(*parsed, d).ok());
   SignedTx swapped = s;
-  swapped.tx.receipts[0].voucher.seconds = 99;  // not what the router signed
+  swapped.tx.receipts[0].voucher.voucher.seconds = 99;  // not what the router signed
   auto v = VerifyTx(swapped, d);
   ASSERT_FALSE(v.ok());
   EXPECT_NE(v.error().message.find("receiptsHash"), std::string::npos);

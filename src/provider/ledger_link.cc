@@ -27,56 +27,31 @@ Result<ledger::RemoteLedger*> LedgerLink::Ledger() {
 Result<ledger::SubmitResult> LedgerLink::Submit(ledger::Tx tx) {
   LT_TRY(ledger::RemoteLedger * l, Ledger());
   std::lock_guard<std::mutex> lock(submit_mu_);
-  auto r = ledger::SignAndSubmit(*l, tx, *key_);
-  if (!r.ok() && r.error().message.find("nonce") != std::string::npos) r = ledger::SignAndSubmit(*l, tx, *key_);
-  return r;
+  return ledger::SignAndSubmit(*l, std::move(tx), *key_);  // retries a nonce race itself
 }
 
-namespace {
-
-ledger::Receipt ToLedger(const Receipt& r) {
-  ledger::Receipt lr;
-  lr.ticket = r.ticket.ticket;
-  lr.ticket_sig = r.ticket.router_sig;
-  lr.voucher = r.voucher.voucher;
-  lr.voucher_sig = r.voucher.user_sig;
-  return lr;
-}
-
-SettleOutcome FromReason(std::string reason) {
-  SettleOutcome o;
-  o.done = reason.find("already settled") != std::string::npos;
-  if (!o.done) o.error = reason.empty() ? "the ledger gave no outcome for this receipt" : std::move(reason);
-  return o;
-}
-
-}  // namespace
-
-Result<std::vector<SettleOutcome>> LedgerLink::Settle(const std::vector<Receipt>& receipts) {
-  if (receipts.empty()) return std::vector<SettleOutcome>{};
+Result<std::vector<SettleVerdict>> LedgerLink::Settle(const std::vector<Receipt>& receipts) {
+  if (receipts.empty()) return std::vector<SettleVerdict>{};
   ledger::Tx tx;
   tx.type = ledger::TxType::kSettleBatch;
-  for (const auto& r : receipts) tx.receipts.push_back(ToLedger(r));
+  for (const auto& r : receipts) tx.receipts.push_back(r);
   auto submitted = Submit(std::move(tx));
-  std::vector<SettleOutcome> out;
+  std::vector<SettleVerdict> out;
   if (submitted.ok()) {
-    const json outcomes = submitted->outcome.value("receipts", json::array());
+    const auto& outcomes = submitted->outcome.receipts;
     for (size_t i = 0; i < receipts.size(); ++i) {
-      const json o = i < outcomes.size() ? outcomes[i] : json();
-      if (o.is_object() && o.value("ok", false)) {
+      if (i >= outcomes.size()) {
+        out.push_back({false, "the ledger gave no outcome for this receipt"});
+      } else if (wire::SettleDone(outcomes[i].code)) {
         out.push_back({true, ""});
       } else {
-        out.push_back(FromReason(o.is_object() && o.contains("error") && o["error"].is_string()
-                                     ? o["error"].get<std::string>()
-                                     : ""));
+        out.push_back({false, std::string(wire::SettleCodeName(outcomes[i].code)) + ": " + outcomes[i].message});
       }
     }
     return out;
   }
   const Error& e = submitted.error();
-  if (TransientError(e) || e.code == ErrorCode::kUnauthenticated || e.message.find("nonce") != std::string::npos) {
-    return e;
-  }
+  if (TransientError(e) || e.code == ErrorCode::kUnauthenticated) return e;
   if (receipts.size() > 1) {  // refused whole: learn each receipt's reason alone
     for (const auto& r : receipts) {
       LT_TRY(auto one, Settle({r}));
@@ -84,11 +59,10 @@ Result<std::vector<SettleOutcome>> LedgerLink::Settle(const std::vector<Receipt>
     }
     return out;
   }
-  std::string reason = e.message;
-  if (auto p = reason.find("receipt 0: "); p != std::string::npos) reason = reason.substr(p + 11);
-  while (!reason.empty() && (reason.back() == ' ' || reason.back() == ';')) reason.pop_back();
-  out.push_back(FromReason(reason));
-  return out;
+  // One receipt refused whole (doc/ledger.md "settle_batch"): kAlreadyExists when its session
+  // was settled before (by a router, or an attempt whose answer was lost); else the message says why.
+  if (e.code == ErrorCode::kAlreadyExists) return std::vector<SettleVerdict>{{true, ""}};
+  return std::vector<SettleVerdict>{{false, e.message}};
 }
 
 }  // namespace lt::provider

@@ -4,9 +4,9 @@
 // a `settle_batch` sent by the provider itself, which the ledger allows for the provider's own
 // tickets (doc/ledger.md "settle_batch").
 //
-// A receipt counts as done when the ledger settled it now or reports "session already settled"
-// (a router, or an earlier attempt whose answer was lost, settled it): never paid twice, never
-// dropped. A batch the ledger refuses whole is retried receipt by receipt to learn each reason.
+// A receipt counts as done when the ledger settled it now or reports it settled before
+// (wire::SettleCode kAlreadySettled; a router, or an earlier attempt whose answer was lost,
+// settled it): never paid twice, never dropped. A batch the ledger refuses whole is retried receipt by receipt to learn each reason.
 // Errors: kUnavailable / kTimeout when the ledger cannot be reached (retry later).
 // Thread-safety: every method may be called from any thread.
 #ifndef LT_PROVIDER_LEDGER_LINK_H_
@@ -30,11 +30,11 @@ class LedgerLink {
   const std::string& url() const { return url_; }
   // Connects on first use (reads /genesis); kUnavailable while the ledger is down.
   Result<ledger::RemoteLedger*> Ledger();
-  // Fills the nonce, signs and submits; one at a time per provider. Retries once on a nonce
-  // race (another writer of the same key).
+  // Fills the nonce, signs and submits; one at a time per provider (ledger::SignAndSubmit
+  // signs again when another writer of the same key took the nonce).
   Result<ledger::SubmitResult> Submit(ledger::Tx tx);
   // One settle_batch (split into single receipts when refused whole); one outcome per receipt.
-  Result<std::vector<SettleOutcome>> Settle(const std::vector<Receipt>& receipts);
+  Result<std::vector<SettleVerdict>> Settle(const std::vector<Receipt>& receipts);
 
  private:
   std::string url_;

@@ -128,23 +128,19 @@ struct ProviderNode::Impl {
   // The provider's account on the ledger: claimable earnings and stake (short timeouts).
   json LedgerStatus() {
     json out = {{"url", config.ledger}};
-    net::HttpClientOptions o;
+    net::HttpClientOptions o;  // /status answers quickly even when the ledger does not
     o.connect_timeout_ms = 1000;
     o.read_timeout_ms = 3000;
-    auto c = net::HttpClient::Create(config.ledger, o);
-    auto r = c.ok() ? c->Get("/account/" + identity.GetAddress().ToChecksumHex()) : Result<net::HttpClientResponse>(c.error());
-    if (!r.ok() || r->status != 200) {
-      out["error"] = r.ok() ? net::ErrorFromResponse(*r).message : r.error().message;
+    auto l = ledger::RemoteLedger::Connect(config.ledger, o);
+    auto a = l.ok() ? (*l)->GetAccount(identity.GetAddress()) : Result<ledger::AccountInfo>(l.error());
+    if (!a.ok()) {
+      out["error"] = a.error().message;
       return out;
     }
-    auto j = r->Json();
-    if (!j.ok() || !j->is_object()) return out;
-    for (const char* k : {"claimable", "wallet", "provider_stake"}) {
-      auto v = U256FromJson(j->value(k, json("0")));
-      if (v.ok()) {
-        out[k] = v->ToDecimal();
-        out[std::string(k) + "_mor"] = v->ToMor();
-      }
+    for (auto [k, v] : {std::pair{"claimable", &a->claimable}, std::pair{"wallet", &a->wallet},
+                        std::pair{"provider_stake", &a->provider_stake}}) {
+      out[k] = v->ToDecimal();
+      out[std::string(k) + "_mor"] = v->ToMor();
     }
     return out;
   }
@@ -314,32 +310,25 @@ Result<std::unique_ptr<ProviderNode>> ProviderNode::Create(const ProviderConfig&
   if (c.has_domain) {
     impl->domain = wire::Domain(U256(c.chain_id), c.verifying_contract);
   } else {
-    LT_TRY(auto client, net::HttpClient::Create(c.ledger));
     // The ledger may still be starting: retry for about 30 s before giving up clearly.
-    auto resp = client.Get("/genesis");
-    for (int attempt = 0, wait_ms = 500; attempt < 8 && !resp.ok(); ++attempt, wait_ms = std::min(wait_ms * 2, 8000)) {
-      LT_WARN("provider: ledger " << c.ledger << " unreachable (" << resp.error().message << "), retry in " << wait_ms
+    auto l = ledger::RemoteLedger::Connect(c.ledger);
+    for (int attempt = 0, wait_ms = 500; attempt < 8 && !l.ok() && TransientError(l.error());
+         ++attempt, wait_ms = std::min(wait_ms * 2, 8000)) {
+      LT_WARN("provider: ledger " << c.ledger << " unreachable (" << l.error().message << "), retry in " << wait_ms
                                   << " ms");
       std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
-      resp = client.Get("/genesis");
+      l = ledger::RemoteLedger::Connect(c.ledger);
     }
-    if (!resp.ok()) return resp.error().Wrap("ledger " + c.ledger + " /genesis (needed for the EIP-712 domain)");
-    if (resp->status != 200) return net::ErrorFromResponse(*resp).Wrap("ledger " + c.ledger + " /genesis");
-    LT_TRY(json g, resp->Json());
-    if (!g.contains("chain_id") || !g.contains("verifying_contract") || !g["verifying_contract"].is_string()) {
-      return InvalidArgument("ledger " + c.ledger + " /genesis has no chain_id and verifying_contract");
-    }
-    LT_TRY(U256 chain, U256FromJson(g["chain_id"]));
-    LT_TRY(auto vc, crypto::ParseAddress(g["verifying_contract"].get<std::string>()));
-    impl->domain = wire::Domain(chain, vc);
+    if (!l.ok()) return l.error().Wrap("ledger " + c.ledger + " /genesis (needed for the EIP-712 domain)");
+    impl->domain = wire::Domain(U256((*l)->domain().chain_id), (*l)->domain().verifying_contract);
   }
   LT_TRY(impl->source, ModelSource::Open(c, datadir));  // models without `path` are pulled
   if (impl->source) LT_TRY_STATUS(impl->source->PullModels(c));
-  json ledger_models;  // GET /models, to use the ledger's manifest for a model's name:tag
+  std::vector<ledger::ModelInfo> ledger_models;  // to use the ledger's manifest for a model's name:tag
   if (!c.ledger.empty()) {
     impl->ledger = std::make_unique<LedgerLink>(c.ledger, &impl->identity);
     auto l = impl->ledger->Ledger();
-    auto models = l.ok() ? (*l)->GetModels() : Result<json>(l.error());
+    auto models = l.ok() ? (*l)->GetModels() : Result<std::vector<ledger::ModelInfo>>(l.error());
     if (models.ok()) {
       ledger_models = *models;
     } else {

@@ -24,24 +24,15 @@ U256 ReceiptCost(const Receipt& r) {
 }
 
 json ReceiptToJson(const Receipt& r) {
-  return {{"ticket", r.ticket.ticket.ToJson()},
-          {"ticketSig", HexEncode0x(r.ticket.router_sig)},
-          {"voucher", r.voucher.voucher.ToJson()},
-          {"voucherSig", HexEncode0x(r.voucher.user_sig)},
-          {"cost", ReceiptCost(r).ToDecimal()},
-          {"closeReason", r.close_reason}};
+  json j = r.wire::Receipt::ToJson();
+  j["cost"] = ReceiptCost(r).ToDecimal();
+  j["closeReason"] = r.close_reason;
+  return j;
 }
 
 Result<Receipt> ReceiptFromJson(const json& j) {
-  if (!j.is_object()) return InvalidArgument("receipt: expected a JSON object");
-  json core = json::object();
-  for (const char* k : {"ticket", "ticketSig", "voucher", "voucherSig"}) {
-    if (j.contains(k)) core[k] = j[k];
-  }
-  LT_TRY(wire::ReceiptBody b, wire::ReceiptBody::FromJson(core));
   Receipt r;
-  r.ticket = b.ticket;
-  r.voucher = b.voucher;
+  LT_TRY(static_cast<wire::Receipt&>(r), wire::Receipt::FromJson(j));
   r.close_reason = j.value("closeReason", json("")).is_string() ? j.value("closeReason", std::string()) : "";
   return r;
 }
@@ -227,8 +218,7 @@ void RouterReceiptSink::RetrySpool() {
     for (size_t i = 0; i < direct.size(); ++i) {
       json& j = direct[i];
       std::string sid = j["ticket"].value("sessionId", std::string("?"));
-      if (outcomes.ok() && i < outcomes->size() &&
-          ((*outcomes)[i].done || (*outcomes)[i].error.find("already settled") != std::string::npos)) {
+      if (outcomes.ok() && i < outcomes->size() && (*outcomes)[i].done) {
         LT_INFO("receipts: session " << sid << " settled directly with the ledger");
         std::lock_guard<std::mutex> l(mu_);
         ++settled_directly_;

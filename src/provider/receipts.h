@@ -25,29 +25,29 @@
 #include "util/result.h"
 #include "util/uint256.h"
 #include "wire/handshake.h"
+#include "wire/receipt.h"
 
 namespace lt::provider {
 
-struct Receipt {
-  wire::SignedTicket ticket;
-  wire::SignedVoucher voucher;
+// The protocol's receipt (wire/receipt.h) and why the session closed, which only people read.
+struct Receipt : wire::Receipt {
   std::string close_reason;
 };
 
 // Cost in base units (see above); saturates at U256::Max() rather than wrapping.
 U256 ReceiptCost(const Receipt& r);
-// {"ticket":{..},"ticketSig":"0x..","voucher":{..},"voucherSig":"0x..","cost":"..","closeReason":".."}
+// The receipt's JSON form (wire::Receipt::ToJson) plus "cost" (decimal) and "closeReason".
 nlohmann::json ReceiptToJson(const Receipt& r);
 // The inverse (extra keys such as "spooledAt" are ignored).
 Result<Receipt> ReceiptFromJson(const nlohmann::json& j);
 
 // The ledger's verdict on one receipt settled directly.
-struct SettleOutcome {
+struct SettleVerdict {
   bool done = false;  // settled now, or already settled before (never paid twice)
   std::string error;  // why not (empty when done)
 };
-// Settles receipts with the ledger: one outcome per receipt, or an error (ledger unreachable).
-using DirectSettleFn = std::function<Result<std::vector<SettleOutcome>>(const std::vector<Receipt>&)>;
+// Settles receipts with the ledger: one verdict per receipt, or an error (ledger unreachable).
+using DirectSettleFn = std::function<Result<std::vector<SettleVerdict>>(const std::vector<Receipt>&)>;
 
 class ReceiptSink {
  public:

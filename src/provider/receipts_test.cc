@@ -81,20 +81,39 @@ TEST_F(DirectSettleTest, ReceiptFromJsonRoundTrips) {
   EXPECT_FALSE(ReceiptFromJson(nlohmann::json{{"ticket", 1}}).ok());
 }
 
+// A spool written before the one receipt form spelled the signatures "ticketSig"/"voucherSig":
+// those receipts are still read (and paid), and written back in the one form.
+TEST_F(DirectSettleTest, SpoolLineOfTheOldSpellingIsRead) {
+  Receipt r = Make(1);
+  nlohmann::json j = ReceiptToJson(r);
+  ASSERT_TRUE(j.contains("ticketSignature"));
+  j["ticketSig"] = j["ticketSignature"];
+  j["voucherSig"] = j["voucherSignature"];
+  j.erase("ticketSignature");
+  j.erase("voucherSignature");
+  auto back = ReceiptFromJson(j);
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->ticket.router_sig, r.ticket.router_sig);
+  EXPECT_EQ(back->voucher.user_sig, r.voucher.user_sig);
+  EXPECT_EQ(ReceiptToJson(*back)["ticketSignature"], ReceiptToJson(r)["ticketSignature"]);
+  j.erase("voucherSig");
+  auto missing = ReceiptFromJson(j);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("voucherSig"), std::string::npos) << missing.error().message;
+}
+
 TEST_F(DirectSettleTest, NoRouterSettlesDirectlyAndRetriesWhileTheLedgerIsDown) {
   std::atomic<bool> ledger_up{false};
   std::atomic<int> calls{0}, settled{0};
   ReceiptSinkOptions o;
   o.spool_path = spool_;
   o.retry_seconds = 1;
-  o.settle_direct = [&](const std::vector<Receipt>& rs) -> Result<std::vector<SettleOutcome>> {
+  o.settle_direct = [&](const std::vector<Receipt>& rs) -> Result<std::vector<SettleVerdict>> {
     ++calls;
     if (!ledger_up) return MakeError(ErrorCode::kUnavailable, "ledger down");
-    std::vector<SettleOutcome> out;
+    std::vector<SettleVerdict> out;
     for (size_t i = 0; i < rs.size(); ++i) {
-      // The second receipt was settled before (by a router): done all the same.
-      out.push_back(rs[i].ticket.ticket.session_id[0] == 2 ? SettleOutcome{false, "session already settled"}
-                                                           : SettleOutcome{true, ""});
+      out.push_back(SettleVerdict{true, ""});
       ++settled;
     }
     return out;
@@ -119,8 +138,8 @@ TEST_F(DirectSettleTest, RefusedReceiptIsKeptThenMovedAside) {
   o.spool_path = spool_;
   o.retry_seconds = 1;
   o.max_attempts = 2;
-  o.settle_direct = [&](const std::vector<Receipt>& rs) -> Result<std::vector<SettleOutcome>> {
-    return std::vector<SettleOutcome>(rs.size(), SettleOutcome{false, "the ticket's router has no stake"});
+  o.settle_direct = [&](const std::vector<Receipt>& rs) -> Result<std::vector<SettleVerdict>> {
+    return std::vector<SettleVerdict>(rs.size(), SettleVerdict{false, "the ticket's router has no stake"});
   };
   RouterReceiptSink sink(std::move(o));
   sink.Submit(Make(3));
@@ -139,9 +158,9 @@ TEST_F(DirectSettleTest, SpoolLeftByAnEarlierRunIsSettled) {
   std::atomic<int> settled{0};
   ReceiptSinkOptions o;
   o.spool_path = spool_;
-  o.settle_direct = [&](const std::vector<Receipt>& rs) -> Result<std::vector<SettleOutcome>> {
+  o.settle_direct = [&](const std::vector<Receipt>& rs) -> Result<std::vector<SettleVerdict>> {
     settled += static_cast<int>(rs.size());
-    return std::vector<SettleOutcome>(rs.size(), SettleOutcome{true, ""});
+    return std::vector<SettleVerdict>(rs.size(), SettleVerdict{true, ""});
   };
   RouterReceiptSink sink(std::move(o));
   ASSERT_TRUE(WaitFor([&] { return settled == 1; }));

@@ -13,16 +13,6 @@ using nlohmann::json;
 
 namespace {
 
-U256 U256Or0(const json& j) {
-  auto v = U256FromJson(j);
-  return v.ok() ? *v : U256();
-}
-
-uint32_t U32Or0(const json& o, const char* k) {
-  if (!o.contains(k) || !o[k].is_number_integer() || o[k].get<int64_t>() < 0 || o[k].get<int64_t>() > UINT32_MAX) return 0;
-  return static_cast<uint32_t>(o[k].get<int64_t>());
-}
-
 bool TpsSame(const OfferSpec& want, uint32_t have) {
   if (!want.tps_measured) return want.tps == have;
   uint64_t w = want.tps, h = have;
@@ -33,44 +23,30 @@ std::string Short(const Hash32& h) { return HexEncode0x(h).substr(0, 10) + "..";
 
 }  // namespace
 
-json FindProviderRow(const json& providers, const crypto::Address& me) {
-  if (!providers.is_array()) return nullptr;
+std::optional<ledger::ProviderInfo> FindProviderRow(const std::vector<ledger::ProviderInfo>& providers,
+                                                    const crypto::Address& me) {
   for (const auto& p : providers) {
-    if (!p.is_object() || !p.contains("address") || !p["address"].is_string()) continue;
-    auto a = crypto::ParseAddress(p["address"].get<std::string>());
-    if (a.ok() && *a == me) return p;
+    if (p.address == me) return p;
   }
-  return nullptr;
+  return std::nullopt;
 }
 
-std::optional<Hash32> TagManifest(const json& models, const std::string& name_tag) {
+std::optional<Hash32> TagManifest(const std::vector<ledger::ModelInfo>& models, const std::string& name_tag) {
   std::string name = name_tag, tag = "latest";
   if (auto c = name_tag.rfind(':'); c != std::string::npos) {
     name = name_tag.substr(0, c);
     tag = name_tag.substr(c + 1);
   }
-  if (!models.is_array()) return std::nullopt;
   for (const auto& m : models) {
-    if (!m.is_object() || m.value("name", json("")) != name) continue;
-    const json tags = m.value("tags", json::object());
-    if (!tags.is_object() || !tags.contains(tag) || !tags[tag].is_string()) return std::nullopt;
-    auto h = HexDecodeFixed<32>(tags[tag].get<std::string>());
-    if (!h.ok()) return std::nullopt;
-    return *h;
+    if (m.name == name) return m.Tag(tag);
   }
   return std::nullopt;
 }
 
-std::set<Hash32> TaggedManifests(const json& models) {
+std::set<Hash32> TaggedManifests(const std::vector<ledger::ModelInfo>& models) {
   std::set<Hash32> out;
-  if (!models.is_array()) return out;
   for (const auto& m : models) {
-    if (!m.is_object() || !m.contains("tags") || !m["tags"].is_object()) continue;
-    for (const auto& [tag, v] : m["tags"].items()) {
-      if (!v.is_string()) continue;
-      auto h = HexDecodeFixed<32>(v.get<std::string>());
-      if (h.ok()) out.insert(*h);
-    }
+    for (const auto& [tag, manifest] : m.tags) out.insert(manifest);
   }
   return out;
 }
@@ -96,11 +72,12 @@ std::string RegistrationEndpoint(const std::string& endpoint, const std::string&
   return ep + ";http://" + http_host + ":" + std::to_string(http_port);
 }
 
-RegistrationPlan PlanRegistration(const RegistrationSpec& want, const json& row, const std::set<Hash32>& tagged) {
+RegistrationPlan PlanRegistration(const RegistrationSpec& want, const std::optional<ledger::ProviderInfo>& row,
+                                  const std::set<Hash32>& tagged) {
   RegistrationPlan plan;
-  bool registered = row.is_object();
-  U256 have_stake = registered ? U256Or0(row.value("stake", json())) : U256();
-  std::string have_endpoint = registered ? row.value("endpoint", std::string()) : "";
+  bool registered = row.has_value();
+  U256 have_stake = registered ? row->stake : U256();
+  std::string have_endpoint = registered ? row->endpoint : "";
   U256 missing = want.stake > have_stake ? *want.stake.CheckedSub(have_stake) : U256();
   if (!registered || have_endpoint != want.endpoint || !missing.IsZero()) {
     ledger::Tx tx;
@@ -116,13 +93,9 @@ RegistrationPlan PlanRegistration(const RegistrationSpec& want, const json& row,
                            " MOR");
     }
   }
-  std::map<Hash32, json> have_offers;
-  if (registered && row.contains("offers") && row["offers"].is_array()) {
-    for (const auto& o : row["offers"]) {
-      if (!o.is_object() || !o.contains("manifest") || !o["manifest"].is_string()) continue;
-      auto h = HexDecodeFixed<32>(o["manifest"].get<std::string>());
-      if (h.ok()) have_offers[*h] = o;
-    }
+  std::map<Hash32, ledger::OfferInfo> have_offers;
+  if (registered) {
+    for (const auto& o : row->offers) have_offers[o.manifest] = o;
   }
   std::set<Hash32> wanted;
   for (const auto& w : want.offers) {
@@ -140,9 +113,9 @@ RegistrationPlan PlanRegistration(const RegistrationSpec& want, const json& row,
     }
     auto it = have_offers.find(w.manifest);
     if (it != have_offers.end()) {
-      const json& o = it->second;
-      if (U256Or0(o.value("price_per_second", json())) == w.price_per_second && U32Or0(o, "min_seconds") == w.min_seconds &&
-          U32Or0(o, "slots") == w.slots && TpsSame(w, U32Or0(o, "tps"))) {
+      const ledger::OfferInfo& o = it->second;
+      if (o.price_per_second == w.price_per_second && o.min_seconds == w.min_seconds && o.slots == w.slots &&
+          TpsSame(w, o.tps)) {
         continue;
       }
     }
@@ -165,7 +138,7 @@ RegistrationPlan PlanRegistration(const RegistrationSpec& want, const json& row,
     tx.manifest = manifest;
     tx.slots = 0;
     plan.txs.push_back(tx);
-    plan.notes.push_back("withdraw offer for " + o.value("model", Short(manifest)) + " (no longer served)");
+    plan.notes.push_back("withdraw offer for " + (o.model.empty() ? Short(manifest) : o.model) + " (no longer served)");
   }
   return plan;
 }
@@ -249,8 +222,8 @@ Status Registrar::RunOnce() {
     measured_ = unmeasured.empty();
   }
   LT_TRY(ledger::RemoteLedger * ledger, link_->Ledger());
-  LT_TRY(json providers, ledger->GetProviders());
-  LT_TRY(json models, ledger->GetModels());
+  LT_TRY(auto providers, ledger->GetProviders());
+  LT_TRY(auto models, ledger->GetModels());
   RegistrationSpec spec;
   {
     std::lock_guard<std::mutex> l(mu_);

@@ -56,15 +56,16 @@ struct RegistrationPlan {
   std::vector<std::string> notes;  // one line per decision, for the log
 };
 
-// `row`: this provider's object of GET /providers, or null when it is not registered.
-// `tagged`: the manifests registered models tag (GET /models).
-RegistrationPlan PlanRegistration(const RegistrationSpec& want, const nlohmann::json& row,
+// `row`: this provider as the ledger has it, or nullopt when it is not registered.
+// `tagged`: the manifests registered models tag.
+RegistrationPlan PlanRegistration(const RegistrationSpec& want, const std::optional<ledger::ProviderInfo>& row,
                                   const std::set<Hash32>& tagged);
-// This provider's object in GET /providers, or null.
-nlohmann::json FindProviderRow(const nlohmann::json& providers, const crypto::Address& me);
+// This provider among the ledger's, if registered.
+std::optional<ledger::ProviderInfo> FindProviderRow(const std::vector<ledger::ProviderInfo>& providers,
+                                                    const crypto::Address& me);
 // The manifest the ledger tags "namespace/name[:tag]" with (tag "latest" when none), if any.
-std::optional<Hash32> TagManifest(const nlohmann::json& models, const std::string& name_tag);
-std::set<Hash32> TaggedManifests(const nlohmann::json& models);
+std::optional<Hash32> TagManifest(const std::vector<ledger::ModelInfo>& models, const std::string& name_tag);
+std::set<Hash32> TaggedManifests(const std::vector<ledger::ModelInfo>& models);
 // The endpoint string to register: `endpoint` (or the listen address, 0.0.0.0 read as
 // 127.0.0.1, with the bound port), plus ";http://host:port" when the status port is not the
 // session port + 1 (routers look for liveness there by default, doc/router.md).

@@ -32,8 +32,8 @@ RegistrationSpec Want() {
   return w;
 }
 
-// The ledger's GET /providers row for exactly Want().
-json Row() {
+// The ledger's GET /providers row for exactly Want(), in its JSON form.
+json RowJson() {
   return {{"address", "0x00000000000000000000000000000000000000aa"},
           {"endpoint", "127.0.0.1:7070"},
           {"stake", Mor("10").ToDecimal()},
@@ -46,6 +46,11 @@ json Row() {
              {"slots", 4},
              {"nonce", 3}}}}};
 }
+ledger::ProviderInfo Row() {
+  auto r = ledger::ProviderInfo::FromJson(RowJson());
+  EXPECT_TRUE(r.ok()) << r.error().message << " in " << RowJson().dump();
+  return r.ok() ? *r : ledger::ProviderInfo{};
+}
 
 TEST(PlanRegistrationTest, NewProviderRegistersAndPublishesTaggedOffersOnly) {
   RegistrationSpec w = Want();
@@ -53,7 +58,7 @@ TEST(PlanRegistrationTest, NewProviderRegistersAndPublishesTaggedOffersOnly) {
   untagged.name = "acme/other:v1";
   untagged.manifest = H(2);
   w.offers.push_back(untagged);
-  auto plan = PlanRegistration(w, nullptr, {H(1)});
+  auto plan = PlanRegistration(w, std::nullopt, {H(1)});
   ASSERT_EQ(plan.txs.size(), 2u);
   EXPECT_EQ(plan.txs[0].type, ledger::TxType::kRegisterProvider);
   EXPECT_EQ(plan.txs[0].endpoint, "127.0.0.1:7070");
@@ -134,13 +139,18 @@ TEST(PlanRegistrationTest, OffersOfModelsNoLongerServedAreWithdrawn) {
 }
 
 TEST(RegistrationHelpersTest, FindRowAndTagManifest) {
-  json providers = json::array({Row()});
+  std::vector<ledger::ProviderInfo> providers = {Row()};
   auto me = *crypto::ParseAddress("0x00000000000000000000000000000000000000aa");
   auto other = *crypto::ParseAddress("0x00000000000000000000000000000000000000bb");
-  EXPECT_TRUE(FindProviderRow(providers, me).is_object());
-  EXPECT_TRUE(FindProviderRow(providers, other).is_null());
-  EXPECT_TRUE(FindProviderRow(json("garbage"), me).is_null());
-  json models = {{{"name", "acme/tiny"}, {"tags", {{"v1", HexEncode0x(H(1))}, {"latest", HexEncode0x(H(2))}}}}};
+  ASSERT_TRUE(FindProviderRow(providers, me).has_value());
+  EXPECT_EQ(FindProviderRow(providers, me)->offers.size(), 1u);
+  EXPECT_FALSE(FindProviderRow(providers, other).has_value());
+  EXPECT_FALSE(ledger::ProviderInfo::FromJson(json("garbage")).ok());
+  auto model = ledger::ModelInfo::FromJson(
+      {{"name", "acme/tiny"}, {"owner", "0x00000000000000000000000000000000000000cc"}, {"kind", "model"},
+       {"builder_fee_bps", 0}, {"tags", {{"v1", HexEncode0x(H(1))}, {"latest", HexEncode0x(H(2))}}}});
+  ASSERT_TRUE(model.ok()) << model.error().message;
+  std::vector<ledger::ModelInfo> models = {*model};
   EXPECT_EQ(TagManifest(models, "acme/tiny:v1"), H(1));
   EXPECT_EQ(TagManifest(models, "acme/tiny"), H(2));
   EXPECT_FALSE(TagManifest(models, "acme/tiny:v9").has_value());
@@ -166,7 +176,7 @@ namespace {
 TEST(PlanRegistrationTest, U1_AnOfferWithoutMeasuredTpsIsNotPublished) {
   RegistrationSpec w = Want();
   w.offers[0].tps = 0;  // the measurement failed
-  auto plan = PlanRegistration(w, nullptr, {H(1)});
+  auto plan = PlanRegistration(w, std::nullopt, {H(1)});
   ASSERT_EQ(plan.txs.size(), 1u);
   EXPECT_EQ(plan.txs[0].type, ledger::TxType::kRegisterProvider);
   bool noted = false;

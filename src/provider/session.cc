@@ -493,7 +493,7 @@ void ProviderSession::Finalize(const std::string& reason) {
   CancelAll();
   state_ = State::kClosed;
   if (ticket_ != nullptr && best_) {
-    Receipt r{*ticket_, *best_, close_reason_};
+    Receipt r{{*ticket_, *best_}, close_reason_};
     U256 cost = ReceiptCost(r);
     if (svc_.registry != nullptr) svc_.registry->OnClosed(cost);
     if (svc_.receipts != nullptr) svc_.receipts->Submit(r);

@@ -27,24 +27,18 @@ Result<Resolved> ResolveTag(ledger::Ledger& ledger, const std::string& name, con
       return NotFound("model '" + name + "' is not registered on the ledger");
     return model.error().Wrap("ledger (looking up '" + name + "')");
   }
-  const nlohmann::json& j = *model;
-  if (!j.is_object() || !j.contains("tags") || !j["tags"].is_object()) {
-    return InvalidArgument("ledger answer for '" + name + "' has no tags object");
-  }
-  auto it = j["tags"].find(tag);
-  if (it == j["tags"].end() || !it->is_string()) {
+  auto manifest = model->Tag(tag);
+  if (!manifest) {
     std::string have;
-    for (auto t = j["tags"].begin(); t != j["tags"].end(); ++t) have += (have.empty() ? "" : ", ") + t.key();
+    for (const auto& [t, m] : model->tags) have += (have.empty() ? "" : ", ") + t;
     return NotFound("model '" + name + "' has no tag '" + tag + "' on the ledger" +
                     (have.empty() ? std::string(" (no tags yet)") : " (tags: " + have + ")"));
   }
-  auto digest = HexDecodeFixed<32>(it->get<std::string>());
-  if (!digest.ok()) return InvalidArgument("ledger tag " + name + ":" + tag + ": " + digest.error().message);
   Resolved r;
   r.name = name;
   r.tag = tag;
-  r.manifest = ManifestCid(*digest);
-  if (j.contains("owner") && j["owner"].is_string()) r.owner = j["owner"].get<std::string>();
+  r.manifest = ManifestCid(*manifest);
+  r.owner = model->owner.ToChecksumHex();
   return r;
 }
 

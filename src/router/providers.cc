@@ -37,40 +37,26 @@ Result<ProviderEndpoints> ParseProviderEndpoint(std::string_view endpoint) {
   return e;
 }
 
-Status ProviderBook::Load(const json& providers) {
-  if (!providers.is_array()) return InvalidArgument("ledger providers: expected a JSON array");
+Status ProviderBook::Load(const std::vector<ledger::ProviderInfo>& providers) {
   std::map<crypto::Address, ProviderRow> rows;
   std::map<Hash32, std::string> models;
   for (const auto& p : providers) {
-    if (!p.is_object() || !p.contains("address") || !p["address"].is_string()) continue;
-    auto addr = crypto::ParseAddress(p["address"].get<std::string>());
-    if (!addr.ok()) continue;
     ProviderRow row;
-    row.endpoint = p.value("endpoint", json("")).is_string() ? p.value("endpoint", std::string()) : "";
-    const json offers = p.value("offers", json::array());
-    if (!offers.is_array()) continue;
-    for (const auto& o : offers) {
-      if (!o.is_object() || !o.contains("manifest") || !o["manifest"].is_string()) continue;
+    row.endpoint = p.endpoint;
+    for (const auto& o : p.offers) {
+      if (o.slots == 0) continue;  // withdrawn
       OfferInfo info;
-      info.provider = *addr;
+      info.provider = p.address;
       info.endpoint = row.endpoint;
-      auto m = HexDecodeFixed<32>(o["manifest"].get<std::string>());
-      auto price = U256FromJson(o.value("price_per_second", json()));
-      if (!m.ok() || !price.ok()) continue;
-      info.manifest = *m;
-      info.price_per_second = *price;
-      auto u32 = [&](const char* k) -> uint32_t {
-        const json v = o.value(k, json());
-        return v.is_number_unsigned() && v.get<uint64_t>() <= UINT32_MAX ? v.get<uint32_t>() : 0;
-      };
-      info.min_seconds = u32("min_seconds");
-      info.tps = u32("tps");
-      info.slots = u32("slots");
-      if (info.slots == 0) continue;  // withdrawn
-      if (o.contains("model") && o["model"].is_string()) models[*m] = o["model"].get<std::string>();
+      info.manifest = o.manifest;
+      info.price_per_second = o.price_per_second;
+      info.min_seconds = o.min_seconds;
+      info.tps = o.tps;
+      info.slots = o.slots;
+      if (!o.model.empty()) models[o.manifest] = o.model;
       row.offers.push_back(info);
     }
-    rows[*addr] = std::move(row);
+    rows[p.address] = std::move(row);
   }
   std::lock_guard<std::mutex> l(mu_);
   providers_ = std::move(rows);

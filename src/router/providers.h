@@ -68,8 +68,8 @@ class ProviderBook {
 
   // Refreshes from the ledger when the cache is older than refresh_ms (see the file comment).
   Status EnsureFresh(ledger::Ledger& ledger);
-  // Replaces the offers (parsed from a GET /providers document); used by EnsureFresh and tests.
-  Status Load(const nlohmann::json& providers);
+  // Replaces the offers with the ledger's; used by EnsureFresh and tests.
+  Status Load(const std::vector<ledger::ProviderInfo>& providers);
 
   // The offers for a manifest with the router's measurements filled in.
   std::vector<OfferInfo> Offers(const Hash32& manifest) const;

@@ -65,7 +65,7 @@ Status Router::LoadState() {
   for (const auto& t : tickets) {
     AddExposure(t.ticket.user, t.ticket.session_id, wire::WorstCost(t.ticket), t.ticket.expires_at + options_.receipt_grace_s);
   }
-  for (const auto& r : pending) AddExposure(r.receipt.ticket.user, r.receipt.ticket.session_id, r.cost, UINT64_MAX);
+  for (const auto& r : pending) AddExposure(r.receipt.ticket.ticket.user, r.receipt.ticket.ticket.session_id, r.cost, UINT64_MAX);
   LT_TRY(auto announces, store_->LoadAnnounces(now));
   for (const auto& a : announces) {
     book_.Announce(a.provider, a.http, {}, a.http_expires_at, options_.max_roots_per_announcer);
@@ -123,15 +123,11 @@ Result<Router::Resolved> Router::ResolveModel(const std::string& model) {
     }
     c.error = "model '" + name + "' is not registered on the ledger";
   } else {
-    const json tags = m->value("tags", json::object());
-    auto t = tags.is_object() ? tags.find(tag) : tags.end();
-    if (!tags.is_object() || t == tags.end() || !t->is_string()) {
-      c.error = "model '" + name + "' has no tag '" + tag + "'";
-    } else if (auto h = HexDecodeFixed<32>(t->get<std::string>()); h.ok()) {
+    if (auto manifest = m->Tag(tag)) {
       c.found = true;
-      c.r = Resolved{*h, key};
+      c.r = Resolved{*manifest, key};
     } else {
-      c.error = "ledger gave a malformed manifest for " + key;
+      c.error = "model '" + name + "' has no tag '" + tag + "'";
     }
   }
   std::lock_guard<std::mutex> l(mu_);

@@ -42,17 +42,17 @@ class FlakyLedger : public ledger::Ledger {
     if (down) return Down();
     return inner_.GetAccount(a);
   }
-  Result<json> GetModels() override { return inner_.GetModels(); }
-  Result<json> GetModel(const std::string& n) override {
+  Result<std::vector<ledger::ModelInfo>> GetModels() override { return inner_.GetModels(); }
+  Result<ledger::ModelInfo> GetModel(const std::string& n) override {
     if (down) return Down();
     return inner_.GetModel(n);
   }
-  Result<json> GetProviders() override {
+  Result<std::vector<ledger::ProviderInfo>> GetProviders() override {
     if (down) return Down();
     return inner_.GetProviders();
   }
-  Result<json> GetDay() override { return inner_.GetDay(); }
-  Result<json> GetStats() override { return inner_.GetStats(); }
+  Result<ledger::DayInfo> GetDay() override { return inner_.GetDay(); }
+  Result<ledger::StatsInfo> GetStats() override { return inner_.GetStats(); }
   Result<std::vector<ledger::TxLogEntry>> GetTxs(uint64_t f, uint64_t l) override { return inner_.GetTxs(f, l); }
   Result<ledger::Genesis> GetGenesis() override { return inner_.GetGenesis(); }
   Result<ledger::StateInfo> GetStateInfo() override { return inner_.GetStateInfo(); }
@@ -404,7 +404,7 @@ TEST_F(RouterTest, LedgerDownAnswers503AndRecoversByItself) {
 // A receipt for a ticket: the voucher signed by the user.
 std::string ReceiptBody(const wire::TicketGrant& g, const crypto::PrivateKey& user, const wire::Domain& d,
                         uint32_t seconds, uint32_t tokens = 100) {
-  wire::ReceiptBody rb;
+  wire::Receipt rb;
   rb.ticket = g.ticket;
   wire::Voucher v;
   v.session_id = g.ticket.ticket.session_id;
@@ -588,7 +588,7 @@ TEST_F(RouterTest, ClientFailsOverToTheNextRouterOverHttp) {
   wire::Voucher v;
   v.session_id = g->ticket.ticket.session_id;
   v.seconds = 5;
-  EXPECT_TRUE(client.PostReceipt(wire::ReceiptBody{g->ticket, wire::SignVoucher(rich_, domain_, v)}).ok());
+  EXPECT_TRUE(client.PostReceipt(wire::Receipt{g->ticket, wire::SignVoucher(rich_, domain_, v)}).ok());
   server.Stop();
 }
 
@@ -757,8 +757,8 @@ TEST_F(RouterTest, UnusedTicketsAreDeletedOnceExpired) {
     t->model = "acme/llama:v1";
     ASSERT_TRUE((*store)->PutNonceAndTicket(rich_.GetAddress(), t->ticket.session_id[0], 1000, t).ok());
   }
-  ledger::Receipt rc;
-  rc.ticket = used.ticket;
+  wire::Receipt rc;
+  rc.ticket.ticket = used.ticket;
   ASSERT_TRUE((*store)->PutReceipt(rc, U256(5), 900).ok());
   ASSERT_TRUE((*store)->PruneTickets(2000).ok());
   EXPECT_FALSE((*store)->GetTicket(unused.ticket.session_id)->has_value());

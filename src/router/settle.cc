@@ -24,9 +24,10 @@ U256 ReceiptCost(const wire::Ticket& t, const wire::Voucher& v) {
   return wire::SessionCost(t, v.seconds).value_or(U256::Max());
 }
 
+// The ledger could not decide (down, slow, a nonce race SignAndSubmit gave up on): keep pending.
 bool Transient(const Error& e) {
   return e.code == ErrorCode::kUnavailable || e.code == ErrorCode::kTimeout || e.code == ErrorCode::kInternal ||
-         e.code == ErrorCode::kIo || e.message.find("nonce") != std::string::npos;
+         e.code == ErrorCode::kIo;
 }
 
 }  // namespace
@@ -102,7 +103,7 @@ HttpResponse Router::HandleRenew(const std::string& body) {
 HttpResponse Router::HandleReceipt(const std::string& body) {
   json j = ParseJson(body);
   if (j.is_discarded()) return Err(400, "invalid_argument", "request body is not valid JSON");
-  auto rb = wire::ReceiptBody::FromJson(j);
+  auto rb = wire::Receipt::FromJson(j);
   if (!rb.ok()) return HttpResponse::FromError(rb.error());
   const wire::Ticket& t = rb->ticket.ticket;
   const wire::Voucher& v = rb->voucher.voucher;
@@ -120,7 +121,7 @@ HttpResponse Router::HandleReceipt(const std::string& body) {
   if (!vs.ok() || *vs != t.user) {
     return Err(401, "unauthenticated", "voucher signature is not by the ticket's user " + t.user.ToChecksumHex());
   }
-  ledger::Receipt r{t, rb->ticket.router_sig, v, rb->voucher.user_sig};
+  const wire::Receipt& r = *rb;
   U256 cost = ReceiptCost(t, v);
   uint64_t now = clock_->NowSeconds();
   auto inserted = store_->PutReceipt(r, cost, now);  // durable (fsynced) before the answer
@@ -156,17 +157,17 @@ Status Router::FinishSettled(const std::vector<ReceiptRow>& rows, const std::vec
     const auto& r = rows[k].receipt;
     SessionRecord rec;
     rec.publish = by_us[k];
-    rec.session_id = r.ticket.session_id;
-    rec.manifest = r.ticket.manifest;
-    rec.provider = r.ticket.provider;
-    rec.started = r.ticket.issued_at;
-    rec.seconds = std::min(r.voucher.seconds, r.ticket.max_seconds);
-    rec.tokens_out = r.voucher.tokens_out;
-    rec.ttft_ms = r.voucher.ttft_ms;
-    auto t = store_->GetTicket(r.ticket.session_id);
+    rec.session_id = r.ticket.ticket.session_id;
+    rec.manifest = r.ticket.ticket.manifest;
+    rec.provider = r.ticket.ticket.provider;
+    rec.started = r.ticket.ticket.issued_at;
+    rec.seconds = std::min(r.voucher.voucher.seconds, r.ticket.ticket.max_seconds);
+    rec.tokens_out = r.voucher.voucher.tokens_out;
+    rec.ttft_ms = r.voucher.voucher.ttft_ms;
+    auto t = store_->GetTicket(r.ticket.ticket.session_id);
     if (t.ok() && t->has_value()) rec.model = (*t)->model;
-    if (rec.model.empty()) rec.model = book_.ModelOf(r.ticket.manifest);
-    if (rec.model.empty()) rec.model = HexEncode0x(r.ticket.manifest);
+    if (rec.model.empty()) rec.model = book_.ModelOf(r.ticket.ticket.manifest);
+    if (rec.model.empty()) rec.model = HexEncode0x(r.ticket.ticket.manifest);
     records.push_back(rec);
   }
   LT_TRY_STATUS(store_->MarkSettled(records, clock_->NowSeconds()));
@@ -180,7 +181,7 @@ Status Router::FinishSettled(const std::vector<ReceiptRow>& rows, const std::vec
     }
     transparency_->OnSettled(ours, published, book_);
   }
-  for (const auto& row : rows) DropExposure(row.receipt.ticket.session_id);
+  for (const auto& row : rows) DropExposure(row.receipt.ticket.ticket.session_id);
   pending_ -= std::min<uint64_t>(pending_, rows.size());
   std::lock_guard<std::mutex> l(mu_);
   counters_.settled += rows.size();
@@ -201,19 +202,18 @@ Result<size_t> Router::SettleBatch(std::vector<ReceiptRow> rows) {
       std::lock_guard<std::mutex> l(mu_);
       ++counters_.settle_batches;
     }
-    const json outcomes = submitted->outcome.value("receipts", json::array());
+    const auto& outcomes = submitted->outcome.receipts;
     for (size_t i = 0; i < rows.size(); ++i) {
-      const json o = i < outcomes.size() ? outcomes[i] : json();
-      std::string err = o.is_object() && o.contains("error") && o["error"].is_string() ? o["error"].get<std::string>() : "";
-      bool ok = o.is_object() && o.value("ok", false);
-      if (ok || err.find("already settled") != std::string::npos) {
+      const wire::SettleOutcome* o = i < outcomes.size() ? &outcomes[i] : nullptr;
+      if (o != nullptr && wire::SettleDone(o->code)) {
         settled.push_back(rows[i]);
-        settled_by_us.push_back(ok);
+        settled_by_us.push_back(o->ok());
       } else {
-        if (err.empty()) err = "the ledger gave no outcome for this receipt";
-        LT_WARN("router: receipt " << HexEncode0x(rows[i].receipt.ticket.session_id) << " refused: " << err);
-        LT_TRY_STATUS(store_->MarkRefused(rows[i].receipt.ticket.session_id, err, now));
-        DropExposure(rows[i].receipt.ticket.session_id);
+        std::string err = o == nullptr ? "the ledger gave no outcome for this receipt"
+                                        : std::string(wire::SettleCodeName(o->code)) + ": " + o->message;
+        LT_WARN("router: receipt " << HexEncode0x(rows[i].receipt.ticket.ticket.session_id) << " refused: " << err);
+        LT_TRY_STATUS(store_->MarkRefused(rows[i].receipt.ticket.ticket.session_id, err, now));
+        DropExposure(rows[i].receipt.ticket.ticket.session_id);
         pending_ -= std::min<uint64_t>(pending_, 1);
         std::lock_guard<std::mutex> l(mu_);
         ++counters_.refused;
@@ -239,17 +239,16 @@ Result<size_t> Router::SettleBatch(std::vector<ReceiptRow> rows) {
     }
     return decided;
   }
-  // One receipt, refused as a whole: its reason is in the message.
-  std::string reason = e.message;
-  if (auto p = reason.find("receipt 0: "); p != std::string::npos) reason = reason.substr(p + 11);
-  while (!reason.empty() && (reason.back() == ' ' || reason.back() == ';')) reason.pop_back();
-  if (reason.find("already settled") != std::string::npos) {
+  // One receipt, refused as a whole (doc/ledger.md "settle_batch"): kAlreadyExists when its
+  // session was settled before (by the provider, say), otherwise its reason is the message.
+  if (e.code == ErrorCode::kAlreadyExists) {
     LT_TRY_STATUS(FinishSettled(rows, {false}));
     return size_t{1};
   }
-  LT_WARN("router: receipt " << HexEncode0x(rows[0].receipt.ticket.session_id) << " refused: " << reason);
-  LT_TRY_STATUS(store_->MarkRefused(rows[0].receipt.ticket.session_id, reason, now));
-  DropExposure(rows[0].receipt.ticket.session_id);
+  const std::string& reason = e.message;
+  LT_WARN("router: receipt " << HexEncode0x(rows[0].receipt.ticket.ticket.session_id) << " refused: " << reason);
+  LT_TRY_STATUS(store_->MarkRefused(rows[0].receipt.ticket.ticket.session_id, reason, now));
+  DropExposure(rows[0].receipt.ticket.ticket.session_id);
   pending_ -= std::min<uint64_t>(pending_, 1);
   std::lock_guard<std::mutex> l(mu_);
   ++counters_.refused;
@@ -435,7 +434,7 @@ HttpResponse Router::ReceiptsView(const std::string& status, uint64_t limit) {
   json out = json::array();
   for (const auto& r : *rows) {
     // Settled and refused receipts are scrubbed: only the session id is left of them.
-    json j = r.scrubbed ? json{{"sessionId", HexEncode0x(r.receipt.ticket.session_id)}} : ledger::ReceiptToJson(r.receipt);
+    json j = r.scrubbed ? json{{"sessionId", HexEncode0x(r.receipt.ticket.ticket.session_id)}} : r.receipt.ToJson();
     j["status"] = ReceiptStatusName(r.status);
     j["reason"] = r.reason;
     j["cost"] = r.cost.ToDecimal();

@@ -112,12 +112,12 @@ Result<ReceiptRow> ReceiptFromRow(const Stmt& s) {
   if (s.Text(5).empty()) {  // scrubbed after settlement: only the session id is left
     auto sid = HexDecodeFixed<32>(s.Text(6));
     if (!sid.ok()) return Corrupt("router db: stored receipt with a bad session id");
-    row.receipt.ticket.session_id = *sid;
+    row.receipt.ticket.ticket.session_id = *sid;
     row.scrubbed = true;
     return row;
   }
   json j = ParseJson(s.Text(5));
-  auto r = ledger::ReceiptFromJson(j, "receipt");
+  auto r = wire::Receipt::FromJson(j, "receipt");
   if (!r.ok()) return Corrupt("router db: stored receipt: " + r.error().message);
   row.receipt = *r;
   return row;
@@ -507,16 +507,16 @@ Status RouterStore::PruneTickets(uint64_t before) {
   return OkStatus();
 }
 
-Result<bool> RouterStore::PutReceipt(const ledger::Receipt& r, const U256& cost, uint64_t now) {
+Result<bool> RouterStore::PutReceipt(const wire::Receipt& r, const U256& cost, uint64_t now) {
   std::lock_guard<std::mutex> l(impl_->durable_mu);
   Stmt s(impl_->durable,
          "INSERT OR IGNORE INTO receipts(session_id, status, reason, received_at, updated_at, cost, receipt) "
          "VALUES(?, 'pending', '', ?, ?, ?, ?)");
-  s.Bind(1, HexEncode0x(r.ticket.session_id))
+  s.Bind(1, HexEncode0x(r.session_id()))
       .Bind(2, static_cast<int64_t>(now))
       .Bind(3, static_cast<int64_t>(now))
       .Bind(4, cost.ToDecimal())
-      .Bind(5, ledger::ReceiptToJson(r).dump());
+      .Bind(5, r.ToJson().dump());
   if (s.Step() != SQLITE_DONE) return s.Err("storing a receipt");
   return sqlite3_changes(impl_->durable) > 0;
 }

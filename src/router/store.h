@@ -45,7 +45,7 @@ enum class ReceiptStatus { kPending, kSettled, kRefused };
 std::string_view ReceiptStatusName(ReceiptStatus s);
 
 struct ReceiptRow {
-  ledger::Receipt receipt;
+  wire::Receipt receipt;
   ReceiptStatus status = ReceiptStatus::kPending;
   std::string reason;       // why the ledger refused it
   uint64_t received_at = 0;
@@ -126,7 +126,7 @@ class RouterStore {
   Status PruneAnnounces(uint64_t now);
 
   // Receipts (the FULL connection). Returns false when the session already has a receipt.
-  Result<bool> PutReceipt(const ledger::Receipt& r, const U256& cost, uint64_t now);
+  Result<bool> PutReceipt(const wire::Receipt& r, const U256& cost, uint64_t now);
   Result<std::optional<ReceiptRow>> GetReceipt(const Hash32& session_id);
   Result<std::vector<ReceiptRow>> Receipts(ReceiptStatus status, size_t limit);
   // Marks settled and appends the public records, in one transaction; scrubs the receipts and

@@ -116,7 +116,7 @@ void Transparency::Store(const std::vector<ReceiptRow>& rows, const std::vector<
   std::lock_guard<std::mutex> l(mu_);
   sqlite3_exec(db_, "BEGIN", nullptr, nullptr, nullptr);
   for (size_t i = 0; i < rows.size() && i < records.size(); ++i) {
-    const auto& t = rows[i].receipt.ticket;
+    const auto& t = rows[i].receipt.ticket.ticket;
     const SessionRecord& rec = records[i];
     uint32_t claimed = 0;
     for (const auto& o : book.Offers(t.manifest))

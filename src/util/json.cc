@@ -51,4 +51,10 @@ Result<nlohmann::json> ParseJsonChecked(std::string_view text, std::string_view 
   return j;
 }
 
+std::optional<uint64_t> JsonUint(const nlohmann::json& v) {
+  if (v.is_number_unsigned()) return v.get<uint64_t>();
+  if (v.is_number_integer() && v.get<int64_t>() >= 0) return static_cast<uint64_t>(v.get<int64_t>());
+  return std::nullopt;
+}
+
 }  // namespace lt

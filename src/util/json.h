@@ -8,6 +8,7 @@
 #define LT_UTIL_JSON_H_
 
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -30,6 +31,11 @@ nlohmann::json ParseJson(std::string_view text, size_t max_depth = kMaxJsonDepth
 // "<what> nests deeper than N levels" (kInvalidArgument).
 Result<nlohmann::json> ParseJsonChecked(std::string_view text, std::string_view what,
                                         size_t max_depth = kMaxJsonDepth);
+
+// The value of a non-negative JSON integer, whichever way it was made (parsed text gives
+// number_unsigned, a json built in C++ from an int gives number_integer); nullopt for anything
+// else (negative, fractional, a string, ...).
+std::optional<uint64_t> JsonUint(const nlohmann::json& v);
 
 }  // namespace lt
 

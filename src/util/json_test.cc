@@ -47,3 +47,20 @@ TEST(JsonTest, InvalidJsonSaysSo) {
 
 }  // namespace
 }  // namespace lt
+
+namespace lt {
+namespace {
+
+TEST(JsonUintTest, NonNegativeIntegersWhicheverWayTheyWereMade) {
+  EXPECT_EQ(JsonUint(nlohmann::json(5)), 5u);                   // built in C++: number_integer
+  EXPECT_EQ(JsonUint(nlohmann::json::parse("5")), 5u);          // parsed: number_unsigned
+  EXPECT_EQ(JsonUint(nlohmann::json::parse("18446744073709551615")), UINT64_MAX);
+  EXPECT_EQ(JsonUint(nlohmann::json(0)), 0u);
+  EXPECT_FALSE(JsonUint(nlohmann::json(-1)).has_value());
+  EXPECT_FALSE(JsonUint(nlohmann::json(1.5)).has_value());
+  EXPECT_FALSE(JsonUint(nlohmann::json("5")).has_value());
+  EXPECT_FALSE(JsonUint(nlohmann::json()).has_value());
+}
+
+}  // namespace
+}  // namespace lt

@@ -128,28 +128,6 @@ RenewRequest RenewRequest::Make(const SignedTicket& t, const crypto::PrivateKey&
   return RenewRequest{t, t.ticket.Sign(user, d)};
 }
 
-json ReceiptBody::ToJson() const {
-  return {{"ticket", ticket.ticket.ToJson()},
-          {"ticketSig", HexEncode0x(ticket.router_sig)},
-          {"voucher", voucher.voucher.ToJson()},
-          {"voucherSig", HexEncode0x(voucher.user_sig)}};
-}
-
-Result<ReceiptBody> ReceiptBody::FromJson(const json& j) {
-  if (!j.is_object()) return InvalidArgument("receipt: expected a JSON object");
-  bool ledger_form = j.contains("ticketSignature");
-  const char* ts = ledger_form ? "ticketSignature" : "ticketSig";
-  const char* vs = ledger_form ? "voucherSignature" : "voucherSig";
-  // The provider's sink adds informational fields; they are not trusted.
-  LT_TRY_STATUS(CheckKeys(j, "receipt", {"ticket", ts, "voucher", vs}, {"cost", "closeReason"}));
-  ReceiptBody r;
-  LT_TRY(r.ticket.ticket, wire::FromJson<Ticket>(j["ticket"], "receipt.ticket"));
-  LT_TRY(r.ticket.router_sig, Sig(j[ts], std::string("receipt.") + ts));
-  LT_TRY(r.voucher.voucher, wire::FromJson<Voucher>(j["voucher"], "receipt.voucher"));
-  LT_TRY(r.voucher.user_sig, Sig(j[vs], std::string("receipt.") + vs));
-  return r;
-}
-
 json SignedAnnounce::ToJson() const { return {{"announce", announce.ToJson()}, {"signature", HexEncode0x(signature)}}; }
 
 Result<SignedAnnounce> SignedAnnounce::FromJson(const json& j) {

@@ -5,13 +5,14 @@
 //   POST /rfc       RfcRequest      {"rfc":{RFC fields},"signature":"0x.."}     -> TicketGrant
 //   POST /renew     RenewRequest    {"ticket":{..},"signature":"0x..(router)","userSignature":"0x.."}
 //                                                                               -> TicketGrant
-//   POST /receipts  ReceiptBody     {"ticket":{..},"ticketSig":"0x..","voucher":{..},"voucherSig":"0x.."}
-//                   (the ledger's spelling "ticketSignature"/"voucherSignature" is accepted too)
+//   POST /receipts  Receipt         {"ticket":{..},"ticketSignature":"0x..","voucher":{..},
+//                                    "voucherSignature":"0x.."}  (wire/receipt.h, one form everywhere)
 //   POST /announce  SignedAnnounce  {"announce":{provider,http,roots,at},"signature":"0x.."}
 // A renewal is signed by the user over the EIP-712 digest of the ticket being renewed.
 // Announce(address provider,string http,string roots,uint64 at) is an EIP-712 message of the
 // router API (not in DESIGN §2's list): roots are CIDs joined with ",".
-// Parsers refuse missing, unknown or mistyped fields with a message naming the path.
+// Parsers refuse missing, unknown or mistyped fields with a message naming the path (a Receipt
+// ignores keys it does not know: a provider adds "cost" and "closeReason" for people).
 // Thread-safety: plain values and pure functions.
 #ifndef LT_WIRE_ROUTER_API_H_
 #define LT_WIRE_ROUTER_API_H_
@@ -23,6 +24,7 @@
 
 #include "wire/handshake.h"
 #include "wire/messages.h"
+#include "wire/receipt.h"
 
 namespace lt::wire {
 
@@ -56,13 +58,6 @@ struct RenewRequest {
   nlohmann::json ToJson() const;
   static Result<RenewRequest> FromJson(const nlohmann::json& j);
   static RenewRequest Make(const SignedTicket& t, const crypto::PrivateKey& user, const Domain& d);
-};
-
-struct ReceiptBody {
-  SignedTicket ticket;
-  SignedVoucher voucher;
-  nlohmann::json ToJson() const;  // provider spelling (ticketSig / voucherSig)
-  static Result<ReceiptBody> FromJson(const nlohmann::json& j);
 };
 
 struct Announce {

@@ -31,7 +31,7 @@ class RouterClient {
     return TicketGrant::FromJson(j);
   }
   // A 403 (the ticket is another router's) also moves on to the next router.
-  Status PostReceipt(const ReceiptBody& r) {
+  Status PostReceipt(const Receipt& r) {
     auto j = PostJson("/receipts", r.ToJson().dump(), /*next_on_403=*/true);
     if (!j.ok()) return j.error();
     return OkStatus();

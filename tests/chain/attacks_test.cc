@@ -38,15 +38,15 @@ class AttackTest : public ChainWorld {
 TEST_F(AttackTest, VouchersAndTicketsSignedByAnotherKeyAreRefused) {
   SetUpMarket(0);
   ledger::Receipt forged = R(alice_, 10, 1);
-  forged.voucher.seconds = 1000;  // alice signed 10
+  forged.voucher.voucher.seconds = 1000;  // alice signed 10
   ledger::Receipt wrong_router = ledger::testing::MakeReceipt(domain_, carol_, alice_, provider_.GetAddress(), manifest_,
                                                               Mor("1"), 0, 1000, 10, 2);
-  wrong_router.ticket.router = router_.GetAddress();  // claims our router, signed by carol
+  wrong_router.ticket.ticket.router = router_.GetAddress();  // claims our router, signed by carol
   ledger::Receipt wrong_user = R(alice_, 10, 3);
-  wrong_user.voucher_sig = bob_.Sign(wire::Digest(wrong_user.voucher, domain_.separator));  // bob signs alice's
+  wrong_user.voucher.user_sig = bob_.Sign(wire::Digest(wrong_user.voucher.voucher, domain_.separator));  // bob signs alice's
   ledger::Receipt other_session = R(alice_, 10, 4);
-  other_session.voucher.session_id[5] = 9;
-  other_session.voucher_sig = alice_.Sign(wire::Digest(other_session.voucher, domain_.separator));
+  other_session.voucher.voucher.session_id[5] = 9;
+  other_session.voucher.user_sig = alice_.Sign(wire::Digest(other_session.voucher.voucher, domain_.separator));
   auto r = Settle({forged, wrong_router, wrong_user, other_session, R(alice_, 10, 5)});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->settled, 1u);
@@ -64,9 +64,9 @@ TEST_F(AttackTest, VouchersAndTicketsSignedByAnotherKeyAreRefused) {
 TEST_F(AttackTest, HighSSignaturesAreRefused) {
   SetUpMarket(0);
   ledger::Receipt t = R(alice_, 10, 1);
-  t.ticket_sig = HighS(t.ticket_sig);
+  t.ticket.router_sig = HighS(t.ticket.router_sig);
   ledger::Receipt v = R(alice_, 10, 2);
-  v.voucher_sig = HighS(v.voucher_sig);
+  v.voucher.user_sig = HighS(v.voucher.user_sig);
   auto r = Settle({t, v, R(alice_, 10, 3)});
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->receipts[0].refusal, evm::Refusal::kTicketNotByRouter);

@@ -177,7 +177,7 @@ TEST_F(ComputeContractTest, ASessionSettledTwiceIsRefusedInTheSameAndTheNextBatc
   EXPECT_EQ(first->settled, 1u);
   ASSERT_EQ(first->receipts.size(), 2u);
   EXPECT_EQ(first->receipts[1].refusal, evm::Refusal::kAlreadySettled);
-  EXPECT_TRUE(*client_->IsSettled(once.ticket.session_id));
+  EXPECT_TRUE(*client_->IsSettled(once.ticket.ticket.session_id));
   // Next batch: refused as a whole (nothing settles), nothing changes.
   U256 claim = Acct(provider_).claimable;
   auto again = Settle({once});

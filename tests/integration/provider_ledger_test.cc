@@ -99,12 +99,12 @@ class ProviderLedgerTest : public ::testing::Test {
     auto ps = ledger_->GetProviders();
     if (!ps.ok()) return json();
     for (const auto& p : *ps) {
-      if (p["address"] == provider_.GetAddress().ToChecksumHex()) return p;
+      if (p.address == provider_.GetAddress()) return p.ToJson();  // its HTTP form
     }
     return json();
   }
 
-  uint64_t TxCount() { return (*ledger_->GetStats())["transactions"].get<uint64_t>(); }
+  uint64_t TxCount() { return ledger_->GetStats()->transactions; }
   U256 Claimable(const crypto::Address& a) { return ledger_->GetAccount(a)->claimable; }
 
   bool WaitClaimable(int timeout_ms = 30000) {
@@ -227,7 +227,7 @@ TEST_F(ProviderLedgerTest, SettlesDirectlyWhenNoRouterTakesTheReceipt) {
   EXPECT_EQ(st["receipts"]["to_routers"], 0);
   // Nothing is left in the spool, and the session counts once on the ledger.
   EXPECT_EQ(ReadFileOrEmpty(dir_ + "/provider/receipts.jsonl"), "");
-  EXPECT_EQ((*ledger_->GetStats())["sessions_settled"], 1);
+  EXPECT_EQ(ledger_->GetStats()->sessions_settled, 1u);
 }
 
 TEST_F(ProviderLedgerTest, UnstakedRouterTicketIsRefused) {

@@ -92,7 +92,7 @@ class RouterIntegrationTest : public ::testing::Test {
   }
 
   std::string Receipt(const wire::TicketGrant& g, uint32_t seconds) {
-    wire::ReceiptBody rb;
+    wire::Receipt rb;
     rb.ticket = g.ticket;
     wire::Voucher v;
     v.session_id = g.ticket.ticket.session_id;
@@ -218,7 +218,6 @@ TEST_F(RouterIntegrationTest, TwoRoutersSettleWithoutDoublePaying) {
   ASSERT_TRUE(WaitSettled(p2, 2)) << Get(p2, "/stats").dump();
   // 2 x 10 s + 2 x 20 s at 1000 per second, paid once, minus the builder's 5%.
   EXPECT_EQ(*Claimable(pa_.GetAddress()).CheckedSub(before), U256(60000 - 3000));
-  json stats = *ledger_->GetStats();
   EXPECT_EQ(Get(p1, "/stats")["receipts"]["refused"], 0);
   EXPECT_EQ(Get(p2, "/stats")["receipts"]["refused"], 0);
 }

@@ -86,7 +86,7 @@ class TransparencyWorld : public ::testing::Test {
     ASSERT_EQ(res->status, 200) << res->body;
     auto g = wire::TicketGrant::FromJson(*res->Json());
     ASSERT_TRUE(g.ok());
-    wire::ReceiptBody rb;
+    wire::Receipt rb;
     rb.ticket = g->ticket;
     wire::Voucher v;
     v.session_id = g->ticket.ticket.session_id;
