@@ -400,6 +400,10 @@ void RegisterInspect(CLI::App* model, CommandContext& ctx) {
                                  {"tsize", l.tsize.value_or(0)}});
             }
             d = {{"local", false}, {"type", "directory"}, {"size", sum}, {"entries", entries}};
+          } else if (n.fs.type == registry::UnixFSType::kHamtShard) {
+            uint64_t sum = 0;
+            for (const auto& l : n.pb.links) sum += l.tsize.value_or(0);
+            d = {{"local", false}, {"type", "directory"}, {"sharded", true}, {"size", sum}};
           } else {
             d["size"] = n.fs.filesize.value_or(0);
             d["links"] = n.pb.links.size();

@@ -4,7 +4,10 @@
 //         tmp/<file-cid>.part files being assembled by a pull or a CAR import (resumable)
 //         tmp/import-*        files being added from disk (deleted when found on open)
 //         index.sqlite        (WAL) the index:
-//           leaves(cid, file, offset, length)  raw leaves inside files, PK (file, offset)
+//           leaves(cid, file, offset, length, prefix, suffix)  leaves inside files, PK (file, offset):
+//             a raw leaf is the file's bytes at [offset, offset+length); a dag-pb leaf (kubo's
+//             default, UnixFS data inline) is prefix + those bytes + suffix
+
 //           inline_blocks(cid, data)           dag-pb nodes and small raw blocks (manifests)
 //           files(cid, size, complete)         every file, complete or being assembled
 //           refs(name, cid, updated)           pins and tags: the roots garbage collection keeps
@@ -15,6 +18,8 @@
 // resumed (pulls) or removed (imports). Read blocks are verified again, so a damaged file yields
 // a kCorrupt error, never wrong bytes. Disk errors (ENOSPC, EIO) come back as kIo errors naming
 // the path.
+// Keys: a block is keyed by its CIDv1 string (Cid::ToV1), so a CIDv0 link finds the block its
+// CIDv1 form stored; refs keep the CID as given.
 // Thread-safety: Store is thread-safe (one SQLite connection behind a mutex; file reads happen
 // outside it). A FileWriter may be shared by threads writing different leaves.
 // One process at a time should run GC; GC removes partial files not referenced by a ref.
@@ -55,6 +60,9 @@ class FileWriter {
   bool HasLeafAt(uint64_t offset);
   // Verifies that `bytes` hashes to `cid` (unless already_verified), writes it at `offset`.
   Status WriteLeaf(const Cid& cid, ByteSpan bytes, uint64_t offset, bool already_verified = false);
+  // A dag-pb leaf `block` (verified by the caller) whose file data is block[data_at, data_at +
+  // data_len): writes the data at `offset` and records the block as prefix + data + suffix.
+  Status WriteWrappedLeaf(const Cid& cid, ByteSpan block, size_t data_at, size_t data_len, uint64_t offset);
   // Records a leaf whose bytes the caller already placed at `offset` of the part file.
   Status RecordLeaf(const Cid& cid, uint64_t offset, uint64_t length);
   // Makes written leaves durable and indexes them.
@@ -68,6 +76,7 @@ class FileWriter {
   struct Row {
     Cid cid;
     uint64_t offset, length;
+    Bytes prefix, suffix;  // empty for a raw leaf
   };
   Store* store_;
   Cid file_;
@@ -130,8 +139,9 @@ class Store {
   Status Exec(const std::string& sql);
   Status InsertLeaves(const Cid& file, const std::vector<FileWriter::Row>& rows);
   Status MarkComplete(const Cid& file, uint64_t size);
-  std::string FinalPath(const Cid& file) const { return dir_ + "/files/" + file.ToString(); }
-  std::string PartPath(const Cid& file) const { return dir_ + "/tmp/" + file.ToString() + ".part"; }
+  static std::string Key(const Cid& cid) { return cid.ToV1().ToString(); }
+  std::string FinalPath(const Cid& file) const { return dir_ + "/files/" + Key(file); }
+  std::string PartPath(const Cid& file) const { return dir_ + "/tmp/" + Key(file) + ".part"; }
 
   std::string dir_;
   std::mutex mu_;
