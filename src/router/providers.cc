@@ -241,6 +241,19 @@ json ProviderBook::Holders(const std::string& cid) const {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> ProviderBook::AnnouncedRoots() const {
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t now = clock_->NowSeconds();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [addr, s] : state_) {
+    if (s.announced_http.empty() || s.announced_until < now) continue;
+    for (const auto& [cid, expires] : s.roots) {
+      if (expires >= now) out.emplace_back(cid, s.announced_http);
+    }
+  }
+  return out;
+}
+
 bool ProviderBook::HasAnnounced(const crypto::Address& p) const {
   std::lock_guard<std::mutex> l(mu_);
   auto it = state_.find(p);

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -93,6 +94,8 @@ class ProviderBook {
   void Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots,
                 uint64_t expires_at, size_t max_roots);
   nlohmann::json Holders(const std::string& cid) const;
+  // Every unexpired (root, announced http URL) pair with a URL: what delegated routing indexes.
+  std::vector<std::pair<std::string, std::string>> AnnouncedRoots() const;
   // Whether p has announced something that has not expired yet.
   bool HasAnnounced(const crypto::Address& p) const;
   // Announcers with anything unexpired.
