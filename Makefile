@@ -38,10 +38,14 @@ deps:
 	@$(MAKE) --no-print-directory npm-deps
 
 # Independent peers for interoperability tests (ethers, the IPFS UnixFS importer, the OpenAI SDK),
-# installed into tests/interop/node_modules, which git ignores.
-npm-deps: tests/interop/node_modules/.installed
+# installed into tests/interop/node_modules, and IPFS peers (Helia over HTTP, @ipld/car) into
+# tests/ipfs/node_modules; git ignores both.
+npm-deps: tests/interop/node_modules/.installed tests/ipfs/node_modules/.installed
 tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/package-lock.json
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+tests/ipfs/node_modules/.installed: tests/ipfs/package.json tests/ipfs/package-lock.json
+	cd tests/ipfs && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(BUILD)/build.ninja:

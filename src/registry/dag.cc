@@ -217,28 +217,28 @@ Result<uint64_t> StoreFileNode(Store& store, BlockSource& source, FileWriter& w,
   return covered;
 }
 
-Status StoreEntry(Store& store, BlockSource& source, const Cid& cid, int depth) {
+Status StoreEntry(Store& store, BlockSource& source, FinishBatch& batch, const Cid& cid, int depth) {
   if (depth > 64) return InvalidArgument("directory tree deeper than 64 levels");
   LT_TRY(Bytes bytes, source.Get(cid));
   if (cid.IsRaw()) {
     LT_TRY(auto w, store.OpenFileWriter(cid, bytes.size()));
     if (w->complete()) return OkStatus();
     LT_TRY_STATUS(w->WriteLeaf(cid, bytes, 0, true));
-    return w->Finish();
+    return batch.Add(std::move(w));
   }
   if (!cid.IsDagPb()) return InvalidArgument("block " + cid.ToString() + " has an unsupported codec");
   LT_TRY(UnixFSNode n, DecodeUnixFSNode(bytes));
   if (n.fs.type == UnixFSType::kDirectory) {
     for (const PBLink& l : n.pb.links) LT_TRY_STATUS(CheckName(l.name.value_or("")));
     LT_TRY_STATUS(store.PutInline(cid, bytes));
-    for (const PBLink& l : n.pb.links) LT_TRY_STATUS(StoreEntry(store, source, l.hash, depth + 1));
+    for (const PBLink& l : n.pb.links) LT_TRY_STATUS(StoreEntry(store, source, batch, l.hash, depth + 1));
     return OkStatus();
   }
   if (n.fs.type == UnixFSType::kHamtShard) {
     auto shard = DecodeHamtShard(n);
     if (!shard.ok()) return shard.error().Wrap("HAMT shard " + cid.ToString());
     LT_TRY_STATUS(store.PutInline(cid, bytes));
-    for (const HamtLink& l : shard->links) LT_TRY_STATUS(StoreEntry(store, source, l.cid, depth + 1));
+    for (const HamtLink& l : shard->links) LT_TRY_STATUS(StoreEntry(store, source, batch, l.cid, depth + 1));
     return OkStatus();
   }
   if (n.fs.type != UnixFSType::kFile && n.fs.type != UnixFSType::kRaw) {
@@ -251,11 +251,15 @@ Status StoreEntry(Store& store, BlockSource& source, const Cid& cid, int depth) 
   LT_TRY(uint64_t got, StoreFileNode(store, source, *w, cid, bytes, 0, 0));
   if (got != size) return Corrupt("file " + cid.ToString() + " says " + std::to_string(size) + " bytes, holds " +
                                   std::to_string(got));
-  return w->Finish();
+  return batch.Add(std::move(w));
 }
 
 }  // namespace
 
-Status StoreDag(Store& store, BlockSource& source, const Cid& root) { return StoreEntry(store, source, root, 0); }
+Status StoreDag(Store& store, BlockSource& source, const Cid& root) {
+  FinishBatch batch(&store);
+  LT_TRY_STATUS(StoreEntry(store, source, batch, root, 0));
+  return batch.Flush();
+}
 
 }  // namespace lt::registry

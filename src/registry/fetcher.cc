@@ -67,7 +67,8 @@ struct Peer {
 
 class PullRun {
  public:
-  PullRun(Store& store, const FetchOptions& options, std::vector<std::string> urls) : store_(store), options_(options) {
+  PullRun(Store& store, const FetchOptions& options, std::vector<std::string> urls)
+      : store_(store), options_(options), batch_(&store) {
     for (auto& u : urls) {
       Peer p;
       p.url = std::move(u);
@@ -82,6 +83,10 @@ class PullRun {
     for (size_t i = 0; i < n; ++i) workers.emplace_back([this] { Worker(); });
     std::thread reporter([this] { Reporter(); });
     for (auto& t : workers) t.join();
+    if (fatal_.message.empty()) {
+      Status flushed = batch_.Flush();  // the small files finished together (store.h FinishBatch)
+      if (!flushed.ok()) fatal_ = flushed.error();
+    }
     {
       std::lock_guard<std::mutex> l(mu_);
       stop_reporter_ = true;
@@ -303,7 +308,7 @@ class PullRun {
       std::lock_guard<std::mutex> l(mu_);
       finish = --job->pending == 0;
     }
-    return finish ? job->writer->Finish() : OkStatus();
+    return finish ? batch_.Add(std::move(job->writer)) : OkStatus();
   }
 
   void AddBytes(uint64_t done, uint64_t total, bool local) {
@@ -329,7 +334,7 @@ class PullRun {
       AddBytes(bytes.size(), bytes.size(), !fetched);
       if (w->complete()) return OkStatus();
       LT_TRY_STATUS(w->WriteLeaf(t.cid, bytes, 0, true));
-      return w->Finish();
+      return batch_.Add(std::move(w));
     }
     if (!t.cid.IsDagPb()) return InvalidArgument("block " + t.cid.ToString() + " has an unsupported codec");
     auto decoded = DecodeUnixFSNode(bytes);
@@ -417,7 +422,7 @@ class PullRun {
       AddBytes(size, size, !fetched);
       if (w->complete()) return OkStatus();
       LT_TRY_STATUS(w->WriteWrappedLeaf(t.cid, bytes, span.first, span.second, 0));
-      return w->Finish();
+      return batch_.Add(std::move(w));
     }
     if (span.second != t.expected) {
       return Corrupt("leaf " + t.cid.ToString() + " has " + std::to_string(span.second) + " bytes, its parent says " +
@@ -430,6 +435,7 @@ class PullRun {
 
   Store& store_;
   const FetchOptions& options_;
+  FinishBatch batch_;
   std::vector<Peer> peers_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -104,8 +104,7 @@ class StoreSink final : public ImportSink {
   }
   Status Node(const Cid& cid, ByteSpan block) override { return store_->PutInline(cid, block); }
   Status EndFile(const ImportEntry& file) override {
-    if (::fsync(fd_) != 0) return ErrnoError(tmp_, errno);
-    ::close(fd_);
+    ::close(fd_);  // made durable by the batch's syncfs
     fd_ = -1;
     LT_TRY(auto writer, store_->OpenFileWriter(file.cid, file.size));
     if (writer->complete()) {  // already stored
@@ -122,8 +121,9 @@ class StoreSink final : public ImportSink {
     for (const auto& l : leaves_) {
       if (!writer->HasLeafAt(l.offset)) LT_TRY_STATUS(writer->RecordLeaf(l.cid, l.offset, l.length));
     }
-    return writer->Finish();
+    return batch_.Add(std::move(writer));
   }
+  Status Flush() { return batch_.Flush(); }
 
  private:
   struct L {
@@ -135,6 +135,7 @@ class StoreSink final : public ImportSink {
     if (!tmp_.empty()) ::unlink(tmp_.c_str());
   }
   Store* store_;
+  FinishBatch batch_{store_};
   std::string tmp_;
   int fd_ = -1;
   std::vector<L> leaves_;
@@ -232,6 +233,62 @@ Status FileWriter::Finish() {
   return OkStatus();
 }
 
+// ---- FinishBatch ----
+
+FinishBatch::~FinishBatch() { (void)Flush(); }
+
+Status FinishBatch::Add(std::unique_ptr<FileWriter> writer) {
+  if (writer->complete()) return OkStatus();
+  bool flush;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (const auto& p : pending_) {
+      if (p->file_.ToV1() == writer->file_.ToV1()) return OkStatus();  // the same file twice: one rename
+    }
+    pending_.push_back(std::move(writer));
+    flush = pending_.size() >= 256;
+  }
+  return flush ? Flush() : OkStatus();
+}
+
+Status FinishBatch::Flush() {
+  std::vector<std::unique_ptr<FileWriter>> batch;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    batch.swap(pending_);
+  }
+  if (batch.empty()) return OkStatus();
+  // 1. Every part file's data on disk, in one call for the whole file system.
+  int dfd = ::open((store_->dir() + "/tmp").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return ErrnoError(store_->dir() + "/tmp", errno);
+  int rc = ::syncfs(dfd);
+  int err = errno;
+  ::close(dfd);
+  if (rc != 0) return ErrnoError("syncfs " + store_->dir(), err);
+  // 2. Leaf rows, then the renames into files/.
+  for (auto& w : batch) {
+    std::vector<FileWriter::Row> rows;
+    {
+      std::lock_guard<std::mutex> l(w->mu_);
+      rows.swap(w->pending_);
+    }
+    if (!rows.empty()) LT_TRY_STATUS(store_->InsertLeaves(w->file_, rows));
+    if (w->fd_ >= 0) {
+      ::close(w->fd_);
+      w->fd_ = -1;
+    }
+    std::string final_path = store_->FinalPath(w->file_);
+    if (::rename(w->tmp_path_.c_str(), final_path.c_str()) != 0) return ErrnoError(final_path, errno);
+  }
+  // 3. The renames durable, then the files complete.
+  LT_TRY_STATUS(FsyncDir(store_->dir() + "/files"));
+  for (auto& w : batch) {
+    LT_TRY_STATUS(store_->MarkComplete(w->file_, w->size_));
+    w->complete_ = true;
+  }
+  return OkStatus();
+}
+
 // ---- Store ----
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& dir) {
@@ -294,7 +351,9 @@ Status Store::Init() {
 
 Result<ImportEntry> Store::AddPath(const std::string& path, const ImportOptions& options) {
   StoreSink sink(this);
-  return ImportPath(path, &sink, options);
+  LT_TRY(ImportEntry e, ImportPath(path, &sink, options));
+  LT_TRY_STATUS(sink.Flush());
+  return e;
 }
 
 bool Store::Has(const Cid& cid) {
