@@ -14,6 +14,8 @@
 #include "registry/dagpb.h"
 #include "registry/gateway_request.h"
 #include "registry/hamt.h"
+#include "registry/holders.h"
+#include "registry/multiaddr.h"
 #include "registry/store.h"
 
 namespace lt::registry {
@@ -280,6 +282,50 @@ TEST(IpfsGatewayRequestTest, FormatAcceptAndCarParameters) {
   EXPECT_FALSE(ParseEntityBytes(":5"));
   EXPECT_FALSE(ParseEntityBytes("+1:5"));
   EXPECT_FALSE(ParseEntityBytes("99999999999999999999999:5"));
+}
+
+}  // namespace
+}  // namespace lt::registry
+
+namespace lt::registry {
+namespace {
+
+TEST(IpfsRoutingTest, GatewayUrlsAndMultiaddrsConvertBothWays) {
+  EXPECT_EQ(HttpUrlToMultiaddr("http://127.0.0.1:7070").value(), "/ip4/127.0.0.1/tcp/7070/http");
+  EXPECT_EQ(HttpUrlToMultiaddr("https://gw.example/").value(), "/dns/gw.example/tcp/443/tls/http");
+  EXPECT_EQ(HttpUrlToMultiaddr("http://[::1]:8080").value(), "/ip6/::1/tcp/8080/http");
+  EXPECT_FALSE(HttpUrlToMultiaddr("http://h:8080/prefix").ok());
+  EXPECT_FALSE(HttpUrlToMultiaddr("ftp://h").ok());
+  EXPECT_FALSE(HttpUrlToMultiaddr("http://h:99999").ok());
+  EXPECT_EQ(MultiaddrToHttpUrl("/ip4/1.2.3.4/tcp/80/http").value(), "http://1.2.3.4:80");
+  EXPECT_EQ(MultiaddrToHttpUrl("/dns4/a.b/tcp/443/https").value(), "https://a.b:443");
+  EXPECT_EQ(MultiaddrToHttpUrl("/dns/a.b/tcp/443/tls/sni/a.b/http/p2p/QmX").value(), "https://a.b:443");
+  EXPECT_EQ(MultiaddrToHttpUrl("/ip6/::1/tcp/80/http").value(), "http://[::1]:80");
+  EXPECT_FALSE(MultiaddrToHttpUrl("/ip4/1.2.3.4/udp/4001/quic-v1"));
+  EXPECT_FALSE(MultiaddrToHttpUrl("/ip4/1.2.3.4/tcp/4001"));
+  EXPECT_FALSE(MultiaddrToHttpUrl("/ip4/1.2.3.999/tcp/80/http"));
+  EXPECT_EQ(NormalizeGatewayUrl("http://h:1/ipfs/"), "http://h:1");
+}
+
+TEST(IpfsRoutingTest, RoutingAnswersKeepOnlyGatewayProviders) {
+  std::string j = R"({"Providers":[
+    {"Schema":"peer","ID":"Qm1","Addrs":["/ip4/10.0.0.1/tcp/8080/http","/ip4/10.0.0.1/udp/4001/quic-v1"],
+     "Protocols":["transport-ipfs-gateway-http"]},
+    {"Schema":"peer","ID":"Qm2","Addrs":["/ip4/10.0.0.2/tcp/4001"],"Protocols":["transport-bitswap"]},
+    {"Schema":"peer","ID":"Qm3","Addrs":["/dns/gw.example/tcp/443/https"]},
+    {"Schema":"bitswap","Protocol":"transport-bitswap","ID":"Qm4","Addrs":["/ip4/10.0.0.4/tcp/80/http"]},
+    "garbage", 7]})";
+  auto urls = ParseRoutingAnswer("application/json", j);
+  ASSERT_TRUE(urls.ok()) << urls.error().message;
+  EXPECT_EQ(*urls, (std::vector<std::string>{"http://10.0.0.1:8080", "https://gw.example:443"}));
+  auto nd = ParseRoutingAnswer("application/x-ndjson",
+                               "{\"ID\":\"Qm\",\"Addrs\":[\"/ip4/1.1.1.1/tcp/80/http\"],\"Protocols\":[\"transport-ipfs-gateway-http\"]}\n\n");
+  ASSERT_TRUE(nd.ok());
+  EXPECT_EQ(nd->size(), 1u);
+  EXPECT_TRUE(ParseRoutingAnswer("application/json", "{\"Providers\":null}")->empty());
+  EXPECT_FALSE(ParseRoutingAnswer("application/json", "[1,2]").ok());
+  EXPECT_FALSE(ParseRoutingAnswer("application/x-ndjson", "{\"a\":1}\nnot json\n").ok());
+  EXPECT_FALSE(ParseRoutingAnswer("application/json", std::string(2 << 20, ' ')).ok());
 }
 
 }  // namespace
