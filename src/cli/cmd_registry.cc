@@ -111,7 +111,11 @@ void RegisterStore(CLI::App& app, CommandContext& ctx) {
         if (!l.ok()) return l.error().Wrap("ledger " + sa->ledger + " unreachable");
         domain = wire::Domain(U256((*l)->domain().chain_id), (*l)->domain().verifying_contract);
       }
-      net::HttpServer server;
+      // IPFS clients open many parallel keep-alive connections (Helia: one per block in flight),
+      // and net's server gives each connection a thread: more threads than clients open.
+      net::HttpServerOptions so;
+      so.threads = 64;
+      net::HttpServer server(so);
       registry::MountGateway(server, *s);
       LT_TRY(int port, server.Listen(hp.first, hp.second));
       LT_INFO("gateway listening on http://" << hp.first << ":" << port);

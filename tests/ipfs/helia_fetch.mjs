@@ -3,6 +3,7 @@
 // gateway; blocks come from whatever trustless gateways that router names.
 //
 //   node helia_fetch.mjs --router URL --cid CID [--path NAME] [--manifest] [--reps N]
+//   node helia_fetch.mjs --gateway URL --cid CID ...   (no routing: that one gateway, for comparison)
 //     -> {"sha256": "...", "bytes": N, "seconds": S, "providers": [...]} on stdout
 //   --manifest: CID is a Lake Travis manifest (a raw JSON block); its `root` is read and then
 //               NAME under that root is fetched.
@@ -11,7 +12,7 @@
 // Every block Helia reads is hashed and checked against its CID by Helia itself.
 import { createHeliaHTTP } from '@helia/http'
 import { unixfs } from '@helia/unixfs'
-import { delegatedHTTPRouting } from '@helia/routers'
+import { delegatedHTTPRouting, httpGatewayRouting } from '@helia/routers'
 import { trustlessGateway } from '@helia/block-brokers'
 import { CID } from 'multiformats/cid'
 import crypto from 'node:crypto'
@@ -23,8 +24,9 @@ function opt (name) {
 }
 
 async function once (routerUrl, cidText, path, manifest) {
+  const gateway = opt('--gateway')
   const helia = await createHeliaHTTP({
-    routers: [delegatedHTTPRouting(routerUrl)],
+    routers: [gateway !== undefined ? httpGatewayRouting({ gateways: [gateway] }) : delegatedHTTPRouting(routerUrl)],
     blockBrokers: [trustlessGateway({ allowInsecure: true, allowLocal: true })],
     start: true
   })
