@@ -123,10 +123,34 @@ void BlockIndex::Forget(const std::string& root) {
   roots_.erase(it);
 }
 
-void BlockIndex::Refresh(const std::vector<std::pair<std::string, std::string>>& announced) {
+bool BlockIndex::RefreshDue(uint64_t generation) const {
+  std::lock_guard<std::mutex> l(mu_);
+  return refreshing_ || generation != generation_ ||
+         std::chrono::steady_clock::now() - refreshed_ >= std::chrono::milliseconds(options_.min_refresh_interval_ms);
+}
+
+void BlockIndex::Refresh(const std::vector<std::pair<std::string, std::string>>& announced, uint64_t generation) {
   auto budget = std::chrono::milliseconds(options_.refresh_budget_ms);
   std::unique_lock<std::timed_mutex> single(refresh_mu_, std::defer_lock);
   if (!single.try_lock_for(budget)) return;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    if (generation == generation_ &&
+        std::chrono::steady_clock::now() - refreshed_ < std::chrono::milliseconds(options_.min_refresh_interval_ms)) {
+      return;  // another caller refreshed the same announces while this one waited
+    }
+    refreshing_ = true;
+  }
+  struct Done {
+    BlockIndex* self;
+    uint64_t generation;
+    ~Done() {
+      std::lock_guard<std::mutex> l(self->mu_);
+      self->refreshing_ = false;
+      self->generation_ = generation;
+      self->refreshed_ = std::chrono::steady_clock::now();
+    }
+  } finish{this, generation};
   auto deadline = std::chrono::steady_clock::now() + budget;
   std::map<std::string, std::vector<std::string>> wanted;  // root -> gateways
   for (const auto& [root, url] : announced) {

@@ -10,12 +10,16 @@
 // most 1 MiB, at most `max_nodes_per_root` nodes and 64 levels per root, at most `max_blocks`
 // CIDs in all (a root that would pass it is not indexed).
 // Refresh(announced) indexes the (root, gateway) pairs not indexed yet, within a time budget,
-// one refresh at a time (callers wait for the running one, up to the budget); a root whose
-// gateway failed is retried after `retry_after_ms`; roots no longer announced are forgotten.
+// one refresh at a time (callers wait for the running one, up to the budget). RefreshDue(gen)
+// says whether one would do anything: the caller's announce generation changed since the last
+// refresh, or `min_refresh_interval_ms` passed (for retries), so a flood of lookups for unknown
+// CIDs costs no re-reading of the announced roots. A root whose gateway failed is retried after
+// `retry_after_ms`; roots no longer announced are forgotten.
 // Thread-safety: all methods are thread-safe.
 #ifndef LT_REGISTRY_BLOCK_INDEX_H_
 #define LT_REGISTRY_BLOCK_INDEX_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -36,6 +40,7 @@ struct BlockIndexOptions {
   int request_timeout_ms = 5000;
   int refresh_budget_ms = 3000;
   int retry_after_ms = 30000;
+  int min_refresh_interval_ms = 1000;
 };
 
 class BlockIndex {
@@ -47,7 +52,9 @@ class BlockIndex {
   // Indexes `root` from the gateway at `url`; returns the number of CIDs under it.
   Result<size_t> Learn(const Cid& root, const std::string& url);
   // `announced`: (root CID string, gateway URL) pairs, as the router knows them.
-  void Refresh(const std::vector<std::pair<std::string, std::string>>& announced);
+  // `generation`: the caller's count of announces when it read `announced`.
+  void Refresh(const std::vector<std::pair<std::string, std::string>>& announced, uint64_t generation);
+  bool RefreshDue(uint64_t generation) const;
   size_t blocks() const;
   size_t roots() const;
 
@@ -69,6 +76,9 @@ class BlockIndex {
   std::map<uint32_t, std::string> root_names_;
   uint32_t next_id_ = 1;
   size_t total_ = 0;
+  bool refreshing_ = false;                           // guarded by mu_
+  uint64_t generation_ = UINT64_MAX;                  // of the last refresh; guarded by mu_
+  std::chrono::steady_clock::time_point refreshed_{};  // end of the last refresh; guarded by mu_
 };
 
 }  // namespace lt::registry

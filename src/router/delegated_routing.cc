@@ -113,8 +113,9 @@ net::HttpResponse DelegatedProviders(const ProviderBook& book, registry::BlockIn
   json holders = holders_of(*cid);
   if (holders.empty()) {
     std::vector<std::string> roots = index.RootsOf(*cid);
-    if (roots.empty()) {
-      index.Refresh(book.AnnouncedRoots());
+    uint64_t generation = book.AnnounceGeneration();
+    if (roots.empty() && index.RefreshDue(generation)) {
+      index.Refresh(book.AnnouncedRoots(), generation);
       roots = index.RootsOf(*cid);
     }
     for (const std::string& root : roots) {

@@ -201,6 +201,7 @@ Result<std::string> ProviderBook::LivenessUrl(const crypto::Address& p) const {
 void ProviderBook::Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots,
                             uint64_t expires_at, size_t max_roots) {
   std::lock_guard<std::mutex> l(mu_);
+  ++announce_generation_;
   State& s = state_[p];
   if (!http_url.empty()) s.announced_http = http_url;
   s.announced_until = std::max(s.announced_until, expires_at);
@@ -252,6 +253,11 @@ std::vector<std::pair<std::string, std::string>> ProviderBook::AnnouncedRoots() 
     }
   }
   return out;
+}
+
+uint64_t ProviderBook::AnnounceGeneration() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return announce_generation_;
 }
 
 bool ProviderBook::HasAnnounced(const crypto::Address& p) const {

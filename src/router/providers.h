@@ -96,6 +96,8 @@ class ProviderBook {
   nlohmann::json Holders(const std::string& cid) const;
   // Every unexpired (root, announced http URL) pair with a URL: what delegated routing indexes.
   std::vector<std::pair<std::string, std::string>> AnnouncedRoots() const;
+  // Grows with every announce: delegated routing re-reads AnnouncedRoots only when it changed.
+  uint64_t AnnounceGeneration() const;
   // Whether p has announced something that has not expired yet.
   bool HasAnnounced(const crypto::Address& p) const;
   // Announcers with anything unexpired.
@@ -134,6 +136,7 @@ class ProviderBook {
   std::map<crypto::Address, State> state_;
   bool loaded_ = false;
   uint64_t loaded_at_ms_ = 0;
+  uint64_t announce_generation_ = 0;
   std::string last_error_;
 };
 
