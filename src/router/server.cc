@@ -39,12 +39,6 @@ RouterServer::RouterServer(Router& router, const QueueOptions& queue, RouterServ
   http_.Post("/announce", [this](const HttpRequest& r) { return router_.HandleAnnounce(r.body); });
   http_.Get("/providers", [this](const HttpRequest&) { return router_.Providers(); });
   http_.Get("/holders/([^/]+)", [this](const HttpRequest& r) { return router_.Holders(r.matches[1]); });
-  http_.Get("/routing/v1/providers/([^/]+)", [this](const HttpRequest& r) {
-    return DelegatedProviders(router_.book(), block_index_, r);
-  });
-  http_.Get("/routing/v1/(.*)", [](const HttpRequest& r) {
-    return HttpResponse::ErrorJson(501, "unimplemented", "this router answers /routing/v1/providers/<cid> only, not " + r.path);
-  });
   http_.Get("/health", [this](const HttpRequest&) { return router_.Health(); });
   http_.Get("/stats", [this](const HttpRequest&) { return router_.Stats(); });
   http_.Get("/receipts", [this](const HttpRequest& r) {
@@ -65,6 +59,13 @@ RouterServer::RouterServer(Router& router, const QueueOptions& queue, RouterServ
   http_.Get("/reports", [this](const HttpRequest&) { return router_.transparency().ReportsIndex(); });
   http_.Get("/reports/([^/]+)", [this](const HttpRequest& r) { return router_.transparency().Report(r.matches[1]); });
   http_.Get("/", [this](const HttpRequest&) { return router_.transparency().Dashboard(); });
+  // IPFS Delegated Routing V1 (delegated_routing.h): content routing only.
+  http_.Get("/routing/v1/providers/([^/]+)", [this](const HttpRequest& r) {
+    return DelegatedProviders(router_.book(), block_index_, r);
+  });
+  http_.Get("/routing/v1/(.*)", [](const HttpRequest& r) {
+    return HttpResponse::ErrorJson(501, "unimplemented", "this router answers /routing/v1/providers/<cid> only, not " + r.path);
+  });
 }
 
 RouterServer::~RouterServer() { Stop(); }
