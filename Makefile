@@ -39,10 +39,10 @@ deps:
 	@$(MAKE) --no-print-directory npm-deps
 
 # Independent peers for interoperability tests (ethers, the IPFS UnixFS importer, the OpenAI SDK),
-# installed into tests/interop/node_modules, llama.cpp into tests/llama/node_modules, and the
-# contracts' toolchain (solc-js, anvil; pinned in contracts/package.json) into
-# contracts/node_modules; git ignores all three.
-npm-deps: tests/interop/node_modules/.installed tests/llama/node_modules/.installed contracts/node_modules/.installed
+# installed into tests/interop/node_modules, llama.cpp into tests/llama/node_modules, IPFS peers
+# (Helia over HTTP, @ipld/car) into tests/ipfs/node_modules, and the contracts' toolchain (solc-js,
+# anvil; pinned in contracts/package.json) into contracts/node_modules; git ignores all four.
+npm-deps: tests/interop/node_modules/.installed tests/llama/node_modules/.installed tests/ipfs/node_modules/.installed contracts/node_modules/.installed
 tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/package-lock.json
 	cd tests/interop && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -50,6 +50,9 @@ tests/interop/node_modules/.installed: tests/interop/package.json tests/interop/
 # no optional GPU packages, no install scripts, so nothing is downloaded or built from source.
 tests/llama/node_modules/.installed: tests/llama/package.json tests/llama/package-lock.json
 	cd tests/llama && npm ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+tests/ipfs/node_modules/.installed: tests/ipfs/package.json tests/ipfs/package-lock.json
+	cd tests/ipfs && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 contracts/node_modules/.installed: contracts/package.json contracts/package-lock.json
 	cd contracts && npm ci --no-audit --no-fund --loglevel=error

@@ -224,8 +224,7 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
 
 // REF -> manifest CID: a raw CID, NAME@CID, or NAME[:TAG] resolved on the ledger.
 Result<Cid> ManifestOf(ledger::Ledger& l, const std::string& ref_text) {
-  if (!ref_text.empty() && ref_text[0] == 'b' && ref_text.find('/') == std::string::npos)
-    return Cid::Parse(ref_text);
+  if (ref_text.find('/') == std::string::npos && Cid::Parse(ref_text).ok()) return Cid::Parse(ref_text);
   LT_TRY(registry::ModelRef r, registry::ParseModelRef(ref_text));
   if (r.cid) return *r.cid;
   LT_TRY(registry::Resolved res, registry::ResolveTag(l, r.name, r.tag));
@@ -331,7 +330,7 @@ void RegisterInspect(CLI::App* model, CommandContext& ctx) {
       // Local first: a ref with this name, or the CID itself.
       std::optional<Cid> cid;
       std::string ref_text = a->ref;
-      if (!ref_text.empty() && ref_text[0] == 'b' && ref_text.find('/') == std::string::npos) {
+      if (ref_text.find('/') == std::string::npos && Cid::Parse(ref_text).ok()) {  // any CID form
         LT_TRY(cid, Cid::Parse(ref_text));
       } else {
         LT_TRY(registry::ModelRef r, registry::ParseModelRef(ref_text));
@@ -396,6 +395,10 @@ void RegisterInspect(CLI::App* model, CommandContext& ctx) {
                                  {"tsize", l.tsize.value_or(0)}});
             }
             d = {{"local", false}, {"type", "directory"}, {"size", sum}, {"entries", entries}};
+          } else if (n.fs.type == registry::UnixFSType::kHamtShard) {
+            uint64_t sum = 0;
+            for (const auto& l : n.pb.links) sum += l.tsize.value_or(0);
+            d = {{"local", false}, {"type", "directory"}, {"sharded", true}, {"size", sum}};
           } else {
             d["size"] = n.fs.filesize.value_or(0);
             d["links"] = n.pb.links.size();

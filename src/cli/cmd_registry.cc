@@ -111,7 +111,13 @@ void RegisterStore(CLI::App& app, CommandContext& ctx) {
         if (!l.ok()) return l.error().Wrap("ledger " + sa->ledger + " unreachable");
         domain = wire::Domain(U256((*l)->domain().chain_id), (*l)->domain().verifying_contract);
       }
-      net::HttpServer server;
+      // IPFS clients open many parallel keep-alive connections (Helia: one per block in flight,
+      // 65 for a 64 MiB file), and net's thread-per-connection server makes the one past its
+      // threads wait for an idle keep-alive to expire (5 s): Helia read 16 MB/s with 64 threads,
+      // 156 MB/s with 256. An event-driven server needs no such number.
+      net::HttpServerOptions so;
+      so.threads = 256;
+      net::HttpServer server(so);
       registry::MountGateway(server, *s);
       LT_TRY(int port, server.Listen(hp.first, hp.second));
       LT_INFO("gateway listening on http://" << hp.first << ":" << port);
@@ -228,16 +234,19 @@ std::function<void(const registry::FetchProgress&)> ProgressPrinter() {
 
 // NAME[:TAG]: the ledger gives the manifest; the manifest block, then its root, come from holders.
 Status PullByName(CommandContext& ctx, const std::string& ref_text, const std::string& ledger_url,
-                  const std::vector<std::string>& routers, const std::vector<std::string>& peers, int workers, bool quiet) {
+                  const std::vector<std::string>& routers, const std::vector<std::string>& peers,
+                  const std::vector<std::string>& delegated, int workers, bool quiet) {
   auto ref = registry::ParseModelRef(ref_text);
   if (!ref.ok()) return ref.error().Wrap("'" + ref_text + "'");
   if (ledger_url.empty()) return InvalidArgument("resolving '" + ref_text + "' needs --ledger URL (or pull NAME@CID / --cid)");
-  if (peers.empty() && routers.empty()) return InvalidArgument("give --router URL (or --peer URL) to find holders");
+  if (peers.empty() && routers.empty() && delegated.empty()) {
+    return InvalidArgument("give --router URL (or --routing URL, or --peer URL) to find holders");
+  }
   auto l = ledger::RemoteLedger::Connect(ledger_url);
   if (!l.ok()) return l.error().Wrap("ledger " + ledger_url + " unreachable");
   LT_TRY(registry::Resolved res, registry::ResolveTag(**l, ref->name, ref->tag));
   LT_TRY(auto s, OpenStore(ctx));
-  registry::RouterHolders holders(routers, peers);
+  registry::RouterHolders holders(routers, peers, delegated);
   registry::FetchOptions o;
   o.workers_per_peer = workers;
   if (!quiet && !ctx.global.json) o.on_progress = ProgressPrinter();
@@ -266,7 +275,7 @@ void RegisterModel(CLI::App& app, CommandContext& ctx) {
 
   struct PullArgs {
     std::string ref, cid, ledger;
-    std::vector<std::string> peers, routers;
+    std::vector<std::string> peers, routers, delegated;
     int workers = 4;
     bool quiet = false;
   };
@@ -276,7 +285,10 @@ void RegisterModel(CLI::App& app, CommandContext& ctx) {
   pull->add_option("--cid", pa->cid, "Root CID to fetch");
   pull->add_option("--ledger", pa->ledger, "Ledger URL, to resolve NAME[:TAG]");
   pull->add_option("--router", pa->routers, "Router URL asked for holders (GET /holders/<cid>; repeatable)");
-  pull->add_option("--peer", pa->peers, "Base URL of a peer's gateway (repeatable)");
+  pull->add_option("--routing", pa->delegated,
+                   "IPFS Delegated Routing V1 endpoint asked for gateway providers (a router's URL, or any; repeatable)");
+  pull->add_option("--peer", pa->peers,
+                   "Base URL of a trustless gateway: a Lake Travis peer, kubo's, any (repeatable)");
   pull->add_option("--workers-per-peer", pa->workers, "Parallel requests per peer")->capture_default_str();
   pull->add_flag("--quiet", pa->quiet, "No progress output");
   pull->callback([&ctx, pa] {
@@ -290,18 +302,20 @@ void RegisterModel(CLI::App& app, CommandContext& ctx) {
         LT_TRY(registry::ModelRef r, registry::ParseModelRef(pa->ref));
         root = *r.cid;
         ref_name = r.ToString();
-      } else if (!pa->ref.empty() && pa->ref[0] == 'b') {
-        LT_TRY(root, Cid::Parse(pa->ref));
+      } else if (!pa->ref.empty() && pa->ref.find('/') == std::string::npos && Cid::Parse(pa->ref).ok()) {
+        root = *Cid::Parse(pa->ref);  // a bare CID, any version or multibase
         ref_name = "pin/" + pa->ref;
       } else if (!pa->ref.empty()) {
-        return PullByName(ctx, pa->ref, pa->ledger, pa->routers, pa->peers, pa->workers, pa->quiet);
+        return PullByName(ctx, pa->ref, pa->ledger, pa->routers, pa->peers, pa->delegated, pa->workers, pa->quiet);
       } else {
         return InvalidArgument("give NAME@CID, a CID, or --cid");
       }
       LT_TRY(auto s, OpenStore(ctx));
       LT_TRY_STATUS(s->SetRef(ref_name, root));  // keeps a partial pull from gc, for resume
-      if (pa->peers.empty() && pa->routers.empty()) return InvalidArgument("give --peer URL or --router URL to find holders");
-      registry::RouterHolders peers(pa->routers, pa->peers);
+      if (pa->peers.empty() && pa->routers.empty() && pa->delegated.empty()) {
+        return InvalidArgument("give --peer URL, --router URL or --routing URL to find holders");
+      }
+      registry::RouterHolders peers(pa->routers, pa->peers, pa->delegated);
       registry::FetchOptions o;
       o.workers_per_peer = pa->workers;
       if (!pa->quiet && !ctx.global.json) o.on_progress = ProgressPrinter();

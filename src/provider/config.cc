@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "provider/toml.h"
+#include "registry/multiaddr.h"
 #include "util/fs.h"
 
 namespace lt::provider {
@@ -113,6 +114,10 @@ Result<ProviderConfig> ParseProviderConfig(std::string_view toml, const std::str
   LT_TRY_STATUS(r.Str("ledger", &c.ledger));
   LT_TRY_STATUS(r.StrList("routers", &c.routers));
   LT_TRY_STATUS(r.StrList("peers", &c.peers));  // gateways to pull models from (model_source.h)
+  for (std::string& p : c.peers) {  // any trustless gateway: a Lake Travis peer, kubo's, ...
+    p = registry::NormalizeGatewayUrl(p);
+    if (p.rfind("http://", 0) != 0) return r.Err("peers", "'" + p + "' is not an http:// trustless-gateway URL");
+  }
   std::vector<std::string> accepted;
   LT_TRY_STATUS(r.StrList("accepted_routers", &accepted));
   for (const auto& a : accepted) {

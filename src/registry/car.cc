@@ -150,6 +150,25 @@ Status WriteCar(Store& store, const Cid& root, const ByteWriter& out) {
   });
 }
 
+Status WriteCarBlocks(Store& store, const std::vector<Cid>& roots, const std::vector<Cid>& blocks,
+                      const ByteWriter& out) {
+  Bytes header = EncodeCarHeader(roots);
+  Bytes len;
+  AppendVarint(len, header.size());
+  LT_TRY_STATUS(out(len));
+  LT_TRY_STATUS(out(header));
+  for (const Cid& cid : blocks) {
+    LT_TRY(Bytes bytes, store.Get(cid));
+    Bytes cb = cid.ToBytes();
+    Bytes head;
+    AppendVarint(head, cb.size() + bytes.size());
+    head.insert(head.end(), cb.begin(), cb.end());
+    LT_TRY_STATUS(out(head));
+    LT_TRY_STATUS(out(bytes));
+  }
+  return OkStatus();
+}
+
 namespace {
 
 // Reads exactly n bytes; `eof_ok` allows a clean end before the first byte.
@@ -205,7 +224,7 @@ class CarBlockSource final : public BlockSource {
   CarBlockSource(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
   std::unordered_map<Cid, std::pair<uint64_t, uint64_t>, CidHash> index;
   Result<Bytes> Get(const Cid& cid) override {
-    auto it = index.find(cid);
+    auto it = index.find(cid.ToV1());
     if (it == index.end()) return NotFound("CAR " + path_ + " is missing block " + cid.ToString());
     Bytes b(it->second.second);
     if (::pread(fd_, b.data(), b.size(), static_cast<off_t>(it->second.first)) != static_cast<ssize_t>(b.size())) {
@@ -274,7 +293,7 @@ Result<std::vector<Cid>> ImportCar(Store& store, const std::string& path) {
         return OkStatus();
       },
       [&](const Cid& cid, ByteSpan block, uint64_t offset) -> Status {
-        source.index.emplace(cid, std::make_pair(offset, static_cast<uint64_t>(block.size())));
+        source.index.emplace(cid.ToV1(), std::make_pair(offset, static_cast<uint64_t>(block.size())));
         return OkStatus();
       });
   if (!s.ok()) return s.error().Wrap(path);

@@ -30,6 +30,9 @@ Result<std::vector<Cid>> DecodeCarHeader(ByteSpan header);
 
 // Writes the DAG under `root` from the store as a CAR v1 with that single root.
 Status WriteCar(Store& store, const Cid& root, const ByteWriter& out);
+// Writes a CAR v1 with `roots` in the header and `blocks` (read from the store) in that order.
+Status WriteCarBlocks(Store& store, const std::vector<Cid>& roots, const std::vector<Cid>& blocks,
+                      const ByteWriter& out);
 
 // A source of bytes: Read fills up to n bytes and returns how many (0 at the end).
 class ByteReader {

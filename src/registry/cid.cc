@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
+
 namespace lt::registry {
 
 void AppendVarint(Bytes& out, uint64_t v) {
@@ -57,66 +59,30 @@ Hash32 Sha256Hasher::Finalize() {
   return out;
 }
 
-namespace {
-constexpr char kAlphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
-}
-
-std::string Base32Encode(ByteSpan data) {
-  std::string out;
-  out.reserve((data.size() * 8 + 4) / 5);
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (uint8_t b : data) {
-    buffer = (buffer << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out.push_back(kAlphabet[(buffer >> (bits - 5)) & 31]);
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (5 - bits)) & 31]);
-  return out;
-}
-
-Result<Bytes> Base32Decode(std::string_view s) {
-  Bytes out;
-  out.reserve(s.size() * 5 / 8);
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : s) {
-    int v;
-    if (c >= 'a' && c <= 'z') {
-      v = c - 'a';
-    } else if (c >= '2' && c <= '7') {
-      v = c - '2' + 26;
-    } else {
-      return InvalidArgument(std::string("invalid base32 character '") + c + "'");
-    }
-    buffer = (buffer << 5) | static_cast<uint32_t>(v);
-    bits += 5;
-    if (bits >= 8) {
-      out.push_back(static_cast<uint8_t>(buffer >> (bits - 8)));
-      bits -= 8;
-    }
-  }
-  if (bits >= 5 || (buffer & ((1u << bits) - 1)) != 0) {
-    return InvalidArgument("base32 string has trailing bits");
-  }
-  return out;
-}
-
-Cid Cid::Of(uint64_t codec, ByteSpan block) { return Cid{codec, Sha256(block)}; }
+Cid Cid::Of(uint64_t codec, ByteSpan block) { return Cid{1, codec, Sha256(block)}; }
 
 Result<Cid> Cid::ReadBinary(ByteSpan data, size_t* pos) {
+  size_t start = *pos;
   LT_TRY(uint64_t version, ReadVarint(data, pos));
-  if (version == 0x12) return InvalidArgument("CIDv0 is not supported (use CIDv1)");
-  if (version != 1) return InvalidArgument("unsupported CID version " + std::to_string(version));
   Cid c;
-  LT_TRY(c.codec, ReadVarint(data, pos));
+  if (version == kMultihashSha256) {
+    // CIDv0: the bare multihash 0x12 0x20 <digest>, always dag-pb.
+    *pos = start;
+    c.version = 0;
+    c.codec = kCodecDagPb;
+  } else if (version == 1) {
+    LT_TRY(c.codec, ReadVarint(data, pos));
+  } else if (version == 0) {
+    return InvalidArgument("unsupported CID version 0 in binary form (a CIDv0 is a bare sha2-256 multihash)");
+  } else {
+    return InvalidArgument("unsupported CID version " + std::to_string(version));
+  }
   LT_TRY(uint64_t mh, ReadVarint(data, pos));
   if (mh != kMultihashSha256) {
-    return InvalidArgument("unsupported multihash 0x" + HexEncode(Bytes{static_cast<uint8_t>(mh)}) +
-                           " (only sha2-256)");
+    if (mh == 0) return InvalidArgument("identity multihash CIDs are not supported (only sha2-256)");
+    Bytes code;
+    AppendVarint(code, mh);
+    return InvalidArgument("unsupported multihash 0x" + HexEncode(code) + " (only sha2-256)");
   }
   LT_TRY(uint64_t len, ReadVarint(data, pos));
   if (len != 32) return InvalidArgument("sha2-256 digest must be 32 bytes");
@@ -136,22 +102,36 @@ Result<Cid> Cid::FromBinary(ByteSpan data) {
 Result<Cid> Cid::Parse(std::string_view s) {
   if (s.empty()) return InvalidArgument("empty CID");
   if (s.size() > 200) return InvalidArgument("CID string too long");
+  std::string quoted = "CID '" + std::string(s) + "'";
   if (s.size() == 46 && s.substr(0, 2) == "Qm") {
-    return InvalidArgument("CIDv0 '" + std::string(s) + "' is not supported (use CIDv1 base32)");
+    auto bytes = Base58BtcDecode(s);
+    if (!bytes.ok()) return bytes.error().Wrap(quoted);
+    if (bytes->size() != 34 || (*bytes)[0] != 0x12 || (*bytes)[1] != 0x20) {
+      return InvalidArgument(quoted + ": CIDv0 must be a sha2-256 multihash");
+    }
+    Cid c;
+    c.version = 0;
+    c.codec = kCodecDagPb;
+    std::copy(bytes->begin() + 2, bytes->end(), c.digest.begin());
+    return c;
   }
-  if (s[0] != 'b') {
-    return InvalidArgument("CID '" + std::string(s) + "' is not base32 lower case (must start with 'b')");
-  }
-  auto bytes = Base32Decode(s.substr(1));
-  if (!bytes.ok()) return bytes.error().Wrap("CID '" + std::string(s) + "'");
+  auto bytes = MultibaseDecode(s);
+  if (!bytes.ok()) return bytes.error().Wrap(quoted);
   auto c = FromBinary(*bytes);
-  if (!c.ok()) return c.error().Wrap("CID '" + std::string(s) + "'");
+  if (!c.ok()) return c.error().Wrap(quoted);
+  if (c->version == 0) return InvalidArgument(quoted + ": a CIDv0 is written in base58btc without a prefix");
   return c;
 }
 
 Bytes Cid::ToBytes() const {
   Bytes out;
   out.reserve(36);
+  if (version == 0) {
+    AppendVarint(out, kMultihashSha256);
+    AppendVarint(out, 32);
+    out.insert(out.end(), digest.begin(), digest.end());
+    return out;
+  }
   AppendVarint(out, 1);
   AppendVarint(out, codec);
   AppendVarint(out, kMultihashSha256);
@@ -160,7 +140,9 @@ Bytes Cid::ToBytes() const {
   return out;
 }
 
-std::string Cid::ToString() const { return "b" + Base32Encode(ToBytes()); }
+std::string Cid::ToString() const {
+  return version == 0 ? Base58BtcEncode(ToBytes()) : "b" + Base32Encode(ToBytes());
+}
 
 bool Cid::Matches(ByteSpan block) const { return Sha256(block) == digest; }
 

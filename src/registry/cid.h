@@ -1,9 +1,14 @@
-// Content identifiers: unsigned varints, multihash sha2-256, CIDv1 and multibase base32.
+// Content identifiers: unsigned varints, multihash sha2-256, CIDv1 and CIDv0.
 //
-// A Cid here is always CIDv1 with a sha2-256 multihash (what the unixfs-v1-2025 profile
-// produces): a codec (kRaw 0x55 or kDagPb 0x70, others are parsed and kept) and a 32-byte digest.
-// The string form is multibase base32 lower case with the 'b' prefix ("bafy...", "bafk...").
-// CIDv0 ("Qm...") and other hash functions are refused with a clear error. Parsing is strict and
+// A Cid has a sha2-256 multihash (what every profile of IPFS tools produces by default): a
+// version, a codec (kRaw 0x55 or kDagPb 0x70, others are parsed and kept) and a 32-byte digest.
+// CIDv1 is what we make (unixfs-v1-2025); CIDv0 (a bare multihash, always dag-pb, "Qm..." in
+// base58btc) is what kubo makes by default, and is read wherever a CID is (CAR files, dag-pb links,
+// URLs), so kubo-made DAGs import. A CIDv0 and the CIDv1 dag-pb of the same digest name the same
+// block: ToV1() gives the one form the store and routers key by.
+// Strings: ToString() is base32 lower case with the 'b' prefix for v1 ("bafy...", "bafk...") and
+// base58btc for v0; Parse() also reads the multibase prefixes B, z, k, f and F. Other hash
+// functions (and the identity multihash) are refused with a clear error. Parsing is strict and
 // bounded; nothing here aborts on input. Sha256 uses OpenSSL (SHA-NI where the CPU has it).
 // Thread-safety: pure functions and plain values.
 #ifndef LT_REGISTRY_CID_H_
@@ -14,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "registry/multibase.h"
 #include "util/bytes.h"
 #include "util/result.h"
 
@@ -46,24 +52,23 @@ class Sha256Hasher {
   void* ctx_;
 };
 
-// RFC 4648 base32, lower case, no padding.
-std::string Base32Encode(ByteSpan data);
-Result<Bytes> Base32Decode(std::string_view s);
-
 struct Cid {
+  uint8_t version = 1;  // 0 (then codec is always dag-pb) or 1
   uint64_t codec = kCodecRaw;
   Hash32 digest{};
 
   // The CID of `block` with `codec` (sha2-256 of the bytes).
   static Cid Of(uint64_t codec, ByteSpan block);
-  // "b..." base32 string.
+  // A CID string: "Qm..." (v0) or multibase b/B/z/k/f/F (v1, or a v0 binary form).
   static Result<Cid> Parse(std::string_view s);
   // Binary CID at data[*pos] (as in dag-pb links and CAR sections); advances *pos.
   static Result<Cid> ReadBinary(ByteSpan data, size_t* pos);
   static Result<Cid> FromBinary(ByteSpan data);
 
-  Bytes ToBytes() const;  // 0x01 codec 0x12 0x20 digest
+  Bytes ToBytes() const;  // v1: 0x01 codec 0x12 0x20 digest; v0: 0x12 0x20 digest
   std::string ToString() const;
+  // The CIDv1 of the same block (itself when already v1).
+  Cid ToV1() const { return Cid{1, codec, digest}; }
   // True when `block` hashes to this CID's digest.
   bool Matches(ByteSpan block) const;
   bool IsRaw() const { return codec == kCodecRaw; }
@@ -77,7 +82,7 @@ struct CidHash {
     size_t h;
     static_assert(sizeof(h) <= 32);
     __builtin_memcpy(&h, c.digest.data(), sizeof(h));
-    return h ^ static_cast<size_t>(c.codec);
+    return h ^ static_cast<size_t>(c.codec) ^ (static_cast<size_t>(c.version) << 8);
   }
 };
 

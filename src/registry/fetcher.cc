@@ -12,6 +12,7 @@
 #include "net/http.h"
 #include "registry/dag.h"
 #include "registry/gateway.h"
+#include "registry/hamt.h"
 #include "util/log.h"
 
 namespace lt::registry {
@@ -34,6 +35,12 @@ struct Task {
   uint64_t offset = 0;
   uint64_t expected = 0;  // leaf length from the parent's blocksizes
   std::set<size_t> tried;  // peers that answered 404 or failed for this task
+};
+
+// A source with no blocks: flat directories need none to be listed.
+class StaticBlocks final : public BlockSource {
+ public:
+  Result<Bytes> Get(const Cid& cid) override { return NotFound("block " + cid.ToString() + " is not at hand"); }
 };
 
 Task EntryTask(const Cid& cid) {
@@ -60,7 +67,8 @@ struct Peer {
 
 class PullRun {
  public:
-  PullRun(Store& store, const FetchOptions& options, std::vector<std::string> urls) : store_(store), options_(options) {
+  PullRun(Store& store, const FetchOptions& options, std::vector<std::string> urls)
+      : store_(store), options_(options), batch_(&store) {
     for (auto& u : urls) {
       Peer p;
       p.url = std::move(u);
@@ -75,6 +83,10 @@ class PullRun {
     for (size_t i = 0; i < n; ++i) workers.emplace_back([this] { Worker(); });
     std::thread reporter([this] { Reporter(); });
     for (auto& t : workers) t.join();
+    if (fatal_.message.empty()) {
+      Status flushed = batch_.Flush();  // the small files finished together (store.h FinishBatch)
+      if (!flushed.ok()) fatal_ = flushed.error();
+    }
     {
       std::lock_guard<std::mutex> l(mu_);
       stop_reporter_ = true;
@@ -296,7 +308,7 @@ class PullRun {
       std::lock_guard<std::mutex> l(mu_);
       finish = --job->pending == 0;
     }
-    return finish ? job->writer->Finish() : OkStatus();
+    return finish ? batch_.Add(std::move(job->writer)) : OkStatus();
   }
 
   void AddBytes(uint64_t done, uint64_t total, bool local) {
@@ -322,25 +334,41 @@ class PullRun {
       AddBytes(bytes.size(), bytes.size(), !fetched);
       if (w->complete()) return OkStatus();
       LT_TRY_STATUS(w->WriteLeaf(t.cid, bytes, 0, true));
-      return w->Finish();
+      return batch_.Add(std::move(w));
     }
     if (!t.cid.IsDagPb()) return InvalidArgument("block " + t.cid.ToString() + " has an unsupported codec");
-    LT_TRY(UnixFSNode n, DecodeUnixFSNode(bytes));
-    LT_TRY_STATUS(store_.PutInline(t.cid, bytes));
-    if (!fetched) AddBytes(0, 0, true);
-    if (t.kind == Kind::kEntry && n.fs.type == UnixFSType::kDirectory) {
+    auto decoded = DecodeUnixFSNode(bytes);
+    if (!decoded.ok()) return decoded.error().Wrap("block " + t.cid.ToString());
+    UnixFSNode& n = *decoded;
+    if (t.kind == Kind::kEntry && IsDirectory(n)) {
+      std::vector<Cid> children;
+      if (n.fs.type == UnixFSType::kHamtShard) {
+        auto shard = DecodeHamtShard(n);
+        if (!shard.ok()) return shard.error().Wrap("HAMT shard " + t.cid.ToString());
+        for (const HamtLink& l : shard->links) children.push_back(l.cid);  // entries and child shards
+      } else {
+        StaticBlocks none;
+        LT_TRY(std::vector<DirEntry> entries, ListDirectory(none, t.cid, bytes));
+        for (const DirEntry& e : entries) children.push_back(e.cid);
+      }
+      LT_TRY_STATUS(store_.PutInline(t.cid, bytes));
+      if (!fetched) AddBytes(0, 0, true);
       std::lock_guard<std::mutex> l(mu_);
-      for (const PBLink& link : n.pb.links) Enqueue(EntryTask(link.hash));
+      for (const Cid& c : children) Enqueue(EntryTask(c));
       return OkStatus();
     }
-    if (n.fs.type == UnixFSType::kHamtShard) return InvalidArgument("HAMT-sharded directories are not supported");
-    if (n.fs.type != UnixFSType::kFile) return InvalidArgument("unsupported UnixFS node " + t.cid.ToString());
+    if (n.fs.type != UnixFSType::kFile && n.fs.type != UnixFSType::kRaw) {
+      return InvalidArgument("unsupported UnixFS node " + t.cid.ToString());
+    }
+    if (n.pb.links.empty()) return ProcessDagPbLeaf(t, bytes, n, fetched);
     if (n.fs.data && !n.fs.data->empty()) {
-      return InvalidArgument("file node " + t.cid.ToString() + " carries inline data (only raw leaves are supported)");
+      return InvalidArgument("file node " + t.cid.ToString() + " carries inline data and links (not supported)");
     }
     if (n.fs.blocksizes.size() != n.pb.links.size()) {
       return Corrupt("file node " + t.cid.ToString() + " has mismatched links and blocksizes");
     }
+    LT_TRY_STATUS(store_.PutInline(t.cid, bytes));
+    if (!fetched) AddBytes(0, 0, true);
     std::shared_ptr<FileJob> job = t.file;
     if (t.kind == Kind::kEntry) {
       uint64_t size = n.fs.filesize.value_or(0);
@@ -381,8 +409,33 @@ class PullRun {
     return FileTaskDone(job);
   }
 
+  // A dag-pb node with its data inline and no links (kubo's leaves, or a whole small file).
+  Status ProcessDagPbLeaf(const Task& t, ByteSpan bytes, const UnixFSNode& n, bool fetched) {
+    LT_TRY(auto span, LeafDataSpan(bytes, n));
+    if (t.kind == Kind::kEntry) {
+      uint64_t size = n.fs.filesize.value_or(span.second);
+      if (size != span.second) {
+        return Corrupt("file " + t.cid.ToString() + " says " + std::to_string(size) + " bytes, holds " +
+                       std::to_string(span.second));
+      }
+      LT_TRY(auto w, store_.OpenFileWriter(t.cid, size));
+      AddBytes(size, size, !fetched);
+      if (w->complete()) return OkStatus();
+      LT_TRY_STATUS(w->WriteWrappedLeaf(t.cid, bytes, span.first, span.second, 0));
+      return batch_.Add(std::move(w));
+    }
+    if (span.second != t.expected) {
+      return Corrupt("leaf " + t.cid.ToString() + " has " + std::to_string(span.second) + " bytes, its parent says " +
+                     std::to_string(t.expected));
+    }
+    LT_TRY_STATUS(t.file->writer->WriteWrappedLeaf(t.cid, bytes, span.first, span.second, t.offset));
+    AddBytes(span.second, 0, !fetched);
+    return FileTaskDone(t.file);
+  }
+
   Store& store_;
   const FetchOptions& options_;
+  FinishBatch batch_;
   std::vector<Peer> peers_;
   std::mutex mu_;
   std::condition_variable cv_;

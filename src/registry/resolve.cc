@@ -96,13 +96,14 @@ Result<std::vector<LocalFile>> LocalFiles(Store& store, const Cid& root) {
     if (it.cid.IsDagPb()) {
       LT_TRY(Bytes b, store.Get(it.cid));
       LT_TRY(UnixFSNode n, DecodeUnixFSNode(b));
-      if (n.fs.type == UnixFSType::kDirectory) {
+      if (IsDirectory(n)) {
         is_dir = true;
         if (it.depth > 32)
           return InvalidArgument("directory nesting deeper than 32 under " + root.ToString());
-        for (auto l = n.pb.links.rbegin(); l != n.pb.links.rend(); ++l) {
-          std::string name = l->name.value_or("");
-          stack.push_back({l->hash, it.name.empty() ? name : it.name + "/" + name, it.depth + 1});
+        StoreBlockSource src(&store);
+        LT_TRY(std::vector<DirEntry> entries, ListDirectory(src, it.cid, b));
+        for (auto l = entries.rbegin(); l != entries.rend(); ++l) {
+          stack.push_back({l->cid, it.name.empty() ? l->name : it.name + "/" + l->name, it.depth + 1});
         }
       }
     }
@@ -169,7 +170,7 @@ Result<DagStats> LocalDagStats(Store& store, const Cid& root) {
   }
   LT_TRY(Bytes b, store.Get(root));
   LT_TRY(UnixFSNode n, DecodeUnixFSNode(b));
-  if (n.fs.type == UnixFSType::kDirectory) {
+  if (IsDirectory(n)) {
     s.type = "directory";
     for (const auto& l : n.pb.links) s.size += l.tsize.value_or(0);
   } else {

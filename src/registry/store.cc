@@ -104,8 +104,7 @@ class StoreSink final : public ImportSink {
   }
   Status Node(const Cid& cid, ByteSpan block) override { return store_->PutInline(cid, block); }
   Status EndFile(const ImportEntry& file) override {
-    if (::fsync(fd_) != 0) return ErrnoError(tmp_, errno);
-    ::close(fd_);
+    ::close(fd_);  // made durable by the batch's syncfs
     fd_ = -1;
     LT_TRY(auto writer, store_->OpenFileWriter(file.cid, file.size));
     if (writer->complete()) {  // already stored
@@ -114,7 +113,7 @@ class StoreSink final : public ImportSink {
       return OkStatus();
     }
     // Replace the (empty or partial) part file by the complete copy, then index every leaf.
-    std::string part = store_->dir() + "/tmp/" + file.cid.ToString() + ".part";
+    std::string part = store_->dir() + "/tmp/" + file.cid.ToV1().ToString() + ".part";
     if (::rename(tmp_.c_str(), part.c_str()) != 0) return ErrnoError(part, errno);
     tmp_.clear();
     writer.reset();
@@ -122,8 +121,9 @@ class StoreSink final : public ImportSink {
     for (const auto& l : leaves_) {
       if (!writer->HasLeafAt(l.offset)) LT_TRY_STATUS(writer->RecordLeaf(l.cid, l.offset, l.length));
     }
-    return writer->Finish();
+    return batch_.Add(std::move(writer));
   }
+  Status Flush() { return batch_.Flush(); }
 
  private:
   struct L {
@@ -135,6 +135,7 @@ class StoreSink final : public ImportSink {
     if (!tmp_.empty()) ::unlink(tmp_.c_str());
   }
   Store* store_;
+  FinishBatch batch_{store_};
   std::string tmp_;
   int fd_ = -1;
   std::vector<L> leaves_;
@@ -160,8 +161,30 @@ Status FileWriter::RecordLeaf(const Cid& cid, uint64_t offset, uint64_t length) 
   std::lock_guard<std::mutex> l(mu_);
   if (offset + length > size_) return InvalidArgument("leaf past the end of file " + file_.ToString());
   done_.insert(offset);
-  pending_.push_back({cid, offset, length});
+  pending_.push_back({cid, offset, length, {}, {}});
   return OkStatus();
+}
+
+Status FileWriter::WriteWrappedLeaf(const Cid& cid, ByteSpan block, size_t data_at, size_t data_len,
+                                    uint64_t offset) {
+  if (complete_) return OkStatus();
+  if (data_at > block.size() || data_len > block.size() - data_at) {
+    return InternalError("wrapped leaf " + cid.ToString() + ": data span outside the block");
+  }
+  if (offset + data_len > size_ || offset + data_len < offset) {
+    return InvalidArgument("leaf " + cid.ToString() + " at " + std::to_string(offset) + " runs past the end of file " +
+                           file_.ToString());
+  }
+  LT_TRY_STATUS(PWriteAll(fd_, block.subspan(data_at, data_len), offset, tmp_path_));
+  bool flush;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    done_.insert(offset);
+    pending_.push_back({cid, offset, data_len, Bytes(block.begin(), block.begin() + data_at),
+                        Bytes(block.begin() + data_at + data_len, block.end())});
+    flush = pending_.size() >= 64;
+  }
+  return flush ? Commit() : OkStatus();
 }
 
 Status FileWriter::WriteLeaf(const Cid& cid, ByteSpan bytes, uint64_t offset, bool already_verified) {
@@ -179,7 +202,7 @@ Status FileWriter::WriteLeaf(const Cid& cid, ByteSpan bytes, uint64_t offset, bo
   {
     std::lock_guard<std::mutex> l(mu_);
     done_.insert(offset);
-    pending_.push_back({cid, offset, bytes.size()});
+    pending_.push_back({cid, offset, bytes.size(), {}, {}});
     flush = pending_.size() >= 64;
   }
   return flush ? Commit() : OkStatus();
@@ -207,6 +230,62 @@ Status FileWriter::Finish() {
   LT_TRY_STATUS(FsyncDir(store_->dir() + "/files"));
   LT_TRY_STATUS(store_->MarkComplete(file_, size_));
   complete_ = true;
+  return OkStatus();
+}
+
+// ---- FinishBatch ----
+
+FinishBatch::~FinishBatch() { (void)Flush(); }
+
+Status FinishBatch::Add(std::unique_ptr<FileWriter> writer) {
+  if (writer->complete()) return OkStatus();
+  bool flush;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    for (const auto& p : pending_) {
+      if (p->file_.ToV1() == writer->file_.ToV1()) return OkStatus();  // the same file twice: one rename
+    }
+    pending_.push_back(std::move(writer));
+    flush = pending_.size() >= 256;
+  }
+  return flush ? Flush() : OkStatus();
+}
+
+Status FinishBatch::Flush() {
+  std::vector<std::unique_ptr<FileWriter>> batch;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    batch.swap(pending_);
+  }
+  if (batch.empty()) return OkStatus();
+  // 1. Every part file's data on disk, in one call for the whole file system.
+  int dfd = ::open((store_->dir() + "/tmp").c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return ErrnoError(store_->dir() + "/tmp", errno);
+  int rc = ::syncfs(dfd);
+  int err = errno;
+  ::close(dfd);
+  if (rc != 0) return ErrnoError("syncfs " + store_->dir(), err);
+  // 2. Leaf rows, then the renames into files/.
+  for (auto& w : batch) {
+    std::vector<FileWriter::Row> rows;
+    {
+      std::lock_guard<std::mutex> l(w->mu_);
+      rows.swap(w->pending_);
+    }
+    if (!rows.empty()) LT_TRY_STATUS(store_->InsertLeaves(w->file_, rows));
+    if (w->fd_ >= 0) {
+      ::close(w->fd_);
+      w->fd_ = -1;
+    }
+    std::string final_path = store_->FinalPath(w->file_);
+    if (::rename(w->tmp_path_.c_str(), final_path.c_str()) != 0) return ErrnoError(final_path, errno);
+  }
+  // 3. The renames durable, then the files complete.
+  LT_TRY_STATUS(FsyncDir(store_->dir() + "/files"));
+  for (auto& w : batch) {
+    LT_TRY_STATUS(store_->MarkComplete(w->file_, w->size_));
+    w->complete_ = true;
+  }
   return OkStatus();
 }
 
@@ -243,7 +322,15 @@ Status Store::Init() {
       "CREATE TABLE IF NOT EXISTS leaves(cid TEXT NOT NULL, file TEXT NOT NULL, offset INTEGER NOT NULL,"
       "  length INTEGER NOT NULL, PRIMARY KEY(file, offset));"
       "CREATE INDEX IF NOT EXISTS leaves_by_cid ON leaves(cid);"
+      "CREATE TABLE IF NOT EXISTS store_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
       "CREATE TABLE IF NOT EXISTS refs(name TEXT PRIMARY KEY, cid TEXT NOT NULL, updated INTEGER NOT NULL);"));
+  // Stores made before dag-pb leaves were kept get the prefix and suffix columns (NULL: raw).
+  {
+    Stmt cols(db_, "SELECT 1 FROM pragma_table_info('leaves') WHERE name = 'prefix'");
+    if (cols.Step() != SQLITE_ROW) {
+      LT_TRY_STATUS(Exec("ALTER TABLE leaves ADD COLUMN prefix BLOB; ALTER TABLE leaves ADD COLUMN suffix BLOB;"));
+    }
+  }
   // Crash recovery: unfinished imports go; a file renamed but not yet marked complete is marked.
   for (const std::string& n : ListDir(dir_ + "/tmp")) {
     if (n.rfind("import-", 0) == 0) ::unlink((dir_ + "/tmp/" + n).c_str());
@@ -264,11 +351,13 @@ Status Store::Init() {
 
 Result<ImportEntry> Store::AddPath(const std::string& path, const ImportOptions& options) {
   StoreSink sink(this);
-  return ImportPath(path, &sink, options);
+  LT_TRY(ImportEntry e, ImportPath(path, &sink, options));
+  LT_TRY_STATUS(sink.Flush());
+  return e;
 }
 
 bool Store::Has(const Cid& cid) {
-  std::string k = cid.ToString();
+  std::string k = Key(cid);
   std::lock_guard<std::mutex> l(mu_);
   Stmt a(db_, "SELECT 1 FROM inline_blocks WHERE cid = ?1");
   if (a.Bind(1, k).Step() == SQLITE_ROW) return true;
@@ -277,8 +366,9 @@ bool Store::Has(const Cid& cid) {
 }
 
 Result<Bytes> Store::Get(const Cid& cid) {
-  std::string k = cid.ToString(), file;
+  std::string k = Key(cid), file;
   int64_t offset = 0, length = 0, complete = 0;
+  Bytes prefix, suffix;
   {
     std::lock_guard<std::mutex> l(mu_);
     Stmt a(db_, "SELECT data FROM inline_blocks WHERE cid = ?1");
@@ -288,13 +378,15 @@ Result<Bytes> Store::Get(const Cid& cid) {
       return data;
     }
     Stmt b(db_,
-           "SELECT l.file, l.offset, l.length, f.complete FROM leaves l JOIN files f ON f.cid = l.file "
+           "SELECT l.file, l.offset, l.length, f.complete, l.prefix, l.suffix FROM leaves l JOIN files f ON f.cid = l.file "
            "WHERE l.cid = ?1 ORDER BY f.complete DESC LIMIT 1");
     if (b.Bind(1, k).Step() != SQLITE_ROW) return NotFound("block " + k + " is not in the store");
     file = b.Text(0);
     offset = b.Int(1);
     length = b.Int(2);
     complete = b.Int(3);
+    prefix = b.Blob(4);
+    suffix = b.Blob(5);
   }
   if (length < 0 || static_cast<uint64_t>(length) > kMaxBlockSize) return Corrupt("bad length for block " + k);
   LT_TRY(Cid file_cid, Cid::Parse(file));
@@ -311,6 +403,10 @@ Result<Bytes> Store::Get(const Cid& cid) {
   }
   ::close(fd);
   if (got != data.size()) return Corrupt("file " + path + " is shorter than its index says");
+  if (!prefix.empty() || !suffix.empty()) {
+    data.insert(data.begin(), prefix.begin(), prefix.end());
+    data.insert(data.end(), suffix.begin(), suffix.end());
+  }
   if (!cid.Matches(data)) return Corrupt("stored block " + k + " in " + path + " does not match its hash");
   return data;
 }
@@ -320,13 +416,13 @@ Status Store::PutInline(const Cid& cid, ByteSpan bytes) {
   if (!cid.Matches(bytes)) return Corrupt("block " + cid.ToString() + " does not match its hash");
   std::lock_guard<std::mutex> l(mu_);
   Stmt s(db_, "INSERT OR IGNORE INTO inline_blocks(cid, data) VALUES(?1, ?2)");
-  if (s.Bind(1, cid.ToString()).BindBlob(2, bytes).Step() != SQLITE_DONE) return DbError(db_, "put block");
+  if (s.Bind(1, Key(cid)).BindBlob(2, bytes).Step() != SQLITE_DONE) return DbError(db_, "put block");
   return OkStatus();
 }
 
 Result<std::unique_ptr<FileWriter>> Store::OpenFileWriter(const Cid& file, uint64_t size) {
   std::unique_ptr<FileWriter> w(new FileWriter(this, file, size));
-  std::string k = file.ToString();
+  std::string k = Key(file);
   {
     std::lock_guard<std::mutex> l(mu_);
     Stmt q(db_, "SELECT size, complete FROM files WHERE cid = ?1");
@@ -362,10 +458,11 @@ Result<std::unique_ptr<FileWriter>> Store::OpenFileWriter(const Cid& file, uint6
 Status Store::InsertLeaves(const Cid& file, const std::vector<FileWriter::Row>& rows) {
   std::lock_guard<std::mutex> l(mu_);
   LT_TRY_STATUS(Exec("BEGIN IMMEDIATE"));
-  Stmt s(db_, "INSERT OR REPLACE INTO leaves(cid, file, offset, length) VALUES(?1, ?2, ?3, ?4)");
-  std::string f = file.ToString();
+  Stmt s(db_, "INSERT OR REPLACE INTO leaves(cid, file, offset, length, prefix, suffix) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+  std::string f = Key(file);
   for (const auto& r : rows) {
-    s.Bind(1, r.cid.ToString()).Bind(2, f).Bind(3, static_cast<int64_t>(r.offset)).Bind(4, static_cast<int64_t>(r.length));
+    s.Bind(1, Key(r.cid)).Bind(2, f).Bind(3, static_cast<int64_t>(r.offset)).Bind(4, static_cast<int64_t>(r.length));
+    if (!r.prefix.empty() || !r.suffix.empty()) s.BindBlob(5, r.prefix).BindBlob(6, r.suffix);  // else NULL
     if (s.Step() != SQLITE_DONE) {
       Error e = DbError(db_, "index leaves");
       (void)Exec("ROLLBACK");
@@ -379,7 +476,7 @@ Status Store::InsertLeaves(const Cid& file, const std::vector<FileWriter::Row>& 
 Status Store::MarkComplete(const Cid& file, uint64_t size) {
   std::lock_guard<std::mutex> l(mu_);
   Stmt s(db_, "INSERT OR REPLACE INTO files(cid, size, complete) VALUES(?1, ?2, 1)");
-  if (s.Bind(1, file.ToString()).Bind(2, static_cast<int64_t>(size)).Step() != SQLITE_DONE) {
+  if (s.Bind(1, Key(file)).Bind(2, static_cast<int64_t>(size)).Step() != SQLITE_DONE) {
     return DbError(db_, "mark file complete");
   }
   return OkStatus();
@@ -388,7 +485,7 @@ Status Store::MarkComplete(const Cid& file, uint64_t size) {
 Result<std::string> Store::FilePath(const Cid& file) {
   std::lock_guard<std::mutex> l(mu_);
   Stmt q(db_, "SELECT complete FROM files WHERE cid = ?1");
-  if (q.Bind(1, file.ToString()).Step() != SQLITE_ROW || q.Int(0) == 0) {
+  if (q.Bind(1, Key(file)).Step() != SQLITE_ROW || q.Int(0) == 0) {
     return NotFound("file " + file.ToString() + " is not complete in the store");
   }
   return FinalPath(file);
@@ -443,7 +540,7 @@ Result<GcStats> Store::Gc() {
   while (!stack.empty()) {
     Cid c = stack.back();
     stack.pop_back();
-    if (!live.insert(c.ToString()).second || !c.IsDagPb()) continue;
+    if (!live.insert(Key(c)).second || !c.IsDagPb()) continue;
     auto block = Get(c);
     if (!block.ok()) continue;  // not held (partial): nothing below it to keep
     auto node = DecodePBNode(*block);

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "registry/dagpb.h"
+#include "registry/hamt.h"
 #include "util/fs.h"
 
 namespace lt::registry {
@@ -234,6 +235,12 @@ Result<Bytes> EncodeDirectory(std::vector<DirChild> children) {
 
 namespace {
 
+// Bytes a link adds to a flat directory block: the PBLink (Hash, Name, Tsize) and its field header.
+uint64_t FlatLinkSize(uint64_t name_len, uint64_t cid_len, uint64_t tsize) {
+  uint64_t link = 1 + VarintSize(cid_len) + cid_len + 1 + VarintSize(name_len) + name_len + 1 + VarintSize(tsize);
+  return 1 + VarintSize(link) + link;
+}
+
 Result<ImportEntry> ImportTree(const std::string& path, const std::string& rel, ImportSink* sink,
                                const ImportOptions& options) {
   struct stat st;
@@ -262,18 +269,27 @@ Result<ImportEntry> ImportTree(const std::string& path, const std::string& rel, 
   std::sort(names.begin(), names.end());
   std::vector<DirChild> children;
   uint64_t size = 0, tsize = 0;
+  // The importer decides on sharding from the exact size of the flat block, counting only the
+  // links it knows while adding entries: files and empty directories (a directory with entries
+  // has no CID yet at that point, so its link counts 0).
+  uint64_t estimate = 4;  // the Data field 0a 02 08 01
   for (const std::string& n : names) {
-    LT_TRY(ImportEntry child, ImportTree(path + "/" + n, rel.empty() ? n : rel + "/" + n, sink, options));
+    std::string child_path = path + "/" + n;
+    LT_TRY(ImportEntry child, ImportTree(child_path, rel.empty() ? n : rel + "/" + n, sink, options));
     size += child.size;
     tsize += child.tsize;
+    struct stat cst;
+    bool is_dir = ::stat(child_path.c_str(), &cst) == 0 && S_ISDIR(cst.st_mode);
+    if (!is_dir || child.tsize == 4) estimate += FlatLinkSize(n.size(), child.cid.ToBytes().size(), child.tsize);
     children.push_back({n, child});
   }
-  LT_TRY(Bytes block, EncodeDirectory(std::move(children)));
-  if (block.size() > options.shard_threshold) {
-    return InvalidArgument(path + ": directory has too many entries (" + std::to_string(names.size()) +
-                           "): its node would exceed " + std::to_string(options.shard_threshold) +
-                           " bytes and need HAMT sharding, which is not supported");
+  if (estimate > options.shard_threshold) {
+    for (const DirChild& c : children) {
+      if (c.name.find('/') != std::string::npos) return InvalidArgument("invalid directory entry name '" + c.name + "'");
+    }
+    return BuildHamt(children, sink);
   }
+  LT_TRY(Bytes block, EncodeDirectory(std::move(children)));
   Cid cid = Cid::Of(kCodecDagPb, block);
   if (sink) LT_TRY_STATUS(sink->Node(cid, block));
   return ImportEntry{cid, size, tsize + block.size()};

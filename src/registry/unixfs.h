@@ -5,9 +5,10 @@
 // files get a balanced tree of dag-pb UnixFS File nodes with at most 1024 links each; a link
 // carries Name "" and Tsize (the cumulative DAG size below it), the node's blocksizes are the file
 // bytes under each link. Directories are dag-pb UnixFS Directory nodes whose links are sorted by
-// name bytes and carry Tsize. A directory node bigger than 256 KiB would be HAMT-sharded by the
-// profile; that case is refused with an error (no model needs thousands of files in one folder).
-// This equals ipfs-unixfs-importer 17 with {profile: 'unixfs-v1-2025'} (tests/interop).
+// name bytes and carry Tsize. A directory whose flat block would pass 256 KiB (counting, as the
+// importer does, the links of its files and empty directories) becomes a HAMT (hamt.h), about
+// 5,000 entries and up. This equals ipfs-unixfs-importer 17 with {profile: 'unixfs-v1-2025'}
+// (tests/interop, and tests/ipfs for a 10,000-entry HAMT).
 //
 // Blocks are handed to an ImportSink as they are made (leaves in file order with their offsets),
 // so a 1 GiB file never sits in memory. Leaves are hashed on a small thread pool.
@@ -28,7 +29,7 @@ namespace lt::registry {
 struct ImportOptions {
   size_t chunk_size = 1 << 20;         // profile: 1 MiB (tests may shrink it)
   size_t max_links = 1024;             // profile: 1024 links per file node
-  uint64_t shard_threshold = 262144;   // directory block bytes above which the profile shards
+  uint64_t shard_threshold = 262144;   // directory block bytes above which the profile shards (HAMT)
   int hash_threads = 0;                // 0: one per CPU core
 };
 

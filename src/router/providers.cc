@@ -187,6 +187,7 @@ Result<std::string> ProviderBook::LivenessUrl(const crypto::Address& p) const {
 void ProviderBook::Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots,
                             uint64_t expires_at, size_t max_roots) {
   std::lock_guard<std::mutex> l(mu_);
+  ++announce_generation_;
   State& s = state_[p];
   if (!http_url.empty()) s.announced_http = http_url;
   s.announced_until = std::max(s.announced_until, expires_at);
@@ -225,6 +226,24 @@ json ProviderBook::Holders(const std::string& cid) const {
   json out = json::array();
   for (auto& f : found) out.push_back(std::move(f.second));
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> ProviderBook::AnnouncedRoots() const {
+  std::lock_guard<std::mutex> l(mu_);
+  uint64_t now = clock_->NowSeconds();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [addr, s] : state_) {
+    if (s.announced_http.empty() || s.announced_until < now) continue;
+    for (const auto& [cid, expires] : s.roots) {
+      if (expires >= now) out.emplace_back(cid, s.announced_http);
+    }
+  }
+  return out;
+}
+
+uint64_t ProviderBook::AnnounceGeneration() const {
+  std::lock_guard<std::mutex> l(mu_);
+  return announce_generation_;
 }
 
 bool ProviderBook::HasAnnounced(const crypto::Address& p) const {

@@ -25,6 +25,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -93,6 +94,10 @@ class ProviderBook {
   void Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots,
                 uint64_t expires_at, size_t max_roots);
   nlohmann::json Holders(const std::string& cid) const;
+  // Every unexpired (root, announced http URL) pair with a URL: what delegated routing indexes.
+  std::vector<std::pair<std::string, std::string>> AnnouncedRoots() const;
+  // Grows with every announce: delegated routing re-reads AnnouncedRoots only when it changed.
+  uint64_t AnnounceGeneration() const;
   // Whether p has announced something that has not expired yet.
   bool HasAnnounced(const crypto::Address& p) const;
   // Announcers with anything unexpired.
@@ -131,6 +136,7 @@ class ProviderBook {
   std::map<crypto::Address, State> state_;
   bool loaded_ = false;
   uint64_t loaded_at_ms_ = 0;
+  uint64_t announce_generation_ = 0;
   std::string last_error_;
 };
 

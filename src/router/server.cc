@@ -3,6 +3,8 @@
 
 #include <charconv>
 
+#include "router/delegated_routing.h"
+
 namespace lt::router {
 
 using net::HttpRequest;
@@ -58,6 +60,13 @@ RouterServer::RouterServer(Router& router, const QueueOptions& queue, RouterServ
   http_.Get("/reports", [this](const HttpRequest&) { return router_.transparency().ReportsIndex(); });
   http_.Get("/reports/([^/]+)", [this](const HttpRequest& r) { return router_.transparency().Report(r.matches[1]); });
   http_.Get("/", [this](const HttpRequest&) { return router_.transparency().Dashboard(); });
+  // IPFS Delegated Routing V1 (delegated_routing.h): content routing only.
+  http_.Get("/routing/v1/providers/([^/]+)", [this](const HttpRequest& r) {
+    return DelegatedProviders(router_.book(), block_index_, r);
+  });
+  http_.Get("/routing/v1/(.*)", [](const HttpRequest& r) {
+    return HttpResponse::ErrorJson(501, "unimplemented", "this router answers /routing/v1/providers/<cid> only, not " + r.path);
+  });
 }
 
 RouterServer::~RouterServer() { Stop(); }

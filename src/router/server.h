@@ -2,6 +2,7 @@
 //
 //   POST /rfc  POST /renew  POST /receipts  POST /announce
 //   GET /providers  GET /holders/<cid>  GET /health  GET /stats
+//   GET /routing/v1/providers/<cid>  (IPFS Delegated Routing V1, delegated_routing.h)
 //   GET /receipts?status=pending|settled|refused&limit=N  GET /records?since=SEQ&limit=N
 // Bodies above max_body_bytes get 413 before parsing. The HTTP pool has more threads than the
 // priority queue can hold (active + waiting + spare), so new RFCs always reach the queue and a
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "net/http.h"
+#include "registry/block_index.h"
 #include "router/router.h"
 
 namespace lt::router {
@@ -36,6 +38,7 @@ class RouterServer {
 
  private:
   Router& router_;
+  registry::BlockIndex block_index_;  // which announced root a block lies under (delegated routing)
   net::HttpServer http_;
   std::thread thread_;
 };
