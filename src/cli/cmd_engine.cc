@@ -17,7 +17,7 @@
 #include "engine/gguf.h"
 #include "engine/model.h"
 #include "engine/random_model.h"
-#include "engine/server.h"
+#include "engine_server/openai_server.h"
 #include "engine/session.h"
 #include "engine/thread_pool.h"
 #include "net/http.h"
@@ -80,7 +80,7 @@ Status Serve(const ServeFlags& f) {
   sigset_t set = BlockStopSignals();  // before any thread starts
   std::string name = f.name.empty() ? std::filesystem::path(f.model).stem().string() : f.name;
   eng::Engine engine(model, {f.threads, f.slots, 64});
-  eng::OpenAiServer api(&engine, {name});
+  engine_server::OpenAiServer api(&engine, {name});
   net::HttpServerOptions ho;
   ho.max_body_bytes = 4 << 20;  // the API itself refuses bodies over 1 MiB with an OpenAI-shaped 413
   ho.write_timeout_seconds = 600;

@@ -13,7 +13,7 @@
 #include "net/http.h"
 #include "util/fs.h"
 #include "wire/messages.h"
-#include "wire/router_client.h"
+#include "rpc/router_client.h"
 #include "util/json.h"
 
 namespace lt::cli {
@@ -86,7 +86,7 @@ Status Rfc(CommandContext& ctx, const SessionFlags& f) {
   for (uint8_t b : nonce) rfc.nonce = (rfc.nonce << 8) | b;
   rfc.nonce >>= 1;
   rfc.expires_at = SystemClock::Default()->NowSeconds() + 60;
-  wire::RouterClient routers(f.routers);
+  rpc::RouterClient routers(f.routers);
   LT_TRY(wire::TicketGrant grant, routers.RequestTicket(wire::RfcRequest::Make(rfc, user, domain)));
   json j = grant.ToJson();
   if (!f.out.empty()) {

@@ -23,9 +23,7 @@ net::HttpResponse FromClientError(const ClientError& e) {
   return OpenAiErrorResponse(e.status, e.message, e.type, e.code);
 }
 
-json ErrorJson(const ClientError& e) {
-  return {{"error", {{"message", e.message}, {"type", e.type}, {"param", nullptr}, {"code", e.code}}}};
-}
+json ErrorJson(const ClientError& e) { return openai::ApiError{e.status, e.message, e.type, e.code, ""}.Body(); }
 
 Result<uint32_t> U32Field(const json& v, const std::string& name) {
   if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 0xffffffffLL) {
@@ -38,12 +36,9 @@ Result<uint32_t> U32Field(const json& v, const std::string& name) {
 
 net::HttpResponse OpenAiErrorResponse(int status, const std::string& message, const std::string& type,
                                       const std::string& code, const std::string& param) {
-  json e = {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}};
-  if (!code.empty()) e["code"] = code;
-  if (!param.empty()) e["param"] = param;
   net::HttpResponse r;
   r.status = status;
-  r.body = Dump(json{{"error", e}});
+  r.body = Dump(openai::ApiError{status, message, type, code, param}.Body());
   return r;
 }
 

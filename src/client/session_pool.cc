@@ -20,7 +20,7 @@ std::string Preferences::Key() const {
 }
 
 SessionPool::SessionPool(PoolOptions options, const crypto::PrivateKey& user, const wire::Domain& domain)
-    : options_(std::move(options)), user_(user), user_address_(user.GetAddress()), domain_(domain) {}
+    : options_(std::move(options)), routers_(options_.routers), user_(user), user_address_(user.GetAddress()), domain_(domain) {}
 
 SessionPool::~SessionPool() {
   stop_ = true;
@@ -53,34 +53,25 @@ std::shared_ptr<SessionPool::Entry> SessionPool::GetEntry(const std::string& key
 
 namespace {
 
-std::string LowerCopyAddress(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-ClientError RouterError(int status, const json& body, const std::string& fallback) {
+// A router's refusal (its HTTP status and error code; `msg` names the router) as an OpenAI error.
+ClientError RouterError(int status, const std::string& code, const std::string& msg) {
   ClientError e;
-  std::string code, msg = fallback;
-  if (body.is_object() && body.contains("error") && body["error"].is_object()) {
-    code = body["error"].value("code", "");
-    msg = body["error"].value("message", fallback);
-  }
   e.code = code.empty() ? "router_error" : code;
-  e.message = "router: " + msg;
+  e.message = msg;
   if (status == 404) {
-    e = {404, "invalid_request_error", "model_not_found", "router: " + msg};
+    e = {404, "invalid_request_error", "model_not_found", msg};
   } else if (status == 402) {
     e.status = 402;
     e.type = "insufficient_quota";
-    e.message = "router: " + msg + " (deposit MOR into your vault: lt deposit)";
+    e.message = msg + " (deposit MOR into your vault: lt deposit)";
   } else if (status == 409 && (code == "too_expensive" || code == "too_slow")) {
     e.status = 409;
     e.type = "invalid_request_error";
-    e.message = "router: " + msg + " (raise --max-price / lt_max_price or lower --min-tps / lt_min_tps)";
+    e.message = msg + " (raise --max-price / lt_max_price or lower --min-tps / lt_min_tps)";
   } else if (status == 409 && code == "min_seconds_too_long") {
     e.status = 409;
     e.type = "invalid_request_error";
-    e.message = "router: " + msg + " (every offer bills a longer minimum session: raise --want-seconds / lt_want_seconds)";
+    e.message = msg + " (every offer bills a longer minimum session: raise --want-seconds / lt_want_seconds)";
   } else if (status == 429) {
     e.status = 429;
     e.type = "rate_limit_error";
@@ -135,55 +126,35 @@ bool SessionPool::RequestTicket(const std::string& model, const Preferences& pre
   }
   rfc.nonce = SecureRandom::Default()->NextU64() >> 1;
   rfc.expires_at = SystemClock::Default()->NowSeconds() + 60;
-  std::string body = wire::RfcRequest::Make(rfc, user_, domain_).ToJson().dump();
-  *err = {503, "server_error", "routers_unavailable", "no router configured"};
-  for (const auto& url : options_.routers) {
-    auto c = net::HttpClient::Create(url);
-    if (!c.ok()) {
-      *err = {503, "server_error", "routers_unavailable", "router " + url + ": " + c.error().message};
-      continue;
-    }
-    auto r = c->Post("/rfc", body);
-    if (!r.ok()) {
-      *err = {503, "server_error", "routers_unavailable", "router " + url + ": " + r.error().message};
-      continue;
-    }
-    json j = ParseJson(r->body);
-    if (r->status == 200) {
-      auto g = wire::TicketGrant::FromJson(j);
-      if (!g.ok()) {
-        *err = {502, "server_error", "bad_ticket", "router " + url + ": " + g.error().message};
-        continue;
-      }
-      if (auto bad = CheckTicketForRfc(g->ticket.ticket, rfc); !bad.ok()) {
-        LT_WARN("client: refused a ticket from router " << url << ": " << bad.error().message);
-        *err = {502, "server_error", "bad_ticket", "router " + url + ": " + bad.error().message};
-        continue;
-      }
-      *grant = *g;
-      return true;
-    }
-    *err = RouterError(r->status, j, "HTTP " + std::to_string(r->status));
-    if (r->status == 429 || r->status >= 500) continue;
-    return false;
+  rpc::RouterFailure failure;
+  auto g = routers_.RequestTicket(
+      wire::RfcRequest::Make(rfc, user_, domain_),
+      [&](const wire::TicketGrant& grant) -> lt::Status {
+        auto bad = CheckTicketForRfc(grant.ticket.ticket, rfc);
+        if (!bad.ok()) LT_WARN("client: refused a ticket from a router: " << bad.error().message);
+        return bad;
+      },
+      &failure);
+  if (g.ok()) {
+    *grant = std::move(*g);
+    return true;
+  }
+  if (failure.http_status == 0) {
+    *err = {503, "server_error", "routers_unavailable", failure.message};
+  } else if (failure.code == "bad_answer") {
+    *err = {502, "server_error", "bad_ticket", failure.message};
+  } else {
+    *err = RouterError(failure.http_status, failure.code, failure.message);
   }
   return false;
 }
 
 bool SessionPool::RenewTicket(const wire::TicketGrant& old, wire::TicketGrant* fresh) {
-  std::string body = wire::RenewRequest::Make(old.ticket, user_, domain_).ToJson().dump();
-  for (const auto& url : options_.routers) {
-    auto c = net::HttpClient::Create(url);
-    if (!c.ok()) continue;
-    auto r = c->Post("/renew", body);
-    if (!r.ok() || r->status != 200) continue;
-    auto g = wire::TicketGrant::FromJson(ParseJson(r->body));
-    if (!g.ok()) continue;
-    *fresh = *g;
-    if (fresh->endpoint.empty()) fresh->endpoint = old.endpoint;
-    return true;
-  }
-  return false;
+  auto g = routers_.Renew(wire::RenewRequest::Make(old.ticket, user_, domain_));
+  if (!g.ok()) return false;
+  *fresh = std::move(*g);
+  if (fresh->endpoint.empty()) fresh->endpoint = old.endpoint;
+  return true;
 }
 
 bool SessionPool::Ensure(Entry& e, const std::string& model, const Preferences& prefs,
@@ -430,23 +401,16 @@ Result<std::vector<std::string>> SessionPool::LiveModels() {
   LT_TRY(auto ledger, ledger::RemoteLedger::Connect(options_.ledger));
   LT_TRY(auto providers, ledger->GetProviders());
   LT_TRY(auto models, ledger->GetModels());
-  std::set<std::string> banned;
-  for (const auto& url : options_.routers) {
-    auto c = net::HttpClient::Create(url);
-    if (!c.ok()) continue;
-    auto r = c->Get("/providers");
-    if (!r.ok() || r->status != 200) continue;
-    json j = ParseJson(r->body);
-    const json& list = j.is_object() && j.contains("providers") ? j["providers"] : j;
-    if (!list.is_array()) continue;
-    for (const auto& p : list) {
-      if (p.is_object() && p.value("banned_ms", 0) > 0)
-        banned.insert(LowerCopyAddress(p.value("address", "")));
+  std::set<crypto::Address> banned;
+  for (const auto& view : routers_.Providers()) {
+    if (!view.answer.ok()) continue;
+    for (const auto& p : *view.answer) {
+      if (p.banned_ms > 0) banned.insert(p.address);
     }
   }
   std::set<Hash32> live;
   for (const auto& p : providers) {
-    if (banned.count(LowerCopyAddress(p.address.ToChecksumHex()))) continue;
+    if (banned.count(p.address)) continue;
     for (const auto& o : p.offers) {
       if (o.slots > 0) live.insert(o.manifest);
     }

@@ -34,6 +34,7 @@
 
 #include "client/session.h"
 #include "crypto/keys.h"
+#include "rpc/router_client.h"
 #include "util/uint256.h"
 #include "wire/router_api.h"
 
@@ -127,6 +128,7 @@ class SessionPool {
   uint64_t NowMs() const;
 
   PoolOptions options_;
+  rpc::RouterClient routers_;
   crypto::PrivateKey user_;
   crypto::Address user_address_;
   wire::Domain domain_;

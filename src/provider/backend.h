@@ -74,6 +74,7 @@ struct BuiltinBackendOptions {
   std::string model_path;      // llama2.c checkpoint or GGUF
   std::string tokenizer_path;  // tok512.bin etc. (llama2.c); empty for GGUF
   int threads = 0;             // 0 = hardware concurrency
+  int slots = 1;               // generations at once (the offer's slots); more wait in the engine's queue
   uint64_t seed = 0;           // 0 = random
 };
 

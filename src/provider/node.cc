@@ -10,6 +10,7 @@
 #include "provider/ledger_link.h"
 #include "provider/model_source.h"
 #include "provider/receipts.h"
+#include "rpc/router_client.h"
 #include "provider/registration.h"
 #include "provider/staked_routers.h"
 #include "provider/upstream_health.h"
@@ -32,6 +33,7 @@ Result<std::unique_ptr<Backend>> MakeBackend(const ModelConfig& m) {
     o.model_path = m.path;
     o.tokenizer_path = m.tokenizer;
     o.threads = m.threads;
+    o.slots = static_cast<int>(std::max<uint32_t>(m.slots, 1));
     return MakeBuiltinBackend(o);
   }
   OpenAiBackendOptions o;
@@ -148,32 +150,30 @@ struct ProviderNode::Impl {
   // What each configured router says of this provider (GET /providers): liveness counts and a
   // ban in force after failed liveness checks. One entry per router; unreachable ones say so.
   json RouterViews() {
+    rpc::RouterClientOptions o;
+    o.http.connect_timeout_ms = 1000;
+    o.http.read_timeout_ms = 3000;
+    rpc::RouterClient routers(config.routers, o);
+    const crypto::Address me = identity.GetAddress();
     json out = json::array();
-    const std::string me = identity.GetAddress().ToChecksumHex();
-    for (const auto& url : config.routers) {
-      json view = {{"router", url}};
-      net::HttpClientOptions o;
-      o.connect_timeout_ms = 1000;
-      o.read_timeout_ms = 3000;
-      auto c = net::HttpClient::Create(url, o);
-      auto r = c.ok() ? c->Get("/providers") : Result<net::HttpClientResponse>(c.error());
-      auto j = (r.ok() && r->status == 200) ? r->Json() : Result<json>(InvalidArgument("no answer"));
-      const json* list = (j.ok() && j->is_object() && j->contains("providers")) ? &(*j)["providers"] : nullptr;
-      if (!r.ok() || r->status != 200 || list == nullptr || !list->is_array()) {
-        view["error"] = !r.ok() ? r.error().message : r->status != 200 ? net::ErrorFromResponse(*r).message
-                                                                        : std::string("not a provider list");
-        out.push_back(view);
+    for (const auto& view : routers.Providers()) {
+      json v = {{"router", view.router}};
+      if (!view.answer.ok()) {
+        v["error"] = view.answer.error().message;
+        out.push_back(v);
         continue;
       }
-      view["listed"] = false;
-      for (const auto& p : *list) {
-        if (!p.is_object() || p.value("address", std::string()) != me) continue;
-        view["listed"] = true;
-        for (const char* k : {"banned_ms", "consecutive_failures", "liveness_ok", "liveness_failed", "reliability"}) {
-          if (p.contains(k)) view[k] = p[k];
-        }
+      v["listed"] = false;
+      for (const auto& p : *view.answer) {
+        if (p.address != me) continue;
+        v["listed"] = true;
+        v["banned_ms"] = p.banned_ms;
+        v["consecutive_failures"] = p.consecutive_failures;
+        v["liveness_ok"] = p.liveness_ok;
+        v["liveness_failed"] = p.liveness_failed;
+        v["reliability"] = p.reliability;
       }
-      out.push_back(view);
+      out.push_back(v);
     }
     return out;
   }

@@ -6,7 +6,6 @@
 #include <cstdio>
 #include <thread>
 
-#include "net/http.h"
 #include "util/clock.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -62,7 +61,19 @@ ReceiptSinkOptions RoutersOnly(std::vector<std::string> routers, std::string spo
 RouterReceiptSink::RouterReceiptSink(std::vector<std::string> router_urls, std::string spool_path)
     : RouterReceiptSink(RoutersOnly(std::move(router_urls), std::move(spool_path))) {}
 
-RouterReceiptSink::RouterReceiptSink(ReceiptSinkOptions options) : o_(std::move(options)) {
+namespace {
+
+rpc::RouterClientOptions ReceiptTimeouts() {
+  rpc::RouterClientOptions o;
+  o.http.connect_timeout_ms = 2000;
+  o.http.read_timeout_ms = 5000;
+  return o;
+}
+
+}  // namespace
+
+RouterReceiptSink::RouterReceiptSink(ReceiptSinkOptions options)
+    : o_(std::move(options)), routers_(o_.routers, ReceiptTimeouts()) {
   if (o_.retry_seconds == 0) o_.retry_seconds = 1;
   worker_ = GuardedThread("receipts", [this] {
     std::unique_lock<std::mutex> l(mu_);
@@ -118,25 +129,18 @@ json RouterReceiptSink::Describe() const {
 }
 
 bool RouterReceiptSink::ToRouters(const json& j) {
-  json body = j;
-  body.erase("spooledAt");
-  body.erase("attempts");
-  body.erase("lastError");
-  for (const auto& url : o_.routers) {
-    net::HttpClientOptions o;
-    o.connect_timeout_ms = 2000;
-    o.read_timeout_ms = 5000;
-    auto c = net::HttpClient::Create(url, o);
-    if (!c.ok()) continue;
-    auto resp = c->Post("/receipts", body.dump());
-    if (resp.ok() && resp->status / 100 == 2) {
-      std::lock_guard<std::mutex> l(mu_);
-      ++to_routers_;
-      return true;
-    }
-    LT_WARN("receipts: router " << url << " did not take the receipt: "
-                                << (resp.ok() ? "HTTP " + std::to_string(resp->status) : resp.error().message));
+  auto receipt = wire::Receipt::FromJson(j);  // the wire form; spool bookkeeping keys are ignored
+  if (!receipt.ok()) {
+    LT_WARN("receipts: a queued receipt does not parse: " << receipt.error().message);
+    return false;
   }
+  rpc::RouterFailure failure;
+  if (routers_.PostReceipt(*receipt, &failure).ok()) {
+    std::lock_guard<std::mutex> l(mu_);
+    ++to_routers_;
+    return true;
+  }
+  LT_WARN("receipts: no router took the receipt: " << failure.message);
   return false;
 }
 

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "rpc/router_client.h"
 #include "util/result.h"
 #include "util/uint256.h"
 #include "wire/handshake.h"
@@ -99,6 +100,7 @@ class RouterReceiptSink final : public ReceiptSink {
   void Spool(const nlohmann::json& j);
   void RetrySpool();
   ReceiptSinkOptions o_;
+  rpc::RouterClient routers_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<nlohmann::json> queue_;

@@ -6,6 +6,7 @@
 #include "net/http.h"
 #include "registry/manifest.h"
 #include "registry/multiaddr.h"
+#include "rpc/router_client.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "wire/router_api.h"
@@ -132,26 +133,16 @@ Result<std::vector<std::string>> RouterHolders::FindPeers(const Cid& cid) {
     }
     for (auto& u : *urls) add(std::move(u));
   }
-  for (const std::string& r : routers_) {
-    asked += (asked.empty() ? "" : ", ") + r;
-    auto client = net::HttpClient::Create(TrimSlash(r), ShortTimeouts());
-    if (!client.ok()) {
-      LT_WARN("router " << r << ": " << client.error().message);
+  for (const std::string& r : routers_) asked += (asked.empty() ? "" : ", ") + r;
+  rpc::RouterClientOptions ro;
+  ro.http = ShortTimeouts();
+  for (auto& view : rpc::RouterClient(routers_, ro).Holders(cid.ToV1().ToString())) {
+    if (!view.answer.ok()) {
+      LT_WARN("holders of " << cid.ToString() << ": " << view.answer.error().message);
       continue;
     }
-    auto res = client->Get("/holders/" + cid.ToV1().ToString());
-    if (!res.ok() || res->status != 200) {
-      LT_WARN("router " << r << " holders of " << cid.ToString() << ": "
-                        << (res.ok() ? net::ErrorFromResponse(*res).message : res.error().message));
-      continue;
-    }
-    auto j = res->Json();
-    if (!j.ok() || !j->is_object() || !(*j)["holders"].is_array()) {
-      LT_WARN("router " << r << ": /holders answer is not {\"holders\":[...]}");
-      continue;
-    }
-    for (const auto& h : (*j)["holders"]) {
-      if (h.is_object() && h.contains("http") && h["http"].is_string()) add(h["http"].get<std::string>());
+    for (auto& h : *view.answer) {
+      if (!h.http.empty()) add(std::move(h.http));
     }
   }
   for (const std::string& p : peers_) add(p);
@@ -195,21 +186,14 @@ AnnounceOutcome AnnounceHeld(const std::vector<std::string>& routers, const cryp
   for (const Cid& c : roots) sa.announce.roots += (sa.announce.roots.empty() ? "" : ",") + c.ToV1().ToString();
   sa.announce.at = SystemClock::Default()->NowSeconds();
   sa.signature = sa.announce.Sign(key, domain);
-  std::string body = sa.ToJson().dump();
+  rpc::RouterClientOptions ro;
+  ro.http = ShortTimeouts();
   AnnounceOutcome out;
-  for (const std::string& r : routers) {
-    auto client = net::HttpClient::Create(TrimSlash(r), ShortTimeouts());
-    if (!client.ok()) {
-      out.failed.push_back(r + ": " + client.error().message);
-      continue;
-    }
-    auto res = client->Post("/announce", body);
-    if (!res.ok()) {
-      out.failed.push_back(r + ": " + res.error().message);
-    } else if (res->status != 200) {
-      out.failed.push_back(r + ": " + net::ErrorFromResponse(*res).message);
+  for (const auto& view : rpc::RouterClient(routers, ro).Announce(sa)) {
+    if (view.answer.ok()) {
+      out.ok.push_back(view.router);
     } else {
-      out.ok.push_back(r);
+      out.failed.push_back(view.answer.error().message);
     }
   }
   return out;

@@ -102,7 +102,7 @@ net::HttpResponse DelegatedProviders(const ProviderBook& book, registry::BlockIn
   }
   // The holders of the CID itself (either form), else of the announced roots it lies under.
   auto holders_of = [&](const registry::Cid& c) {
-    json h = book.Holders(c.ToV1().ToString());
+    std::vector<wire::Holder> h = book.Holders(c.ToV1().ToString());
     if (c.IsDagPb()) {
       registry::Cid v0 = c.ToV1();
       v0.version = 0;
@@ -110,7 +110,7 @@ net::HttpResponse DelegatedProviders(const ProviderBook& book, registry::BlockIn
     }
     return h;
   };
-  json holders = holders_of(*cid);
+  std::vector<wire::Holder> holders = holders_of(*cid);
   if (holders.empty()) {
     std::vector<std::string> roots = index.RootsOf(*cid);
     uint64_t generation = book.AnnounceGeneration();
@@ -129,15 +129,13 @@ net::HttpResponse DelegatedProviders(const ProviderBook& book, registry::BlockIn
 
   std::vector<json> records;
   std::set<std::string> seen;
-  for (const json& h : holders) {
+  for (const wire::Holder& h : holders) {
     if (!protocol_ok || records.size() >= kMaxRecords) break;
-    std::string http = h.value("http", ""), provider = h.value("provider", "");
-    auto addr = crypto::ParseAddress(provider);
-    auto ma = registry::HttpUrlToMultiaddr(http);
-    if (!addr.ok() || !ma.ok() || !seen.insert(provider).second) continue;
+    auto ma = registry::HttpUrlToMultiaddr(h.http);
+    if (!ma.ok() || !seen.insert(h.provider.ToChecksumHex()).second) continue;
     if (!filter_addrs.empty() && !AddrPasses(*ma, filter_addrs)) continue;
     records.push_back({{"Schema", "peer"},
-                       {"ID", HolderPeerId(*addr)},
+                       {"ID", HolderPeerId(h.provider)},
                        {"Addrs", json::array({*ma})},
                        {"Protocols", json::array({kGatewayProtocol})}});
   }

@@ -208,22 +208,23 @@ void ProviderBook::Announce(const crypto::Address& p, const std::string& http_ur
   }
 }
 
-json ProviderBook::Holders(const std::string& cid) const {
+std::vector<wire::Holder> ProviderBook::Holders(const std::string& cid) const {
   std::lock_guard<std::mutex> l(mu_);
   uint64_t now = clock_->NowSeconds();
-  std::vector<std::pair<std::pair<bool, uint64_t>, json>> found;  // (unregistered, -expiry) order
+  std::vector<std::pair<std::pair<bool, uint64_t>, wire::Holder>> found;  // (unregistered, -expiry) order
   for (const auto& [addr, s] : state_) {
     auto r = s.roots.find(cid);
     if (r == s.roots.end() || r->second < now) continue;
-    json h = {{"provider", addr.ToChecksumHex()},
-              {"http", s.announced_until >= now ? s.announced_http : std::string()},
-              {"expiresAt", r->second}};
+    wire::Holder h;
+    h.provider = addr;
+    h.http = s.announced_until >= now ? s.announced_http : std::string();
+    h.expires_at = r->second;
     auto row = providers_.find(addr);
-    if (row != providers_.end()) h["endpoint"] = row->second.endpoint;
+    if (row != providers_.end()) h.endpoint = row->second.endpoint;
     found.push_back({{row == providers_.end(), UINT64_MAX - r->second}, std::move(h)});
   }
   std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  json out = json::array();
+  std::vector<wire::Holder> out;
   for (auto& f : found) out.push_back(std::move(f.second));
   return out;
 }
@@ -276,51 +277,44 @@ void ProviderBook::PruneAnnounces() {
   }
 }
 
-json ProviderBook::View() const {
+std::vector<wire::ProviderStatus> ProviderBook::View() const {
   std::lock_guard<std::mutex> l(mu_);
   uint64_t now = clock_->MonotonicMillis();
-  json out = json::array();
+  std::vector<wire::ProviderStatus> out;
   for (const auto& [addr, row] : providers_) {
-    json offers = json::array();
+    wire::ProviderStatus p;
+    p.address = addr;
+    p.endpoint = row.endpoint;
     for (const auto& o : row.offers) {
       OfferInfo w = WithState(o);
       auto m = models_.find(o.manifest);
-      offers.push_back({{"manifest", HexEncode0x(o.manifest)},
-                        {"model", m == models_.end() ? "" : m->second},
-                        {"price_per_second", o.price_per_second.ToDecimal()},
-                        {"min_seconds", o.min_seconds},
-                        {"tps", o.tps},
-                        {"observed_tps", w.observed_tps < 0 ? json(nullptr) : json(w.observed_tps)},
-                        {"slots", o.slots}});
+      wire::OfferStatus v;
+      v.manifest = HexEncode0x(o.manifest);
+      v.model = m == models_.end() ? "" : m->second;
+      v.price_per_second = o.price_per_second.ToDecimal();
+      v.min_seconds = o.min_seconds;
+      v.tps = o.tps;
+      if (w.observed_tps >= 0) v.observed_tps = w.observed_tps;
+      v.slots = o.slots;
+      p.offers.push_back(std::move(v));
     }
-    json p = {{"address", addr.ToChecksumHex()}, {"endpoint", row.endpoint}, {"offers", offers}};
+    p.reliability = Reliability(0, 0);
     auto it = state_.find(addr);
     if (it != state_.end()) {
       const State& s = it->second;
-      p["rtt_ewma_ms"] = s.rtt_ms < 0 ? json(nullptr) : json(s.rtt_ms);
-      p["free_slots"] = (s.free_slots >= 0 && now - s.free_at_ms < options_.free_slots_ttl_ms) ? json(s.free_slots)
-                                                                                               : json(nullptr);
-      p["liveness_ok"] = s.ok;
-      p["liveness_failed"] = s.failed;
-      p["reliability"] = Reliability(s.ok, s.failed);
-      p["banned_ms"] = now < s.ban_until_ms ? s.ban_until_ms - now : 0;
-      p["consecutive_failures"] = s.consecutive_failures;
-      p["announced_http"] = s.announced_until >= clock_->NowSeconds() ? s.announced_http : std::string();
-      json roots = json::array();
+      if (s.rtt_ms >= 0) p.rtt_ewma_ms = s.rtt_ms;
+      if (s.free_slots >= 0 && now - s.free_at_ms < options_.free_slots_ttl_ms) p.free_slots = s.free_slots;
+      p.liveness_ok = s.ok;
+      p.liveness_failed = s.failed;
+      p.reliability = Reliability(s.ok, s.failed);
+      p.banned_ms = now < s.ban_until_ms ? s.ban_until_ms - now : 0;
+      p.consecutive_failures = s.consecutive_failures;
+      p.announced_http = s.announced_until >= clock_->NowSeconds() ? s.announced_http : std::string();
       for (const auto& [cid, e] : s.roots) {
-        if (e >= clock_->NowSeconds()) roots.push_back(cid);
+        if (e >= clock_->NowSeconds()) p.roots.push_back(cid);
       }
-      p["roots"] = roots;
-    } else {
-      p["rtt_ewma_ms"] = nullptr;
-      p["free_slots"] = nullptr;
-      p["liveness_ok"] = 0;
-      p["liveness_failed"] = 0;
-      p["reliability"] = Reliability(0, 0);
-      p["banned_ms"] = 0;
-      p["consecutive_failures"] = 0;
     }
-    out.push_back(p);
+    out.push_back(std::move(p));
   }
   return out;
 }

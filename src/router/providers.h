@@ -35,6 +35,7 @@
 #include "router/matcher.h"
 #include "util/clock.h"
 #include "util/result.h"
+#include "wire/router_views.h"
 
 namespace lt::router {
 
@@ -93,7 +94,7 @@ class ProviderBook {
   // ones that expire last. `http_url` "" keeps the previous one.
   void Announce(const crypto::Address& p, const std::string& http_url, const std::vector<std::string>& roots,
                 uint64_t expires_at, size_t max_roots);
-  nlohmann::json Holders(const std::string& cid) const;
+  std::vector<wire::Holder> Holders(const std::string& cid) const;
   // Every unexpired (root, announced http URL) pair with a URL: what delegated routing indexes.
   std::vector<std::pair<std::string, std::string>> AnnouncedRoots() const;
   // Grows with every announce: delegated routing re-reads AnnouncedRoots only when it changed.
@@ -106,7 +107,7 @@ class ProviderBook {
   void PruneAnnounces();
 
   // GET /providers.
-  nlohmann::json View() const;
+  std::vector<wire::ProviderStatus> View() const;
 
  private:
   struct State {

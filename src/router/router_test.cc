@@ -17,7 +17,7 @@
 #include "registry/cid.h"
 #include "router/server.h"
 #include "router/testbed.h"
-#include "wire/router_client.h"
+#include "rpc/router_client.h"
 
 namespace lt::router {
 namespace {
@@ -572,7 +572,7 @@ TEST_F(RouterTest, ClientFailsOverToTheNextRouterOverHttp) {
   auto port = server.Listen("127.0.0.1", 0);
   ASSERT_TRUE(port.ok());
   server.Start();
-  wire::RouterClient client({"http://127.0.0.1:1", "http://127.0.0.1:" + std::to_string(*port)});
+  rpc::RouterClient client({"http://127.0.0.1:1", "http://127.0.0.1:" + std::to_string(*port)});
   auto g = client.RequestTicket(wire::RfcRequest::Make(Rfc(rich_, 1), rich_, domain_));
   ASSERT_TRUE(g.ok()) << g.error().message;
   EXPECT_EQ(g->ticket.ticket.provider, p1_.GetAddress());

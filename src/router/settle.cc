@@ -382,12 +382,14 @@ HttpResponse Router::HandleAnnounce(const std::string& body) {
 
 HttpResponse Router::Providers() {
   if (auto f = book_.EnsureFresh(ledger_); !f.ok()) return Err(503, "ledger_unavailable", f.error().message);
-  return HttpResponse::Json(200, {{"providers", book_.View()}});
+  return HttpResponse::Json(200, wire::ProvidersToJson(book_.View()));
 }
 
 HttpResponse Router::Holders(const std::string& cid) {
   if (!registry::Cid::Parse(cid).ok()) return Err(400, "invalid_argument", "'" + cid.substr(0, 100) + "' is not a CID");
-  return HttpResponse::Json(200, {{"cid", cid}, {"holders", book_.Holders(cid)}});
+  json holders = json::array();
+  for (const auto& h : book_.Holders(cid)) holders.push_back(h.ToJson());
+  return HttpResponse::Json(200, {{"cid", cid}, {"holders", holders}});
 }
 
 HttpResponse Router::Health() {

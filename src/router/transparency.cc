@@ -216,9 +216,8 @@ HttpResponse Transparency::Leaderboard(const std::string& window, ProviderBook& 
   uint64_t now = clock_->NowSeconds();
   // Supply: the providers offering each manifest now (best effort: the cached book).
   std::map<std::string, std::vector<std::string>> offering;
-  json view = book.View();
-  for (const auto& p : view) {
-    for (const auto& o : p.value("offers", json::array())) offering[o.value("manifest", "")].push_back(p.value("address", ""));
+  for (const auto& p : book.View()) {
+    for (const auto& o : p.offers) offering[o.manifest].push_back(p.address.ToChecksumHex());
   }
   if (auto c = CloseDays(); !c.ok()) LT_DEBUG("router: analytics: " << c.error().message);
   std::lock_guard<std::mutex> l(mu_);

@@ -1,6 +1,6 @@
 // The router's HTTP API as request and response values (doc/router.md "API"), shared by the
 // router (server side) and by the client and provider libraries (which never link the router).
-// Pure encoding: no I/O here; wire/router_client.h has the HTTP client.
+// Pure encoding: no I/O here; rpc/router_client.h has the HTTP client.
 //
 //   POST /rfc       RfcRequest      {"rfc":{RFC fields},"signature":"0x.."}     -> TicketGrant
 //   POST /renew     RenewRequest    {"ticket":{..},"signature":"0x..(router)","userSignature":"0x.."}

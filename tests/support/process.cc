@@ -219,6 +219,27 @@ int LtProcess::Stop(int sig, int timeout_ms) {
   return status_;
 }
 
+bool LtProcess::Freeze(int timeout_ms) {
+  if (pid_ <= 0 || ::kill(pid_, SIGSTOP) != 0) return false;
+  const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
+  for (int waited = 0; waited <= timeout_ms; waited += 2) {
+    bool all = true;
+    std::error_code ec;
+    for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
+      std::string stat = ReadFileOrEmpty(t.path().string() + "/stat");
+      auto close = stat.rfind(')');  // "pid (comm) S ...": the state follows the command name
+      if (close == std::string::npos || close + 2 >= stat.size() || stat[close + 2] != 'T') all = false;
+    }
+    if (all && !ec) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
+void LtProcess::Thaw() {
+  if (pid_ > 0) ::kill(pid_, SIGCONT);
+}
+
 void LtProcess::Kill9() { Stop(SIGKILL, 5000); }
 
 std::string LtProcess::Stdout() const { return ReadFileOrEmpty(out_path_); }

@@ -40,6 +40,11 @@ class LtProcess {
   // exit code (or 128+signal).
   int Stop(int sig = 15, int timeout_ms = 10000);
   void Kill9();
+  // SIGSTOP, then waits (up to timeout_ms) until every thread of the process is stopped: kill()
+  // returns before a busy multi-threaded process has stopped, and on a loaded machine its other
+  // threads may still answer a request meanwhile. True when all threads are stopped.
+  bool Freeze(int timeout_ms = 5000);
+  void Thaw();  // SIGCONT
   std::string Stdout() const;
   std::string Stderr() const;
 

@@ -12,8 +12,8 @@
 // Threads: HTTP threads only parse, queue the request on the engine and format the callbacks'
 // output; all inference runs on the engine thread. Thread-safety: handlers are thread-safe;
 // the Engine must outlive the server.
-#ifndef LT_ENGINE_SERVER_H_
-#define LT_ENGINE_SERVER_H_
+#ifndef LT_ENGINE_SERVER_OPENAI_SERVER_H_
+#define LT_ENGINE_SERVER_OPENAI_SERVER_H_
 
 #include <atomic>
 #include <string>
@@ -21,7 +21,7 @@
 #include "engine/engine.h"
 #include "net/http.h"
 
-namespace lt::engine {
+namespace lt::engine_server {
 
 struct OpenAiServerOptions {
   std::string model_name = "model";
@@ -31,7 +31,7 @@ struct OpenAiServerOptions {
 
 class OpenAiServer {
  public:
-  OpenAiServer(Engine* engine, OpenAiServerOptions options);
+  OpenAiServer(engine::Engine* engine, OpenAiServerOptions options);
   // Registers the routes on `http` (before http.Run()).
   void Register(net::HttpServer& http);
 
@@ -43,7 +43,7 @@ class OpenAiServer {
   nlohmann::json ModelJson() const;
   std::string NewId();
 
-  Engine* engine_;
+  engine::Engine* engine_;
   OpenAiServerOptions options_;
   int64_t created_;
   std::atomic<uint64_t> counter_{0};
@@ -53,6 +53,6 @@ class OpenAiServer {
 net::HttpResponse OpenAiError(int status, std::string_view message, std::string_view type = "invalid_request_error",
                               std::string_view code = "", std::string_view param = "");
 
-}  // namespace lt::engine
+}  // namespace lt::engine_server
 
-#endif  // LT_ENGINE_SERVER_H_
+#endif  // LT_ENGINE_SERVER_OPENAI_SERVER_H_

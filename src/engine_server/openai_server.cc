@@ -1,5 +1,6 @@
-#include "engine/server.h"
+#include "engine_server/openai_server.h"
 
+#include "engine/chat.h"
 #include "openai/chat_request.h"
 #include "util/json.h"
 
@@ -8,7 +9,13 @@
 #include <ctime>
 #include <mutex>
 
-namespace lt::engine {
+namespace lt::engine_server {
+
+using engine::Completion;
+using engine::ModelConfig;
+using engine::Engine;
+using engine::FinishReason;
+using engine::Request;
 
 using nlohmann::json;
 
@@ -16,27 +23,14 @@ namespace {
 
 std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// Length of the longest prefix of s that does not end inside a UTF-8 sequence.
-size_t CompleteUtf8Prefix(std::string_view s) {
-  size_t n = s.size();
-  for (size_t back = 1; back <= 3 && back <= n; ++back) {
-    unsigned char c = static_cast<unsigned char>(s[n - back]);
-    if ((c & 0xC0) == 0x80) continue;  // continuation byte: look further back
-    size_t need = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
-    return need > back ? n - back : n;
-  }
-  return n;
-}
-
 // Output text of one request: pieces in, stop strings applied, UTF-8-complete deltas out.
 // Shared by the engine thread (producer) and an HTTP thread (consumer).
 struct Channel {
+  explicit Channel(std::vector<std::string> stop) : filter(std::move(stop)) {}
   std::mutex mu;
   std::condition_variable cv;
-  std::vector<std::string> stop;
-  size_t max_stop = 0;
-  std::string text;      // everything generated (up to a stop string)
-  size_t released = 0;   // text[0, released) may be sent
+  engine::StopFilter filter;
+  std::string text;      // what may be sent (stop strings applied, UTF-8 complete)
   size_t sent = 0;       // consumer's position
   bool stopped = false;  // a stop string was seen
   bool done = false;
@@ -46,31 +40,15 @@ struct Channel {
   // Engine thread. Returns false to end generation.
   bool OnPiece(std::string_view piece) {
     std::lock_guard<std::mutex> lk(mu);
-    // Keep bytes and whitespace; drop other control characters (run.c drops them too).
-    if (piece.size() == 1) {
-      unsigned char c = static_cast<unsigned char>(piece[0]);
-      if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') piece = {};
-    }
-    size_t from = text.size() > max_stop ? text.size() - max_stop : 0;
-    text += piece;
-    for (const auto& s : stop) {
-      size_t p = text.find(s, from);
-      if (p != std::string::npos) {
-        text.resize(p);
-        stopped = true;
-      }
-    }
-    size_t hold = stopped || max_stop == 0 ? 0 : max_stop - 1;
-    size_t end = text.size() > hold ? text.size() - hold : 0;
-    end = std::max(released, CompleteUtf8Prefix(std::string_view(text).substr(0, end)));
-    released = end;
+    text += filter.Push(piece);
+    stopped = filter.stopped();
     cv.notify_all();
     return !stopped && !client_gone.load();
   }
   void OnDone(const Completion& c) {
     std::lock_guard<std::mutex> lk(mu);
     result = c;
-    released = text.size();
+    text += filter.Finish();
     done = true;
     cv.notify_all();
   }
@@ -85,12 +63,10 @@ const char* Reason(const Channel& ch) {
 
 net::HttpResponse OpenAiError(int status, std::string_view message, std::string_view type, std::string_view code,
                               std::string_view param) {
-  json e = {{"message", message}, {"type", type}, {"param", nullptr}, {"code", nullptr}};
-  if (!code.empty()) e["code"] = code;
-  if (!param.empty()) e["param"] = param;
+  openai::ApiError e{status, std::string(message), std::string(type), std::string(code), std::string(param)};
   net::HttpResponse r;
   r.status = status;
-  r.body = Dump(json{{"error", e}});
+  r.body = Dump(e.Body());
   return r;
 }
 
@@ -154,31 +130,14 @@ net::HttpResponse OpenAiServer::ChatCompletions(const net::HttpRequest& req) {
     return OpenAiError(404, "The model '" + chat.model + "' does not exist; this server has '" + options_.model_name + "'",
                        "invalid_request_error", "model_not_found", "model");
   }
-  bool have_user = false;
-  for (const auto& m : chat.messages) have_user = have_user || m.role == "user";
-  if (!have_user) {
-    return OpenAiError(400, "'messages' must contain a user message (the start of the story)", "invalid_request_error",
-                       "invalid_value", "messages");
-  }
-  std::string prompt = chat.LastUserText();
-  const int ctx = engine_->model().config().seq_len;
   Request r;
-  r.max_new_tokens = chat.max_tokens ? static_cast<int>(std::min<int64_t>(*chat.max_tokens, ctx)) : ctx;
-  r.sampling.temperature = chat.temperature ? static_cast<float>(*chat.temperature) : 1.0f;
-  r.sampling.top_p = chat.top_p ? static_cast<float>(*chat.top_p) : 1.0f;
-  if (chat.seed) {
-    r.sampling.seed = static_cast<uint64_t>(*chat.seed);
-    if (r.sampling.seed == 0) r.sampling.seed = 0x9e3779b97f4a7c15ull;  // 0 means "from the clock" in run.c
-  } else {
-    r.sampling.seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1;
+  if (!engine::ChatToRequest(engine_->model(), chat, 0, &r, &bad)) {
+    return OpenAiError(bad.status, bad.message, bad.type, bad.code, bad.param);
   }
-  auto ch = std::make_shared<Channel>();
-  ch->stop = chat.stop;
-  for (const auto& x : ch->stop) ch->max_stop = std::max(ch->max_stop, x.size());
+  auto ch = std::make_shared<Channel>(chat.stop);
   bool stream = chat.stream;
   bool include_usage = chat.include_usage;
 
-  r.prompt_tokens = engine_->model().tokenizer().Encode(prompt, true, false);
   r.on_token = [ch](int, std::string_view piece) { return ch->OnPiece(piece); };
   r.on_done = [ch](const Completion& c) { ch->OnDone(c); };
   Status submitted = engine_->Submit(std::move(r));
@@ -242,12 +201,12 @@ net::HttpResponse OpenAiServer::ChatCompletions(const net::HttpRequest& req) {
       bool done;
       {
         std::unique_lock<std::mutex> lk(ch->mu);
-        if (!ch->cv.wait_until(lk, deadline, [&] { return ch->done || ch->released > ch->sent; })) {
+        if (!ch->cv.wait_until(lk, deadline, [&] { return ch->done || ch->text.size() > ch->sent; })) {
           ch->client_gone = true;
           return;
         }
-        delta = ch->text.substr(ch->sent, ch->released - ch->sent);
-        ch->sent = ch->released;
+        delta = ch->text.substr(ch->sent);
+        ch->sent = ch->text.size();
         done = ch->done && ch->sent == ch->text.size();
       }
       if (!delta.empty() && !sink.Write(chunk({{"content", delta}}, nullptr))) {
@@ -268,4 +227,4 @@ net::HttpResponse OpenAiServer::ChatCompletions(const net::HttpRequest& req) {
   return resp;
 }
 
-}  // namespace lt::engine
+}  // namespace lt::engine_server
