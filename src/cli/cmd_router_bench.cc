@@ -1,7 +1,7 @@
 // lt bench router: signed RFCs per second end to end over HTTP on 127.0.0.1 (doc/router.md
 // "Benchmark"). This process runs an embedded ledger behind its HTTP server (the router and the
 // providers reach it over HTTP), the router's HTTP server, and a one-thread epoll load generator
-// (cli/http_load.h) posting pre-signed RFCs over C keep-alive connections. The providers are real
+// (testkit/http_load.h) posting pre-signed RFCs over C keep-alive connections. The providers are real
 // `lt provider serve` child processes (the shipped tiny model, tps configured so nothing is
 // measured) that register and publish their offers on the ledger themselves; the router pings
 // each over HTTP before a ticket. The ceiling is the signature work one RFC needs (recover the
@@ -24,7 +24,7 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "cli/http_load.h"
+#include "testkit/http_load.h"
 #include "crypto/keystore.h"
 #include "devnet/plan.h"
 #include "devnet/supervisor.h"
@@ -34,7 +34,7 @@
 #include "router/router.h"
 #include "router/server.h"
 #include "util/clock.h"
-#include "router/testbed.h"
+#include "testkit/router_world.h"
 #include "util/log.h"
 #include "util/random.h"
 #include "util/json.h"
@@ -102,9 +102,9 @@ Ceiling SignatureCeiling(const wire::Domain& d, double seconds) {
   std::vector<std::thread> ts;
   for (unsigned t = 0; t < threads; ++t) {
     ts.emplace_back([&, t] {
-      auto user = router::testbed::Key(static_cast<uint8_t>(t + 1), 0x77);
-      auto prov = router::testbed::Key(static_cast<uint8_t>(t + 1), 0x78);
-      auto rk = router::testbed::Key(static_cast<uint8_t>(t + 1), 0x79);
+      auto user = testkit::Key(static_cast<uint8_t>(t + 1), 0x77);
+      auto prov = testkit::Key(static_cast<uint8_t>(t + 1), 0x78);
+      auto rk = testkit::Key(static_cast<uint8_t>(t + 1), 0x79);
       wire::Rfc rfc;
       rfc.user = user.GetAddress();
       rfc.model = kModelRef;
@@ -250,18 +250,18 @@ Status RunBench(CommandContext& ctx, const BenchFlags& f) {
   TempDirGuard dir{(fs::temp_directory_path() / ("lt-bench-router-" + std::to_string(getpid()))).string()};
   fs::remove_all(dir.path);
   fs::create_directories(dir.path);
-  auto builder = router::testbed::Key(1);
-  auto rkey = router::testbed::Key(2);
+  auto builder = testkit::Key(1);
+  auto rkey = testkit::Key(2);
   std::string router_address = rkey.GetAddress().ToChecksumHex();
   std::vector<crypto::PrivateKey> users, provs;
   std::vector<ledger::Allocation> alloc = {{builder.GetAddress(), U256::FromMor("100").value(), U256()},
                                            {rkey.GetAddress(), U256::FromMor("100").value(), U256()}};
   for (int i = 0; i < f.users; ++i) {
-    users.push_back(router::testbed::Key(static_cast<uint8_t>(i), 0x51));
+    users.push_back(testkit::Key(static_cast<uint8_t>(i), 0x51));
     alloc.push_back({users.back().GetAddress(), U256(), U256::FromMor(std::to_string(1 + i * 37)).value()});
   }
   for (int i = 0; i < f.providers; ++i) {
-    provs.push_back(router::testbed::Key(static_cast<uint8_t>(i), 0x61));
+    provs.push_back(testkit::Key(static_cast<uint8_t>(i), 0x61));
     alloc.push_back({provs.back().GetAddress(), U256::FromMor("100").value(), U256()});
   }
   auto g = ledger::DevGenesis(86400, SystemClock::Default()->NowSeconds(), alloc);
@@ -279,8 +279,8 @@ Status RunBench(CommandContext& ctx, const BenchFlags& f) {
   // The builder tags the model; the providers take the manifest from this tag (doc/provider.md).
   Hash32 manifest{};
   manifest[0] = 0x5a;
-  LT_TRY_STATUS(router::testbed::PublishModel(*embedded, builder, kModelName, "260k", manifest));
-  LT_TRY_STATUS(router::testbed::StakeRouter(*embedded, rkey, U256::FromMor("10").value()));
+  LT_TRY_STATUS(testkit::PublishModel(*embedded, builder, kModelName, "260k", manifest));
+  LT_TRY_STATUS(testkit::StakeRouter(*embedded, rkey, U256::FromMor("10").value()));
   // The providers are children of this process (SIGTERM if it dies). `sup` is declared before
   // the router so that on every return the router and its prober's keep-alive connections go
   // first: a provider then stops at once instead of waiting for those connections to idle out.
@@ -334,14 +334,14 @@ Status RunBench(CommandContext& ctx, const BenchFlags& f) {
     rfc.nonce = static_cast<uint64_t>(i);
     rfc.expires_at = exp;
     requests.push_back(
-        BuildPostRequest(rport, "/rfc", wire::RfcRequest::Make(rfc, u, domain).ToJson().dump()));
+        testkit::BuildPostRequest(rport, "/rfc", wire::RfcRequest::Make(rfc, u, domain).ToJson().dump()));
   }
-  HttpLoadOptions lo;
+  testkit::HttpLoadOptions lo;
   lo.port = rport;
   lo.connections = f.clients;
   // Failures by kind ("transport: ...", "HTTP 503 liveness_failed", ...): every one is reported.
   std::map<std::string, int> failures;
-  for (const auto& [k, n] : RunHttpLoad(lo, requests, 0, warm).failures)
+  for (const auto& [k, n] : testkit::RunHttpLoad(lo, requests, 0, warm).failures)
     failures[k] += n;  // caches, connections
   // Each round is followed by its own ceiling measurement, so both see the same machine load.
   struct Round {
@@ -352,7 +352,7 @@ Status RunBench(CommandContext& ctx, const BenchFlags& f) {
   for (int k = 0; k < f.runs; ++k) {
     size_t from = warm + static_cast<size_t>(k) * f.rfcs;
     double cpu0 = ProcessCpuSeconds(), child0 = children_cpu();
-    HttpLoadResult res = RunHttpLoad(lo, requests, from, from + f.rfcs);
+    testkit::HttpLoadResult res = testkit::RunHttpLoad(lo, requests, from, from + f.rfcs);
     double cpu_self = ProcessCpuSeconds() - cpu0, cpu_providers = children_cpu() - child0;
     for (const auto& [kind, n] : res.failures) failures[kind] += n;
     Ceiling ceiling = SignatureCeiling(domain, f.ceiling_seconds);

@@ -8,7 +8,7 @@
 #include <fstream>
 
 #include "router/store.h"
-#include "router/testbed.h"
+#include "testkit/router_world.h"
 
 namespace lt::router {
 namespace {
@@ -31,7 +31,7 @@ class IntakeJournalTest : public ::testing::Test {
     r.has_ticket = true;
     wire::Ticket t;
     t.session_id[0] = id;
-    t.user = testbed::Key(id).GetAddress();
+    t.user = testkit::Key(id).GetAddress();
     t.expires_at = 2000 + id;
     r.session_id = HexEncode0x(t.session_id);
     r.user = t.user.ToLowerHex();
@@ -104,7 +104,7 @@ TEST_F(IntakeJournalTest, ADamagedLineIsAnErrorNamingIt) {
 // What a kill -9 leaves: rows in the journal that never reached the tables.
 TEST_F(IntakeJournalTest, StoreReplaysTheJournalOnOpen) {
   std::string db = (dir_ / "router.db").string();
-  auto user = testbed::Key(9);
+  auto user = testkit::Key(9);
   std::string key;
   {
     auto store = RouterStore::Open(db);
@@ -138,7 +138,7 @@ TEST_F(IntakeJournalTest, StoreReplaysTheJournalOnOpen) {
 TEST_F(IntakeJournalTest, ReadersSeeRowsStillInTheJournal) {
   auto store = RouterStore::Open((dir_ / "router.db").string());
   ASSERT_TRUE(store.ok()) << store.error().message;
-  auto user = testbed::Key(8);
+  auto user = testkit::Key(8);
   TicketRow t;
   t.ticket.session_id[0] = 9;
   t.ticket.user = user.GetAddress();

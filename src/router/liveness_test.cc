@@ -8,13 +8,13 @@
 
 #include <thread>
 
-#include "router/testbed.h"
+#include "testkit/router_world.h"
 #include "util/random.h"
 
 namespace lt::router {
 namespace {
 
-wire::Domain TestDomain() { return wire::Domain(U256(31337), testbed::Key(9).GetAddress()); }
+wire::Domain TestDomain() { return wire::Domain(U256(31337), testkit::Key(9).GetAddress()); }
 
 Hash32 Challenge(int i) {
   Hash32 c{};
@@ -47,8 +47,8 @@ int PingConcurrently(HttpProber& prober, const std::string& url, const crypto::A
 }
 
 TEST(HttpProberTest, ConcurrentChecksShareRequestsAndEachGetsItsOwnSignedPong) {
-  auto key = testbed::Key(1, 0x33);
-  testbed::PongServer server(*crypto::PrivateKey::FromBytes(key.secret().span()), TestDomain(), 7);
+  auto key = testkit::Key(1, 0x33);
+  testkit::PongServer server(*crypto::PrivateKey::FromBytes(key.secret().span()), TestDomain(), 7);
   ASSERT_TRUE(server.Start().ok());
   // The first batch is held for a while, so the next challenges pile up behind the in-flight limit.
   server.set_batch_delay_ms(150);
@@ -63,8 +63,8 @@ TEST(HttpProberTest, ConcurrentChecksShareRequestsAndEachGetsItsOwnSignedPong) {
 }
 
 TEST(HttpProberTest, OlderProviderWithoutBatchesIsAskedOneChallengeAtATime) {
-  auto key = testbed::Key(2, 0x33);
-  testbed::PongServer server(*crypto::PrivateKey::FromBytes(key.secret().span()), TestDomain(), 7);
+  auto key = testkit::Key(2, 0x33);
+  testkit::PongServer server(*crypto::PrivateKey::FromBytes(key.secret().span()), TestDomain(), 7);
   ASSERT_TRUE(server.Start().ok());
   server.set_batch(false);
   HttpProber prober;
@@ -79,8 +79,8 @@ TEST(HttpProberTest, OlderProviderWithoutBatchesIsAskedOneChallengeAtATime) {
 }
 
 TEST(HttpProberTest, FailingProviderFailsEveryChallengeOfItsBatch) {
-  auto key = testbed::Key(3, 0x33);
-  testbed::PongServer server(*crypto::PrivateKey::FromBytes(key.secret().span()), TestDomain(), 7);
+  auto key = testkit::Key(3, 0x33);
+  testkit::PongServer server(*crypto::PrivateKey::FromBytes(key.secret().span()), TestDomain(), 7);
   ASSERT_TRUE(server.Start().ok());
   server.set_fail(true);
   server.set_batch_delay_ms(50);
@@ -104,7 +104,7 @@ TEST(ParsePongBatchTest, WrongShapeFailsAllAndABadEntryFailsOnlyItself) {
   EXPECT_NE(all[0].error().message.find("2 entries"), std::string::npos);
   EXPECT_FALSE(ParsePongBatch("not json", 1)[0].ok());
 
-  auto key = testbed::Key(4, 0x33);
+  auto key = testkit::Key(4, 0x33);
   wire::Pong p;
   p.challenge = Challenge(1);
   p.provider = key.GetAddress();
@@ -119,7 +119,7 @@ TEST(ParsePongBatchTest, WrongShapeFailsAllAndABadEntryFailsOnlyItself) {
 }
 
 TEST(ParsePongBatchTest, PlainAndOtherFormsGiveTheStrictParsersResults) {
-  auto key = testbed::Key(4, 0x33);
+  auto key = testkit::Key(4, 0x33);
   std::vector<std::string> entries;
   std::vector<Hash32> challenges;
   for (uint8_t i = 1; i <= 3; ++i) {

@@ -16,14 +16,14 @@
 #include "ledger/embedded.h"
 #include "registry/cid.h"
 #include "router/server.h"
-#include "router/testbed.h"
+#include "testkit/router_world.h"
 #include "rpc/router_client.h"
 
 namespace lt::router {
 namespace {
 
 using nlohmann::json;
-using testbed::Key;
+using testkit::Key;
 
 U256 Mor(const char* s) { return *U256::FromMor(s); }
 
@@ -111,9 +111,9 @@ class RouterTest : public ::testing::Test {
     inner_ = std::move(created).value();
     ledger_ = std::make_unique<FlakyLedger>(*inner_);
     manifest_[0] = 0xab;
-    ASSERT_TRUE(testbed::PublishModel(*inner_, builder_, "acme/llama", "v1", manifest_).ok());
-    ASSERT_TRUE(testbed::StakeRouter(*inner_, router_, Mor("10")).ok());
-    ASSERT_TRUE(testbed::StakeRouter(*inner_, router2_, Mor("10")).ok());
+    ASSERT_TRUE(testkit::PublishModel(*inner_, builder_, "acme/llama", "v1", manifest_).ok());
+    ASSERT_TRUE(testkit::StakeRouter(*inner_, router_, Mor("10")).ok());
+    ASSERT_TRUE(testkit::StakeRouter(*inner_, router2_, Mor("10")).ok());
     domain_ = wire::Domain(U256(inner_->domain().chain_id), inner_->domain().verifying_contract);
     prober_.domain = domain_;
     prober_.clock = &clock_;
@@ -125,8 +125,8 @@ class RouterTest : public ::testing::Test {
 
   void AddProvider(const crypto::PrivateKey& k, int n, uint64_t price, uint32_t tps = 50, uint32_t min_seconds = 0) {
     std::string url = "http://p" + std::to_string(n);
-    ASSERT_TRUE(testbed::RegisterProvider(*inner_, k, "127.0.0.1:" + std::to_string(9000 + n) + ";" + url, Mor("2")).ok());
-    ASSERT_TRUE(testbed::SetOffer(*inner_, k, manifest_, U256(price), min_seconds, tps, 4).ok());
+    ASSERT_TRUE(testkit::RegisterProvider(*inner_, k, "127.0.0.1:" + std::to_string(9000 + n) + ";" + url, Mor("2")).ok());
+    ASSERT_TRUE(testkit::SetOffer(*inner_, k, manifest_, U256(price), min_seconds, tps, 4).ok());
     prober_.by_url[url] = FakeProber::Entry{&k};
   }
 
@@ -378,7 +378,7 @@ TEST_F(RouterTest, MaxSecondsIsWhatTheUserCanCover) {
   U256 rich_cover = *acct->vault.CheckedAdd(acct->allowance_left);
   uint64_t per_ticket = 3000;
   U256 price = *rich_cover.Div(U256(per_ticket * 3 / 2));  // covers 1.5 tickets of 3000 s
-  ASSERT_TRUE(testbed::SetOffer(*inner_, p1_, manifest_, price, 0, 50, 4).ok());
+  ASSERT_TRUE(testkit::SetOffer(*inner_, p1_, manifest_, price, 0, 50, 4).ok());
   clock_.AdvanceSeconds(10);  // caches expire
   auto a = r.HandleRfc(Body(Rfc(rich_, 2, UINT64_MAX, per_ticket), rich_));
   ASSERT_EQ(a.status, 200) << a.body;

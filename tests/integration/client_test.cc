@@ -29,7 +29,7 @@
 #include "crypto/keystore.h"
 #include "ledger/genesis.h"
 #include "net/http.h"
-#include "router/testbed.h"
+#include "testkit/router_world.h"
 #include "support/ports.h"
 #include "support/process.h"
 
@@ -37,7 +37,7 @@ namespace lt::test {
 namespace {
 
 using json = nlohmann::json;
-using router::testbed::Key;
+using testkit::Key;
 
 U256 Mor(const char* s) { return *U256::FromMor(s); }
 
@@ -132,7 +132,7 @@ class ClientIntegrationTest : public ::testing::Test {
     auto sum = lt::test::Run(FindProgram("sha256sum"), {ModelsDir() + "/stories260K.bin"});
     ASSERT_EQ(sum.exit_code, 0);
     manifest_ = "0x" + sum.out.substr(0, 64);
-    ASSERT_TRUE(router::testbed::PublishModel(*ledger_, builder_, "demo/stories", "260k",
+    ASSERT_TRUE(testkit::PublishModel(*ledger_, builder_, "demo/stories", "260k",
                                               *HexDecodeFixed<32>(manifest_))
                     .ok());
     rport_ = FreePort();

@@ -13,7 +13,7 @@
 #include "crypto/keystore.h"
 #include "ledger/client.h"
 #include "ledger/genesis.h"
-#include "router/testbed.h"
+#include "testkit/router_world.h"
 #include "ledger_process.h"
 #include "support/ports.h"
 #include "support/process.h"
@@ -22,7 +22,7 @@ namespace lt::test {
 namespace {
 
 using json = nlohmann::json;
-using router::testbed::Key;
+using testkit::Key;
 
 U256 Mor(const char* s) { return *U256::FromMor(s); }
 
@@ -204,7 +204,7 @@ TEST_F(ProviderLedgerTest, RegistersOnceAndGetsPaidThroughTheRouter) {
 TEST_F(ProviderLedgerTest, SettlesDirectlyWhenNoRouterTakesTheReceipt) {
   // The router is staked on the ledger but its server is down: tickets it signed are accepted
   // (staked router) and the receipt goes straight to the ledger.
-  ASSERT_TRUE(router::testbed::StakeRouter(*ledger_, router_, Mor("100")).ok());
+  ASSERT_TRUE(testkit::StakeRouter(*ledger_, router_, Mor("100")).ok());
   WriteConfig({"http://127.0.0.1:" + std::to_string(FreePort())}, "direct_settle_after_seconds = 1\n");
   auto provider = StartProvider();
   ASSERT_TRUE(WaitRegistered()) << provider->Stderr();

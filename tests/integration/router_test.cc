@@ -16,7 +16,7 @@
 #include "crypto/keystore.h"
 #include "ledger/client.h"
 #include "ledger/genesis.h"
-#include "router/testbed.h"
+#include "testkit/router_world.h"
 #include "ledger_process.h"
 #include "support/ports.h"
 #include "support/process.h"
@@ -26,7 +26,7 @@ namespace lt::test {
 namespace {
 
 using json = nlohmann::json;
-using router::testbed::Key;
+using testkit::Key;
 
 U256 Mor(const char* s) { return *U256::FromMor(s); }
 
@@ -49,7 +49,7 @@ class RouterIntegrationTest : public ::testing::Test {
     ledger_ = std::move(l).value();
     domain_ = wire::Domain(U256(ledger_->domain().chain_id), ledger_->domain().verifying_contract);
     manifest_[0] = 0x77;
-    ASSERT_TRUE(router::testbed::PublishModel(*ledger_, builder_, "acme/tiny", "latest", manifest_).ok());
+    ASSERT_TRUE(testkit::PublishModel(*ledger_, builder_, "acme/tiny", "latest", manifest_).ok());
     ASSERT_EQ(WriteLightKeystore(r1_, dir_ + "/r1.json", "pw", 1), "");
     ASSERT_EQ(WriteLightKeystore(r2_, dir_ + "/r2.json", "pw", 2), "");
   }
@@ -57,12 +57,12 @@ class RouterIntegrationTest : public ::testing::Test {
   std::string LedgerUrl() const { return "http://127.0.0.1:" + std::to_string(lport_); }
 
   // A provider whose liveness endpoint is an in-test Pong responder.
-  router::testbed::PongServer& AddProvider(const crypto::PrivateKey& k, uint64_t price) {
-    pongs_.push_back(std::make_unique<router::testbed::PongServer>(*crypto::PrivateKey::FromBytes(k.secret().span()), domain_));
+  testkit::PongServer& AddProvider(const crypto::PrivateKey& k, uint64_t price) {
+    pongs_.push_back(std::make_unique<testkit::PongServer>(*crypto::PrivateKey::FromBytes(k.secret().span()), domain_));
     auto port = pongs_.back()->Start();
     EXPECT_TRUE(port.ok());
-    EXPECT_TRUE(router::testbed::RegisterProvider(*ledger_, k, "127.0.0.1:1;" + pongs_.back()->Url(), Mor("2")).ok());
-    EXPECT_TRUE(router::testbed::SetOffer(*ledger_, k, manifest_, U256(price), 0, 50, 4).ok());
+    EXPECT_TRUE(testkit::RegisterProvider(*ledger_, k, "127.0.0.1:1;" + pongs_.back()->Url(), Mor("2")).ok());
+    EXPECT_TRUE(testkit::SetOffer(*ledger_, k, manifest_, U256(price), 0, 50, 4).ok());
     return *pongs_.back();
   }
 
@@ -127,7 +127,7 @@ class RouterIntegrationTest : public ::testing::Test {
   Hash32 manifest_{};
   crypto::PrivateKey user_ = Key(1, 9), builder_ = Key(2, 9), r1_ = Key(3, 9), r2_ = Key(4, 9);
   crypto::PrivateKey pa_ = Key(5, 9), pb_ = Key(6, 9);
-  std::vector<std::unique_ptr<router::testbed::PongServer>> pongs_;
+  std::vector<std::unique_ptr<testkit::PongServer>> pongs_;
 };
 
 TEST_F(RouterIntegrationTest, RfcGetsTicketAndDeadProviderIsSkippedAndBanned) {

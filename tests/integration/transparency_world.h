@@ -16,7 +16,7 @@
 #include "crypto/keystore.h"
 #include "ledger/client.h"
 #include "ledger/genesis.h"
-#include "router/testbed.h"
+#include "testkit/router_world.h"
 #include "ledger_process.h"
 #include "support/ports.h"
 #include "support/process.h"
@@ -29,7 +29,7 @@ class TransparencyWorld : public ::testing::Test {
   static constexpr uint64_t kDaySeconds = 6;
 
   void SetUp() override {
-    using router::testbed::Key;
+    using testkit::Key;
     dir_ = TempDir("lt-transparency");
     WriteFile(dir_ + "/pw", "pw\n");
     auto mor = [](const char* s) { return *U256::FromMor(s); };
@@ -44,13 +44,13 @@ class TransparencyWorld : public ::testing::Test {
     ledger_ = std::move(l).value();
     domain_ = wire::Domain(U256(ledger_->domain().chain_id), ledger_->domain().verifying_contract);
     manifest_[0] = 0x78;
-    auto published = router::testbed::PublishModel(*ledger_, builder_, "acme/tiny", "latest", manifest_);
+    auto published = testkit::PublishModel(*ledger_, builder_, "acme/tiny", "latest", manifest_);
     ASSERT_TRUE(published.ok()) << published.error().message;
     ASSERT_EQ(WriteLightKeystore(router_key_, dir_ + "/router.json", "pw", 7), "");
-    pong_ = std::make_unique<router::testbed::PongServer>(*crypto::PrivateKey::FromBytes(pa_.secret().span()), domain_);
+    pong_ = std::make_unique<testkit::PongServer>(*crypto::PrivateKey::FromBytes(pa_.secret().span()), domain_);
     ASSERT_TRUE(pong_->Start().ok());
-    ASSERT_TRUE(router::testbed::RegisterProvider(*ledger_, pa_, "127.0.0.1:1;" + pong_->Url(), mor("2")).ok());
-    ASSERT_TRUE(router::testbed::SetOffer(*ledger_, pa_, manifest_, U256(1000), 0, 50, 4).ok());
+    ASSERT_TRUE(testkit::RegisterProvider(*ledger_, pa_, "127.0.0.1:1;" + pong_->Url(), mor("2")).ok());
+    ASSERT_TRUE(testkit::SetOffer(*ledger_, pa_, manifest_, U256(1000), 0, 50, 4).ok());
     port_ = FreePort();
     router_ = std::make_unique<LtProcess>(std::vector<std::string>{
         "router", "serve", "--datadir", dir_ + "/r", "--listen", "127.0.0.1:" + std::to_string(port_), "--ledger",
@@ -128,9 +128,9 @@ class TransparencyWorld : public ::testing::Test {
   std::unique_ptr<ledger::RemoteLedger> ledger_;
   wire::Domain domain_;
   Hash32 manifest_{};
-  crypto::PrivateKey user_ = router::testbed::Key(1, 0x31), builder_ = router::testbed::Key(2, 0x31);
-  crypto::PrivateKey router_key_ = router::testbed::Key(3, 0x31), pa_ = router::testbed::Key(5, 0x31);
-  std::unique_ptr<router::testbed::PongServer> pong_;
+  crypto::PrivateKey user_ = testkit::Key(1, 0x31), builder_ = testkit::Key(2, 0x31);
+  crypto::PrivateKey router_key_ = testkit::Key(3, 0x31), pa_ = testkit::Key(5, 0x31);
+  std::unique_ptr<testkit::PongServer> pong_;
 };
 
 }  // namespace lt::test

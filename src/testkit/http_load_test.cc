@@ -1,6 +1,6 @@
 // The benchmarks' load generator against a real net::HttpServer on 127.0.0.1: answers counted,
 // failures named by kind, and connections the server closes (every 2 requests) reopened.
-#include "cli/http_load.h"
+#include "testkit/http_load.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 
 #include "net/http.h"
 
-namespace lt::cli {
+namespace lt::testkit {
 namespace {
 
 class HttpLoadTest : public ::testing::Test {
@@ -113,4 +113,4 @@ TEST_F(HttpLoadTest, NoServerIsATransportFailurePerRequest) {
 }
 
 }  // namespace
-}  // namespace lt::cli
+}  // namespace lt::testkit

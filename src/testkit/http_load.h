@@ -10,15 +10,15 @@
 // <code>" with the JSON error code of a {"error":{"code":..}} body. A request is never retried,
 // except once when a reused keep-alive connection turns out closed before any response byte (the
 // server dropped an idle connection). Thread-safety: none; RunHttpLoad blocks its caller.
-#ifndef LT_CLI_HTTP_LOAD_H_
-#define LT_CLI_HTTP_LOAD_H_
+#ifndef LT_TESTKIT_HTTP_LOAD_H_
+#define LT_TESTKIT_HTTP_LOAD_H_
 
 #include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
 
-namespace lt::cli {
+namespace lt::testkit {
 
 struct HttpLoadOptions {
   int port = 0;          // on 127.0.0.1
@@ -43,6 +43,6 @@ std::string BuildPostRequest(int port, const std::string& path, const std::strin
 HttpLoadResult RunHttpLoad(const HttpLoadOptions& opts, const std::vector<std::string>& requests, size_t from,
                            size_t to);
 
-}  // namespace lt::cli
+}  // namespace lt::testkit
 
-#endif  // LT_CLI_HTTP_LOAD_H_
+#endif  // LT_TESTKIT_HTTP_LOAD_H_

@@ -2,8 +2,8 @@
 // a model, providers and offers, and a Pong responder speaking the provider's liveness route.
 // Header-only so the integration tests and `lt bench router` can use it without linking the
 // router library's internals. Thread-safety: PongServer is thread-safe; the rest is set-up code.
-#ifndef LT_ROUTER_TESTBED_H_
-#define LT_ROUTER_TESTBED_H_
+#ifndef LT_TESTKIT_ROUTER_WORLD_H_
+#define LT_TESTKIT_ROUTER_WORLD_H_
 
 #include <atomic>
 #include <chrono>
@@ -18,7 +18,7 @@
 #include "util/clock.h"
 #include "wire/messages.h"
 
-namespace lt::router::testbed {
+namespace lt::testkit {
 
 inline crypto::PrivateKey Key(uint8_t seed, uint8_t salt = 0x42) {
   Bytes b(32, 0);
@@ -160,6 +160,6 @@ class PongServer {
   int port_ = 0;
 };
 
-}  // namespace lt::router::testbed
+}  // namespace lt::testkit
 
-#endif  // LT_ROUTER_TESTBED_H_
+#endif  // LT_TESTKIT_ROUTER_WORLD_H_

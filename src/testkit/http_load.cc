@@ -1,4 +1,4 @@
-#include "cli/http_load.h"
+#include "testkit/http_load.h"
 #include "util/json.h"
 
 #include <arpa/inet.h>
@@ -15,7 +15,7 @@
 #include <ctime>
 #include <nlohmann/json.hpp>
 
-namespace lt::cli {
+namespace lt::testkit {
 namespace {
 
 using Steady = std::chrono::steady_clock;
@@ -297,4 +297,4 @@ HttpLoadResult RunHttpLoad(const HttpLoadOptions& opts, const std::vector<std::s
   return Load(opts, requests, from, std::min(to, requests.size())).Run();
 }
 
-}  // namespace lt::cli
+}  // namespace lt::testkit
