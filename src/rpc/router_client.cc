@@ -109,7 +109,7 @@ Result<wire::TicketGrant> RouterClient::RequestTicket(const wire::RfcRequest& re
 
 Result<wire::TicketGrant> RouterClient::Renew(const wire::RenewRequest& req, RouterFailure* failure) {
   wire::TicketGrant grant;
-  LT_TRY_STATUS(FirstAnswer("/renew", req.ToJson().dump(), false,
+  LT_TRY_STATUS(FirstAnswer("/renew", req.ToJson().dump(), true,
                             [&](const json& j) -> Status {
                               LT_TRY(grant, wire::TicketGrant::FromJson(j));
                               return OkStatus();

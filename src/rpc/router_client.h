@@ -6,8 +6,8 @@
 // One failover policy, written here once:
 //   - A call that needs one answer (RequestTicket, Renew, PostReceipt) asks the routers in the
 //     configured order. A transport error, a 429 or a 5xx moves on to the next router; so does an
-//     answer the caller refuses (the `accept` check) and, for receipts, a 403 (the ticket is
-//     another router's). Any other answer is final.
+//     answer the caller refuses (the `accept` check) and, for renewals and receipts, a 403 (the
+//     ticket is another router's). Any other answer is final.
 //   - A router that answered 429 or 503 with Retry-After (seconds, capped at max_cooldown_ms) is
 //     skipped until that time has passed, by every call of this client; when every router is
 //     cooling down, the call fails at once with the last answer rather than hammering them.
@@ -68,7 +68,7 @@ class RouterClient {
   Result<wire::TicketGrant> RequestTicket(const wire::RfcRequest& req, const GrantCheck& accept = {},
                                           RouterFailure* failure = nullptr);
   Result<wire::TicketGrant> Renew(const wire::RenewRequest& req, RouterFailure* failure = nullptr);
-  // The receipt's router takes it; others answer 403 and the next is asked.
+  // The ticket's router renews it and takes its receipt; others answer 403 and the next is asked.
   Status PostReceipt(const wire::Receipt& r, RouterFailure* failure = nullptr);
 
   std::vector<PerRouter<std::vector<wire::ProviderStatus>>> Providers();

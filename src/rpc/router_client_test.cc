@@ -88,17 +88,20 @@ TEST(RouterClientTest, TransportErrors429And5xxMoveOnAFinalAnswerDoesNot) {
   EXPECT_EQ(unused.hits, 0);
 }
 
-TEST(RouterClientTest, AReceiptRefusedWith403GoesToTheNextRouterOtherCallsStop) {
+TEST(RouterClientTest, RenewalsAndReceiptsRefusedWith403GoToTheNextRouterTicketsStop) {
   FakeRouter other, owner;
   other.status = 403;
   other.body = Refusal("permission_denied");
   RouterClient c({other.url, owner.url});
   ASSERT_TRUE(c.PostReceipt(SomeReceipt()).ok());
   EXPECT_EQ(owner.hits, 1);
+  owner.body = Grant("demo/stories:260k").ToJson();
+  ASSERT_TRUE(c.Renew(wire::RenewRequest{}).ok());
+  EXPECT_EQ(owner.hits, 2);
   RouterFailure f;
-  EXPECT_FALSE(c.Renew(wire::RenewRequest{}, &f).ok());
+  EXPECT_FALSE(c.RequestTicket(wire::RfcRequest{}, {}, &f).ok());
   EXPECT_EQ(f.http_status, 403);
-  EXPECT_EQ(owner.hits, 1);  // a 403 to a renewal is final
+  EXPECT_EQ(owner.hits, 2);  // a 403 to an RFC is final
 }
 
 TEST(RouterClientTest, AGrantTheCallerRefusesMovesOnToTheNextRouter) {
