@@ -183,6 +183,25 @@ void Router::PutExposureLocked(const crypto::Address& u, const Hash32& s, const 
   ue.next_drop = std::min(ue.next_drop, drop_at);
 }
 
+bool Router::ReserveCoverLocked(wire::Ticket& t, uint64_t want, const U256& funds, const Hash32* renewing,
+                                U256* cover) {
+  *cover = funds.CheckedSub(ExposureLocked(t.user, renewing)).value_or(U256());
+  uint64_t max_s = want;
+  if (!t.price_per_second.IsZero()) {
+    U256 affordable = cover->Div(t.price_per_second).value_or(U256());
+    if (affordable < U256(max_s)) max_s = affordable.Low64();
+  }
+  U256 min_cost = t.price_per_second.CheckedMul(U256(t.min_seconds)).value_or(U256::Max());
+  t.max_seconds = static_cast<uint32_t>(std::min<uint64_t>(max_s, UINT32_MAX));
+  if (t.max_seconds == 0 || t.min_seconds > t.max_seconds || min_cost > *cover) {
+    t.max_seconds = 0;
+    return false;
+  }
+  // Reserved under the same lock, so concurrent requests of one user cannot overdraw.
+  PutExposureLocked(t.user, t.session_id, wire::WorstCost(t), t.expires_at + options_.receipt_grace_s);
+  return true;
+}
+
 void Router::EraseExposureLocked(const Hash32& s) {
   auto it = exposure_.find(s);
   if (it == exposure_.end()) return;
@@ -444,25 +463,11 @@ HttpResponse Router::HandleRfc(const std::string& body) {
   t.min_seconds = chosen->min_seconds;
   t.issued_at = now;
   t.expires_at = now + options_.ticket_ttl_s;
-  U256 cover = account->allowance_left.CheckedAdd(account->vault).value_or(U256::Max());
+  U256 cover;
   {
     std::lock_guard<std::mutex> l(mu_);
-    U256 exposed = ExposureLocked(rfc.user, nullptr);
-    cover = cover.CheckedSub(exposed).value_or(U256());
-    uint64_t max_s = rfc.want_seconds;
-    if (!t.price_per_second.IsZero()) {
-      U256 affordable = cover.Div(t.price_per_second).value_or(U256());
-      if (affordable < U256(max_s)) max_s = affordable.Low64();
-    }
-    U256 min_cost = t.price_per_second.CheckedMul(U256(t.min_seconds)).value_or(U256::Max());
-    t.max_seconds = static_cast<uint32_t>(max_s);
-    if (t.max_seconds > 0 && t.min_seconds <= t.max_seconds && min_cost <= cover) {
-      // Reserve under the same lock so concurrent RFCs of one user cannot overdraw.
-      PutExposureLocked(rfc.user, t.session_id, wire::WorstCost(t),
-                        t.expires_at + options_.receipt_grace_s);
-    } else {
-      t.max_seconds = 0;
-    }
+    ReserveCoverLocked(t, rfc.want_seconds, account->allowance_left.CheckedAdd(account->vault).value_or(U256::Max()),
+                       nullptr, &cover);
   }
   if (t.max_seconds == 0) {
     (void)persist(nullptr);

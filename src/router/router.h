@@ -165,6 +165,12 @@ class Router {
   std::unordered_map<Hash32, Exposure, BytesHash> exposure_;            // session id -> exposure
   std::unordered_map<crypto::Address, UserExposure, BytesHash> by_user_;  // user -> sessions
   void PutExposureLocked(const crypto::Address& user, const Hash32& sid, const U256& amount, uint64_t drop_at);
+  // The cover rule, for new tickets and renewals alike: t.max_seconds becomes the seconds the user
+  // can still pay for at t's price (at most `want`), from `funds` (allowance left + vault) less
+  // the open tickets other than `renewing`; when at least minSeconds fit, the ticket's worst cost
+  // is reserved and the answer is true, else t.max_seconds is 0. `cover` gets what was left to
+  // cover with (for messages). Caller holds mu_.
+  bool ReserveCoverLocked(wire::Ticket& t, uint64_t want, const U256& funds, const Hash32* renewing, U256* cover);
   void EraseExposureLocked(const Hash32& sid);
   struct CachedAccount {
     ledger::AccountInfo info;

@@ -66,18 +66,11 @@ HttpResponse Router::HandleRenew(const std::string& body) {
   t.expires_at = now + options_.ticket_ttl_s;
   {
     std::lock_guard<std::mutex> l(mu_);
-    U256 cover = account->allowance_left.CheckedAdd(account->vault).value_or(U256::Max());
-    cover = cover.CheckedSub(ExposureLocked(old.user, &old.session_id)).value_or(U256());
-    if (!t.price_per_second.IsZero()) {
-      U256 affordable = cover.Div(t.price_per_second).value_or(U256());
-      if (affordable < U256(t.max_seconds)) t.max_seconds = static_cast<uint32_t>(affordable.Low64());
-    }
-    U256 min_cost = t.price_per_second.CheckedMul(U256(t.min_seconds)).value_or(U256::Max());
-    if (t.max_seconds == 0 || min_cost > cover) {
+    U256 cover;
+    if (!ReserveCoverLocked(t, old.max_seconds, account->allowance_left.CheckedAdd(account->vault).value_or(U256::Max()),
+                            &old.session_id, &cover)) {
       return Err(402, "insufficient_funds", "user " + old.user.ToChecksumHex() + " can no longer cover this session");
     }
-    U256 worst = wire::WorstCost(t);
-    PutExposureLocked(old.user, t.session_id, worst, t.expires_at + options_.receipt_grace_s);
     ++counters_.renewals;
   }
   std::string model = book_.ModelOf(t.manifest);
