@@ -33,6 +33,7 @@
 #include "ledger/server.h"
 #include "router/router.h"
 #include "router/server.h"
+#include "rpc/router_client.h"
 #include "util/clock.h"
 #include "testkit/router_world.h"
 #include "util/log.h"
@@ -196,8 +197,7 @@ Result<ProviderChild> PrepareProvider(int i, const crypto::PrivateKey& key, cons
 // offers from the ledger every 5 s), while the children are alive.
 Status WaitForOffers(devnet::Supervisor& sup, const std::vector<ProviderChild>& ps, int rport,
                      int timeout_s) {
-  auto client = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(rport));
-  if (!client.ok()) return client.error();
+  rpc::RouterClient router({"http://127.0.0.1:" + std::to_string(rport)});
   auto deadline = Steady::now() + std::chrono::seconds(timeout_s);
   std::set<std::string> missing;
   while (true) {
@@ -208,12 +208,10 @@ Status WaitForOffers(devnet::Supervisor& sup, const std::vector<ProviderChild>& 
     }
     missing.clear();
     for (const auto& p : ps) missing.insert(p.address.ToChecksumHex());
-    auto r = client->Get("/providers");
-    json j = r.ok() && r->status == 200 ? ParseJson(r->body) : json();
-    if (j.is_object() && j.contains("providers") && j["providers"].is_array()) {
-      for (const auto& row : j["providers"]) {
-        if (row.value("offers", json::array()).empty()) continue;
-        missing.erase(row.value("address", std::string()));
+    auto views = router.Providers();
+    if (!views.empty() && views[0].answer.ok()) {
+      for (const auto& p : *views[0].answer) {
+        if (!p.offers.empty()) missing.erase(p.address.ToChecksumHex());
       }
     }
     if (missing.empty()) return OkStatus();
