@@ -31,6 +31,8 @@ struct Matrix {
   const uint8_t* data = nullptr;
   int64_t rows = 0;
   int64_t cols = 0;
+  // The same weights repacked for the AVX-512 kernels (pack.h), or null; owned by the Model.
+  const uint8_t* packed = nullptr;
   size_t RowStride() const { return RowBytes(type, cols); }
   const uint8_t* Row(int64_t r) const { return data + static_cast<size_t>(r) * RowStride(); }
   size_t Bytes() const { return static_cast<size_t>(rows) * RowStride(); }
@@ -58,8 +60,8 @@ class Activations {
   int n() const { return n_; }
   int64_t cols() const { return cols_; }
   // Row t of the quantized form for `act`. Q8_K rows are ggml's blocks; Q8_0 rows are laid out
-  // for the kernels: the nb block scales as floats (ggml's fp16 scale, widened), then the nb*32
-  // int8 values (kQ8ActRowBytes).
+  // for the kernels: the nb block scales as floats (ggml's fp16 scale, widened), the nb block
+  // sums of the int8 values as int32, then the nb*32 int8 values (Q8ActRowBytes).
   const uint8_t* QRow(DType act, int t) const;
 
  private:
@@ -78,7 +80,7 @@ class Activations {
 };
 
 // Bytes of a Q8_0 activation row of `cols` values (see Activations::QRow).
-inline size_t Q8ActRowBytes(int64_t cols) { return static_cast<size_t>(cols / kQK) * (4 + kQK); }
+inline size_t Q8ActRowBytes(int64_t cols) { return static_cast<size_t>(cols / kQK) * (8 + kQK); }
 // Quantizes one row into that layout (ggml's rounding; the AVX2 path when active).
 void QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols);
 
@@ -113,6 +115,9 @@ bool Avx2Attend(const float* q, const float* k, const float* v, size_t stride, i
 void Avx2QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols);
 void Avx2QuantizeRowQ8_K(const float* x, BlockQ8_K* out, int64_t cols);
 void Avx2AxpyF32(float a, const float* x, float* y, int64_t n);
+// The packed-weight products (kernels_packed.cc): rows [r0, r1) (multiples of 16) of a matrix
+// with w.packed set, on AVX-512 VNNI; false when the type has no packed kernel.
+bool Avx512PackedMatMul(const Matrix& w, const Activations& x, float* y, int64_t ldy, int64_t r0, int64_t r1);
 
 }  // namespace lt::engine
 

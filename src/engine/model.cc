@@ -9,8 +9,11 @@
 #include <cstring>
 #include <filesystem>
 #include <new>
+#include <thread>
 
 #include "engine/model_internal.h"
+#include "engine/pack.h"
+#include "engine/thread_pool.h"
 #include "util/fs.h"
 
 namespace lt::engine {
@@ -57,6 +60,43 @@ std::shared_ptr<Model::Storage> CopyToStorage(std::string_view bytes) {
   s->data = s->buffer;
   s->size = bytes.size();
   return s;
+}
+
+void PackWeights(ModelBuilder& b) {
+  if (DetectIsa() != Isa::kAvx512) return;
+  Model::Storage& s = *b.storage();
+  std::vector<Matrix*> mats;
+  for (auto& l : b.layers()) {
+    for (Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w1, &l.w2, &l.w3}) mats.push_back(m);
+  }
+  mats.push_back(&b.classifier());
+  const long page = ::sysconf(_SC_PAGESIZE);
+  for (Matrix* m : mats) {
+    if (!Packable(m->type, m->rows, m->cols)) continue;
+    const int64_t groups = m->rows / kPackRows;
+    const size_t gbytes = PackedGroupBytes(m->type, m->cols);
+    auto* buf = static_cast<uint8_t*>(::operator new[](static_cast<size_t>(groups) * gbytes, std::align_val_t(64)));
+    s.packed.emplace_back(buf);
+    // Big matrices are packed by several threads.
+    const int threads = static_cast<size_t>(groups) * gbytes >= (size_t{16} << 20) ? ThreadPool::DefaultThreads() : 1;
+    std::vector<std::thread> workers;
+    for (int i = 1; i < threads; ++i) {
+      const int64_t g0 = groups * i / threads, g1 = groups * (i + 1) / threads;
+      workers.emplace_back([m, buf, gbytes, g0, g1] {
+        PackGroups(m->type, m->data, m->cols, g0, g1, buf + static_cast<size_t>(g0) * gbytes);
+      });
+    }
+    PackGroups(m->type, m->data, m->cols, 0, groups / threads, buf);
+    for (auto& w : workers) w.join();
+    m->packed = buf;
+    if (s.mapping != nullptr && page > 0) {  // the file's copy is no longer read: release its pages
+      const uintptr_t a = (reinterpret_cast<uintptr_t>(m->data) + static_cast<uintptr_t>(page) - 1) /
+                          static_cast<uintptr_t>(page) * static_cast<uintptr_t>(page);
+      const uintptr_t e = (reinterpret_cast<uintptr_t>(m->data) + m->Bytes()) / static_cast<uintptr_t>(page) *
+                          static_cast<uintptr_t>(page);
+      if (e > a) ::madvise(reinterpret_cast<void*>(a), e - a, MADV_DONTNEED);
+    }
+  }
 }
 
 std::string_view ArchName(Arch a) { return a == Arch::kQwen2 ? "qwen2" : "llama"; }
