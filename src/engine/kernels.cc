@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -337,15 +339,43 @@ Isa DetectIsa() {
   return Isa::kPortable;
 }
 
+std::optional<Isa> IsaFromName(std::string_view name) {
+  if (name == "portable") return Isa::kPortable;
+  if (name == "avx2") return Isa::kAvx2;
+  if (name == "avx512") return Isa::kAvx512;
+  return std::nullopt;
+}
+
+namespace {
+
+// DetectIsa(), lowered by LT_ENGINE_ISA when set (read once, at the first kernel call).
+Isa StartIsa() {
+  const Isa detected = DetectIsa();
+  const char* env = std::getenv("LT_ENGINE_ISA");
+  if (env == nullptr || *env == '\0') return detected;
+  std::optional<Isa> want = IsaFromName(env);
+  if (!want) {
+    std::fprintf(stderr, "lt: LT_ENGINE_ISA=%s is not one of portable, avx2, avx512: ignored, using %s\n", env,
+                 std::string(IsaName(detected)).c_str());
+    return detected;
+  }
+  return static_cast<int>(*want) > static_cast<int>(detected) ? detected : *want;
+}
+
+}  // namespace
+
 Isa ActiveIsa() {
-  static const Isa detected = DetectIsa();
+  static const Isa start = StartIsa();
   int f = g_forced.load(std::memory_order_relaxed);
-  if (f < 0) return detected;
-  Isa want = static_cast<Isa>(f);
+  if (f < 0) return start;
+  const Isa want = static_cast<Isa>(f);
+  const Isa detected = DetectIsa();
   return static_cast<int>(want) > static_cast<int>(detected) ? detected : want;
 }
 
 void SetIsa(Isa isa) { g_forced.store(static_cast<int>(isa), std::memory_order_relaxed); }
+
+void ResetIsa() { g_forced.store(-1, std::memory_order_relaxed); }
 
 std::string_view IsaName(Isa isa) {
   switch (isa) {

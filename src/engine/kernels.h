@@ -10,8 +10,9 @@
 // callers split rows over threads; for several tokens it works in tiles (one weight row against
 // up to 4 tokens, token blocks that stay in cache), which is what makes prefill fast.
 // Implementations: AVX-512 VNNI (integer types), AVX2+FMA+F16C and portable, picked at run time
-// from what the CPU has; SetIsa lets tests and benchmarks force any. All compute the same
-// integer sums.
+// from what the CPU has; the environment variable LT_ENGINE_ISA=portable|avx2|avx512 lowers the
+// choice for a whole process (to run the AVX2-only or portable paths on a bigger CPU), and SetIsa
+// lets tests and benchmarks force any level at run time. All compute the same integer sums.
 // Thread-safety: MatMulRows is pure and may run concurrently on distinct rows; Activations::
 // Prepare* must finish before the products that read it start.
 #ifndef LT_ENGINE_KERNELS_H_
@@ -19,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -87,9 +89,11 @@ void QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols);
 // kAvx512 adds AVX-512 (F, BW, VL, DQ) + VNNI kernels for Q8_0/Q4_0 on top of kAvx2.
 enum class Isa { kPortable, kAvx2, kAvx512 };
 Isa DetectIsa();       // what this CPU supports
-Isa ActiveIsa();       // what the kernels use now (DetectIsa() unless forced)
+Isa ActiveIsa();       // what the kernels use now (DetectIsa(), lowered by LT_ENGINE_ISA or SetIsa)
 void SetIsa(Isa isa);  // forcing more than the CPU has falls back to what it has
+void ResetIsa();       // undoes SetIsa (back to DetectIsa() lowered by LT_ENGINE_ISA)
 std::string_view IsaName(Isa isa);
+std::optional<Isa> IsaFromName(std::string_view name);  // "portable", "avx2", "avx512"
 
 // y[t*ldy + r] = dot(W[r], x_t) for r in [r0, r1), t in [0, x.n()). x must be prepared for
 // ActivationType(w.type).

@@ -63,7 +63,7 @@ std::shared_ptr<Model::Storage> CopyToStorage(std::string_view bytes) {
 }
 
 void PackWeights(ModelBuilder& b) {
-  if (DetectIsa() != Isa::kAvx512) return;
+  if (ActiveIsa() != Isa::kAvx512) return;  // LT_ENGINE_ISA or SetIsa may have lowered it
   Model::Storage& s = *b.storage();
   std::vector<Matrix*> mats;
   for (auto& l : b.layers()) {
