@@ -20,6 +20,7 @@ namespace lt::engine {
 
 Model::Storage::~Storage() {
   if (mapping != nullptr) ::munmap(mapping, mapping_size);
+  if (packed_mapping != nullptr) ::munmap(packed_mapping, packed_mapping_size);
   if (buffer != nullptr) ::operator delete[](buffer, std::align_val_t(64));
 }
 
@@ -70,13 +71,27 @@ void PackWeights(ModelBuilder& b) {
     for (Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w1, &l.w2, &l.w3}) mats.push_back(m);
   }
   mats.push_back(&b.classifier());
+  std::erase_if(mats, [](const Matrix* m) { return !Packable(m->type, m->rows, m->cols); });
+  if (mats.empty()) return;
+  // One anonymous mapping for every packed matrix, aligned to 2 MiB and marked for transparent
+  // huge pages: decode streams through all of it once per token, and 4 KiB pages cost a TLB miss
+  // every 4 KiB. Each matrix starts on a 4 KiB boundary.
+  constexpr size_t kHuge = size_t{2} << 20;
+  size_t total = 0;
+  for (const Matrix* m : mats) total += (static_cast<size_t>(m->rows / kPackRows) * PackedGroupBytes(m->type, m->cols) + 4095) / 4096 * 4096;
+  const size_t map_size = total + kHuge;
+  void* map = ::mmap(nullptr, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) return;  // the unpacked kernels still run
+  s.packed_mapping = map;
+  s.packed_mapping_size = map_size;
+  uint8_t* next = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(map) + kHuge - 1) / kHuge * kHuge);
+  ::madvise(next, total, MADV_HUGEPAGE);  // advice only: without it the pages are 4 KiB
   const long page = ::sysconf(_SC_PAGESIZE);
   for (Matrix* m : mats) {
-    if (!Packable(m->type, m->rows, m->cols)) continue;
     const int64_t groups = m->rows / kPackRows;
     const size_t gbytes = PackedGroupBytes(m->type, m->cols);
-    auto* buf = static_cast<uint8_t*>(::operator new[](static_cast<size_t>(groups) * gbytes, std::align_val_t(64)));
-    s.packed.emplace_back(buf);
+    uint8_t* buf = next;
+    next += (static_cast<size_t>(groups) * gbytes + 4095) / 4096 * 4096;
     // Big matrices are packed by several threads.
     const int threads = static_cast<size_t>(groups) * gbytes >= (size_t{16} << 20) ? ThreadPool::DefaultThreads() : 1;
     std::vector<std::thread> workers;

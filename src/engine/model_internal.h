@@ -24,10 +24,9 @@ struct Model::Storage {
   size_t mapping_size = 0;
   uint8_t* buffer = nullptr;  // 64-byte aligned copy (when loaded from memory)
   std::vector<std::vector<float>> floats;  // norms converted to f32
-  struct AlignedFree {
-    void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t(64)); }
-  };
-  std::vector<std::unique_ptr<uint8_t[], AlignedFree>> packed;  // repacked weights (pack.h)
+  // Repacked weights (pack.h): one anonymous mapping, in 2 MiB pages where the kernel allows.
+  void* packed_mapping = nullptr;
+  size_t packed_mapping_size = 0;
 };
 
 // Memory-maps a whole file read-only.
