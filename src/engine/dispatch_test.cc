@@ -108,7 +108,7 @@ TEST(DispatchTest, EveryLevelGivesThePortableLogitsAndPrefillEqualsSteps) {
         if (tokens.empty()) {
           tokens.push_back(std::max(0, m->tokenizer().bos_id()));
           for (int t : m->tokenizer().Tokenize(RandomModelCorpus(), false, false)) {
-            if (tokens.size() < 41) tokens.push_back(t);
+            if (tokens.size() < 25) tokens.push_back(t);
           }
         }
         std::vector<float> steps = Logits(m, tokens, false, &pool);
