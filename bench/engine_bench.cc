@@ -47,12 +47,12 @@ void BM_MatMul(benchmark::State& state) {
   Activations a;
   a.Set(x.data(), cols, n, cols);
   a.Prepare(ActivationType(t));
-  SetIsa(portable ? Isa::kPortable : DetectIsa());
+  if (portable) SetIsa(Isa::kPortable);
   for (auto _ : state) {
     MatMulRows(w.m, a, y.data(), rows, 0, rows);
     benchmark::DoNotOptimize(y.data());
   }
-  SetIsa(DetectIsa());
+  ResetIsa();
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(w.m.Bytes()));
   state.counters["MAC/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * rows * cols * n, benchmark::Counter::kIsRate);
   state.SetLabel(std::string(DTypeName(t)) + (portable ? " portable" : " simd") + " n=" + std::to_string(n));

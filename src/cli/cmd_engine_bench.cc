@@ -76,8 +76,11 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
   }
   std::printf("lt bench engine: kernels %s, %d CPUs; llama.cpp: %s\n", std::string(eng::IsaName(eng::ActiveIsa())).c_str(),
               eng::ThreadPool::DefaultThreads(), peer_note.c_str());
-  std::printf("each figure is the median of %d runs, the engines alternating run by run; ratio = lt / llama.cpp\n\n", f.reps);
-  std::printf("| model | type | size | threads | test | lt t/s | llama.cpp t/s | ratio |\n|---|---|---|---|---|---|---|---|\n");
+  std::printf("each figure is the median of %d runs, the engines alternating run by run; ratio = lt / llama.cpp;\n"
+              "t/cpu-s = tokens per CPU-second of the whole process (all threads, spinning included), which a\n"
+              "loaded machine depresses less than t/s\n\n", f.reps);
+  std::printf("| model | type | size | threads | test | lt t/s | llama.cpp t/s | ratio | lt t/cpu-s | llama.cpp t/cpu-s | cpu ratio |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|\n");
   std::fflush(stdout);
 
   auto dir = std::filesystem::temp_directory_path() / ("lt-bench-engine-" + std::to_string(::getpid()));
@@ -135,7 +138,7 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
     // load changes during the run penalises both alike.
     double peer_rss = 0;
     for (size_t i = 0; i < threads.size(); ++i) {
-      std::vector<double> ours_pp, ours_tg, theirs_pp, theirs_tg;
+      std::vector<double> ours_pp, ours_tg, theirs_pp, theirs_tg, ours_ppc, ours_tgc, theirs_ppc, theirs_tgc;
       for (int r = 0; r < f.reps; ++r) {
         if (!peer_dir.empty()) {
           nlohmann::json job = {{"op", "bench"}, {"model", path}, {"threads", threads[i]}, {"pp", pp},
@@ -145,6 +148,8 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
             const auto& x = (*res)[0];
             for (double v : x["pp"].get<std::vector<double>>()) theirs_pp.push_back(v);
             for (double v : x["tg"].get<std::vector<double>>()) theirs_tg.push_back(v);
+            for (double v : x.value("pp_cpu", std::vector<double>{})) theirs_ppc.push_back(v);
+            for (double v : x.value("tg_cpu", std::vector<double>{})) theirs_tgc.push_back(v);
             peer_rss = std::max(peer_rss, x.value("rss", 0.0));
           } else if (!res.ok()) {
             std::printf("(llama.cpp failed on %s: %s)\n", path.c_str(), res.error().message.c_str());
@@ -153,6 +158,8 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
         eng::LlamaBenchFigures fig = eng::MeasureLlamaBench(*model, threads[i], pp, tg, 1);
         ours_pp.insert(ours_pp.end(), fig.pp.begin(), fig.pp.end());
         ours_tg.insert(ours_tg.end(), fig.tg.begin(), fig.tg.end());
+        ours_ppc.insert(ours_ppc.end(), fig.pp_cpu.begin(), fig.pp_cpu.end());
+        ours_tgc.insert(ours_tgc.end(), fig.tg_cpu.begin(), fig.tg_cpu.end());
       }
       for (int k = 0; k < 2; ++k) {
         const double ours = eng::Median(k == 0 ? ours_pp : ours_tg);
@@ -163,17 +170,26 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
           std::snprintf(theirs_s, sizeof theirs_s, "%.1f", theirs);
           std::snprintf(ratio_s, sizeof ratio_s, "%.2fx", ours / theirs);
         }
-        std::printf("| %s | %s | %s | %d | %s | %.1f | %s | %s |\n", bm.label.c_str(), bm.type.c_str(), Mib(file_bytes).c_str(),
-                    threads[i], test.c_str(), ours, theirs_s, ratio_s);
+        const double ours_c = eng::Median(k == 0 ? ours_ppc : ours_tgc);
+        const double theirs_c = eng::Median(k == 0 ? theirs_ppc : theirs_tgc);
+        char theirs_cs[32] = "-", ratio_cs[32] = "-";
+        if (theirs_c > 0) {
+          std::snprintf(theirs_cs, sizeof theirs_cs, "%.1f", theirs_c);
+          std::snprintf(ratio_cs, sizeof ratio_cs, "%.2fx", ours_c / theirs_c);
+        }
+        std::printf("| %s | %s | %s | %d | %s | %.1f | %s | %s | %.1f | %s | %s |\n", bm.label.c_str(), bm.type.c_str(),
+                    Mib(file_bytes).c_str(), threads[i], test.c_str(), ours, theirs_s, ratio_s, ours_c, theirs_cs, ratio_cs);
         std::fflush(stdout);
         out.push_back({{"model", bm.label}, {"type", bm.type}, {"file_bytes", file_bytes}, {"threads", threads[i]},
                        {"test", test}, {"lt_tokens_per_second", ours},
                        {"llama_cpp_tokens_per_second", theirs > 0 ? nlohmann::json(theirs) : nlohmann::json(nullptr)},
-                       {"lt_runs", k == 0 ? ours_pp : ours_tg}, {"llama_cpp_runs", k == 0 ? theirs_pp : theirs_tg}});
+                       {"lt_runs", k == 0 ? ours_pp : ours_tg}, {"llama_cpp_runs", k == 0 ? theirs_pp : theirs_tg},
+                       {"lt_tokens_per_cpu_second", ours_c},
+                       {"llama_cpp_tokens_per_cpu_second", theirs_c > 0 ? nlohmann::json(theirs_c) : nlohmann::json(nullptr)}});
       }
     }
     const double rss = static_cast<double>(eng::ResidentBytes());
-    std::printf("|   memory: lt resident %s%s, file %s | | | | | | | |\n", Mib(rss).c_str(),
+    std::printf("|   memory: lt resident %s%s, file %s | | | | | | | | | | |\n", Mib(rss).c_str(),
                 peer_rss > 0 ? (", llama.cpp (node) resident " + Mib(peer_rss)).c_str() : "", Mib(file_bytes).c_str());
     out.push_back({{"model", bm.label}, {"type", bm.type}, {"file_bytes", file_bytes}, {"lt_resident_bytes", rss},
                    {"llama_cpp_resident_bytes", peer_rss}});

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <thread>
 #include <vector>
@@ -165,6 +166,14 @@ double Median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+namespace {
+double ProcessCpuSeconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+}  // namespace
+
 LlamaBenchFigures MeasureLlamaBench(std::shared_ptr<const Model> model, int threads, int pp, int tg, int reps) {
   ThreadPool pool(threads);
   const int vocab = model->config().vocab_size;
@@ -175,20 +184,26 @@ LlamaBenchFigures MeasureLlamaBench(std::shared_ptr<const Model> model, int thre
     const int n = r == 0 ? std::min(pp, 32) : pp, g = r == 0 ? std::min(tg, 4) : tg;
     RunState st(model, pp + tg + 16);
     auto t0 = std::chrono::steady_clock::now();
+    double c0 = ProcessCpuSeconds();
     st.Forward(prompt.data(), n, 0, &pool);
     double pp_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double pp_cpu = ProcessCpuSeconds() - c0;
     RunState gen(model, tg + 16);
     int token = prompt[1];
     gen.Forward(prompt[0], 0, &pool);
     t0 = std::chrono::steady_clock::now();
+    c0 = ProcessCpuSeconds();
     for (int i = 0; i < g; ++i) {
       float* logits = gen.Forward(token, i + 1, &pool);
       token = static_cast<int>(std::max_element(logits, logits + vocab) - logits);
     }
     double tg_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double tg_cpu = ProcessCpuSeconds() - c0;
     if (r > 0) {
       f.pp.push_back(pp / pp_s);
       f.tg.push_back(tg / tg_s);
+      f.pp_cpu.push_back(pp / pp_cpu);
+      f.tg_cpu.push_back(tg / tg_cpu);
     }
   }
   f.pp_median = Median(f.pp);

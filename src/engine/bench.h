@@ -35,6 +35,7 @@ DecodeSpeed MeasureDecode(std::shared_ptr<const Model> model, int threads, int t
 // token sequence peer.mjs uses.
 struct LlamaBenchFigures {
   std::vector<double> pp, tg;  // tokens/s of each run
+  std::vector<double> pp_cpu, tg_cpu;  // tokens per CPU-second of the process (all its threads)
   double pp_median = 0, tg_median = 0;
 };
 LlamaBenchFigures MeasureLlamaBench(std::shared_ptr<const Model> model, int threads, int pp, int tg, int reps);

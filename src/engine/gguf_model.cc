@@ -284,6 +284,7 @@ Result<std::shared_ptr<const Model>> LoadGgufStorage(std::shared_ptr<Model::Stor
   b.weight_type() = b.layers()[0].wq.type;
   b.format() = "gguf";
   b.storage() = std::move(storage);
+  PackWeights(b);
   return b.Finish();
 }
 

@@ -1,8 +1,11 @@
 #include "engine/kernels.h"
+#include "engine/pack.h"
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -112,7 +115,7 @@ void PortableHalf(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, 
 void PortableQ8_0(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, float* out) {
   const int64_t nb = n / kQK;
   for (int t = 0; t < nx; ++t) {
-    const int8_t* xq = reinterpret_cast<const int8_t*>(x[t] + 4 * nb);
+    const int8_t* xq = reinterpret_cast<const int8_t*>(x[t] + 8 * nb);
     float sum = 0;
     for (int64_t b = 0; b < nb; ++b) {
       const BlockQ8_0 bw = Ld<BlockQ8_0>(w + b * sizeof(BlockQ8_0));
@@ -130,7 +133,7 @@ void PortableQ4_0(const uint8_t* w, int64_t n, const uint8_t* const* x, int nx, 
     float sum = 0;
     for (int64_t b = 0; b < nb; ++b) {
       const BlockQ4_0 bw = Ld<BlockQ4_0>(w + b * sizeof(BlockQ4_0));
-      const int8_t* xq = reinterpret_cast<const int8_t*>(x[t] + 4 * nb) + b * kQK;
+      const int8_t* xq = reinterpret_cast<const int8_t*>(x[t] + 8 * nb) + b * kQK;
       int32_t acc = 0;
       for (int i = 0; i < kQK / 2; ++i) {
         acc += ((bw.qs[i] & 0xF) - 8) * xq[i] + ((bw.qs[i] >> 4) - 8) * xq[i + kQK / 2];
@@ -247,12 +250,15 @@ void QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols) {
   }
 #endif
   const int64_t nb = cols / kQK;
-  int8_t* q = reinterpret_cast<int8_t*>(out + 4 * nb);
+  int8_t* q = reinterpret_cast<int8_t*>(out + 8 * nb);
   for (int64_t b = 0; b < nb; ++b) {
     BlockQ8_0 blk;
     QuantizeRowQ8_0(x + b * kQK, &blk, kQK);
     const float d = F16ToF32(blk.d);
+    int32_t sum = 0;
+    for (int i = 0; i < kQK; ++i) sum += blk.qs[i];
     std::memcpy(out + 4 * b, &d, 4);
+    std::memcpy(out + 4 * nb + 4 * b, &sum, 4);
     std::memcpy(q + b * kQK, blk.qs, kQK);
   }
 }
@@ -333,15 +339,43 @@ Isa DetectIsa() {
   return Isa::kPortable;
 }
 
+std::optional<Isa> IsaFromName(std::string_view name) {
+  if (name == "portable") return Isa::kPortable;
+  if (name == "avx2") return Isa::kAvx2;
+  if (name == "avx512") return Isa::kAvx512;
+  return std::nullopt;
+}
+
+namespace {
+
+// DetectIsa(), lowered by LT_ENGINE_ISA when set (read once, at the first kernel call).
+Isa StartIsa() {
+  const Isa detected = DetectIsa();
+  const char* env = std::getenv("LT_ENGINE_ISA");
+  if (env == nullptr || *env == '\0') return detected;
+  std::optional<Isa> want = IsaFromName(env);
+  if (!want) {
+    std::fprintf(stderr, "lt: LT_ENGINE_ISA=%s is not one of portable, avx2, avx512: ignored, using %s\n", env,
+                 std::string(IsaName(detected)).c_str());
+    return detected;
+  }
+  return static_cast<int>(*want) > static_cast<int>(detected) ? detected : *want;
+}
+
+}  // namespace
+
 Isa ActiveIsa() {
-  static const Isa detected = DetectIsa();
+  static const Isa start = StartIsa();
   int f = g_forced.load(std::memory_order_relaxed);
-  if (f < 0) return detected;
-  Isa want = static_cast<Isa>(f);
+  if (f < 0) return start;
+  const Isa want = static_cast<Isa>(f);
+  const Isa detected = DetectIsa();
   return static_cast<int>(want) > static_cast<int>(detected) ? detected : want;
 }
 
 void SetIsa(Isa isa) { g_forced.store(static_cast<int>(isa), std::memory_order_relaxed); }
+
+void ResetIsa() { g_forced.store(-1, std::memory_order_relaxed); }
 
 std::string_view IsaName(Isa isa) {
   switch (isa) {
@@ -358,6 +392,10 @@ void MatMulRows(const Matrix& w, const Activations& x, float* y, int64_t ldy, in
   if (k == nullptr && isa != Isa::kPortable) k = Avx2Kernel(w.type);
   if (k == nullptr) k = PortableKernel(w.type);
   if (k == nullptr || r1 <= r0) return;
+  if (isa == Isa::kAvx512 && w.packed != nullptr && r0 % kPackRows == 0 && r1 % kPackRows == 0 &&
+      Avx512PackedMatMul(w, x, y, ldy, r0, r1)) {
+    return;
+  }
   const DType act = ActivationType(w.type);
   const int n = x.n();
   const size_t stride = w.RowStride();

@@ -10,8 +10,9 @@
 // callers split rows over threads; for several tokens it works in tiles (one weight row against
 // up to 4 tokens, token blocks that stay in cache), which is what makes prefill fast.
 // Implementations: AVX-512 VNNI (integer types), AVX2+FMA+F16C and portable, picked at run time
-// from what the CPU has; SetIsa lets tests and benchmarks force any. All compute the same
-// integer sums.
+// from what the CPU has; the environment variable LT_ENGINE_ISA=portable|avx2|avx512 lowers the
+// choice for a whole process (to run the AVX2-only or portable paths on a bigger CPU), and SetIsa
+// lets tests and benchmarks force any level at run time. All compute the same integer sums.
 // Thread-safety: MatMulRows is pure and may run concurrently on distinct rows; Activations::
 // Prepare* must finish before the products that read it start.
 #ifndef LT_ENGINE_KERNELS_H_
@@ -19,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +33,8 @@ struct Matrix {
   const uint8_t* data = nullptr;
   int64_t rows = 0;
   int64_t cols = 0;
+  // The same weights repacked for the AVX-512 kernels (pack.h), or null; owned by the Model.
+  const uint8_t* packed = nullptr;
   size_t RowStride() const { return RowBytes(type, cols); }
   const uint8_t* Row(int64_t r) const { return data + static_cast<size_t>(r) * RowStride(); }
   size_t Bytes() const { return static_cast<size_t>(rows) * RowStride(); }
@@ -58,8 +62,8 @@ class Activations {
   int n() const { return n_; }
   int64_t cols() const { return cols_; }
   // Row t of the quantized form for `act`. Q8_K rows are ggml's blocks; Q8_0 rows are laid out
-  // for the kernels: the nb block scales as floats (ggml's fp16 scale, widened), then the nb*32
-  // int8 values (kQ8ActRowBytes).
+  // for the kernels: the nb block scales as floats (ggml's fp16 scale, widened), the nb block
+  // sums of the int8 values as int32, then the nb*32 int8 values (Q8ActRowBytes).
   const uint8_t* QRow(DType act, int t) const;
 
  private:
@@ -78,16 +82,18 @@ class Activations {
 };
 
 // Bytes of a Q8_0 activation row of `cols` values (see Activations::QRow).
-inline size_t Q8ActRowBytes(int64_t cols) { return static_cast<size_t>(cols / kQK) * (4 + kQK); }
+inline size_t Q8ActRowBytes(int64_t cols) { return static_cast<size_t>(cols / kQK) * (8 + kQK); }
 // Quantizes one row into that layout (ggml's rounding; the AVX2 path when active).
 void QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols);
 
 // kAvx512 adds AVX-512 (F, BW, VL, DQ) + VNNI kernels for Q8_0/Q4_0 on top of kAvx2.
 enum class Isa { kPortable, kAvx2, kAvx512 };
 Isa DetectIsa();       // what this CPU supports
-Isa ActiveIsa();       // what the kernels use now (DetectIsa() unless forced)
+Isa ActiveIsa();       // what the kernels use now (DetectIsa(), lowered by LT_ENGINE_ISA or SetIsa)
 void SetIsa(Isa isa);  // forcing more than the CPU has falls back to what it has
+void ResetIsa();       // undoes SetIsa (back to DetectIsa() lowered by LT_ENGINE_ISA)
 std::string_view IsaName(Isa isa);
+std::optional<Isa> IsaFromName(std::string_view name);  // "portable", "avx2", "avx512"
 
 // y[t*ldy + r] = dot(W[r], x_t) for r in [r0, r1), t in [0, x.n()). x must be prepared for
 // ActivationType(w.type).
@@ -113,6 +119,9 @@ bool Avx2Attend(const float* q, const float* k, const float* v, size_t stride, i
 void Avx2QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols);
 void Avx2QuantizeRowQ8_K(const float* x, BlockQ8_K* out, int64_t cols);
 void Avx2AxpyF32(float a, const float* x, float* y, int64_t n);
+// The packed-weight products (kernels_packed.cc): rows [r0, r1) (multiples of 16) of a matrix
+// with w.packed set, on AVX-512 VNNI; false when the type has no packed kernel.
+bool Avx512PackedMatMul(const Matrix& w, const Activations& x, float* y, int64_t ldy, int64_t r0, int64_t r1);
 
 }  // namespace lt::engine
 

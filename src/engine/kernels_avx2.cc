@@ -106,7 +106,7 @@ LT_AVX2 void Q8Row(const uint8_t* w, int64_t n, const uint8_t* const* x, float* 
 #pragma GCC unroll 4
   for (int t = 0; t < NX; ++t) {
     xd[t] = reinterpret_cast<const float*>(x[t]);
-    xq[t] = reinterpret_cast<const int8_t*>(x[t] + 4 * nb);
+    xq[t] = reinterpret_cast<const int8_t*>(x[t] + 8 * nb);
   }
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk = w + b * wbytes;
@@ -320,7 +320,7 @@ LT_DISPATCH_NX(KQ6K, Q6KRow)
 // ggml's x86 quantize_row_q8_0 (max |x| / 127, round to nearest even), into the kernels' layout.
 LT_AVX2_FN void Avx2QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols) {
   const int64_t nb = cols / kQK;
-  int8_t* q = reinterpret_cast<int8_t*>(out + 4 * nb);
+  int8_t* q = reinterpret_cast<int8_t*>(out + 8 * nb);
   const __m256 sign = _mm256_set1_ps(-0.0f);
   const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   for (int64_t b = 0; b < nb; ++b, x += kQK) {
@@ -340,6 +340,12 @@ LT_AVX2_FN void Avx2QuantizeActQ8_0(const float* x, uint8_t* out, int64_t cols) 
     __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
     __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, mul), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    const __m256i s4 = _mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3));
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(s4), _mm256_extracti128_si256(s4, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+    const int32_t sum = _mm_cvtsi128_si32(s);
+    std::memcpy(out + 4 * nb + 4 * b, &sum, 4);
     i0 = _mm256_packs_epi32(i0, i1);
     i2 = _mm256_packs_epi32(i2, i3);
     i0 = _mm256_packs_epi16(i0, i2);

@@ -46,7 +46,7 @@ LT_AVX512 void Q8Row(const uint8_t* w, int64_t n, const uint8_t* const* x, float
 #pragma GCC unroll 8
   for (int t = 0; t < NX; ++t) {
     xd[t] = reinterpret_cast<const float*>(x[t]);
-    xq[t] = reinterpret_cast<const int8_t*>(x[t] + 4 * nb);
+    xq[t] = reinterpret_cast<const int8_t*>(x[t] + 8 * nb);
     acc[t] = _mm512_setzero_ps();
   }
   int64_t b = 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/kernels.h"
+#include "engine/pack.h"
 #include "engine/unicode.h"
 
 namespace lt::engine {
@@ -65,7 +66,7 @@ TEST(KernelsTest, EveryIsaAgreesWithPortableAndMatchesTheFloatProduct) {
       MatMulRows(m, a, ya.data(), rows, 0, rows);
       SetIsa(Isa::kPortable);
       MatMulRows(m, a, yp.data(), rows, 0, rows);
-      SetIsa(DetectIsa());
+      ResetIsa();
       std::vector<float> wr(cols);
       for (int r = 0; r < rows; ++r) {
         DequantizeRow(m, r, wr.data());
@@ -82,6 +83,55 @@ TEST(KernelsTest, EveryIsaAgreesWithPortableAndMatchesTheFloatProduct) {
     }
   }
   }
+  }
+}
+
+// Packed weights (pack.h) on the AVX-512 kernels: the products equal the portable kernels' on
+// the unpacked matrix (the same integer sums), and a batch of tokens gives bit-identical results
+// to the same tokens one at a time, for every tile shape (prefill == step-by-step decoding).
+TEST(KernelsTest, PackedKernelsAgreeWithPortableAndBatchEqualsOneByOne) {
+  if (DetectIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 VNNI on this CPU: packed kernels do not run";
+  for (DType t : {DType::kQ8_0, DType::kQ4_K}) {
+    for (int cols : {256, 768}) {
+      const int rows = 112;  // 7 groups: decode tiles of 4 and 3 groups
+      ASSERT_TRUE(Packable(t, rows, cols));
+      std::vector<float> w = RandomFloats(static_cast<size_t>(rows) * cols, 7);
+      std::vector<uint8_t> q(RowBytes(t, cols) * rows);
+      for (int r = 0; r < rows; ++r) QuantizeRow(t, w.data() + r * cols, q.data() + r * RowBytes(t, cols), cols);
+      std::vector<uint8_t> packed(PackedGroupBytes(t, cols) * (rows / kPackRows) + 64);
+      uint8_t* aligned = packed.data() + (64 - reinterpret_cast<uintptr_t>(packed.data()) % 64) % 64;
+      PackGroups(t, q.data(), cols, 0, rows / kPackRows, aligned);
+      Matrix plain{t, q.data(), rows, cols};
+      Matrix m = plain;
+      m.packed = aligned;
+      const int n = 21;
+      std::vector<float> x = RandomFloats(static_cast<size_t>(n) * cols, 13);
+      Activations a;
+      a.Set(x.data(), cols, n, cols);
+      a.Prepare(ActivationType(t));
+      std::vector<float> batch(static_cast<size_t>(n) * rows), portable(batch.size());
+      SetIsa(Isa::kAvx512);
+      MatMulRows(m, a, batch.data(), rows, 0, rows);
+      SetIsa(Isa::kPortable);
+      MatMulRows(plain, a, portable.data(), rows, 0, rows);
+      ResetIsa();
+      for (int k = 0; k < n; ++k) {
+        Activations one;
+        one.Set(x.data() + static_cast<size_t>(k) * cols, cols, 1, cols);
+        one.Prepare(ActivationType(t));
+        std::vector<float> y(rows), part(rows);
+        MatMulRows(m, one, y.data(), rows, 0, rows);
+        MatMulRows(m, one, part.data(), rows, 16, 80);  // a range of groups, as a thread's chunk
+        for (int r = 0; r < rows; ++r) {
+          const float b = batch[static_cast<size_t>(k) * rows + r], p = portable[static_cast<size_t>(k) * rows + r];
+          ASSERT_EQ(b, y[r]) << DTypeName(t) << " token " << k << " row " << r;
+          if (r >= 16 && r < 80) {
+            ASSERT_EQ(part[r], y[r]) << DTypeName(t) << " row " << r;
+          }
+          EXPECT_NEAR(b, p, 1e-4 * (1 + std::fabs(p))) << DTypeName(t) << " token " << k << " row " << r;
+        }
+      }
+    }
   }
 }
 

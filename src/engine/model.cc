@@ -9,14 +9,18 @@
 #include <cstring>
 #include <filesystem>
 #include <new>
+#include <thread>
 
 #include "engine/model_internal.h"
+#include "engine/pack.h"
+#include "engine/thread_pool.h"
 #include "util/fs.h"
 
 namespace lt::engine {
 
 Model::Storage::~Storage() {
   if (mapping != nullptr) ::munmap(mapping, mapping_size);
+  if (packed_mapping != nullptr) ::munmap(packed_mapping, packed_mapping_size);
   if (buffer != nullptr) ::operator delete[](buffer, std::align_val_t(64));
 }
 
@@ -57,6 +61,57 @@ std::shared_ptr<Model::Storage> CopyToStorage(std::string_view bytes) {
   s->data = s->buffer;
   s->size = bytes.size();
   return s;
+}
+
+void PackWeights(ModelBuilder& b) {
+  if (ActiveIsa() != Isa::kAvx512) return;  // LT_ENGINE_ISA or SetIsa may have lowered it
+  Model::Storage& s = *b.storage();
+  std::vector<Matrix*> mats;
+  for (auto& l : b.layers()) {
+    for (Matrix* m : {&l.wq, &l.wk, &l.wv, &l.wo, &l.w1, &l.w2, &l.w3}) mats.push_back(m);
+  }
+  mats.push_back(&b.classifier());
+  std::erase_if(mats, [](const Matrix* m) { return !Packable(m->type, m->rows, m->cols); });
+  if (mats.empty()) return;
+  // One anonymous mapping for every packed matrix, aligned to 2 MiB and marked for transparent
+  // huge pages: decode streams through all of it once per token, and 4 KiB pages cost a TLB miss
+  // every 4 KiB. Each matrix starts on a 4 KiB boundary.
+  constexpr size_t kHuge = size_t{2} << 20;
+  size_t total = 0;
+  for (const Matrix* m : mats) total += (static_cast<size_t>(m->rows / kPackRows) * PackedGroupBytes(m->type, m->cols) + 4095) / 4096 * 4096;
+  const size_t map_size = total + kHuge;
+  void* map = ::mmap(nullptr, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED) return;  // the unpacked kernels still run
+  s.packed_mapping = map;
+  s.packed_mapping_size = map_size;
+  uint8_t* next = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(map) + kHuge - 1) / kHuge * kHuge);
+  ::madvise(next, total, MADV_HUGEPAGE);  // advice only: without it the pages are 4 KiB
+  const long page = ::sysconf(_SC_PAGESIZE);
+  for (Matrix* m : mats) {
+    const int64_t groups = m->rows / kPackRows;
+    const size_t gbytes = PackedGroupBytes(m->type, m->cols);
+    uint8_t* buf = next;
+    next += (static_cast<size_t>(groups) * gbytes + 4095) / 4096 * 4096;
+    // Big matrices are packed by several threads.
+    const int threads = static_cast<size_t>(groups) * gbytes >= (size_t{16} << 20) ? ThreadPool::DefaultThreads() : 1;
+    std::vector<std::thread> workers;
+    for (int i = 1; i < threads; ++i) {
+      const int64_t g0 = groups * i / threads, g1 = groups * (i + 1) / threads;
+      workers.emplace_back([m, buf, gbytes, g0, g1] {
+        PackGroups(m->type, m->data, m->cols, g0, g1, buf + static_cast<size_t>(g0) * gbytes);
+      });
+    }
+    PackGroups(m->type, m->data, m->cols, 0, groups / threads, buf);
+    for (auto& w : workers) w.join();
+    m->packed = buf;
+    if (s.mapping != nullptr && page > 0) {  // the file's copy is no longer read: release its pages
+      const uintptr_t a = (reinterpret_cast<uintptr_t>(m->data) + static_cast<uintptr_t>(page) - 1) /
+                          static_cast<uintptr_t>(page) * static_cast<uintptr_t>(page);
+      const uintptr_t e = (reinterpret_cast<uintptr_t>(m->data) + m->Bytes()) / static_cast<uintptr_t>(page) *
+                          static_cast<uintptr_t>(page);
+      if (e > a) ::madvise(reinterpret_cast<void*>(a), e - a, MADV_DONTNEED);
+    }
+  }
 }
 
 std::string_view ArchName(Arch a) { return a == Arch::kQwen2 ? "qwen2" : "llama"; }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +24,9 @@ struct Model::Storage {
   size_t mapping_size = 0;
   uint8_t* buffer = nullptr;  // 64-byte aligned copy (when loaded from memory)
   std::vector<std::vector<float>> floats;  // norms converted to f32
+  // Repacked weights (pack.h): one anonymous mapping, in 2 MiB pages where the kernel allows.
+  void* packed_mapping = nullptr;
+  size_t packed_mapping_size = 0;
 };
 
 // Memory-maps a whole file read-only.
@@ -51,6 +55,11 @@ class ModelBuilder {
  private:
   std::unique_ptr<Model> m_;
 };
+
+// Repacks the matrices the AVX-512 kernels have packed layouts for (when this CPU runs them) and
+// sets their Matrix::packed; the file's pages of those matrices are then released from memory
+// (they stay mapped and fault back in if an ISA without packed kernels is forced).
+void PackWeights(ModelBuilder& b);
 
 Result<std::shared_ptr<const Model>> LoadGgufStorage(std::shared_ptr<Model::Storage> storage,
                                                      const std::string& what);

@@ -94,7 +94,7 @@ TEST(ModelTest, PortableKernelsGiveTheSameFirstLogits) {
   float* logits = st.Forward(1, 0, nullptr);
   EXPECT_NEAR(logits[0], -6.222911f, 1e-5);
   EXPECT_NEAR(logits[1], 8.404342f, 1e-5);
-  SetIsa(DetectIsa());
+  ResetIsa();
 }
 
 TEST(ModelTest, GreedyContinuationMatchesGoldenIds) {

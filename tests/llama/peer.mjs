@@ -5,7 +5,9 @@
 //   {"op": "greedy", "prompt": [ids], "n": 64}             -> {"tokens": [ids]} (no stop on EOG)
 //   {"op": "teacher", "tokens": [ids]}                      -> {"argmax": [ids]} (next-token argmax
 //                                                              after each prefix, teacher-forced)
-//   {"op": "bench", "pp": 512, "tg": 128, "reps": 3, "vocab": n} -> {"pp": [tok/s...], "tg": [tok/s...], "rss"}
+//   {"op": "bench", "pp": 512, "tg": 128, "reps": 3, "vocab": n} -> {"pp": [tok/s...], "tg": [tok/s...],
+//                                                              "pp_cpu", "tg_cpu": [tokens per CPU-second
+//                                                              of the whole process...], "rss"}
 //   {"op": "info"}                                          -> {"bos", "eos", "eot"}
 // Optional per job: "threads" (default 1). Nothing is downloaded or built: getLlama uses the
 // prebuilt binary only.
@@ -69,29 +71,33 @@ for (const job of input.jobs) {
     const pp = job.pp ?? 512, tg = job.tg ?? 128, reps = job.reps ?? 3;
     const span = Math.min(1000, (job.vocab ?? 1010) - 10);
     const prompt = Array.from({length: pp}, (_, i) => (i * 7919 + 13) % span + 10);
-    const ppRates = [], tgRates = [];
+    const ppRates = [], tgRates = [], ppCpu = [], tgCpu = [];
+    const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
     await withSequence(m, threads, pp + tg + 16, async (seq) => {
       for (let r = 0; r < reps + 1; ++r) {  // round 0 warms up on a short prompt
         const n = r === 0 ? Math.min(pp, 32) : pp, g = r === 0 ? Math.min(tg, 4) : tg;
         await seq.clearHistory();
-        let t0 = now();
+        let t0 = now(), c0 = cpu();
         await seq.evaluateWithoutGeneratingNewTokens(prompt.slice(0, n));
-        const ppTime = now() - t0;
+        const ppTime = now() - t0, ppCpuTime = cpu() - c0;
         await seq.clearHistory();
         await seq.evaluateWithoutGeneratingNewTokens([prompt[0]]);
         t0 = now();
+        c0 = cpu();
         let k = 0;
         for await (const t of seq.evaluate([prompt[1]], {temperature: 0})) {
           if (++k >= g) break;
         }
-        const tgTime = now() - t0;
+        const tgTime = now() - t0, tgCpuTime = cpu() - c0;
         if (r > 0) {
           ppRates.push(pp / ppTime);
           tgRates.push(tg / tgTime);
+          ppCpu.push(pp / ppCpuTime);
+          tgCpu.push(tg / tgCpuTime);
         }
       }
     });
-    results.push({pp: ppRates, tg: tgRates, rss: process.memoryUsage().rss});
+    results.push({pp: ppRates, tg: tgRates, pp_cpu: ppCpu, tg_cpu: tgCpu, rss: process.memoryUsage().rss});
   } else {
     throw new Error(`unknown op ${job.op}`);
   }

@@ -1,0 +1,288 @@
+// AVX-512 VNNI kernels for packed weights (pack.h): tiles of R groups of 16 rows x T tokens.
+// Each accumulator's 16 lanes are 16 rows of one token, so a tile needs no horizontal sums and
+// stores 16 outputs per token at once.
+//
+// Prefill and decode run these same functions (T tokens per call, T = 1 for a decode step), and
+// every token's arithmetic is the same whatever R and T: the integer sums are exact and the
+// float accumulation of a (row, token) goes over the blocks in order, one fma per block. So a
+// prompt prefilled in one batch gives bit-identical results to the same tokens run one by one.
+// Every function carries the target attribute; they run only after DetectIsa said kAvx512.
+#include "engine/kernels.h"
+#include "engine/pack.h"
+
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+#define LT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c"))) static inline
+#define LT_AVX512_FN __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,avx2,fma,f16c")))
+
+namespace lt::engine {
+namespace {
+
+LT_AVX512 __m512i Bcast32(const void* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+// ---------------------------------------------------------------- Q8_0 weights, Q8_0 activations
+
+// w: group 0 of the tile (group r at w + r * gstride); x[t]: activation rows (kernels.h layout:
+// nb scales, nb block sums, nb*32 int8); y: row 0 of token 0, token t at y + t * ldy.
+template <int R, int T>
+LT_AVX512 void Q8_0Tile(const uint8_t* w, size_t gstride, int64_t nb, const uint8_t* const* x, float* y, int64_t ldy) {
+  const size_t sbytes = (static_cast<size_t>(nb) * 32 + 63) / 64 * 64;
+  const __m512i zero = _mm512_setzero_si512();
+  __m512 acc[R][T];
+  const float* xd[T];
+  const int32_t* xs[T];
+  const int8_t* xq[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    xd[t] = reinterpret_cast<const float*>(x[t]);
+    xs[t] = reinterpret_cast<const int32_t*>(x[t] + 4 * nb);
+    xq[t] = reinterpret_cast<const int8_t*>(x[t] + 8 * nb);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) acc[r][t] = _mm512_setzero_ps();
+  }
+  for (int64_t b = 0; b < nb; ++b) {
+    __m512i isum[R][T];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      // The weights are q + 128: subtract 128 * (sum of the block's activations).
+      const __m512i c = _mm512_sub_epi32(zero, _mm512_slli_epi32(_mm512_set1_epi32(xs[t][b]), 7));
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) isum[r][t] = c;
+    }
+    const uint8_t* q = w + sbytes + static_cast<size_t>(b) * 512;
+#pragma GCC unroll 8
+    for (int g = 0; g < 8; ++g) {
+      __m512i wv[R];
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) wv[r] = _mm512_load_si512(q + r * gstride + g * 64);
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        const __m512i xv = Bcast32(xq[t] + b * 32 + g * 4);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) isum[r][t] = _mm512_dpbusd_epi32(isum[r][t], wv[r], xv);
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(w + r * gstride + b * 32)));
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r][t]), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t][b])), acc[r][t]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) _mm512_storeu_ps(y + t * ldy + 16 * r, acc[r][t]);
+  }
+}
+
+// ---------------------------------------------------------------- Q4_K weights, Q8_K activations
+
+constexpr size_t kQ4KBlock = 2368;
+
+template <int R, int T>
+LT_AVX512 void Q4KTile(const uint8_t* w, size_t gstride, int64_t nk, const uint8_t* const* x, float* y, int64_t ldy) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  const __m512i m4h = _mm512_set1_epi8(static_cast<char>(0xF0));
+  const __m512i zero = _mm512_setzero_si512();
+  __m512 acc[R][T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) acc[r][t] = _mm512_setzero_ps();
+  }
+  for (int64_t sb = 0; sb < nk; ++sb) {
+    const BlockQ8_K* xb[T];
+    alignas(16) int32_t pairs[T][4];  // (S_2i, S_2i+1) as int16 pairs, S_j the sum of sub-block j
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      xb[t] = reinterpret_cast<const BlockQ8_K*>(x[t] + sb * sizeof(BlockQ8_K));
+      const __m128i b0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xb[t]->bsums));
+      const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xb[t]->bsums + 8));
+      _mm_store_si128(reinterpret_cast<__m128i*>(pairs[t]), _mm_hadd_epi16(b0, b1));
+    }
+    const uint8_t* blk = w + sb * kQ4KBlock;
+    __m512i isc[R][T];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) isc[r][t] = zero;
+    }
+    for (int j = 0; j < 8; ++j) {
+      // Two partial sums per (row group, token), of the low nibbles and of 16 x the high nibbles
+      // (p & 0xF0 saves a shift per load; at most 240 * 127 * 16 per lane, and the sum is exactly
+      // divisible by 16): integers, so nothing depends on the split, and the chains of dependent
+      // vpdpbusd a decode tile waits on are half as long.
+      constexpr bool kSplit = R * T <= 4;  // registers for two sums per (row group, token)
+      __m512i isl[R][T], ish[R][T];
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) isl[r][t] = ish[r][t] = zero;  // ish unused (dead) unless kSplit
+      }
+#pragma GCC unroll 4
+      for (int h = 0; h < 4; ++h) {
+        __m512i lo[R], hi[R];
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+          const __m512i p = _mm512_load_si512(blk + r * gstride + (j * 4 + h) * 64);
+          lo[r] = _mm512_and_si512(p, m4);
+          // kSplit: 16 x the high nibble, its sum shifted back below.
+          hi[r] = kSplit ? _mm512_and_si512(p, m4h) : _mm512_and_si512(_mm512_srli_epi16(p, 4), m4);
+        }
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) {
+          const __m512i xl = Bcast32(xb[t]->qs + 32 * j + 4 * h);
+          const __m512i xh = Bcast32(xb[t]->qs + 32 * j + 16 + 4 * h);
+#pragma GCC unroll 4
+          for (int r = 0; r < R; ++r) {
+            isl[r][t] = _mm512_dpbusd_epi32(isl[r][t], lo[r], xl);
+            if (kSplit) {
+              ish[r][t] = _mm512_dpbusd_epi32(ish[r][t], hi[r], xh);
+            } else {
+              isl[r][t] = _mm512_dpbusd_epi32(isl[r][t], hi[r], xh);
+            }
+          }
+        }
+      }
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const __m512i sc = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(blk + r * gstride + 2176 + j * 16)));
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) {
+          const __m512i sum = kSplit ? _mm512_add_epi32(isl[r][t], _mm512_srai_epi32(ish[r][t], 4)) : isl[r][t];
+          isc[r][t] = _mm512_add_epi32(isc[r][t], _mm512_mullo_epi32(sum, sc));
+        }
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const uint8_t* tail = blk + r * gstride + 2048;
+      __m512i mins[4];
+#pragma GCC unroll 4
+      for (int i = 0; i < 4; ++i) mins[i] = _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(tail + 32 * i)));
+      const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(tail + 256)));
+      const __m512 mv = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(tail + 288)));
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        __m512i summ = _mm512_dpwssd_epi32(zero, mins[0], _mm512_set1_epi32(pairs[t][0]));
+        summ = _mm512_dpwssd_epi32(summ, mins[1], _mm512_set1_epi32(pairs[t][1]));
+        summ = _mm512_dpwssd_epi32(summ, mins[2], _mm512_set1_epi32(pairs[t][2]));
+        summ = _mm512_dpwssd_epi32(summ, mins[3], _mm512_set1_epi32(pairs[t][3]));
+        const __m512 dx = _mm512_set1_ps(xb[t]->d);
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isc[r][t]), _mm512_mul_ps(dv, dx), acc[r][t]);
+        acc[r][t] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(summ), _mm512_mul_ps(mv, dx), acc[r][t]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) _mm512_storeu_ps(y + t * ldy + 16 * r, acc[r][t]);
+  }
+}
+
+// ---------------------------------------------------------------- tiling
+
+using TileFn = void (*)(const uint8_t*, size_t, int64_t, const uint8_t* const*, float*, int64_t);
+
+#define LT_TILE_TABLE(NAME, FN)                                                                                  \
+  template <int R, int T>                                                                                       \
+  struct NAME {                                                                                                 \
+    LT_AVX512_FN static void Run(const uint8_t* w, size_t gs, int64_t nb, const uint8_t* const* x, float* y, int64_t ldy) { \
+      FN<R, T>(w, gs, nb, x, y, ldy);                                                                           \
+    }                                                                                                           \
+  };
+
+LT_TILE_TABLE(Q8_0K, Q8_0Tile)
+LT_TILE_TABLE(Q4KK, Q4KTile)
+
+// Decode: up to 4 groups (64 rows) of one token. Prefill: one group of up to kTokens tokens.
+constexpr int kTokens = 8;
+
+template <template <int, int> class K>
+struct Tiles {
+  TileFn decode[5] = {nullptr, K<1, 1>::Run, K<2, 1>::Run, K<3, 1>::Run, K<4, 1>::Run};
+  TileFn prefill[kTokens + 1] = {nullptr, K<1, 1>::Run, K<1, 2>::Run, K<1, 3>::Run, K<1, 4>::Run,
+                                 K<1, 5>::Run, K<1, 6>::Run, K<1, 7>::Run, K<1, 8>::Run};
+};
+
+const Tiles<Q8_0K> kQ8_0Tiles;
+const Tiles<Q4KK> kQ4KTiles;
+
+}  // namespace
+
+bool Avx512PackedMatMul(const Matrix& w, const Activations& x, float* y, int64_t ldy, int64_t r0, int64_t r1) {
+  const TileFn* decode;
+  const TileFn* prefill;
+  DType act;
+  int64_t nb;
+  switch (w.type) {
+    case DType::kQ8_0:
+      decode = kQ8_0Tiles.decode;
+      prefill = kQ8_0Tiles.prefill;
+      act = DType::kQ8_0;
+      nb = w.cols / kQK;
+      break;
+    case DType::kQ4_K:
+      decode = kQ4KTiles.decode;
+      prefill = kQ4KTiles.prefill;
+      act = DType::kQ8_K;
+      nb = w.cols / kQKK;
+      break;
+    default: return false;
+  }
+  const size_t gstride = PackedGroupBytes(w.type, w.cols);
+  const int64_t g0 = r0 / kPackRows, g1 = r1 / kPackRows;
+  const int n = x.n();
+  const uint8_t* xs[kTokens];
+  if (n == 1) {
+    xs[0] = x.QRow(act, 0);
+    for (int64_t g = g0; g < g1; g += 4) {
+      const int gr = static_cast<int>(std::min<int64_t>(4, g1 - g));
+      decode[gr](w.packed + static_cast<size_t>(g) * gstride, gstride, nb, xs, y + g * kPackRows, ldy);
+    }
+    return true;
+  }
+  // Token blocks whose activations stay in L2 while the groups of rows run over them; a group
+  // (16 rows) stays in L1/L2 while the tiles of a token block run over it.
+  const size_t act_row = act == DType::kQ8_0 ? Q8ActRowBytes(w.cols) : RowBytes(act, w.cols);
+  const int tblock = static_cast<int>(std::clamp<size_t>((256u << 10) / std::max<size_t>(act_row, 1), kTokens, 256)) /
+                     kTokens * kTokens;
+  for (int tb = 0; tb < n; tb += tblock) {
+    const int te = std::min(n, tb + tblock);
+    for (int64_t g = g0; g < g1; ++g) {
+      const uint8_t* wg = w.packed + static_cast<size_t>(g) * gstride;
+      for (int t = tb; t < te; t += kTokens) {
+        const int nt = std::min(kTokens, te - t);
+        for (int i = 0; i < nt; ++i) xs[i] = x.QRow(act, t + i);
+        prefill[nt](wg, gstride, nb, xs, y + static_cast<size_t>(t) * static_cast<size_t>(ldy) + g * kPackRows, ldy);
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace lt::engine
+
+#else
+
+namespace lt::engine {
+bool Avx512PackedMatMul(const Matrix&, const Activations&, float*, int64_t, int64_t, int64_t) { return false; }
+}  // namespace lt::engine
+
+#endif  // x86-64
