@@ -231,6 +231,10 @@ AnswerReader::Step AnswerReader::Put(std::string_view bytes, size_t* consumed) {
       return Step::kMalformed;
     }
     Step s = Drain(Step::kNeedMore);
+    if (head_done_ && head_.status < 100) {  // Beast takes any three digits; "050" is no status
+      problem_ = "malformed answer: status " + std::to_string(head_.status) + " is below 100";
+      return Step::kMalformed;
+    }
     // An interim answer (100 Continue) has no body: skip it and read the real one.
     if (s == Step::kComplete && head_.status >= 100 && head_.status < 200) {
       Reset();

@@ -57,6 +57,16 @@ TEST(AnswerReaderTest, EverySplitGivesTheWholeAnswer) {
   }
 }
 
+// Found by fuzz_http_answer: Beast accepts any three digits as a status, so "050" came back as a
+// complete answer with status 50.
+TEST(AnswerReaderTest, AStatusBelow100IsMalformedAtEverySplit) {
+  const std::string raw = "HTTP/1.1 050 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+  for (size_t cut = 0; cut <= raw.size(); ++cut) {
+    Answer a = ReadAnswer(raw, cut);
+    EXPECT_EQ(a.step, static_cast<int>(AnswerReader::Step::kMalformed)) << "cut at " << cut;
+  }
+}
+
 TEST(RequestReaderTest, EverySplitGivesTheWholeRequest) {
   const std::string raw =
       "POST /rfc?x=1 HTTP/1.1\r\nHost: h\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}";
