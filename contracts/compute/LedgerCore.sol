@@ -109,6 +109,7 @@ abstract contract LedgerCore is Eip712, IComputeEvents, IComputeErrors {
     uint256 internal immutable agentShareBps;
     uint256 internal immutable minProviderStake;
     uint256 internal immutable minRouterStake;
+    uint256 internal immutable maxMinSeconds;
 
     bool internal transient locked;
 
@@ -139,6 +140,7 @@ abstract contract LedgerCore is Eip712, IComputeEvents, IComputeErrors {
         agentShareBps = p.agentShareBps;
         minProviderStake = p.minProviderStake;
         minRouterStake = p.minRouterStake;
+        maxMinSeconds = p.maxMinSeconds;
     }
 
     // Every state-changing entry point: no reentry (through the token or otherwise), live, and

@@ -128,6 +128,7 @@ abstract contract Registry is LedgerCore {
             _dropOffer(who, manifest);
         } else {
             if (price == 0) revert ZeroPrice();
+            if (minSeconds > maxMinSeconds) revert MinSecondsAboveCap(minSeconds, uint32(maxMinSeconds));
             if (o.index == 0) {
                 offerList[who].push(manifest);
                 o.index = uint32(offerList[who].length);

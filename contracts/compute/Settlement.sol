@@ -83,6 +83,9 @@ abstract contract Settlement is Registry {
                     cost = t.pricePerSecond * billed;
                     if (billed != 0 && cost / billed != t.pricePerSecond) why = Refusal.COST_OVERFLOW;
                 }
+                if (why == 0 && t.minSeconds > t.maxSeconds) why = Refusal.MIN_ABOVE_MAX;
+                if (why == 0 && t.minSeconds > maxMinSeconds) why = Refusal.MIN_ABOVE_CAP;
+                if (why == 0 && address(bytes20(t.sessionId)) != t.router) why = Refusal.SESSION_NOT_ROUTERS;
             }
             if (why != 0) {
                 reasons[i] = bytes1(why);

@@ -59,6 +59,7 @@ struct Params {
     uint16 agentShareBps;
     uint96 minProviderStake;
     uint96 minRouterStake;
+    uint32 maxMinSeconds; // the cap on an offer's and a ticket's minSeconds (genesis max_min_seconds)
 }
 
 // Why a receipt was refused (ReceiptRefused.reason, NoReceiptSettled.reasons). Never renumber.
@@ -71,6 +72,10 @@ library Refusal {
     uint8 internal constant ROUTER_NOT_STAKED = 6; // below min_router_stake (or none)
     uint8 internal constant MANIFEST_NOT_REGISTERED = 7;
     uint8 internal constant COST_OVERFLOW = 8; // pricePerSecond x seconds overflows uint256
+    // 9 (the manifest's model is gone) cannot happen on chain: a model is never deleted.
+    uint8 internal constant MIN_ABOVE_MAX = 10; // the ticket's minSeconds exceeds its maxSeconds
+    uint8 internal constant MIN_ABOVE_CAP = 11; // the ticket's minSeconds exceeds maxMinSeconds
+    uint8 internal constant SESSION_NOT_ROUTERS = 12; // the sessionId does not start with the ticket's router
 }
 
 // Which balance an InsufficientFunds error is about. Never renumber.
@@ -160,6 +165,7 @@ interface IComputeErrors {
     error ZeroManifest();
     error InvalidEndpoint();
     error ZeroPrice();
+    error MinSecondsAboveCap(uint32 minSeconds, uint32 cap);
     error InvalidRole(string role);
     error EmptyBatch();
     error TooManyReceipts(uint256 count, uint256 maximum);

@@ -104,6 +104,7 @@ abstract contract ComputeViews is Registry {
         uint16 agentShareBps;
         uint256 minProviderStake;
         uint256 minRouterStake;
+        uint32 maxMinSeconds;
     }
 
     function account(address who) external view returns (AccountView memory v) {
@@ -175,7 +176,8 @@ abstract contract ComputeViews is Registry {
             uint16(maxBuilderFeeBps),
             uint16(agentShareBps),
             minProviderStake,
-            minRouterStake
+            minRouterStake,
+            uint32(maxMinSeconds)
         );
     }
 

@@ -2,7 +2,7 @@
 // lt bench chain is in cmd_chain_bench.cc.
 #include <iostream>
 
-#include "cli/chain_config.h"
+#include "ledger/evm_ledger.h"
 #include "cli/commands.h"
 #include "crypto/keystore.h"
 #include "evm/deploy.h"
@@ -45,7 +45,7 @@ Status Deploy(CommandContext& ctx, const DeployOptions& o) {
     g.compute_pool = U256();
     g.community_pool = U256();
   }
-  evm::DeployConfig config = DeployConfigFromGenesis(g);
+  evm::DeployConfig config = ledger::DeployConfigFromGenesis(g);
   if (!o.token.empty()) {
     LT_TRY(crypto::Address t, crypto::ParseAddress(o.token));
     config.token = t;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cli/chain_ledger.h"
 #include "cli/commands.h"
 #include "client/api_server.h"
 #include "client/secret_guard.h"
@@ -24,6 +25,7 @@ using nlohmann::json;
 struct ClientFlags {
   std::string listen = "127.0.0.1:8080";
   std::string ledger = "http://127.0.0.1:7545";
+  std::string chain;
   std::vector<std::string> routers;
   std::string keystore, password_file;
   std::string max_price = "0.01";
@@ -44,6 +46,8 @@ struct ClientFlags {
 
 void AddCommonFlags(CLI::App* c, ClientFlags& f) {
   c->add_option("--ledger", f.ledger, "Ledger URL")->capture_default_str();
+  c->add_option("--chain", f.chain,
+                "Deployment file or devnet.json: read the Compute Contract on that chain instead of --ledger");
   c->add_option("--router", f.routers, "Router URL (repeat for failover, tried in order); required");
   c->add_option("--keystore", f.keystore, "The user's keystore; required");
   c->add_option("--password-file", f.password_file, "File whose first line is the keystore password");
@@ -70,6 +74,8 @@ struct Setup {
   wire::Domain domain;
   client::Preferences prefs;
   std::vector<std::string> words;
+  std::unique_ptr<LocalLedgerBridge> bridge;  // --chain: the chain's ledger API, in this process
+  std::string ledger_url;
 };
 
 Result<Setup> Prepare(const ClientFlags& f) {
@@ -80,11 +86,15 @@ Result<Setup> Prepare(const ClientFlags& f) {
     return InvalidArgument("--first-token-timeout-seconds must be 0 or positive");
   LT_TRY(SecretBytes pw, ReadPassword(f.password_file, "User keystore password: ", false));
   LT_TRY(crypto::PrivateKey user, crypto::LoadKeystoreFile(f.keystore, pw.span()));
-  LT_TRY(auto ledger, ledger::RemoteLedger::Connect(f.ledger));
+  std::unique_ptr<LocalLedgerBridge> bridge;
+  LT_TRY(std::string url, LedgerUrlFor(f.ledger, f.chain, std::nullopt, &bridge));
+  LT_TRY(auto ledger, ledger::RemoteLedger::Connect(url));
   Setup s{std::move(user),
           wire::Domain(U256(ledger->domain().chain_id), ledger->domain().verifying_contract),
           {},
-          {}};
+          {},
+          std::move(bridge),
+          url};
   auto price = U256::FromMor(f.max_price);
   if (!price.ok() || price->IsZero())
     return InvalidArgument("--max-price must be a positive MOR amount per second");
@@ -132,10 +142,10 @@ Status ApplyConfig(CLI::App* cmd, const std::string& path) {
   return OkStatus();
 }
 
-client::PoolOptions PoolOptionsFrom(const ClientFlags& f) {
+client::PoolOptions PoolOptionsFrom(const ClientFlags& f, const Setup& s) {
   client::PoolOptions o;
   o.routers = f.routers;
-  o.ledger = f.ledger;
+  o.ledger = s.ledger_url;
   o.idle_seconds = f.idle_seconds;
   o.request_timeout_seconds = f.request_timeout_seconds;
   o.first_token_timeout_seconds = f.first_token_timeout_seconds;
@@ -151,7 +161,7 @@ Status Serve(const ClientFlags& f) {
   if (!guard.mnemonic_check()) {
     LT_WARN("client: the BIP-39 wordlist did not load: the secret guard cannot detect mnemonics");
   }
-  client::SessionPool pool(PoolOptionsFrom(f), s.user, s.domain);
+  client::SessionPool pool(PoolOptionsFrom(f, s), s.user, s.domain);
   pool.Start();
   client::ApiOptions api_options;
   api_options.defaults = s.prefs;
@@ -182,7 +192,7 @@ Status Chat(CommandContext& ctx, const ClientFlags& f, bool prompt_given) {
   SetLogTag("chat");
   LT_TRY(Setup s, Prepare(f));
   client::SecretGuard guard(s.words);
-  client::SessionPool pool(PoolOptionsFrom(f), s.user, s.domain);
+  client::SessionPool pool(PoolOptionsFrom(f, s), s.user, s.domain);
   pool.Start();
   json messages = json::array();
   Status result = OkStatus();

@@ -45,6 +45,10 @@ void RegisterDevnetCommands(CLI::App& app, CommandContext& ctx) {
                   "Folder with stories260K.bin and tok512.bin (default: $LT_MODELS_DIR)")
       ->capture_default_str();
   cmd->add_flag("--no-showcase", no_showcase, "Start everything and serve, without the showcase");
+  cmd->add_option("--chain", o.chain,
+                  "anvil: run the Compute Contract on an anvil child (deployed from the devnet's genesis) "
+                  "instead of the embedded ledger")
+      ->check(CLI::IsMember({"anvil"}));
   cmd->callback([&ctx] {
     RunCommand(ctx, [&]() -> Status {
       if (o.datadir.empty()) o.datadir = ctx.global.Datadir() + "/devnet";

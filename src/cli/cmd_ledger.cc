@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/chain_ledger.h"
 #include "cli/commands.h"
 #include "crypto/keystore.h"
 #include "ledger/client.h"
@@ -24,6 +25,7 @@ std::string DbPath(const CommandContext& ctx) { return ctx.global.Datadir() + "/
 
 struct UserOptions {
   std::string ledger = kDefaultLedgerUrl;
+  std::string chain;  // a deployment file or devnet.json: the Compute Contract on a chain instead
   std::string keystore;
   std::string password_file;
   std::string address;
@@ -31,6 +33,9 @@ struct UserOptions {
 
 void AddUserOptions(CLI::App* cmd, UserOptions& o, bool needs_key) {
   cmd->add_option("--ledger", o.ledger, "Ledger URL")->capture_default_str();
+  cmd->add_option("--chain", o.chain,
+                  "Deployment file (lt chain deploy) or devnet.json: use the Compute Contract on that chain "
+                  "instead of --ledger (the keystore's key pays the gas)");
   cmd->add_option("--keystore", o.keystore,
                   needs_key ? "Keystore file of the sender" : "Keystore file (its address)")
       ->required(needs_key);
@@ -40,12 +45,6 @@ void AddUserOptions(CLI::App* cmd, UserOptions& o, bool needs_key) {
 Result<crypto::PrivateKey> LoadKey(const UserOptions& o) {
   LT_TRY(SecretBytes pw, ReadPassword(o.password_file, "Password for " + o.keystore + ": ", false));
   return crypto::LoadKeystoreFile(o.keystore, pw.span());
-}
-
-Result<std::unique_ptr<ledger::RemoteLedger>> ConnectLedger(const std::string& url) {
-  auto r = ledger::RemoteLedger::Connect(url);
-  if (!r.ok()) return r.error().Wrap("ledger " + url);
-  return r;
 }
 
 Result<U256> ParseMor(const std::string& s) {
@@ -58,7 +57,7 @@ Result<U256> ParseMor(const std::string& s) {
 // Sends one transaction signed with the keystore's key; prints the outcome.
 Status SendTx(CommandContext& ctx, const UserOptions& o, ledger::Tx tx, const std::string& human) {
   LT_TRY(auto key, LoadKey(o));
-  LT_TRY(auto l, ConnectLedger(o.ledger));
+  LT_TRY(auto l, OpenLedger(o.ledger, o.chain, key));
   LT_TRY(auto r, ledger::SignAndSubmit(*l, std::move(tx), key));
   json j = {{"index", r.index}, {"outcome", r.outcome.ToJson()}};
   PrintResult(ctx, j, human + " (tx #" + std::to_string(r.index) + ")");
@@ -92,12 +91,34 @@ void RegisterLedgerAdmin(CLI::App& app, CommandContext& ctx) {
 
   auto* serve = ledger->add_subcommand("serve", "Serve the ledger's HTTP JSON API");
   static std::string listen = "127.0.0.1:7545";
+  static UserOptions serve_chain;
   serve->add_option("--listen", listen, "host:port")->capture_default_str();
+  serve->add_option("--chain", serve_chain.chain,
+                    "Serve the Compute Contract on this chain (deployment file or devnet.json) instead of the "
+                    "embedded ledger");
+  serve->add_option("--keystore", serve_chain.keystore,
+                    "With --chain: the relayer's keystore (pays the gas of the transactions it relays); "
+                    "without it the API is read-only");
+  serve->add_option("--password-file", serve_chain.password_file, "File whose first line is the password");
   serve->callback([&ctx] {
     RunCommand(ctx, [&]() -> Status {
       SetLogTag("ledger");
       LT_TRY(auto hp, net::ParseHostPort(listen));
       sigset_t set = BlockStopSignals();  // before any thread starts
+      if (!serve_chain.chain.empty()) {
+        std::optional<crypto::PrivateKey> relayer;
+        if (!serve_chain.keystore.empty()) {
+          LT_TRY(auto key, LoadKey(serve_chain));
+          relayer = std::move(key);
+        }
+        LT_TRY(auto l, OpenLedger("", serve_chain.chain, relayer));
+        ledger::LedgerServer server(*l);
+        LT_TRY(int port, server.Listen(hp.first, hp.second));
+        LT_INFO("ledger serving the chain of " << serve_chain.chain << " on http://" << hp.first << ":" << port);
+        std::cout << "listening on " << hp.first << ":" << port << std::endl;
+        ServeUntilStopSignal(set, [&] { server.Run(); }, [&] { server.Stop(); });
+        return OkStatus();
+      }
       ledger::EmbeddedOptions o;
       o.db_path = DbPath(ctx);
       if (!RealFileSystem::Default()->Exists(o.db_path)) {
@@ -138,11 +159,13 @@ void RegisterLedgerAdmin(CLI::App& app, CommandContext& ctx) {
   static std::string txs_url = kDefaultLedgerUrl;
   static uint64_t txs_from = 0, txs_limit = 100;
   txs->add_option("--ledger", txs_url, "Ledger URL")->capture_default_str();
+  static std::string txs_chain;
+  txs->add_option("--chain", txs_chain, "Deployment file or devnet.json: the Compute Contract on that chain");
   txs->add_option("--from", txs_from, "First index")->capture_default_str();
   txs->add_option("--limit", txs_limit, "At most this many entries")->capture_default_str();
   txs->callback([&ctx] {
     RunCommand(ctx, [&]() -> Status {
-      LT_TRY(auto l, ConnectLedger(txs_url));
+      LT_TRY(auto l, OpenLedger(txs_url, txs_chain));
       LT_TRY(auto entries, l->GetTxs(txs_from, txs_limit));
       json arr = json::array();
       std::string human;
@@ -167,9 +190,11 @@ void RegisterLedgerAdmin(CLI::App& app, CommandContext& ctx) {
   auto* close = ledger->add_subcommand("close-day", "Close the days that have ended (anyone; idempotent)");
   static std::string close_url = kDefaultLedgerUrl;
   close->add_option("--ledger", close_url, "Ledger URL")->capture_default_str();
+  static std::string close_chain;
+  close->add_option("--chain", close_chain, "Deployment file or devnet.json: the Compute Contract on that chain");
   close->callback([&ctx] {
     RunCommand(ctx, [&]() -> Status {
-      LT_TRY(auto l, ConnectLedger(close_url));
+      LT_TRY(auto l, OpenLedger(close_url, close_chain));
       LT_TRY(uint64_t n, l->CloseDays());
       LT_TRY(auto day, l->GetDay());
       PrintResult(ctx, {{"closed", n}, {"day", day.day}},
@@ -182,9 +207,11 @@ void RegisterLedgerAdmin(CLI::App& app, CommandContext& ctx) {
       ledger->add_subcommand("state", "Print the state hash and check the invariant of a served ledger");
   static std::string state_url = kDefaultLedgerUrl;
   state->add_option("--ledger", state_url, "Ledger URL")->capture_default_str();
+  static std::string state_chain;
+  state->add_option("--chain", state_chain, "Deployment file or devnet.json: the Compute Contract on that chain");
   state->callback([&ctx] {
     RunCommand(ctx, [&]() -> Status {
-      LT_TRY(auto l, ConnectLedger(state_url));
+      LT_TRY(auto l, OpenLedger(state_url, state_chain));
       LT_TRY(auto s, l->GetStateInfo());
       if (!s.invariant_ok) return MakeError(ErrorCode::kCorrupt, s.invariant_error);
       PrintResult(
@@ -213,7 +240,7 @@ void RegisterUserCommands(CLI::App& app, CommandContext& ctx) {
       } else {
         return InvalidArgument("give --address or --keystore");
       }
-      LT_TRY(auto l, ConnectLedger(bal.ledger));
+      LT_TRY(auto l, OpenLedger(bal.ledger, bal.chain));
       LT_TRY(auto a, l->GetAccount(addr));
       std::string human = "address      " + a.address.ToChecksumHex() + "\nwallet       " + a.wallet.ToMor() +
                           " MOR\nvault        " + a.vault.ToMor() + " MOR\nallowance    " +
@@ -283,7 +310,7 @@ void RegisterUserCommands(CLI::App& app, CommandContext& ctx) {
   claim->callback([&ctx] {
     RunCommand(ctx, [&]() -> Status {
       LT_TRY(auto key, LoadKey(cl));
-      LT_TRY(auto l, ConnectLedger(cl.ledger));
+      LT_TRY(auto l, OpenLedger(cl.ledger, cl.chain, key));
       ledger::Tx tx;
       tx.type = ledger::TxType::kClaim;
       LT_TRY(auto r, ledger::SignAndSubmit(*l, tx, key));

@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "cli/chain_ledger.h"
 #include "cli/commands.h"
 #include "crypto/keystore.h"
 #include "ledger/client.h"
@@ -25,12 +26,14 @@ using json = nlohmann::json;
 using registry::Cid;
 
 struct LedgerArgs {
-  std::string ledger, keystore, password_file;
+  std::string ledger, chain, keystore, password_file;
   std::vector<std::string> routers, peers;
 };
 
 void AddLedgerFlags(CLI::App* cmd, LedgerArgs& a, bool key) {
   cmd->add_option("--ledger", a.ledger, "Ledger URL (http://host:port)");
+  cmd->add_option("--chain", a.chain, "Deployment file or devnet.json: the Compute Contract on that chain instead of "
+                                      "--ledger (the keystore's key pays the gas)");
   if (key) {
     cmd->add_option("--keystore", a.keystore, "V3 keystore of the name's owner")->required();
     cmd->add_option("--password-file", a.password_file, "File whose first line is the password");
@@ -42,10 +45,13 @@ Result<crypto::PrivateKey> LoadKey(const LedgerArgs& a) {
   return crypto::LoadKeystoreFile(a.keystore, pw.span());
 }
 
-Result<std::unique_ptr<ledger::RemoteLedger>> Connect(const std::string& url) {
-  if (url.empty()) return InvalidArgument("--ledger URL is required to resolve or publish names");
-  auto r = ledger::RemoteLedger::Connect(url);
-  if (!r.ok()) return r.error().Wrap("ledger " + url + " unreachable");
+Result<std::unique_ptr<ledger::Ledger>> Connect(const LedgerArgs& a,
+                                                std::optional<crypto::PrivateKey> relayer = std::nullopt) {
+  if (a.ledger.empty() && a.chain.empty()) {
+    return InvalidArgument("--ledger URL or --chain FILE is required to resolve or publish names");
+  }
+  auto r = OpenLedger(a.ledger, a.chain, std::move(relayer));
+  if (!r.ok()) return r.error().Wrap("unreachable");
   return r;
 }
 
@@ -152,7 +158,7 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
         return InvalidArgument("--gateway must be an http:// URL");
       LT_TRY(auto key, LoadKey(a->l));
       crypto::Address me = key.GetAddress();
-      LT_TRY(auto l, Connect(a->l.ledger));
+      LT_TRY(auto l, Connect(a->l, key));
       LT_TRY(auto row, LedgerModel(*l, ref->name));
       LT_TRY_STATUS(CheckOwner(row, ref->name, me));
 
@@ -249,7 +255,7 @@ void RegisterTag(CLI::App* model, CommandContext& ctx) {
       auto t = registry::ParseModelRef(a->target);
       if (!t.ok()) return t.error().Wrap("'" + a->target + "'");
       LT_TRY(auto key, LoadKey(a->l));
-      LT_TRY(auto l, Connect(a->l.ledger));
+      LT_TRY(auto l, Connect(a->l, key));
       LT_TRY(auto row, LedgerModel(*l, t->name));
       if (!row)
         return NotFound("model '" + t->name + "' is not registered on the ledger; push it first");
@@ -342,10 +348,10 @@ void RegisterInspect(CLI::App* model, CommandContext& ctx) {
             if (x.name == r.name + ":" + r.tag) cid = x.cid;
           }
           if (!cid) {
-            if (a->l.ledger.empty())
+            if (a->l.ledger.empty() && a->l.chain.empty())
               return NotFound("'" + r.ToString() +
                               "' is not in the local store; give --ledger to look it up");
-            LT_TRY(auto l, Connect(a->l.ledger));
+            LT_TRY(auto l, Connect(a->l));
             LT_TRY(registry::Resolved res, registry::ResolveTag(*l, r.name, r.tag));
             cid = res.manifest;
           }

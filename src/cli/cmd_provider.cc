@@ -3,6 +3,7 @@
 
 #include <iostream>
 
+#include "cli/chain_ledger.h"
 #include "cli/commands.h"
 #include "crypto/keystore.h"
 #include "net/http.h"
@@ -17,6 +18,7 @@ namespace {
 
 struct ProviderFlags {
   std::string config;
+  std::string chain;  // overrides the config's ledger URL: the Compute Contract on that chain
   std::string url = "http://127.0.0.1:7071";
   int tokens = 128;
   int runs = 3;
@@ -28,6 +30,10 @@ Status Serve(CommandContext& ctx, const ProviderFlags& f) {
   LT_TRY(SecretBytes password, ReadPassword(config.password_file, "Provider keystore password: ", false));
   LT_TRY(crypto::PrivateKey key, crypto::LoadKeystoreFile(config.keystore, password.span()));
   sigset_t set = BlockStopSignals();  // before any thread starts
+  // --chain: the provider's ledger link talks to the chain through a ledger API in this process;
+  // the provider's key pays the gas of its own transactions (registration, direct settlement).
+  std::unique_ptr<LocalLedgerBridge> bridge;
+  LT_TRY(config.ledger, LedgerUrlFor(config.ledger, f.chain, key, &bridge));
   std::string datadir = ctx.global.Datadir();
   LT_TRY(auto node, provider::ProviderNode::Create(config, std::move(key), datadir));
   LT_TRY_STATUS(node->Start());
@@ -133,6 +139,9 @@ void RegisterProviderCommands(CLI::App& app, CommandContext& ctx) {
   p->require_subcommand(1);
   auto* serve = p->add_subcommand("serve", "Serve sessions for the models in provider.toml");
   serve->add_option("--config", f->config, "provider.toml")->required();
+  serve->add_option("--chain", f->chain,
+                    "Deployment file or devnet.json: the Compute Contract on that chain instead of the config's "
+                    "ledger URL (the provider's key pays the gas)");
   serve->callback([&ctx, f] { RunCommand(ctx, [&] { return Serve(ctx, *f); }); });
   auto* bench = p->add_subcommand("bench", "Measure tokens per second of each configured model");
   bench->add_option("--config", f->config, "provider.toml")->required();

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "cli/chain_ledger.h"
 #include "cli/commands.h"
 #include "crypto/keystore.h"
 #include "ledger/client.h"
@@ -19,6 +20,7 @@ using nlohmann::json;
 struct RouterFlags {
   std::string listen = "127.0.0.1:7600";
   std::string ledger = "http://127.0.0.1:7545";
+  std::string chain;
   std::string keystore, password_file;
   uint64_t settle_every_seconds = 10;
   uint64_t settle_every_receipts = 100;
@@ -30,14 +32,14 @@ struct RouterFlags {
   uint64_t announce_ttl = 3600;
 };
 
-Result<std::unique_ptr<ledger::RemoteLedger>> ConnectWithRetry(const std::string& url, uint64_t wait_seconds) {
+Result<std::unique_ptr<ledger::Ledger>> ConnectWithRetry(const std::string& url, uint64_t wait_seconds) {
   uint64_t deadline = SystemClock::Default()->MonotonicMillis() + wait_seconds * 1000;
   while (true) {
     net::HttpClientOptions o;
     o.connect_timeout_ms = 2000;
     o.read_timeout_ms = 30000;
     auto l = ledger::RemoteLedger::Connect(url, o);
-    if (l.ok()) return l;
+    if (l.ok()) return std::unique_ptr<ledger::Ledger>(std::move(*l));
     if (SystemClock::Default()->MonotonicMillis() >= deadline) return l.error().Wrap("ledger " + url);
     LT_WARN("router: ledger " << url << " not reachable yet: " << l.error().message);
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -51,7 +53,12 @@ Status Serve(CommandContext& ctx, const RouterFlags& f) {
 
   LT_TRY(SecretBytes pw, ReadPassword(f.password_file, "Router keystore password: ", false));
   LT_TRY(crypto::PrivateKey key, crypto::LoadKeystoreFile(f.keystore, pw.span()));
-  LT_TRY(auto ledger, ConnectWithRetry(f.ledger, f.ledger_wait_seconds));
+  std::unique_ptr<ledger::Ledger> ledger;
+  if (!f.chain.empty()) {
+    LT_TRY(ledger, OpenLedger("", f.chain, key));  // the router's key pays the gas of its settlements
+  } else {
+    LT_TRY(ledger, ConnectWithRetry(f.ledger, f.ledger_wait_seconds));
+  }
   if (!f.stake.empty()) {
     LT_TRY(U256 want, U256::FromMor(f.stake));
     LT_TRY(auto acct, ledger->GetAccount(key.GetAddress()));
@@ -101,6 +108,9 @@ void RegisterRouterCommands(CLI::App& app, CommandContext& ctx) {
   auto* serve = router->add_subcommand("serve", "Serve the router's HTTP API (doc/router.md)");
   serve->add_option("--listen", f.listen, "host:port")->capture_default_str();
   serve->add_option("--ledger", f.ledger, "Ledger URL")->capture_default_str();
+  serve->add_option("--chain", f.chain,
+                    "Deployment file or devnet.json: settle on the Compute Contract on that chain instead of "
+                    "--ledger (the router's key pays the gas)");
   serve->add_option("--keystore", f.keystore, "Keystore of the router's signing key")->required();
   serve->add_option("--password-file", f.password_file, "File whose first line is the keystore password");
   serve->add_option("--settle-every-seconds", f.settle_every_seconds, "Send settle_batch at least this often")

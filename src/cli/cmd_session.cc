@@ -4,6 +4,7 @@
 // `ticket` signs a Ticket with a router key (a devnet stand-in for a router);
 // `chat` opens a session to a provider with a ticket, streams one chat completion, optionally
 // holds the session open (metering continues), then closes with the final voucher.
+#include <algorithm>
 #include <iostream>
 #include <thread>
 
@@ -53,7 +54,11 @@ Status Ticket(CommandContext& ctx, const SessionFlags& f) {
   LT_TRY(wire::Domain domain, DomainFrom(f));
   LT_TRY(crypto::PrivateKey router, LoadKey(f, "Router keystore password: "));
   wire::Ticket t;
+  // The router's address, then a random 12-byte sequence (doc/wire.md "Session ids"; a hand-made
+  // ticket keeps no counter, and 96 random bits do not repeat).
   SecureRandom::Default()->Fill(t.session_id);
+  const crypto::Address router_address = router.GetAddress();
+  std::copy(router_address.bytes.begin(), router_address.bytes.end(), t.session_id.begin());
   LT_TRY(t.user, crypto::ParseAddress(f.user));
   LT_TRY(t.provider, crypto::ParseAddress(f.provider));
   t.router = router.GetAddress();

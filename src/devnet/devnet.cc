@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -14,6 +15,7 @@
 #include "devnet/http_view.h"
 #include "devnet/showcase.h"
 #include "ledger/client.h"
+#include "ledger/evm_ledger.h"
 #include "registry/cid.h"
 #include "util/bytes.h"
 #include "util/random.h"
@@ -42,6 +44,13 @@ std::string Trim(std::string s) {
 }
 
 void Say(const std::string& s) { std::cout << s << std::endl; }
+
+std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b,
+                                const std::vector<std::string>& c) {
+  a.insert(a.end(), b.begin(), b.end());
+  a.insert(a.end(), c.begin(), c.end());
+  return a;
+}
 
 // LT_DEVNET_FALLBACKS=1 takes every fallback path (tests them while the real commands exist).
 bool ForceFallbacks() {
@@ -107,9 +116,46 @@ Status CreateKeys(Devnet& d) {
   return OkStatus();
 }
 
+// --chain anvil: anvil as a child, gas money for every actor, the Compute Contract deployed with
+// the devnet's genesis (tokens minted to the allocations), D/chain.json for every role.
+Status StartChain(Devnet& d) {
+  const Plan& p = d.plan;
+  evm::AnvilOptions ao;
+  ao.log_file = d.Log("anvil");
+  LT_TRY(d.anvil, evm::AnvilNode::Start(ao));
+  U256 gas_money = *U256::FromMor("1000");  // 1000 ETH each (anvil's native token has 18 decimals too)
+  for (const auto& a : p.accounts) {
+    LT_TRY(crypto::Address addr, crypto::ParseAddress(a.address));
+    LT_TRY_STATUS(d.anvil->SetBalance(addr, gas_money));
+  }
+  // As `lt ledger init` reads it: from the text (a json built in C++ holds signed integers).
+  LT_TRY(ledger::Genesis g,
+         ledger::ParseGenesisText(GenesisJson(p).dump(), static_cast<uint64_t>(std::time(nullptr))));
+  evm::DeployConfig config = ledger::DeployConfigFromGenesis(g);
+  std::vector<evm::ComputeContractClient::Allocation> nonzero;
+  for (const auto& a : config.allocations) {
+    if (!a.wallet.IsZero() || !a.vault.IsZero()) nonzero.push_back(a);
+  }
+  config.allocations = nonzero;
+  evm::TxSender deployer(&d.anvil->rpc(), *crypto::PrivateKey::FromHex(evm::AnvilNode::kDevKeyHex),
+                         kChainId);
+  LT_TRY(d.deployment, evm::DeployComputeContract(deployer, config));
+  return WriteText(p.chain_path, d.deployment.ToJson().dump(2) + "\n");
+}
+
 Status StartLedger(Devnet& d) {
   const Plan& p = d.plan;
   LT_TRY_STATUS(WriteText(p.genesis_path, GenesisJson(p).dump(2) + "\n"));
+  if (p.on_chain()) {
+    LT_TRY_STATUS(StartChain(d));
+    const Account& r = p.account("relayer");
+    LT_TRY_STATUS(AsStatus(d.sup->Start("ledger",
+                                        {"ledger", "serve", "--chain", p.chain_path, "--keystore", r.keystore,
+                                         "--password-file", r.password_file, "--listen",
+                                         "127.0.0.1:" + std::to_string(p.ledger_port)},
+                                        d.Log("ledger"))));
+    return d.sup->WaitReady("ledger", p.ledger_url(), "/health", 30000);
+  }
   LT_TRY_STATUS(AsStatus(d.sup->RunOk(
       "lt ledger init",
       {"--log-level", "warn", "ledger", "init", "--datadir", p.ledger_datadir, "--genesis", p.genesis_path},
@@ -126,9 +172,10 @@ Status StartRouters(Devnet& d) {
     const Account& a = d.plan.account(r.name);
     LT_TRY_STATUS(AsStatus(d.sup->Start(
         r.name,
-        d.Lt(r.datadir, {"router", "serve", "--listen", "127.0.0.1:" + std::to_string(r.port), "--ledger",
-                         d.plan.ledger_url(), "--keystore", a.keystore, "--password-file", a.password_file,
-                         "--stake", "200", "--settle-every-seconds", "2"}),
+        d.Lt(r.datadir, Concat({"router", "serve", "--listen", "127.0.0.1:" + std::to_string(r.port)},
+                               d.plan.ledger_args(),
+                               {"--keystore", a.keystore, "--password-file", a.password_file, "--stake", "200",
+                                "--settle-every-seconds", "2"})),
         d.Log(r.name))));
   }
   for (const auto& r : d.plan.routers) LT_TRY_STATUS(d.sup->WaitReady(r.name, r.url(), "/health", 30000));
@@ -142,9 +189,10 @@ Status PushModel(Devnet& d) {
   std::vector<std::string> args = {"model",         "push",        kModelRef,          p.model_file,
                                    "--format",      "llama2c",     "--tokenizer",      p.tokenizer_file,
                                    "--builder-fee-bps", "500",     "--license",        "MIT",
-                                   "--ledger",      p.ledger_url(), "--keystore",      b.keystore,
+                                   "--keystore",      b.keystore,
                                    "--password-file", b.password_file, "--store",      p.builder_datadir + "/store",
                                    "--gateway",     p.gateway_url()};
+  args = Concat(args, p.ledger_args(), {});
   for (const auto& r : p.routers) args.insert(args.end(), {"--router", r.url()});
   return AsStatus(d.sup->RunOk("lt model push", d.Lt(p.builder_datadir, args), d.Log("builder")));
 }
@@ -157,8 +205,7 @@ Status RegisterModelByFileDigest(Devnet& d) {
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   Hash32 h = registry::Sha256(ByteSpan(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
   std::string manifest = HexEncode0x(h);
-  std::vector<std::string> key = {"--ledger", p.ledger_url(),    "--keystore",
-                                  b.keystore, "--password-file", b.password_file};
+  std::vector<std::string> key = Concat(p.ledger_args(), {"--keystore", b.keystore, "--password-file", b.password_file}, {});
   std::vector<std::string> reg = {"--log-level",       "warn", "ledger", "register-model", kModelName,
                                   "--builder-fee-bps", "500"};
   reg.insert(reg.end(), key.begin(), key.end());
@@ -210,7 +257,10 @@ Status PublishModel(Devnet& d) {
 Status StartProvider(Devnet& d, const ProviderPlan& pp, bool pulled) {
   LT_TRY_STATUS(WriteText(pp.config, ProviderToml(d.plan, pp, pulled)));
   LT_TRY_STATUS(AsStatus(
-      d.sup->Start(pp.name, d.Lt(pp.datadir, {"provider", "serve", "--config", pp.config}), d.Log(pp.name))));
+      d.sup->Start(pp.name,
+                   d.Lt(pp.datadir, Concat({"provider", "serve", "--config", pp.config},
+                                           d.plan.on_chain() ? d.plan.ledger_args() : std::vector<std::string>{}, {})),
+                   d.Log(pp.name))));
   return d.sup->WaitReady(pp.name, pp.http_url(), "/health", 120000);
 }
 
@@ -250,8 +300,9 @@ Status StartUserApi(Devnet& d) {
   const Account& u = p.account("user");
   std::vector<std::string> args = {
       "client",          "serve",        "--listen",   "127.0.0.1:" + std::to_string(p.options.api_port),
-      "--ledger",        p.ledger_url(), "--keystore", u.keystore,
+      "--keystore", u.keystore,
       "--password-file", u.password_file};
+  args = Concat(args, p.ledger_args(), {});
   for (const auto& r : p.routers) args.insert(args.end(), {"--router", r.url()});
   args.insert(args.end(), {"--idle-seconds", "5"});
   LT_TRY_STATUS(AsStatus(d.sup->Start("client", d.Lt(p.client_datadir, args), d.Log("client"))));
@@ -346,11 +397,22 @@ json DevnetJson(const Devnet& d) {
   } else {
     user["api"] = nullptr;
   }
+  json chain = nullptr;
+  if (p.on_chain()) {
+    chain = {{"kind", "evm"},
+             {"rpc", d.deployment.rpc},
+             {"chain_id", d.deployment.chain_id},
+             {"contract", d.deployment.contract.ToChecksumHex()},
+             {"token", d.deployment.token.ToChecksumHex()},
+             {"block", d.deployment.block},
+             {"deployment", p.chain_path}};
+  }
   return {{"version", 1},
           {"pid", static_cast<int>(::getpid())},
           {"datadir", p.options.datadir},
           {"chain_id", kChainId},
-          {"verifying_contract", kVerifyingContract},
+          {"verifying_contract", p.on_chain() ? d.deployment.contract.ToChecksumHex() : kVerifyingContract},
+          {"chain", chain},
           {"day_seconds", p.options.day_seconds},
           {"model", {{"name", kModelRef}, {"manifest", d.manifest}, {"cid", d.model_cid}}},
           {"ledger", ledger},
@@ -376,9 +438,17 @@ Status Run(const DevnetOptions& options, const std::string& exe, const std::atom
   Status s = [&]() -> Status {
     Step("Keys: one secp256k1 key per actor (light V3 keystores under " + d.plan.keys_dir + ")");
     LT_TRY_STATUS(CreateKeys(d));
-    Step("Ledger from a genesis (days of " + std::to_string(options.day_seconds) + " s)");
+    Step(d.plan.on_chain() ? "The Compute Contract on anvil, deployed from a genesis (days of " +
+                                 std::to_string(options.day_seconds) + " s)"
+                           : "Ledger from a genesis (days of " + std::to_string(options.day_seconds) + " s)");
     LT_TRY_STATUS(StartLedger(d));
-    Say("  ledger at " + d.plan.ledger_url());
+    if (d.plan.on_chain()) {
+      Say("  anvil at " + d.deployment.rpc + ", ComputeContract " + d.deployment.contract.ToChecksumHex() +
+          ", MOR token " + d.deployment.token.ToChecksumHex() + " (" + d.plan.chain_path + ")");
+      Say("  ledger API served from the chain at " + d.plan.ledger_url());
+    } else {
+      Say("  ledger at " + d.plan.ledger_url());
+    }
     Step("Two routers, each staking 200 MOR");
     LT_TRY_STATUS(StartRouters(d));
     Step("The builder publishes " + std::string(kModelRef) + " and serves its store");

@@ -1,5 +1,7 @@
 // `lt devnet`: the whole network on one machine as child processes of the same binary
-// (doc/devnet.md). Run() lays out the plan, creates keys and a genesis, starts the ledger, two
+// (doc/devnet.md). Run() lays out the plan, creates keys and a genesis, starts the ledger (with
+// --chain anvil: starts anvil, deploys the Compute Contract with that genesis and serves the
+// ledger API from the chain; every role then uses --chain D/chain.json), two
 // staked routers, the builder (publishes demo/stories:260k and serves its store), three
 // providers and the user's local OpenAI API, writes D/devnet.json, runs the showcase, serves
 // until *stop or --exit-after, and stops every child (reverse start order).
@@ -14,6 +16,8 @@
 #include <string>
 
 #include "devnet/plan.h"
+#include "evm/anvil.h"
+#include "evm/deploy.h"
 #include "devnet/supervisor.h"
 #include "util/result.h"
 
@@ -37,6 +41,8 @@ struct Devnet {
   std::string manifest;   // bytes32 tickets name, 0x + 64 hex
   std::string model_cid;  // CID of the model file (or the manifest, when pushed)
   bool api_up = false;
+  std::unique_ptr<evm::AnvilNode> anvil;  // --chain anvil: the chain (a child process)
+  evm::Deployment deployment;             // --chain anvil: the Compute Contract on it
 
   std::string Log(const std::string& name) const { return plan.logs_dir + "/" + name + ".log"; }
   // Global args every child gets (log level).

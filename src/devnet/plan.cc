@@ -151,6 +151,11 @@ Result<Plan> MakePlan(const DevnetOptions& options) {
   account("builder", "builder", "10", "0");
   for (const auto& r : p.routers) account(r.name, "router", "1000", "0");
   for (const auto& pp : p.providers) account(pp.name, "provider", "100", "0");
+  if (options.chain == "anvil") {
+    p.chain_path = d + "/chain.json";
+    // The ledger service's relayer: it pays the gas of the transactions sent to its HTTP API.
+    account("relayer", "relayer", "0", "0");
+  }
   return p;
 }
 

@@ -26,6 +26,7 @@ struct DevnetOptions {
   uint64_t day_seconds = 60;  // ledger day length
   std::string models_dir;     // holds stories260K.bin and tok512.bin
   bool showcase = true;
+  std::string chain;          // "": the embedded ledger; "anvil": the Compute Contract on an anvil child
 };
 
 // One identity: a light V3 keystore and its password file under D/keys.
@@ -61,6 +62,7 @@ struct Plan {
   DevnetOptions options;
   std::string model_file, tokenizer_file;
   std::string keys_dir, logs_dir, genesis_path, ledger_datadir, builder_datadir, client_datadir;
+  std::string chain_path;  // --chain anvil: D/chain.json, the deployment every role reads (else "")
   int ledger_port = 0, gateway_port = 0;
   std::vector<RouterPlan> routers;      // 2
   std::vector<ProviderPlan> providers;  // 3, different prices and speeds
@@ -70,6 +72,13 @@ struct Plan {
   std::string gateway_url() const { return "http://127.0.0.1:" + std::to_string(gateway_port); }
   std::string api_url() const { return "http://127.0.0.1:" + std::to_string(options.api_port); }
   const Account& account(const std::string& name) const;
+  bool on_chain() const { return !chain_path.empty(); }
+  // How a role command reaches the ledger: {"--chain", D/chain.json} on a chain, else
+  // {"--ledger", URL}.
+  std::vector<std::string> ledger_args() const {
+    if (on_chain()) return {"--chain", chain_path};
+    return {"--ledger", ledger_url()};
+  }
 };
 
 // A port the kernel reports free on 127.0.0.1 now.

@@ -251,10 +251,10 @@ Status RunShowcase(Devnet& d) {
       Say("  " + a.name + ": nothing to claim");
       continue;
     }
-    LT_TRY(std::string out, d.sup->RunOk("lt claim (" + a.name + ")",
-                                         {"--log-level", "warn", "claim", "--ledger", p.ledger_url(),
-                                          "--keystore", a.keystore, "--password-file", a.password_file},
-                                         d.Log("showcase")));
+    std::vector<std::string> args = {"--log-level", "warn", "claim", "--keystore", a.keystore, "--password-file",
+                                     a.password_file};
+    for (const auto& x : p.ledger_args()) args.push_back(x);
+    LT_TRY(std::string out, d.sup->RunOk("lt claim (" + a.name + ")", args, d.Log("showcase")));
     Say("  " + a.name + ": " + OneLine(out));
   }
 

@@ -85,6 +85,62 @@ Error ComputeContractClient::RevertError(const Bytes& data, const std::string& n
   return ComputeRevertError(d, token_abi_->abi, min_stake, receipts);
 }
 
+Result<ChainEvent> ComputeContractClient::DecodeEvent(const Log& log) const {
+  if (log.address != contract_) return InvalidArgument("the log is not the Compute Contract's");
+  LT_TRY(auto d, compute_->abi.DecodeLog(log.topics, log.data));
+  const AbiEvent& ev = *d.event;
+  ChainEvent ce;
+  ce.name = ev.name;
+  ce.args = json::object();
+  for (size_t i = 0; i < ev.inputs.size() && i < d.args.size(); ++i) {
+    ce.args[ev.inputs[i].name] = AbiValueToJson(ev.inputs[i].type, d.args[i]);
+  }
+  return ce;
+}
+
+namespace {
+U256 ArgWord(const ChainEvent& e, const char* key) {
+  const json& v = e.args.value(key, json());
+  if (!v.is_string()) return U256();
+  auto w = U256::FromDecimal(v.get<std::string>());
+  return w.ok() ? *w : U256();
+}
+Hash32 ArgHash(const ChainEvent& e, const char* key) {
+  const json& v = e.args.value(key, json());
+  Hash32 h{};
+  if (!v.is_string()) return h;
+  auto b = HexDecode(v.get<std::string>());
+  if (b.ok() && b->size() == 32) std::copy(b->begin(), b->end(), h.begin());
+  return h;
+}
+}  // namespace
+
+std::optional<ReceiptOutcome> ReceiptOutcomeFromEvent(const ChainEvent& e) {
+  ReceiptOutcome o;
+  if (e.name == "SessionSettled") {
+    o.ok = true;
+    o.session_id = ArgHash(e, "sessionId");
+    o.manifest = ArgHash(e, "manifest");
+    U256 record = ArgWord(e, "record");
+    FixedBytes<32> be = record.ToBigEndian();
+    std::copy(be.begin(), be.begin() + 20, o.provider.bytes.begin());
+    o.issued_at = ((record.limbs()[1] & 0xffffffffu) << 32) | (record.limbs()[0] >> 32);
+    o.billed_seconds = static_cast<uint32_t>(record.limbs()[0] & 0xffffffffu);
+    U256 payment = ArgWord(e, "payment"), stake_fee = ArgWord(e, "stakeAndFee");
+    o.from_allowance = High128(payment);
+    o.from_vault = Low128(payment);
+    o.from_router_stake = High128(stake_fee);
+    o.builder_fee = Low128(stake_fee);
+    return o;
+  }
+  if (e.name == "ReceiptRefused") {
+    o.session_id = ArgHash(e, "sessionId");
+    o.refusal = static_cast<Refusal>(ArgWord(e, "reason").Low64() & 0xff);
+    return o;
+  }
+  return std::nullopt;
+}
+
 Result<ChainTxResult> ComputeContractClient::Transact(std::string_view function, const std::vector<AbiValue>& args,
                                                       const std::vector<SessionReceipt>* receipts) {
   if (sender_ == nullptr) return MakeError(ErrorCode::kFailedPrecondition, "read-only Compute Contract client");
@@ -97,38 +153,13 @@ Result<ChainTxResult> ComputeContractClient::Transact(std::string_view function,
   out.block = rec.block_number;
   out.gas_used = rec.gas_used;
   for (const auto& log : rec.logs) {
-    if (log.address != contract_) continue;
-    auto d = compute_->abi.DecodeLog(log.topics, log.data);
-    if (!d.ok()) continue;  // not one of ours (cannot happen for our contract's address)
-    const AbiEvent& ev = *d->event;
-    ChainEvent ce;
-    ce.name = ev.name;
-    ce.args = json::object();
-    for (size_t i = 0; i < ev.inputs.size(); ++i) ce.args[ev.inputs[i].name] = AbiValueToJson(ev.inputs[i].type, d->args[i]);
-    if (ev.name == "SessionSettled") {
-      ReceiptOutcome o;
-      o.ok = true;
-      o.session_id = d->args[0].AsBytes32();
-      o.manifest = d->args[1].AsBytes32();
-      const U256& record = d->args[2].word;
-      FixedBytes<32> be = record.ToBigEndian();
-      std::copy(be.begin(), be.begin() + 20, o.provider.bytes.begin());
-      o.issued_at = ((record.limbs()[1] & 0xffffffffu) << 32) | (record.limbs()[0] >> 32);
-      o.billed_seconds = static_cast<uint32_t>(record.limbs()[0] & 0xffffffffu);
-      o.from_allowance = High128(d->args[3].word);
-      o.from_vault = Low128(d->args[3].word);
-      o.from_router_stake = High128(d->args[4].word);
-      o.builder_fee = Low128(d->args[4].word);
-      out.receipts.push_back(o);
-      ++out.settled;
-    } else if (ev.name == "ReceiptRefused") {
-      ReceiptOutcome o;
-      o.session_id = d->args[0].AsBytes32();
-      o.refusal = static_cast<Refusal>(d->args[1].AsU64() & 0xff);
-      out.receipts.push_back(o);
-      ++out.refused;
+    auto ce = DecodeEvent(log);
+    if (!ce.ok()) continue;  // not one of ours
+    if (auto o = ReceiptOutcomeFromEvent(*ce)) {
+      (o->ok ? out.settled : out.refused) += 1;
+      out.receipts.push_back(std::move(*o));
     }
-    out.events.push_back(std::move(ce));
+    out.events.push_back(std::move(*ce));
   }
   return out;
 }
@@ -366,6 +397,7 @@ Result<ChainParams> ComputeContractClient::Params() {
   p.agent_share_bps = static_cast<uint16_t>(F(v, 12).AsU64());
   p.min_provider_stake = F(v, 13).word;
   p.min_router_stake = F(v, 14).word;
+  p.max_min_seconds = static_cast<uint32_t>(F(v, 15).AsU64());
   token_ = p.token;
   min_router_stake_ = p.min_router_stake;
   return p;

@@ -28,6 +28,7 @@ class ComputeContractClient {
   static Result<ComputeContractClient> Create(EthRpc* rpc, const crypto::Address& contract, TxSender* sender);
 
   const crypto::Address& contract() const { return contract_; }
+  const Artifact& artifact() const { return *compute_; }  // ComputeContract (the union ABI)
   TxSender* sender() const { return sender_; }
   void set_send_options(const SendOptions& o) { send_options_ = o; }
 
@@ -94,6 +95,9 @@ class ComputeContractClient {
   // The token balance of an address (MorToken.balanceOf).
   Result<U256> TokenBalance(const crypto::Address& a);
 
+  // One log of the contract decoded (its event name and arguments); an error for another address.
+  Result<ChainEvent> DecodeEvent(const Log& log) const;
+
   // The ABI values of a receipt, as settleBatch takes it (exposed for tests and benchmarks).
   static AbiValue ReceiptValue(const SessionReceipt& r);
 
@@ -117,6 +121,9 @@ class ComputeContractClient {
   std::optional<crypto::Address> token_;
   std::optional<U256> min_router_stake_;
 };
+
+// The receipt outcome a SessionSettled or ReceiptRefused event reports (nullopt for other events).
+std::optional<ReceiptOutcome> ReceiptOutcomeFromEvent(const ChainEvent& e);
 
 // The lt::Error for a revert of the Compute Contract (or of its token), with the embedded ledger's
 // code and wording. `receipts` (when the call was a settlement) names the refused receipts.

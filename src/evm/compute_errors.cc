@@ -54,6 +54,12 @@ std::string RefusalText(Refusal r) {
       return "the manifest is not registered";
     case Refusal::kCostOverflow:
       return "cost overflows uint256";
+    case Refusal::kMinAboveMax:
+      return "the ticket's minSeconds exceeds its maxSeconds";
+    case Refusal::kMinAboveCap:
+      return "the ticket's minSeconds exceeds the ledger's cap";
+    case Refusal::kSessionIdNotRouters:
+      return "the session id does not start with its ticket's router address";
   }
   return "refused (code " + std::to_string(static_cast<int>(r)) + ")";
 }
@@ -100,6 +106,12 @@ Error ComputeRevertError(const DecodedRevert& d, const ContractAbi& token_abi, c
   if (n == "NoReceiptSettled") {
     std::string m = "no receipt of the batch could be settled: ";
     const AbiValue* reasons = a("reasons");
+    // As the embedded ledger: kAlreadyExists when every receipt was settled before (whoever
+    // settles one receipt at a time decides by it), kFailedPrecondition otherwise.
+    bool all_settled_before = reasons != nullptr && !reasons->bytes.empty();
+    for (size_t i = 0; reasons != nullptr && i < reasons->bytes.size(); ++i) {
+      all_settled_before = all_settled_before && reasons->bytes[i] == static_cast<uint8_t>(Refusal::kAlreadySettled);
+    }
     for (size_t i = 0; reasons != nullptr && i < reasons->bytes.size() && m.size() < 400; ++i) {
       auto r = static_cast<Refusal>(reasons->bytes[i]);
       std::string text = RefusalText(r);
@@ -109,7 +121,7 @@ Error ComputeRevertError(const DecodedRevert& d, const ContractAbi& token_abi, c
       }
       m += "receipt " + std::to_string(i) + ": " + text + "; ";
     }
-    return MakeError(Code::kFailedPrecondition, m);
+    return MakeError(all_settled_before ? Code::kAlreadyExists : Code::kFailedPrecondition, m);
   }
   if (n == "Reentrancy") return MakeError(Code::kFailedPrecondition, "reentrant call refused");
   if (n == "ZeroAmount") return InvalidArgument("amount must be positive");
@@ -129,6 +141,10 @@ Error ComputeRevertError(const DecodedRevert& d, const ContractAbi& token_abi, c
   if (n == "ZeroManifest") return InvalidArgument("manifest must not be zero");
   if (n == "InvalidEndpoint") return InvalidArgument("endpoint must be 1 to 256 printable ASCII characters without spaces");
   if (n == "ZeroPrice") return InvalidArgument("pricePerSecond must be positive");
+  if (n == "MinSecondsAboveCap") {
+    return InvalidArgument("minSeconds " + Dec(a("minSeconds")) + " exceeds the ledger's cap of " + Dec(a("cap")) +
+                           " (genesis params.max_min_seconds)");
+  }
   if (n == "InvalidRole") return InvalidArgument("role must be \"router\" or \"provider\"");
   if (n == "EmptyBatch") return InvalidArgument("settle_batch has no receipts");
   if (n == "TooManyReceipts") {

@@ -59,6 +59,10 @@ enum class Refusal : uint8_t {
   kRouterNotStaked = 6,
   kManifestNotRegistered = 7,
   kCostOverflow = 8,
+  // 9 is the embedded ledger's kUnknownModel (a model is never deleted on chain)
+  kMinAboveMax = 10,
+  kMinAboveCap = 11,
+  kSessionIdNotRouters = 12,
 };
 // The embedded ledger's text for a refusal ("session already settled", ...).
 std::string RefusalText(Refusal r);
@@ -190,6 +194,7 @@ struct ChainParams {
   uint16_t agent_share_bps = 1000;
   U256 min_provider_stake;
   U256 min_router_stake;
+  uint32_t max_min_seconds = 3600;
 };
 
 }  // namespace lt::evm

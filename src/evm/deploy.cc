@@ -58,14 +58,15 @@ V ParamsValue(const ChainParams& p, const crypto::Address& token, bool mintable)
                   V::Uint(U256(p.day_seconds)), V::Uint(U256(p.start_time)), V::Uint(p.compute_initial),
                   V::Uint(p.compute_decrease), V::Uint(p.community_initial), V::Uint(p.community_decrease),
                   V::Uint(U256(p.beta_bps)), V::Uint(U256(p.budget_bps)), V::Uint(U256(p.max_builder_fee_bps)),
-                  V::Uint(U256(p.agent_share_bps)), V::Uint(p.min_provider_stake), V::Uint(p.min_router_stake)});
+                  V::Uint(U256(p.agent_share_bps)), V::Uint(p.min_provider_stake), V::Uint(p.min_router_stake),
+                  V::Uint(U256(p.max_min_seconds))});
 }
 
 AbiType ParamsType() {
   std::vector<AbiType> t = {AbiType::Address(), AbiType::Address(), AbiType::Bool(), AbiType::Uint(64),
                             AbiType::Uint(64),  AbiType::Uint(96),  AbiType::Uint(96), AbiType::Uint(96),
                             AbiType::Uint(96),  AbiType::Uint(16),  AbiType::Uint(16), AbiType::Uint(16),
-                            AbiType::Uint(16),  AbiType::Uint(96),  AbiType::Uint(96)};
+                            AbiType::Uint(16),  AbiType::Uint(96),  AbiType::Uint(96), AbiType::Uint(32)};
   return AbiType::Tuple(std::move(t));
 }
 

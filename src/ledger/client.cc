@@ -130,6 +130,11 @@ Result<std::vector<ProviderInfo>> RemoteLedger::GetProviders() {
   LT_TRY(json j, GetJson("/providers"));
   return ListOf<ProviderInfo>(j, "/providers");
 }
+
+Result<std::vector<RouterInfo>> RemoteLedger::GetRouters() {
+  LT_TRY(json j, GetJson("/routers"));
+  return ListOf<RouterInfo>(j, "/routers");
+}
 Result<DayInfo> RemoteLedger::GetDay() {
   LT_TRY(json j, GetJson("/day"));
   return DayInfo::FromJson(j);

@@ -254,6 +254,15 @@ Result<std::vector<ProviderInfo>> EmbeddedLedger::GetProviders() {
   return ProvidersView(*impl_->state);
 }
 
+Result<std::vector<RouterInfo>> EmbeddedLedger::GetRouters() {
+  std::shared_lock<std::shared_mutex> lock(impl_->mu);
+  std::vector<RouterInfo> out;
+  for (const auto& [addr, endpoint] : impl_->state->router_endpoints_.rows()) {
+    out.push_back({addr, endpoint, impl_->state->GetAccount(addr).router_stake});
+  }
+  return out;
+}
+
 Result<DayInfo> EmbeddedLedger::GetDay() {
   std::shared_lock<std::shared_mutex> lock(impl_->mu);
   return DayView(*impl_->state, impl_->Now());

@@ -59,6 +59,7 @@ class EmbeddedLedger : public Ledger {
   Result<std::vector<ModelInfo>> GetModels() override;
   Result<ModelInfo> GetModel(const std::string& name) override;
   Result<std::vector<ProviderInfo>> GetProviders() override;
+  Result<std::vector<RouterInfo>> GetRouters() override;
   Result<DayInfo> GetDay() override;
   Result<StatsInfo> GetStats() override;
   Result<std::vector<TxLogEntry>> GetTxs(uint64_t from, uint64_t limit) override;

@@ -89,6 +89,10 @@ class Ledger {
   virtual Result<std::vector<ModelInfo>> GetModels() = 0;
   virtual Result<ModelInfo> GetModel(const std::string& name) = 0;  // "namespace/name"
   virtual Result<std::vector<ProviderInfo>> GetProviders() = 0;
+  // Routers that published an endpoint (set_router_endpoint), by address.
+  virtual Result<std::vector<RouterInfo>> GetRouters() {
+    return MakeError(ErrorCode::kUnavailable, "this ledger does not list routers");
+  }
   virtual Result<DayInfo> GetDay() = 0;
   virtual Result<StatsInfo> GetStats() = 0;
   virtual Result<std::vector<TxLogEntry>> GetTxs(uint64_t from, uint64_t limit) = 0;

@@ -5,6 +5,7 @@
 
 #include "ledger/names.h"
 #include "ledger/state.h"
+#include "wire/session_id.h"
 #include "wire/billing.h"
 
 namespace lt::ledger {
@@ -149,6 +150,25 @@ Result<Outcome> LedgerState::ApplyBody(const VerifiedTx& vtx, uint64_t t) {
       o.name = tx.name + ":" + tx.tag;
       o.manifest = tx.manifest;
       return o;
+    }
+    case TxType::kSetRouterEndpoint: {
+      // The Compute Contract's setRouterEndpoint: a router with at least the minimum stake
+      // publishes where clients reach it; the endpoint stays listed (with the stake) after.
+      if (tx.endpoint.empty() || tx.endpoint.size() > 256) {
+        return InvalidArgument("endpoint must be 1 to 256 characters");
+      }
+      for (char c : tx.endpoint) {
+        if (c <= ' ' || c > '~') return InvalidArgument("endpoint must be printable ASCII without spaces");
+      }
+      const Account* a = accounts_.Find(tx.sender);
+      U256 stake = a == nullptr ? U256() : a->router_stake;
+      if (stake.IsZero() || stake < p.min_router_stake) {
+        return MakeError(ErrorCode::kFailedPrecondition, "router stake " + stake.ToMor() +
+                                                             " MOR is below the minimum " +
+                                                             p.min_router_stake.ToMor() + " MOR");
+      }
+      router_endpoints_.Put(tx.sender, tx.endpoint);
+      return TxOutcome{};
     }
     case TxType::kRegisterProvider: {
       if (tx.endpoint.empty() || tx.endpoint.size() > 256) {
@@ -338,6 +358,9 @@ Result<Outcome> LedgerState::ApplySettle(const VerifiedTx& vtx, uint64_t /*t*/) 
     if (tk.min_seconds > p.max_min_seconds) {
       refuse(wire::SettleCode::kMinAboveCap, "ticket minSeconds " + std::to_string(tk.min_seconds) +
                                                  " exceeds the ledger's cap of " + std::to_string(p.max_min_seconds));
+    }
+    if (!wire::SessionIdIsRouters(tk.session_id, tk.router)) {
+      refuse(wire::SettleCode::kSessionIdNotRouters, "the session id does not start with its ticket's router address");
     }
     if (!o.ok()) {
       g_.receipts_refused += 1;

@@ -120,6 +120,7 @@ void LedgerServer::Register() {
   http_.Get("/models/(.+)",
             [this](const HttpRequest& req) { return Reply(ledger_.GetModel(req.matches[1])); });
   http_.Get("/providers", [this](const HttpRequest&) { return Reply(ledger_.GetProviders()); });
+  http_.Get("/routers", [this](const HttpRequest&) { return Reply(ledger_.GetRouters()); });
   http_.Get("/day", [this](const HttpRequest&) { return Reply(ledger_.GetDay()); });
   http_.Get("/stats", [this](const HttpRequest&) { return Reply(ledger_.GetStats()); });
   http_.Get("/genesis", [this](const HttpRequest&) {

@@ -50,6 +50,7 @@ void LedgerState::CommitAll() {
   tags_.Commit();
   manifests_.Commit();
   providers_.Commit();
+  router_endpoints_.Commit();
   offers_.Commit();
   sessions_.Commit();
   builder_seconds_.Commit();
@@ -65,6 +66,7 @@ void LedgerState::RollbackAll() {
   tags_.Rollback();
   manifests_.Rollback();
   providers_.Rollback();
+  router_endpoints_.Rollback();
   offers_.Rollback();
   sessions_.Rollback();
   builder_seconds_.Rollback();
@@ -123,8 +125,10 @@ void LedgerState::CloseOneDay() {
   g_.community_pool = Add(g_.community_pool, rec.emission_community);
   g_.total_minted = Add(g_.total_minted, Add(rec.emission_compute, rec.emission_community));
 
-  // 2. Builders' share (beta of B(d)) pro rata to model session-seconds; agents' share of
-  //    E_community(d) pro rata to agent session-seconds. Floor division: dust stays in the pool.
+  // 2. Builders' share (beta of B(d)) by model session-seconds; agents' share of E_community(d)
+  //    by agent session-seconds, at a per-second rate: rate = floor(share / total seconds), a
+  //    builder gets rate x its seconds (the Compute Contract's rule, which it can credit lazily;
+  //    doc/ledger.md "Day close"). The dust, share - rate x total, stays in the pool.
   uint64_t model_total = 0, agent_total = 0;
   for (const auto& [addr, bs] : builder_seconds_.rows()) {
     model_total += bs.model_seconds;
@@ -132,18 +136,20 @@ void LedgerState::CloseOneDay() {
   }
   U256 builders_share = Min(Bps(rec.budget, p.beta_bps), g_.compute_pool);
   U256 agents_share = Min(Bps(rec.emission_community, p.agent_share_bps), g_.community_pool);
+  U256 model_rate = model_total > 0 ? *builders_share.Div(U256(model_total)) : U256();
+  U256 agent_rate = agent_total > 0 ? *agents_share.Div(U256(agent_total)) : U256();
   std::vector<std::pair<Address, BuilderSeconds>> rows(builder_seconds_.rows().begin(),
                                                        builder_seconds_.rows().end());
   for (const auto& [addr, bs] : rows) {
     U256 pay;
     if (model_total > 0 && bs.model_seconds > 0) {
-      U256 x = U256::MulDiv(builders_share, U256(bs.model_seconds), U256(model_total)).value_or(U256());
+      U256 x = model_rate.CheckedMul(U256(bs.model_seconds)).value_or(U256());
       g_.compute_pool = Sub(g_.compute_pool, x);
       rec.builders_paid = Add(rec.builders_paid, x);
       pay = Add(pay, x);
     }
     if (agent_total > 0 && bs.agent_seconds > 0) {
-      U256 x = U256::MulDiv(agents_share, U256(bs.agent_seconds), U256(agent_total)).value_or(U256());
+      U256 x = agent_rate.CheckedMul(U256(bs.agent_seconds)).value_or(U256());
       g_.community_pool = Sub(g_.community_pool, x);
       rec.agents_paid = Add(rec.agents_paid, x);
       pay = Add(pay, x);
@@ -312,6 +318,10 @@ Hash32 LedgerState::StateHash() const {
   FeedTable(h, "manifests", manifests_, [](const std::string& n) { return n; });
   FeedTable(h, "providers", providers_,
             [](const Provider& p) { return p.endpoint + "|" + p.stake.ToDecimal(); });
+  // Fed only when non-empty, so the hashes of ledgers without router endpoints are unchanged.
+  if (router_endpoints_.size() > 0) {
+    FeedTable(h, "router_endpoints", router_endpoints_, [](const std::string& e) { return e; });
+  }
   FeedTable(h, "offers", offers_, [](const OfferRow& o) {
     return o.price_per_second.ToDecimal() + "|" + std::to_string(o.min_seconds) + "|" +
            std::to_string(o.tps) + "|" + std::to_string(o.slots) + "|" + std::to_string(o.nonce);

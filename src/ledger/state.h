@@ -138,6 +138,7 @@ class LedgerState {
   Table<std::string, Hash32> tags_;         // "ns/name:tag" -> manifest
   Table<Hash32, std::string> manifests_;    // manifest -> "ns/name"
   Table<Address, Provider> providers_;
+  Table<Address, std::string> router_endpoints_;  // set_router_endpoint (kept when the stake goes)
   Table<std::pair<Address, Hash32>, OfferRow> offers_;  // (provider, manifest)
   Table<Hash32, uint64_t> sessions_;                    // settled session id -> day
   Table<Address, BuilderSeconds> builder_seconds_;      // open day only

@@ -279,6 +279,7 @@ Status Store::Flush(LedgerState& st) {
   LT_TRY_STATUS(impl_->FlushTable("tags", st.tags_));
   LT_TRY_STATUS(impl_->FlushTable("manifests", st.manifests_));
   LT_TRY_STATUS(impl_->FlushTable("providers", st.providers_));
+  LT_TRY_STATUS(impl_->FlushTable("router_endpoints", st.router_endpoints_));
   LT_TRY_STATUS(impl_->FlushTable("offers", st.offers_));
   LT_TRY_STATUS(impl_->FlushTable("sessions", st.sessions_));
   LT_TRY_STATUS(impl_->FlushTable("builder_seconds", st.builder_seconds_));
@@ -302,6 +303,7 @@ Result<LedgerState> Store::LoadState(const Genesis& genesis) {
   LT_TRY_STATUS(impl_->LoadTable("tags", st.tags_));
   LT_TRY_STATUS(impl_->LoadTable("manifests", st.manifests_));
   LT_TRY_STATUS(impl_->LoadTable("providers", st.providers_));
+  LT_TRY_STATUS(impl_->LoadTable("router_endpoints", st.router_endpoints_));
   LT_TRY_STATUS(impl_->LoadTable("offers", st.offers_));
   LT_TRY_STATUS(impl_->LoadTable("sessions", st.sessions_));
   LT_TRY_STATUS(impl_->LoadTable("builder_seconds", st.builder_seconds_));

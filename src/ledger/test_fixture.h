@@ -2,17 +2,23 @@
 #ifndef LT_LEDGER_TEST_FIXTURE_H_
 #define LT_LEDGER_TEST_FIXTURE_H_
 
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "crypto/keys.h"
+#include "evm/anvil.h"
+#include "evm/deploy.h"
 #include "ledger/client.h"
 #include "ledger/embedded.h"
+#include "ledger/evm_ledger.h"
 #include "ledger/genesis.h"
 #include "ledger/server.h"
 #include "util/clock.h"
 #include "wire/messages.h"
+#include "wire/session_id.h"
 
 namespace lt::ledger::testing {
 
@@ -25,21 +31,87 @@ inline crypto::PrivateKey TestKey(uint8_t seed) {
 
 inline U256 Mor(std::string_view s) { return *U256::FromMor(s); }
 
-// A ledger under test: an embedded one, possibly behind an in-process HTTP server.
+// A ledger under test: an embedded one, possibly behind an in-process HTTP server, or the
+// Compute Contract on anvil (EvmLedger). `skip` says why the backend cannot run here (no anvil
+// or no compiled contracts: make deps).
 struct Harness {
   std::unique_ptr<EmbeddedLedger> embedded;
   std::unique_ptr<LedgerServer> server;
   std::unique_ptr<RemoteLedger> remote;
-  Ledger& ledger() { return remote ? static_cast<Ledger&>(*remote) : static_cast<Ledger&>(*embedded); }
+  std::unique_ptr<EvmLedger> evm;
+  std::string skip;
+  Ledger& ledger() {
+    if (evm) return *evm;
+    return remote ? static_cast<Ledger&>(*remote) : static_cast<Ledger&>(*embedded);
+  }
   ~Harness() {
     if (server) server->Stop();
   }
 };
 
-enum class BackendKind { kEmbeddedMemory, kEmbeddedFile, kRemoteHttp };
+enum class BackendKind { kEmbeddedMemory, kEmbeddedFile, kRemoteHttp, kEvm };
+
+// One anvil for the whole test binary (started at first use, killed when the process exits).
+inline evm::AnvilNode* SharedAnvil(std::string* why) {
+  static std::unique_ptr<evm::AnvilNode> anvil;
+  static std::string error;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    if (!evm::GetArtifact("ComputeContract").ok()) {
+      error = "contracts not compiled (make deps)";
+    } else if (auto a = evm::AnvilNode::Start(); a.ok()) {
+      anvil = std::move(*a);
+    } else {
+      error = a.error().message;
+    }
+  }
+  if (!anvil && why != nullptr) *why = error;
+  return anvil.get();
+}
+
+// The EVM backend's chain only moves forward: a test clock for it starts at a multiple of
+// 100,000 s after anvil's latest block (so any day length dividing 100,000 starts a day there).
+inline void AlignClockForEvm(FakeClock& clock) {
+  evm::AnvilNode* anvil = SharedAnvil(nullptr);
+  if (anvil == nullptr) return;
+  auto head = anvil->rpc().Block("latest");
+  if (!head.ok()) return;
+  clock.SetMillis((head->timestamp / 100000 + 1) * 100000 * 1000);
+}
+
+// The anvil development key: it deploys and relays (pays the gas) in tests.
+inline crypto::PrivateKey AnvilRelayerKey() { return *crypto::PrivateKey::FromHex(evm::AnvilNode::kDevKeyHex); }
+
+// The Compute Contract with genesis `g`, deployed on the shared anvil, behind an EvmLedger whose
+// blocks follow `clock`.
+inline std::unique_ptr<Harness> MakeEvmHarness(const Genesis& g, Clock* clock) {
+  auto h = std::make_unique<Harness>();
+  evm::AnvilNode* anvil = SharedAnvil(&h->skip);
+  if (anvil == nullptr) return h;
+  if (!anvil->SetNextBlockTimestamp(g.start_time + 1).ok()) return nullptr;
+  evm::TxSender deployer(&anvil->rpc(), AnvilRelayerKey(), 31337);
+  auto d = evm::DeployComputeContract(deployer, DeployConfigFromGenesis(g));
+  if (!d.ok()) {
+    ADD_FAILURE() << "deploy: " << d.error().message;
+    return nullptr;
+  }
+  EvmLedgerOptions o;
+  o.deployment = *d;
+  o.relayer = AnvilRelayerKey();
+  o.follow_clock = clock;
+  auto l = EvmLedger::Connect(o);
+  if (!l.ok()) {
+    ADD_FAILURE() << "EvmLedger: " << l.error().message;
+    return nullptr;
+  }
+  h->evm = std::move(*l);
+  return h;
+}
 
 inline std::unique_ptr<Harness> MakeHarness(BackendKind kind, const Genesis& g, Clock* clock,
                                             const std::string& dir = "") {
+  if (kind == BackendKind::kEvm) return MakeEvmHarness(g, clock);
   auto h = std::make_unique<Harness>();
   EmbeddedOptions o;
   o.clock = clock;
@@ -62,15 +134,15 @@ inline std::unique_ptr<Harness> MakeHarness(BackendKind kind, const Genesis& g, 
   return h;
 }
 
-// A receipt: ticket signed by the router, voucher signed by the user.
+// A receipt: ticket signed by the router, voucher signed by the user; its session id is the
+// router's (doc/wire.md "Session ids").
 inline Receipt MakeReceipt(const LedgerDomain& d, const crypto::PrivateKey& router,
                            const crypto::PrivateKey& user, const crypto::Address& provider,
                            const Hash32& manifest, const U256& price, uint32_t min_seconds,
                            uint32_t max_seconds, uint32_t seconds, uint8_t session) {
   Receipt r;
-  r.ticket.ticket.session_id[0] = session;
-  r.ticket.ticket.session_id[1] = static_cast<uint8_t>(seconds);
-  r.ticket.ticket.session_id[2] = static_cast<uint8_t>(seconds >> 8);
+  // The router's address and a sequence (doc/wire.md "Session ids").
+  r.ticket.ticket.session_id = wire::RouterSessionId(router.GetAddress(), (uint64_t{session} << 32) | seconds);
   r.ticket.ticket.user = user.GetAddress();
   r.ticket.ticket.provider = provider;
   r.ticket.ticket.router = router.GetAddress();

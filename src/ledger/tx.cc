@@ -48,6 +48,8 @@ constexpr std::array<TypeInfo, kTxTypeCount> kTypes = {{
     {TxType::kClaim, "claim", "Claim", "Claim(address owner,uint64 nonce)"},
     {TxType::kCloseDay, "close_day", "CloseDay", "CloseDay(address sender,uint64 day,uint64 nonce)"},
     {TxType::kMint, "mint", "Mint", "Mint(address minter,address to,uint256 amount,uint64 nonce)"},
+    {TxType::kSetRouterEndpoint, "set_router_endpoint", "RouterEndpoint",
+     "RouterEndpoint(address router,string endpoint,uint64 nonce)"},
 }};
 
 const TypeInfo& Info(TxType t) { return kTypes[static_cast<size_t>(t)]; }
@@ -70,6 +72,7 @@ const char* SenderField(TxType t) {
     case TxType::kSetOffer:
       return "provider";
     case TxType::kStakeRouter:
+    case TxType::kSetRouterEndpoint:
       return "router";
     case TxType::kSettleBatch:
     case TxType::kCloseDay:
@@ -211,6 +214,11 @@ Result<Tx> TxFromMessage(TxType type, const json& m) {
       LT_TRY_STATUS(CheckKeys(m, {s, "nonce"}));
       break;
     }
+    case TxType::kSetRouterEndpoint: {
+      LT_TRY_STATUS(CheckKeys(m, {s, "endpoint", "nonce"}));
+      LT_TRY(tx.endpoint, GetString(m, "endpoint", 1024));
+      break;
+    }
     case TxType::kCloseDay: {
       LT_TRY_STATUS(CheckKeys(m, {s, "day", "nonce"}));
       LT_TRY(tx.day, GetUint(m, "day", UINT64_MAX));
@@ -313,6 +321,9 @@ Hash32 TxStructHash(const Tx& tx) {
     case TxType::kRegisterProvider:
       h.Add(WordString(tx.endpoint)).Add(WordUint(tx.amount));
       break;
+    case TxType::kSetRouterEndpoint:
+      h.Add(WordString(tx.endpoint));
+      break;
     case TxType::kSetOffer:
       h.Add(WordBytes32(tx.manifest))
           .Add(WordUint(tx.price_per_second))
@@ -367,6 +378,9 @@ json TxMessageJson(const Tx& tx) {
     case TxType::kRegisterProvider:
       m["endpoint"] = tx.endpoint;
       m["stake"] = tx.amount;
+      break;
+    case TxType::kSetRouterEndpoint:
+      m["endpoint"] = tx.endpoint;
       break;
     case TxType::kSetOffer:
       m["manifest"] = HexEncode0x(tx.manifest);

@@ -53,8 +53,9 @@ enum class TxType : uint8_t {
   kClaim,
   kCloseDay,
   kMint,
+  kSetRouterEndpoint,  // a staked router publishes its endpoint (clients find routers on the ledger)
 };
-inline constexpr int kTxTypeCount = 13;
+inline constexpr int kTxTypeCount = 14;
 
 // "transfer", "settle_batch", ...
 std::string_view TxTypeName(TxType t);
@@ -88,7 +89,7 @@ struct Tx {
   uint32_t builder_fee_bps = 0;   // register_model
   std::string tag;                // set_tag
   Hash32 manifest{};              // set_tag, set_offer
-  std::string endpoint;           // register_provider
+  std::string endpoint;           // register_provider, set_router_endpoint
   std::string role;               // unstake: "router" or "provider"
   U256 price_per_second;          // set_offer
   uint32_t min_seconds = 0;       // set_offer

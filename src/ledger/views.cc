@@ -139,6 +139,19 @@ Result<ProviderInfo> ProviderInfo::FromJson(const json& j) {
   return p;
 }
 
+json RouterInfo::ToJson() const {
+  return {{"address", address.ToChecksumHex()}, {"endpoint", endpoint}, {"stake", stake.ToDecimal()}};
+}
+
+Result<RouterInfo> RouterInfo::FromJson(const json& j) {
+  LT_TRY_STATUS(Object(j, "router"));
+  RouterInfo r;
+  LT_TRY_STATUS(Get(j, "router", "address", &r.address));
+  LT_TRY_STATUS(Get(j, "router", "endpoint", &r.endpoint));
+  LT_TRY_STATUS(Get(j, "router", "stake", &r.stake));
+  return r;
+}
+
 // --------------------------------------------------------------------------------- days
 
 json DayFigures::ToJson() const {

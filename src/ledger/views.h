@@ -58,6 +58,15 @@ struct ProviderInfo {
   static Result<ProviderInfo> FromJson(const nlohmann::json& j);
 };
 
+// A router that published its endpoint (set_router_endpoint): {"address","endpoint","stake"}.
+struct RouterInfo {
+  crypto::Address address;
+  std::string endpoint;
+  U256 stake;  // its router stake now (may have fallen below the minimum since)
+  nlohmann::json ToJson() const;
+  static Result<RouterInfo> FromJson(const nlohmann::json& j);
+};
+
 // The figures of one closed day.
 struct DayFigures {
   U256 budget;            // B(d)

@@ -8,6 +8,7 @@
 #include "util/log.h"
 #include "wire/billing.h"
 #include "wire/json_text.h"
+#include "wire/session_id.h"
 
 namespace lt::router {
 
@@ -51,6 +52,18 @@ Result<std::unique_ptr<Router>> Router::Create(RouterOptions options, ledger::Le
   LT_TRY_STATUS(r->LoadState());
   LT_TRY(r->transparency_, Transparency::Open(r->options_.db_path, r->key_, ledger, clock));
   return r;
+}
+
+// Reserves blocks of 2^16 sequences: a restart resumes after the last reserved block.
+Result<Hash32> Router::NextSessionId() {
+  constexpr uint64_t kBlock = uint64_t{1} << 16;
+  std::lock_guard<std::mutex> l(rng_mu_);
+  if (next_seq_ >= seq_limit_) {
+    LT_TRY(uint64_t first, store_->ReserveSessionSequences(kBlock));
+    next_seq_ = first;
+    seq_limit_ = first + kBlock;
+  }
+  return wire::RouterSessionId(address_, next_seq_++);
 }
 
 Status Router::LoadState() {
@@ -452,8 +465,9 @@ HttpResponse Router::HandleRfc(const std::string& body) {
   // Ticket: as many seconds as the user can cover.
   wire::Ticket t;
   {
-    std::lock_guard<std::mutex> l(rng_mu_);
-    rng_->Fill(t.session_id);
+    auto id = NextSessionId();
+    if (!id.ok()) return FromError(id.error());
+    t.session_id = *id;
   }
   t.user = rfc.user;
   t.provider = chosen->provider;

@@ -132,6 +132,10 @@ class Router {
   const Clock* clock_;
   Random* rng_;
   std::mutex rng_mu_;
+  // Session ids: this router's address and a sequence (wire/session_id.h); [next_seq_,
+  // seq_limit_) is reserved in the store. Guarded by rng_mu_.
+  uint64_t next_seq_ = 0, seq_limit_ = 0;
+  Result<Hash32> NextSessionId();
   LivenessProber* prober_;
   std::unique_ptr<RouterStore> store_;
   std::unique_ptr<Transparency> transparency_;  // set by Create

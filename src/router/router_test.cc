@@ -16,8 +16,9 @@
 #include "ledger/embedded.h"
 #include "registry/cid.h"
 #include "router/server.h"
-#include "testkit/router_world.h"
 #include "rpc/router_client.h"
+#include "testkit/router_world.h"
+#include "wire/session_id.h"
 
 namespace lt::router {
 namespace {
@@ -232,6 +233,36 @@ TEST_F(RouterTest, SignedRfcGetsACheapestLiveTicket) {
   EXPECT_EQ(t.expires_at, clock_.NowSeconds() + 600);
   EXPECT_EQ(*t.Recover(domain_, g->ticket.router_sig), router_.GetAddress());
   EXPECT_EQ(r.ExposureOf(rich_.GetAddress()), U256(200 * 60));
+}
+
+// Session ids are the router's address and a sequence (doc/wire.md "Session ids"), counted up
+// in blocks of 2^16 reserved in the database: a restarted router resumes after its last block.
+TEST_F(RouterTest, SessionIdsAreTheRoutersAddressAndASequenceThatSurvivesARestart) {
+  AddProvider(p1_, 1, 1000);
+  auto sequence = [](const Hash32& id) {
+    uint64_t n = 0;
+    for (int i = 24; i < 32; ++i) n = (n << 8) | id[i];
+    return n;
+  };
+  Hash32 first{}, second{};
+  {
+    Router& r = MakeRouter();
+    auto a = wire::TicketGrant::FromJson(J(r.HandleRfc(Body(Rfc(rich_, 1), rich_))));
+    auto b = wire::TicketGrant::FromJson(J(r.HandleRfc(Body(Rfc(rich_, 2), rich_))));
+    ASSERT_TRUE(a.ok() && b.ok());
+    first = a->ticket.ticket.session_id;
+    second = b->ticket.ticket.session_id;
+    router_obj_.reset();
+  }
+  EXPECT_TRUE(wire::SessionIdIsRouters(first, router_.GetAddress()));
+  EXPECT_EQ(sequence(first), 1u);
+  EXPECT_EQ(sequence(second), 2u);
+  EXPECT_EQ(std::vector<uint8_t>(first.begin() + 20, first.begin() + 24), std::vector<uint8_t>(4, 0));
+  Router& r = MakeRouter();
+  auto c = wire::TicketGrant::FromJson(J(r.HandleRfc(Body(Rfc(rich_, 3), rich_))));
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(wire::SessionIdIsRouters(c->ticket.ticket.session_id, router_.GetAddress()));
+  EXPECT_EQ(sequence(c->ticket.ticket.session_id), 1u + (uint64_t{1} << 16));  // after the reserved block
 }
 
 TEST_F(RouterTest, ReplayedExpiredAndWronglySignedRfcsAreRefused) {

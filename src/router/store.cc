@@ -507,6 +507,27 @@ Status RouterStore::PruneTickets(uint64_t before) {
   return OkStatus();
 }
 
+Result<uint64_t> RouterStore::ReserveSessionSequences(uint64_t count) {
+  std::lock_guard<std::mutex> l(impl_->durable_mu);
+  uint64_t first = 1;
+  {
+    Stmt get(impl_->durable, "SELECT v FROM meta WHERE k = 'session_seq_limit'");
+    int rc = get.Step();
+    if (rc == SQLITE_ROW) {
+      auto v = U256::FromDecimal(get.Text(0));
+      if (!v.ok() || !v->FitsU64()) return Corrupt("router db: meta session_seq_limit is not a number");
+      first = std::max<uint64_t>(1, v->Low64());
+    } else if (rc != SQLITE_DONE) {
+      return get.Err("reading the session sequence");
+    }
+  }
+  if (first > UINT64_MAX - count) return MakeError(ErrorCode::kResourceExhausted, "router: session ids exhausted");
+  Stmt put(impl_->durable, "INSERT OR REPLACE INTO meta(k, v) VALUES('session_seq_limit', ?)");
+  put.Bind(1, std::to_string(first + count));
+  if (put.Step() != SQLITE_DONE) return put.Err("storing the session sequence");
+  return first;
+}
+
 Result<bool> RouterStore::PutReceipt(const wire::Receipt& r, const U256& cost, uint64_t now) {
   std::lock_guard<std::mutex> l(impl_->durable_mu);
   Stmt s(impl_->durable,

@@ -125,6 +125,11 @@ class RouterStore {
   Result<std::vector<AnnounceRow>> LoadAnnounces(uint64_t now);
   Status PruneAnnounces(uint64_t now);
 
+  // Session ids (doc/wire.md "Session ids"): reserves the next `count` sequences and returns the
+  // first. The end of the reservation is stored (meta session_seq_limit, the FULL connection)
+  // before any of them is used, so after a restart the router resumes past every id it issued.
+  Result<uint64_t> ReserveSessionSequences(uint64_t count);
+
   // Receipts (the FULL connection). Returns false when the session already has a receipt.
   Result<bool> PutReceipt(const wire::Receipt& r, const U256& cost, uint64_t now);
   Result<std::optional<ReceiptRow>> GetReceipt(const Hash32& session_id);

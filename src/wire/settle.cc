@@ -23,6 +23,7 @@ constexpr std::pair<SettleCode, std::string_view> kNames[] = {
     {SettleCode::kUnknownModel, "unknown_model"},
     {SettleCode::kMinAboveMax, "min_above_max"},
     {SettleCode::kMinAboveCap, "min_above_cap"},
+    {SettleCode::kSessionIdNotRouters, "session_id_not_routers"},
 };
 
 Status Amount(const json& j, const char* key, U256* out) {

@@ -32,6 +32,7 @@ enum class SettleCode : uint8_t {
   kUnknownModel = 9,              // the manifest's model is gone (embedded ledger only)
   kMinAboveMax = 10,              // the ticket's minSeconds exceeds its maxSeconds
   kMinAboveCap = 11,              // the ticket's minSeconds exceeds the ledger's max_min_seconds
+  kSessionIdNotRouters = 12,      // the session id does not start with its ticket's router (session_id.h)
 };
 
 std::string_view SettleCodeName(SettleCode c);

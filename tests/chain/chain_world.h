@@ -14,16 +14,17 @@
 
 #include <memory>
 
-#include "cli/chain_bridge.h"
-#include "cli/chain_config.h"
+#include "ledger/evm_ledger.h"
 #include "evm/anvil.h"
 #include "evm/deploy.h"
 #include "ledger/test_fixture.h"
 
 namespace lt::chaintest {
 
-using cli::Submit;
-using cli::ToChain;
+using ledger::ToChain;
+inline Result<evm::ChainTxResult> Submit(evm::ComputeContractClient& c, const ledger::SignedTx& stx) {
+  return ledger::RelayToContract(c, stx);
+}
 using ledger::testing::Mor;
 using ledger::testing::TestKey;
 
@@ -58,7 +59,7 @@ class ChainWorld : public ::testing::Test {
     genesis_.community_pool = Mor("10000");
     genesis_.params.min_router_stake = Mor("100");
     CustomizeGenesis(genesis_);
-    evm::DeployConfig config = cli::DeployConfigFromGenesis(genesis_);
+    evm::DeployConfig config = ledger::DeployConfigFromGenesis(genesis_);
     config.token_contract = token_contract_;
     ASSERT_TRUE(anvil_->SetNextBlockTimestamp(++now_).ok());
     auto d = evm::DeployComputeContract(*relayer_, config, &deploy_gas_);

@@ -4,8 +4,8 @@
 // outcome (success, or the same ErrorCode), on every receipt's result, and on every account's
 // wallet, vault, claimable, pending withdrawal, allowance, stakes and nonce, and on the pools,
 // budget and circulating supply; the money invariant holds on both.
-// The builders' and agents' shares are 0 in this genesis: the contract credits them at a
-// per-second rate (doc/contracts.md "Differences"), which the embedded ledger does not do yet.
+// The builders' and agents' shares are 10% (beta_bps, agent_share_bps): both backends pay them at
+// floor(share / T) per session-second (doc/ledger.md "Day close"); beta/qwen is an agent.
 #include <random>
 
 #include "chain/chain_world.h"
@@ -19,8 +19,10 @@ using ledger::TxType;
 class DifferentialTest : public ChainWorld {
  protected:
   void CustomizeGenesis(ledger::Genesis& g) override {
-    g.params.beta_bps = 0;
-    g.params.agent_share_bps = 0;
+    // Nonzero builders' and agents' shares: both backends pay them at floor(share / T) per
+    // session-second (doc/ledger.md "Day close").
+    g.params.beta_bps = 1000;
+    g.params.agent_share_bps = 1000;
     g.params.min_provider_stake = Mor("5");
   }
 
@@ -132,7 +134,7 @@ TEST_F(DifferentialTest, ARandomSequenceGivesTheSameResultsOnBothBackends) {
     ledger::Tx reg;
     reg.type = TxType::kRegisterModel;
     reg.name = name;
-    reg.kind = "model";
+    reg.kind = byte == 0xcd ? "agent" : "model";
     reg.builder_fee_bps = static_cast<uint32_t>(pick(2001));
     reg.nonce = nonce[owner->GetAddress()]++;
     Both(ledger::SignTx(reg, *owner, domain_), "register_model");
@@ -224,7 +226,7 @@ TEST_F(DifferentialTest, ARandomSequenceGivesTheSameResultsOnBothBackends) {
                                                             *U256::FromMor("0.00" + std::to_string(1 + pick(9))),
                                                             static_cast<uint32_t>(pick(30)), static_cast<uint32_t>(200 + pick(400)),
                                                             static_cast<uint32_t>(pick(600)), ++session);
-          rc.ticket.ticket.session_id[3] = static_cast<uint8_t>(step);
+          rc.ticket.ticket.session_id[20] = static_cast<uint8_t>(step);  // in the sequence, after the router
           rc.ticket.router_sig = signer.Sign(wire::Digest(rc.ticket.ticket, domain_.separator));
           rc.voucher.voucher.session_id = rc.ticket.ticket.session_id;
           if (r == 3) rc.voucher.voucher.seconds += 1;  // the user did not sign this
