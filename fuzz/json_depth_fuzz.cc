@@ -32,6 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto j = lt::ParseJson(text, 8);  // a small bound, so the fuzzer reaches it
   if (!j.is_discarded() && Depth(j) > 8) __builtin_trap();
   if (size > 4096) return 0;  // nlohmann's own parse of deep input is what the check avoids
+  // nlohmann's lexer takes a NUL byte as the end of input ("33\0[[[" is 33 to it); ParseJson
+  // refuses such text, which is the safer answer, so the comparison stops there.
+  if (text.find('\0') != std::string_view::npos) return 0;
   auto plain = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
   if (!plain.is_discarded() && Depth(plain) <= 8 && j.is_discarded()) __builtin_trap();
   return 0;
