@@ -32,7 +32,6 @@ struct Channel {
   engine::StopFilter filter;
   std::string text;      // what may be sent (stop strings applied, UTF-8 complete)
   size_t sent = 0;       // consumer's position
-  bool stopped = false;  // a stop string was seen
   bool done = false;
   Completion result;
   std::atomic<bool> client_gone{false};
@@ -41,9 +40,8 @@ struct Channel {
   bool OnPiece(std::string_view piece) {
     std::lock_guard<std::mutex> lk(mu);
     text += filter.Push(piece);
-    stopped = filter.stopped();
     cv.notify_all();
-    return !stopped && !client_gone.load();
+    return !filter.stopped() && !client_gone.load();
   }
   void OnDone(const Completion& c) {
     std::lock_guard<std::mutex> lk(mu);
@@ -55,7 +53,7 @@ struct Channel {
 };
 
 const char* Reason(const Channel& ch) {
-  if (ch.stopped) return "stop";
+  if (ch.filter.stopped()) return "stop";
   return ch.result.reason == FinishReason::kLength ? "length" : "stop";
 }
 
