@@ -1,10 +1,11 @@
 #include "net/http_parse.h"
 
+#include <algorithm>
 #include <limits>
 
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
+#include <boost/asio/buffer.hpp>
 
 #include "net/ascii.h"
 #include "util/bytes.h"
@@ -49,6 +50,46 @@ namespace {
 
 std::string_view View(boost::beast::string_view s) { return {s.data(), s.size()}; }
 
+// Beast's string_body, except that a Content-Length reserves at most kMaxReserve up front: the
+// length is the peer's claim, and a claim of 4 EB (or 10 GB on each of many connections) must not
+// become an allocation before a byte of it has come.
+struct ClaimSafeStringBody {
+  using value_type = std::string;
+  static constexpr std::uint64_t kMaxReserve = 64 * 1024;
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(http::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(const boost::optional<std::uint64_t>& length, boost::beast::error_code& ec) {
+      ec = {};
+      if (length) body_.reserve(static_cast<size_t>(std::min(*length, kMaxReserve)));
+    }
+
+    template <class ConstBufferSequence>
+    size_t put(const ConstBufferSequence& buffers, boost::beast::error_code& ec) {
+      ec = {};
+      size_t extra = boost::asio::buffer_size(buffers);
+      if (extra > body_.max_size() - body_.size()) {
+        ec = http::error::buffer_overflow;
+        return 0;
+      }
+      for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+           ++it) {
+        boost::asio::const_buffer b = *it;
+        body_.append(static_cast<const char*>(b.data()), b.size());
+      }
+      return extra;
+    }
+
+    void finish(boost::beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
+
 // Feeds `bytes` to a Beast parser until it stops making progress: Beast may stop at the end of
 // the head although body bytes follow.
 template <typename P>
@@ -88,7 +129,7 @@ struct RequestReader::Parser {
     p.body_limit(static_cast<std::uint64_t>(max_body));
     p.eager(true);
   }
-  http::request_parser<http::string_body> p;
+  http::request_parser<ClaimSafeStringBody> p;
 };
 
 RequestReader::RequestReader(size_t max_body_bytes)
@@ -173,7 +214,7 @@ struct AnswerReader::Parser {
     p.eager(true);
     if (head) p.skip(true);
   }
-  http::response_parser<http::string_body> p;
+  http::response_parser<ClaimSafeStringBody> p;
 };
 
 AnswerReader::AnswerReader(std::string_view method, Deliver deliver)
