@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "cli/commands.h"
+#include "ledger/day_label.h"
 #include "crypto/keystore.h"
 #include "ledger/client.h"
 #include "ledger/names.h"
@@ -172,8 +173,9 @@ void RegisterLedgerAdmin(CLI::App& app, CommandContext& ctx) {
       LT_TRY(auto l, ConnectLedger(close_url));
       LT_TRY(uint64_t n, l->CloseDays());
       LT_TRY(auto day, l->GetDay());
-      PrintResult(ctx, {{"closed", n}, {"day", day.day}},
-                  "closed " + std::to_string(n) + " day(s); open day " + std::to_string(day.day));
+      PrintResult(ctx, {{"closed", n}, {"day", day.day}, {"day_label", ledger::DayLabel(day.day, day.day_seconds)}},
+                  "closed " + std::to_string(n) + " day(s); the open day is " +
+                      ledger::DayLabel(day.day, day.day_seconds) + " (day " + std::to_string(day.day) + ")");
       return OkStatus();
     });
   });
