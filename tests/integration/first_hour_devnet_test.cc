@@ -116,6 +116,45 @@ TEST(FirstHourDevnet, SettingsCatalogFaucetHintsAndBuilderFlow) {
   EXPECT_EQ(bench.exit_code, 0) << bench.err;
   EXPECT_NE(bench.out.find("tokens/s"), std::string::npos) << bench.out;
 
+  // A fourth provider, funded by the faucet, sells an OpenAI-compatible server (`lt engine serve`)
+  // with backend "openai" and no `manifest`: the ledger's tag for its name gives it.
+  std::string p4 = TempDir("lt-first-p4");
+  WriteFile(p4 + "/pw", "pw\n");
+  auto key = RunLt({"--json", "key", "new", "--light", "--keystore", p4 + "/p4.json", "--password-file", p4 + "/pw"});
+  ASSERT_EQ(key.exit_code, 0) << key.err;
+  std::string p4_addr = json::parse(key.out)["address"];
+  ASSERT_EQ(RunLt({"devnet", "fund", "--devnet", devnet_json, p4_addr, "20"}).exit_code, 0);
+  int eport = FreePort(), sport = FreePort(), hport = FreePort();
+  LtProcess upstream({"engine", "serve", "--model", ModelsDir() + "/stories260K.bin", "--tokenizer",
+                      ModelsDir() + "/tok512.bin", "--listen", "127.0.0.1:" + std::to_string(eport), "--name",
+                      "demo/stories:260k", "--threads", "1"});
+  ASSERT_TRUE(WaitForHttp("127.0.0.1", eport, "/v1/models")) << upstream.Stderr();
+  std::string routers_toml;
+  for (const auto& r : net["routers"]) routers_toml += (routers_toml.empty() ? "\"" : ", \"") + r["url"].get<std::string>() + "\"";
+  WriteFile(p4 + "/provider.toml",
+            "keystore = \"p4.json\"\npassword_file = \"pw\"\nlisten = \"127.0.0.1:" + std::to_string(sport) +
+                "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(hport) + "\"\nstake = \"10\"\nledger = \"" +
+                net["ledger"]["url"].get<std::string>() + "\"\nrouters = [" + routers_toml +
+                "]\naccept_any_router = true\n\n[[model]]\nname = \"demo/stories:260k\"\nbackend = \"openai\"\n"
+                "upstream = \"http://127.0.0.1:" + std::to_string(eport) + "\"\nprice = \"0.003\"\ntps = 100\n");
+  LtProcess provider4({"--datadir", p4 + "/data", "provider", "serve", "--config", p4 + "/provider.toml"});
+  ASSERT_TRUE(WaitForHttp("127.0.0.1", hport, "/health")) << provider4.Stderr();
+  auto p4_status = RunLt({"--json", "provider", "status", "--config", p4 + "/provider.toml"});
+  ASSERT_EQ(p4_status.exit_code, 0) << p4_status.err;
+  json p4j = json::parse(p4_status.out);
+  EXPECT_EQ(p4j["models"][0]["manifest"], net["model"]["manifest"]) << p4_status.out;
+  // As the ledger lists it: the session port, then the liveness URL (http_listen is not port + 1).
+  EXPECT_EQ(p4j["endpoint"], "127.0.0.1:" + std::to_string(sport) + ";http://127.0.0.1:" + std::to_string(hport))
+      << p4_status.out;
+  bool listed = false;
+  for (int i = 0; i < 150 && !listed; ++i) {
+    auto m = RunLt({"--datadir", user_dir, "--json", "models", "--no-sizes"});
+    listed = m.exit_code == 0 && m.out.find("\"price_max_mor\": \"0.003\"") != std::string::npos &&
+             m.out.find("\"providers\": 4") != std::string::npos;
+    if (!listed) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(listed) << provider4.Stderr();
+
   // The builder pushes a GGUF with --router and no --gateway.
   json builder;
   for (const auto& a : net["accounts"]) {
