@@ -178,6 +178,31 @@ TEST(FirstHourDevnet, SettingsCatalogFaucetHintsAndBuilderFlow) {
   ASSERT_EQ(tags.exit_code, 0) << tags.err;
   EXPECT_NE(tags.out.find("demo/stories:gguf"), std::string::npos) << tags.out;
 
+  // The routers' leaderboards: the settled chat ranks demo/stories:260k with its size and an
+  // earnings estimate; the wrong tag asked for is listed apart with the name it was meant as.
+  json ranked, apart;
+  for (int i = 0; i < 300 && (ranked.is_null() || apart.is_null()); ++i) {
+    for (const auto& r : net["routers"]) {
+      auto c = net::HttpClient::Create(r["url"].get<std::string>());
+      auto b = c.ok() ? c->Get("/leaderboard?window=day") : Result<net::HttpClientResponse>(c.error());
+      if (!b.ok() || b->status != 200) continue;
+      json board = json::parse(b->body, nullptr, false);
+      for (const auto& m : board.value("models", json::array())) {
+        if (m["model"] == "demo/stories:260k" && m["sizeBytes"].is_number() && m["sessions"].get<int>() > 0)
+          ranked = m;
+      }
+      for (const auto& m : board.value("unregistered", json::array())) {
+        if (m["model"] == "demo/stories:260") apart = m;
+      }
+    }
+    if (ranked.is_null() || apart.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ASSERT_FALSE(ranked.is_null()) << "no ranked demo/stories:260k with a size";
+  EXPECT_GT(ranked["sizeBytes"].get<uint64_t>(), 100000u) << ranked.dump();
+  EXPECT_TRUE(ranked["earningsPerDayEstimate"].is_number()) << ranked.dump();
+  ASSERT_FALSE(apart.is_null()) << "the wrong tag is not listed apart";
+  EXPECT_EQ(apart["nearest"], "demo/stories:260k") << apart.dump();
+
   EXPECT_EQ(devnet.Stop(SIGINT, 60000), 0) << devnet.Stdout() << devnet.Stderr();
 }
 
