@@ -5,10 +5,16 @@
 #include <set>
 
 #include "analytics/stats.h"
+#include "util/near_match.h"
 
 namespace lt::analytics {
 
 using nlohmann::json;
+
+bool IsRegistered(const std::set<std::string>& registered, const std::string& model) {
+  if (registered.count(model)) return true;
+  return model.find(':') == std::string::npos && registered.count(model + ":latest");
+}
 
 json ComputeLeaderboard(const LeaderboardInput& in) {
   struct Row {
@@ -71,16 +77,39 @@ json ComputeLeaderboard(const LeaderboardInput& in) {
     if (na != nb) return na > nb;
     return a.first < b.first;
   });
-  json models = json::array();
-  for (size_t i = 0; i < out.size() && i < in.max_rows; ++i) {
-    out[i].second["rank"] = i + 1;
-    models.push_back(out[i].second);
+  json models = json::array(), unregistered = json::array();
+  std::vector<std::string> known;
+  if (in.registered) known.assign(in.registered->begin(), in.registered->end());
+  for (auto& entry : out) {
+    json& row = entry.second;
+    if (in.registered && !IsRegistered(*in.registered, entry.first)) {
+      if (unregistered.size() < in.max_rows) {
+        std::string near = NearestMatch(entry.first, known);
+        unregistered.push_back({{"model", entry.first},
+                                {"sessions", row["sessions"]},
+                                {"unmet", row["unmet"]},
+                                {"unmetTotal", row["unmetTotal"]},
+                                {"nearest", near.empty() ? json(nullptr) : json(near)}});
+      }
+      continue;
+    }
+    if (models.size() >= in.max_rows) continue;
+    row["rank"] = models.size() + 1;
+    row["earningsPerDayEstimate"] =
+        row["medianPricePerSecond"].is_null()
+            ? json(nullptr)
+            : json(Round(row["score"].get<double>() * 24 * row["medianPricePerSecond"].get<double>(), 9));
+    auto size = in.sizes.find(entry.first);
+    row["sizeBytes"] = size == in.sizes.end() ? json(nullptr) : json(size->second);
+    models.push_back(row);
   }
   return {{"window", in.window},
           {"windowSeconds", in.window_seconds},
           {"from", in.now > in.window_seconds ? in.now - in.window_seconds : 0},
           {"to", in.now},
-          {"models", models}};
+          {"registeredKnown", in.registered.has_value()},
+          {"models", models},
+          {"unregistered", unregistered}};
 }
 
 }  // namespace lt::analytics

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+using nlohmann::json;
+
 namespace lt::analytics {
 namespace {
 
@@ -47,6 +49,45 @@ TEST(LeaderboardTest, CountsAndScore) {
   EXPECT_EQ(j["models"][2]["model"], "b");
   EXPECT_DOUBLE_EQ(j["models"][2]["score"].get<double>(), 30);
   EXPECT_EQ(j.dump().find("u1"), std::string::npos);  // user keys never leave
+}
+
+// The issue-18 board: a mistyped name with failed RFCs scored above every real model; now only
+// registered names are ranked and the typo is listed apart with the name it was probably meant as.
+TEST(LeaderboardTest, RanksOnlyRegisteredNames) {
+  LeaderboardInput in;
+  in.window_seconds = 3600;
+  in.now = 10000;
+  in.sessions = {S("demo/stories:260k", "p1", "u1", 100, 0.001)};
+  in.unmet["demo/storys:260k"]["unknown_model"] = 2;
+  in.unmet["demo/stories"]["no_provider"] = 1;  // no tag: latest
+  in.registered = std::set<std::string>{"demo/stories:260k", "demo/stories:latest"};
+  in.sizes["demo/stories:260k"] = 1056768;
+  auto j = ComputeLeaderboard(in);
+  ASSERT_EQ(j["models"].size(), 2u) << j.dump(2);
+  for (const auto& m : j["models"]) EXPECT_NE(m["model"], "demo/storys:260k");
+  ASSERT_EQ(j["unregistered"].size(), 1u) << j.dump(2);
+  EXPECT_EQ(j["unregistered"][0]["model"], "demo/storys:260k");
+  EXPECT_EQ(j["unregistered"][0]["unmetTotal"], 2);
+  EXPECT_EQ(j["unregistered"][0]["nearest"], "demo/stories:260k");
+  EXPECT_TRUE(j["registeredKnown"].get<bool>());
+  json real;
+  for (const auto& m : j["models"]) {
+    if (m["model"] == "demo/stories:260k") real = m;
+  }
+  ASSERT_FALSE(real.is_null());
+  EXPECT_EQ(real["sizeBytes"], 1056768);
+  // score = 100 s / 1 h / (1 + 1 serving) = 50; x 24 h x 0.001 MOR/s = 1.2 MOR a day.
+  EXPECT_DOUBLE_EQ(real["earningsPerDayEstimate"].get<double>(), 1.2);
+}
+
+TEST(LeaderboardTest, UnknownRegistryRanksEverything) {
+  LeaderboardInput in;
+  in.window_seconds = 3600;
+  in.unmet["x/y:1"]["unknown_model"] = 1;
+  auto j = ComputeLeaderboard(in);
+  EXPECT_EQ(j["models"].size(), 1u);
+  EXPECT_FALSE(j["registeredKnown"].get<bool>());
+  EXPECT_TRUE(j["models"][0]["sizeBytes"].is_null());
 }
 
 }  // namespace

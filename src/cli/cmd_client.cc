@@ -9,6 +9,7 @@
 
 #include "cli/chain_ledger.h"
 #include "cli/commands.h"
+#include "cli/user_config.h"
 #include "client/api_server.h"
 #include "client/secret_guard.h"
 #include "client/session_pool.h"
@@ -24,7 +25,7 @@ using nlohmann::json;
 
 struct ClientFlags {
   std::string listen = "127.0.0.1:8080";
-  std::string ledger = "http://127.0.0.1:7545";
+  std::string ledger;
   std::string chain;
   std::vector<std::string> routers;
   std::string keystore, password_file;
@@ -33,7 +34,8 @@ struct ClientFlags {
   int idle_seconds = 60;
   int request_timeout_seconds = 30, first_token_timeout_seconds = 0;
   std::string bip39_wordlist;
-  std::string config;
+  std::string config, devnet;
+  std::string datadir;  // for the hint when nothing is configured
   // serve
   std::vector<std::string> allow_origins;
   std::string api_key, api_key_file;
@@ -45,7 +47,7 @@ struct ClientFlags {
 };
 
 void AddCommonFlags(CLI::App* c, ClientFlags& f) {
-  c->add_option("--ledger", f.ledger, "Ledger URL")->capture_default_str();
+  c->add_option("--ledger", f.ledger, "Ledger URL (default: from --config, --devnet or <datadir>/config.toml)");
   c->add_option("--chain", f.chain,
                 "Deployment file or devnet.json: read the Compute Contract on that chain instead of --ledger");
   c->add_option("--router", f.routers, "Router URL (repeat for failover, tried in order); required");
@@ -79,6 +81,7 @@ struct Setup {
 };
 
 Result<Setup> Prepare(const ClientFlags& f) {
+  if (f.ledger.empty() && f.chain.empty()) return InvalidArgument(NoNetworkHint(f.datadir));
   if (f.routers.empty()) return InvalidArgument("give at least one --router URL (flag or config key router)");
   if (f.keystore.empty()) return InvalidArgument("give --keystore (flag or config key keystore)");
   if (f.request_timeout_seconds < 0) return InvalidArgument("--request-timeout-seconds must be 0 or positive");
@@ -88,9 +91,13 @@ Result<Setup> Prepare(const ClientFlags& f) {
   LT_TRY(crypto::PrivateKey user, crypto::LoadKeystoreFile(f.keystore, pw.span()));
   std::unique_ptr<LocalLedgerBridge> bridge;
   LT_TRY(std::string url, LedgerUrlFor(f.ledger, f.chain, std::nullopt, &bridge));
-  LT_TRY(auto ledger, ledger::RemoteLedger::Connect(url));
+  auto ledger = ledger::RemoteLedger::Connect(url);
+  if (!ledger.ok()) {
+    return MakeError(ledger.error().code, "ledger " + url + " unreachable (" + ledger.error().message +
+                                              "); is it running? ('lt devnet' starts one; fix the URL with --ledger)");
+  }
   Setup s{std::move(user),
-          wire::Domain(U256(ledger->domain().chain_id), ledger->domain().verifying_contract),
+          wire::Domain(U256((*ledger)->domain().chain_id), (*ledger)->domain().verifying_contract),
           {},
           {},
           std::move(bridge),
@@ -110,36 +117,6 @@ Result<Setup> Prepare(const ClientFlags& f) {
     s.words = client::BuiltinBip39Wordlist();
   }
   return s;
-}
-
-// Reads `key = value` lines of a TOML file (CLI11's parser) into the command's options that the
-// command line did not set: keys are the long flag names (max-price or max_price).
-Status ApplyConfig(CLI::App* cmd, const std::string& path) {
-  if (path.empty()) return OkStatus();
-  LT_TRY(std::string text, RealFileSystem::Default()->ReadFile(path, 1 << 20));
-  std::istringstream in(text);
-  std::vector<CLI::ConfigItem> items;
-  try {
-    items = CLI::ConfigTOML().from_config(in);
-  } catch (const std::exception& e) {
-    return InvalidArgument("config " + path + ": " + e.what());
-  }
-  for (const auto& item : items) {
-    if (!item.parents.empty() || item.name == "++" || item.name == "--") continue;
-    std::string name = item.name;
-    std::replace(name.begin(), name.end(), '_', '-');
-    if (name == "config") return InvalidArgument("config " + path + ": a config file cannot name another");
-    CLI::Option* opt = cmd->get_option_no_throw("--" + name);
-    if (opt == nullptr) return InvalidArgument("config " + path + ": unknown key '" + item.name + "'");
-    if (opt->count() > 0) continue;  // the command line wins
-    try {
-      opt->add_result(item.inputs);
-      opt->run_callback();
-    } catch (const std::exception& e) {
-      return InvalidArgument("config " + path + ": key '" + item.name + "': " + e.what());
-    }
-  }
-  return OkStatus();
 }
 
 client::PoolOptions PoolOptionsFrom(const ClientFlags& f, const Setup& s) {
@@ -248,7 +225,7 @@ Status Chat(CommandContext& ctx, const ClientFlags& f, bool prompt_given) {
       ++asked;
       Status st = ask(line);
       if (!st.ok()) {
-        std::cerr << "lt: error: " << st.error().message << std::endl;
+        (void)Fail(st.error());  // one line (JSON under --json); the conversation goes on
         ++failed;
       }
     }
@@ -282,11 +259,11 @@ void RegisterClientCommands(CLI::App& app, CommandContext& ctx) {
                     "A web origin (e.g. http://localhost:3000) whose pages may call the API (repeat; default: none)");
   serve->add_option("--api-key", f.api_key, "Require 'Authorization: Bearer KEY' on every request");
   serve->add_option("--api-key-file", f.api_key_file, "The same, the key read from the file's first line");
-  serve->add_option("--config", f.config,
-                    "TOML file with these flags as keys, e.g. max-price = \"0.01\" (flags win)");
+  AddConfigFlags(serve, &f.config, &f.devnet);
   serve->callback([&ctx, serve] {
     RunCommand(ctx, [&]() -> Status {
-      LT_TRY_STATUS(ApplyConfig(serve, f.config));
+      f.datadir = ctx.global.Datadir();
+      LT_TRY_STATUS(ApplyUserConfig(serve, f.datadir, f.config, f.devnet));
       return Serve(f);
     });
   });
@@ -300,7 +277,14 @@ void RegisterClientCommands(CLI::App& app, CommandContext& ctx) {
   chat->add_option("--max-tokens", f.max_tokens, "Maximum tokens per answer")->capture_default_str();
   chat->add_option("--temperature", f.temperature, "Sampling temperature (default: the provider's)");
   chat->add_option("--seed", f.seed, "Sampling seed (0: the provider's)");
-  chat->callback([&ctx, prompt] { RunCommand(ctx, [&] { return Chat(ctx, f, prompt->count() > 0); }); });
+  AddConfigFlags(chat, &f.config, &f.devnet);
+  chat->callback([&ctx, chat, prompt] {
+    RunCommand(ctx, [&]() -> Status {
+      f.datadir = ctx.global.Datadir();
+      LT_TRY_STATUS(ApplyUserConfig(chat, f.datadir, f.config, f.devnet));
+      return Chat(ctx, f, prompt->count() > 0);
+    });
+  });
   RegisterClientBenchCommand(app, ctx);
 }
 

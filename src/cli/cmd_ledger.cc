@@ -5,6 +5,7 @@
 
 #include "cli/chain_ledger.h"
 #include "cli/commands.h"
+#include "ledger/day_label.h"
 #include "crypto/keystore.h"
 #include "ledger/client.h"
 #include "ledger/names.h"
@@ -197,8 +198,9 @@ void RegisterLedgerAdmin(CLI::App& app, CommandContext& ctx) {
       LT_TRY(auto l, OpenLedger(close_url, close_chain));
       LT_TRY(uint64_t n, l->CloseDays());
       LT_TRY(auto day, l->GetDay());
-      PrintResult(ctx, {{"closed", n}, {"day", day.day}},
-                  "closed " + std::to_string(n) + " day(s); open day " + std::to_string(day.day));
+      PrintResult(ctx, {{"closed", n}, {"day", day.day}, {"day_label", ledger::DayLabel(day.day, day.day_seconds)}},
+                  "closed " + std::to_string(n) + " day(s); the open day is " +
+                      ledger::DayLabel(day.day, day.day_seconds) + " (day " + std::to_string(day.day) + ")");
       return OkStatus();
     });
   });

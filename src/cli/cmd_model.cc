@@ -8,6 +8,7 @@
 
 #include "cli/chain_ledger.h"
 #include "cli/commands.h"
+#include "cli/push_check.h"
 #include "crypto/keystore.h"
 #include "ledger/client.h"
 #include "registry/dag.h"
@@ -105,6 +106,22 @@ Result<registry::ImportEntry> ImportFiles(registry::Store& s, const std::vector<
   return e;
 }
 
+// The `lt store serve` line that serves this store and announces it to the routers.
+template <typename Args>
+std::string StoreServeCommand(const CommandContext& ctx, const Args& a, const std::vector<std::string>& routers) {
+  std::string datadir = ctx.global.Datadir();
+  if (!a.store.empty()) {
+    std::filesystem::path sp = std::filesystem::absolute(a.store);
+    datadir = sp.filename() == "store" ? sp.parent_path().string() : "<a datadir whose store is " + a.store + ">";
+  }
+  std::string cmd = "lt --datadir " + datadir + " store serve --listen 0.0.0.0:8090 --gateway http://HOST:8090";
+  if (routers.empty()) cmd += " --router ROUTER_URL";
+  for (const auto& r : routers) cmd += " --router " + r;
+  cmd += " --ledger " + a.l.ledger + " --keystore " + a.l.keystore;
+  if (!a.l.password_file.empty()) cmd += " --password-file " + a.l.password_file;
+  return cmd;
+}
+
 void RegisterPush(CLI::App* model, CommandContext& ctx) {
   struct Args {
     std::string ref, tokenizer, kind = "model", format, architecture, license, gateway, store,
@@ -132,7 +149,9 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
       ->capture_default_str();
   cmd->add_option("--store", a->store, "Store directory (default: <datadir>/store)");
   cmd->add_option("--router", a->l.routers, "Router URL to announce to (repeatable)");
-  cmd->add_option("--gateway", a->gateway, "Base URL where `lt store serve` serves this store (announced)");
+  cmd->add_option("--gateway", a->gateway,
+                  "Base URL where `lt store serve` serves this store, announced to --router (without it push "
+                  "prints the store serve command that announces it)");
   AddLedgerFlags(cmd, a->l, true);
   cmd->callback([&ctx, a] {
     RunCommand(ctx, [&]() -> Status {
@@ -151,11 +170,12 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
         total += static_cast<uint64_t>(st.st_size);
       }
       if (a->fee_bps > 10000) return InvalidArgument("--builder-fee-bps must be 0..10000");
-      if (!a->l.routers.empty() && a->gateway.empty()) {
-        return InvalidArgument("--router needs --gateway URL (where `lt store serve` serves this store)");
-      }
       if (!a->gateway.empty() && a->gateway.rfind("http://", 0) != 0)
         return InvalidArgument("--gateway must be an http:// URL");
+      if (!a->gateway.empty() && a->l.routers.empty())
+        return InvalidArgument("--gateway is announced to routers: give --router URL too");
+      // The files are what --format says (push_check.h) before anything is stored or signed.
+      LT_TRY(FormatFacts facts, CheckModelFormat(a->format, a->files, a->tokenizer, a->architecture));
       LT_TRY(auto key, LoadKey(a->l));
       crypto::Address me = key.GetAddress();
       LT_TRY(auto l, Connect(a->l, key));
@@ -169,7 +189,7 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
       m.tag = ref->tag;
       m.kind = a->kind;
       m.format = a->format;
-      m.architecture = a->architecture;
+      m.architecture = facts.architecture;
       m.root = e.cid;
       m.requirements.ram_bytes = a->ram_bytes ? a->ram_bytes : total;
       m.requirements.accelerator = a->accelerator;
@@ -203,7 +223,7 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
         tagged = true;
       }
       json announced = json::array(), failed = json::array();
-      if (!a->l.routers.empty()) {
+      if (!a->l.routers.empty() && !a->gateway.empty()) {
         LT_TRY(std::vector<Cid> roots, registry::HeldRoots(*s));
         wire::Domain d(U256(l->domain().chain_id), l->domain().verifying_contract);
         auto out = registry::AnnounceHeld(a->l.routers, key, d, a->gateway, roots);
@@ -215,13 +235,26 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
                                " (run push again to retry)");
         }
       }
+      // Without a gateway nobody can pull the files yet: say exactly what serves and announces them.
+      std::string next;
+      if (a->gateway.empty()) next = StoreServeCommand(ctx, *a, a->l.routers);
       json j = {{"name", ref->name},        {"tag", ref->tag},          {"manifest", mcid.ToString()},
                 {"bytes32", digest},        {"root", e.cid.ToString()}, {"size", e.size},
                 {"registered", registered}, {"tagged", tagged},         {"announced", announced},
-                {"announce_failed", failed}};
-      std::string human = ref->name + ":" + ref->tag + " -> " + mcid.ToString() + "\nbytes32 " + digest +
-                          "\nroot " + e.cid.ToString() + " (" + std::to_string(e.size) + " bytes)";
+                {"announce_failed", failed}, {"format", a->format},     {"architecture", m.architecture},
+                {"format_checked", facts.checked}};
+      if (!next.empty()) j["next"] = next;
+      std::string human =
+          (registered ? "registered " + ref->name + " on the ledger (kind " + a->kind + ", builder fee " +
+                            std::to_string(a->fee_bps) + " bps)\n"
+                      : "") +
+          (tagged ? "tagged " : "already tagged (no transaction) ") + ref->name + ":" + ref->tag + " -> manifest " +
+          mcid.ToString() + "\nbytes32 " + digest + "\nroot " + e.cid.ToString() + " (" + std::to_string(e.size) +
+          " bytes, " + a->format + (m.architecture.empty() ? "" : ", " + m.architecture) +
+          (facts.checked ? ", checked" : "") + ")";
+      for (const auto& u : announced) human += "\nannounced to " + u.get<std::string>();
       for (const auto& f : failed) human += "\nannounce failed: " + f.get<std::string>();
+      if (!next.empty()) human += "\nnobody can pull it until a gateway announces it; run:\n  " + next;
       PrintResult(ctx, j, human);
       return OkStatus();
     });

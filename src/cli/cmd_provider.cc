@@ -9,6 +9,7 @@
 #include "net/http.h"
 #include "provider/backend.h"
 #include "provider/config.h"
+#include "provider/model_source.h"
 #include "provider/node.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -52,6 +53,10 @@ Status Serve(CommandContext& ctx, const ProviderFlags& f) {
 
 Status Bench(CommandContext& ctx, const ProviderFlags& f) {
   LT_TRY(provider::ProviderConfig config, provider::LoadProviderConfig(f.config));
+  // Models without `path` come from <datadir>/store as `serve` pulls them (already there after a
+  // serve: only the ledger is asked which manifest the tag names).
+  LT_TRY(auto source, provider::ModelSource::Open(config, ctx.global.Datadir()));
+  if (source) LT_TRY_STATUS(source->PullModels(config));
   nlohmann::json out = nlohmann::json::array();
   std::string human;
   for (const auto& m : config.models) {
@@ -75,12 +80,25 @@ Status Bench(CommandContext& ctx, const ProviderFlags& f) {
   return OkStatus();
 }
 
+// The status URL: --url, else the http_listen of --config (the address `serve` listens on).
+Result<std::string> StatusUrl(const ProviderFlags& f) {
+  if (f.config.empty()) return f.url;
+  LT_TRY(provider::ProviderConfig config, provider::LoadProviderConfig(f.config));
+  LT_TRY(auto hp, net::ParseHostPort(config.http_listen));
+  if (hp.second == 0) return InvalidArgument(f.config + ": http_listen has port 0 (chosen at start): give --url");
+  return provider::ProviderHttpUrl(config, hp.second);
+}
+
 Status StatusCmd(CommandContext& ctx, const ProviderFlags& f) {
-  LT_TRY(auto client, net::HttpClient::Create(f.url));
-  LT_TRY(auto resp, client.Get("/status"));
-  if (resp.status != 200) return net::ErrorFromResponse(resp).Wrap("provider " + f.url);
-  LT_TRY(nlohmann::json j, resp.Json());
+  LT_TRY(std::string url, StatusUrl(f));
+  auto client = net::HttpClient::Create(url);
+  if (!client.ok()) return client.error().Wrap("provider " + url);
+  auto resp = client->Get("/status");
+  if (!resp.ok()) return resp.error().Wrap("provider " + url + " (is 'lt provider serve' running?)");
+  if (resp->status != 200) return net::ErrorFromResponse(*resp).Wrap("provider " + url);
+  LT_TRY(nlohmann::json j, resp->Json());
   std::string human = "provider " + j.value("address", std::string("?")) + "\n";
+  human += "endpoint: " + j.value("endpoint", std::string("?")) + " (sessions; status at " + url + ")\n";
   human += "sessions: " + std::to_string(j.value("active_sessions", 0)) + " active, " +
            std::to_string(j.value("total_sessions", 0)) + " total, " + std::to_string(j.value("refused_handshakes", 0)) +
            " refused\n";
@@ -149,7 +167,8 @@ void RegisterProviderCommands(CLI::App& app, CommandContext& ctx) {
   bench->add_option("--runs", f->runs, "Generations per model")->capture_default_str();
   bench->callback([&ctx, f] { RunCommand(ctx, [&] { return Bench(ctx, *f); }); });
   auto* status = p->add_subcommand("status", "Sessions, earnings and bans of a running provider");
-  status->add_option("--url", f->url, "The provider's status endpoint (http_listen)")->capture_default_str();
+  auto* url = status->add_option("--url", f->url, "The provider's status endpoint (http_listen)")->capture_default_str();
+  status->add_option("--config", f->config, "provider.toml: its http_listen is the status endpoint")->excludes(url);
   status->callback([&ctx, f] { RunCommand(ctx, [&] { return StatusCmd(ctx, *f); }); });
 }
 

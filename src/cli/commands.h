@@ -20,7 +20,9 @@ void RegisterEngineBenchCommand(CLI::App& app, CommandContext& ctx);  // cmd_eng
 void RegisterEngineCommands(CLI::App& app, CommandContext& ctx);     // lt generate, engine serve, model convert, bench engine
 void RegisterRouterCommands(CLI::App& app, CommandContext& ctx);     // lt router serve, bench router
 void RegisterClientCommands(CLI::App& app, CommandContext& ctx);     // lt client serve, chat, bench client
-void RegisterDevnetCommands(CLI::App& app, CommandContext& ctx);     // lt devnet
+void RegisterDevnetCommands(CLI::App& app, CommandContext& ctx);     // lt devnet, devnet fund
+void RegisterInitCommand(CLI::App& app, CommandContext& ctx);        // lt init (cmd_init.cc)
+void RegisterModelsCommand(CLI::App& app, CommandContext& ctx);      // lt models (cmd_models.cc)
 void RegisterAnalyticsCommands(CLI::App& app, CommandContext& ctx);  // lt report verify, sim market
 void RegisterChainCommands(CLI::App& app, CommandContext& ctx);      // lt chain deploy, bench chain
 void RegisterChainBench(CLI::App& app, CommandContext& ctx);         // lt bench chain (cmd_chain_bench.cc)

@@ -16,12 +16,23 @@ namespace lt::cli {
 
 std::string GlobalOptions::Datadir() const { return ExpandHome(datadir); }
 
-int Fail(const Error& e) { return Fail(e.message); }
+namespace {
+bool g_json_errors = false;  // set once by main before any thread starts
+}  // namespace
 
-int Fail(const std::string& message) {
-  std::cerr << "lt: error: " << message << std::endl;
+void SetJsonErrors(bool on) { g_json_errors = on; }
+
+int Fail(const Error& e) {
+  if (g_json_errors) {
+    std::cerr << nlohmann::json{{"error", {{"code", std::string(ErrorCodeName(e.code))}, {"message", e.message}}}}.dump()
+              << std::endl;
+  } else {
+    std::cerr << "lt: error: " << e.message << std::endl;
+  }
   return 1;
 }
+
+int Fail(const std::string& message) { return Fail(Error{ErrorCode::kInternal, message}); }
 
 namespace {
 

@@ -1,7 +1,8 @@
 // Shared pieces of the `lt` command line: global options, exit codes, password input, output.
 //
 // Exit codes: 0 success, 1 an error (one clear line on stderr: "lt: error: ..."), 2 a usage
-// error (unknown subcommand or flag; the usage is printed). Commands return their exit code
+// error (unknown subcommand or flag; one line and the help to read, cli/usage.h). Under --json
+// both are one JSON object on stderr. Commands return their exit code
 // through CommandContext::exit_code. Nothing here ever prints a key or a password.
 #ifndef LT_CLI_COMMON_H_
 #define LT_CLI_COMMON_H_
@@ -32,7 +33,9 @@ struct CommandContext {
   int exit_code = 0;
 };
 
-// Prints "lt: error: <message>" to stderr and returns 1.
+// Prints "lt: error: <message>" to stderr and returns 1; under --json (SetJsonErrors) the line is
+// {"error":{"code":"<ErrorCodeName>","message":"..."}} instead.
+void SetJsonErrors(bool on);
 int Fail(const Error& e);
 int Fail(const std::string& message);
 

@@ -3,9 +3,11 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <string_view>
 
 #include "cli/commands.h"
 #include "cli/common.h"
+#include "cli/usage.h"
 #include "util/log.h"
 
 int main(int argc, char** argv) {
@@ -22,12 +24,19 @@ int main(int argc, char** argv) {
   app.fallthrough();
   app.option_defaults()->always_capture_default();
   app.add_option("--datadir", ctx.global.datadir, "Data directory")->capture_default_str();
-  app.add_option("--log-level", ctx.global.log_level, "debug, info, warn, error or off")->capture_default_str();
-  app.add_flag("--json", ctx.global.json, "Machine-readable JSON output where a command prints data");
+  auto* log_level =
+      app.add_option("--log-level", ctx.global.log_level, "debug, info, warn, error or off")->capture_default_str();
+  app.add_flag("--json", ctx.global.json, "Machine-readable JSON output and errors; INFO logs quiet");
+  // Before parsing: errors of the parse itself must already know the output format.
+  bool json_requested = false;
+  for (int i = 1; i < argc; ++i) json_requested = json_requested || std::string_view(argv[i]) == "--json";
+  lt::cli::SetJsonErrors(json_requested);
 
-  app.parse_complete_callback([&ctx] {
+  app.parse_complete_callback([&ctx, log_level] {
     auto level = lt::ParseLogLevel(ctx.global.log_level);
     if (!level.ok()) throw CLI::ValidationError("--log-level", level.error().message);
+    // Under --json stderr carries errors for programs: INFO lines stay quiet unless asked for.
+    if (ctx.global.json && log_level->count() == 0 && *level < lt::LogLevel::kWarn) level = lt::LogLevel::kWarn;
     lt::SetLogLevel(*level);
   });
 
@@ -41,6 +50,8 @@ int main(int argc, char** argv) {
   lt::cli::RegisterEngineCommands(app, ctx);
   lt::cli::RegisterRouterCommands(app, ctx);
   lt::cli::RegisterClientCommands(app, ctx);
+  lt::cli::RegisterInitCommand(app, ctx);
+  lt::cli::RegisterModelsCommand(app, ctx);
   lt::cli::RegisterDevnetCommands(app, ctx);
   lt::cli::RegisterAnalyticsCommands(app, ctx);
   lt::cli::RegisterChainCommands(app, ctx);
@@ -54,21 +65,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    // Unknown subcommand or flag, missing argument: the message, the usage, exit 2.
-    const CLI::App* failed = &app;
-    for (const CLI::App* sub = &app; sub != nullptr;) {
-      failed = sub;
-      auto subs = sub->get_subcommands();
-      sub = subs.empty() ? nullptr : subs.front();
-    }
-    auto extras = failed->remaining();
-    if (!extras.empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr) {
-      std::cerr << "lt: usage error: unknown subcommand or argument '" << extras.front() << "'\n\n";
-    } else {
-      std::cerr << "lt: usage error: " << e.what() << "\n\n";
-    }
-    std::cerr << failed->help();
-    return 2;
+    // Unknown subcommand or flag, missing argument: one line, the near match, the help to read.
+    return lt::cli::ReportUsageError(app, e, json_requested);
   } catch (const std::exception& e) {
     return lt::cli::Fail(std::string("unexpected failure: ") + e.what());
   }

@@ -143,6 +143,21 @@ void ApiServer::Register(net::HttpServer& http) {
            Guarded([this](const net::HttpRequest&) { return net::HttpResponse::Json(200, pool_->Status()); }));
   http.Post("/v1/chat/completions", Guarded([this](const net::HttpRequest& r) { return ChatCompletions(r); }));
   http.Options("/(.*)", [this](const net::HttpRequest& r) { return Preflight(r); });
+  // A base URL without /v1 is the usual slip: answer the OpenAI routes' bare paths with a hint.
+  for (const char* path : {"/chat/completions", "/completions", "/models", "/models/(.+)", "/embeddings"}) {
+    http.Get(path, Guarded([](const net::HttpRequest& r) { return MissingV1(r); }));
+    http.Post(path, Guarded([](const net::HttpRequest& r) { return MissingV1(r); }));
+  }
+}
+
+net::HttpResponse ApiServer::MissingV1(const net::HttpRequest& req) {
+  std::string host = req.Header("Host").substr(0, 200);
+  std::string base = "http://" + (host.empty() ? std::string("HOST:PORT") : host) + "/v1";
+  return OpenAiErrorResponse(404,
+                             "no route for " + req.method + " " + req.path.substr(0, 200) +
+                                 ": the API is under /v1; set your client's base URL to " + base + " (then " +
+                                 req.method + " " + base + req.path.substr(0, 200) + ")",
+                             "invalid_request_error", "unknown_url");
 }
 
 net::HttpResponse ApiServer::Models() {

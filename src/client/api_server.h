@@ -52,6 +52,8 @@ class ApiServer {
  private:
   net::HttpResponse Models();
   net::HttpResponse Model(const std::string& id);
+  // 404 for an OpenAI route asked without its /v1 prefix, naming the base URL to use.
+  static net::HttpResponse MissingV1(const net::HttpRequest& req);
   net::HttpResponse ChatCompletions(const net::HttpRequest& req);
   // The local-only checks every route runs first; an error answer, or nothing.
   std::optional<net::HttpResponse> Refuse(const net::HttpRequest& req) const;

@@ -317,7 +317,7 @@ void PrintWhere(const Devnet& d) {
   Step("The devnet is up");
   Say("  ledger     " + p.ledger_url() + "   (GET /stats, /day, /account/ADDR, /txs)");
   for (const auto& r : p.routers)
-    Say("  " + r.name + "    " + r.url() + "   (GET /providers, /records, /stats)");
+    Say("  " + r.name + "    " + r.url() + "   (dashboard: open " + r.url() + "/ in a browser; GET /providers, /records)");
   Say("  builder    " + p.gateway_url() + "   (IPFS gateway of the builder's store)");
   for (const auto& pp : p.providers) {
     Say("  " + pp.name + "  sessions " + pp.endpoint() + ", " + pp.http_url() + "/status   price " +
@@ -334,6 +334,11 @@ void PrintWhere(const Devnet& d) {
   }
   Say("\n  model      " + std::string(kModelRef) + " -> manifest " + d.manifest);
   Say("  endpoints, addresses, keystores, passwords: " + p.options.datadir + "/devnet.json");
+  Say("\n  as the user (settings in " + p.client_datadir + "/config.toml):");
+  Say("    lt --datadir " + p.client_datadir + " models");
+  Say("    lt --datadir " + p.client_datadir + " chat " + std::string(kModelRef) + " 'Once upon a time'");
+  Say("  fund any address from the devnet's faucet: lt devnet fund --devnet " + p.options.datadir +
+      "/devnet.json 0xADDRESS 100");
   Say("  logs: " + p.logs_dir + "/<name>.log");
 }
 
@@ -464,6 +469,11 @@ Status Run(const DevnetOptions& options, const std::string& exe, const std::atom
     LT_TRY_STATUS(StartUserApi(d));
     d.modes.chats = d.api_up ? "local OpenAI API" : "lt session ticket + lt session chat";
     LT_TRY_STATUS(WriteText(d.plan.options.datadir + "/devnet.json", DevnetJson(d).dump(2) + "\n"));
+    // The user's settings for lt chat / lt models (doc/client.md "Settings"), by the real command.
+    LT_TRY_STATUS(AsStatus(d.sup->RunOk(
+        "lt init",
+        d.Lt(d.plan.client_datadir, {"init", "--force", "--devnet", d.plan.options.datadir + "/devnet.json"}),
+        d.Log("keys"))));
     PrintWhere(d);
     return OkStatus();
   }();

@@ -13,6 +13,7 @@
 
 #include "devnet/http_view.h"
 #include "ledger/client.h"
+#include "ledger/day_label.h"
 #include "util/uint256.h"
 
 namespace lt::devnet {
@@ -130,8 +131,8 @@ Result<json> CloseDay(const Devnet& d) {
   LT_TRY(ledger::DayInfo day, l->GetDay());
   int64_t wait = static_cast<int64_t>(day.day_end) - static_cast<int64_t>(std::time(nullptr)) + 1;
   if (wait > 0) {
-    Say("  waiting " + std::to_string(wait) + " s for day " + std::to_string(day.day) +
-        " to end (--day-seconds " + std::to_string(d.plan.options.day_seconds) + ")");
+    Say("  waiting " + std::to_string(wait) + " s for the ledger day " + ledger::DayLabel(day.day, day.day_seconds) +
+        " to end (devnet days last " + std::to_string(d.plan.options.day_seconds) + " s, --day-seconds)");
     if (!Sleep(d, static_cast<int>(wait) * 1000)) return MakeError(ErrorCode::kUnavailable, "interrupted");
   }
   LT_TRY(std::string out,
@@ -149,9 +150,10 @@ Result<json> CloseDay(const Devnet& d) {
   if (records.empty() && !after.closed.empty()) records.push_back(after.closed.back());
   json out_records = json::array();
   for (const auto& [n, r] : records) {
-    Say("  day " + std::to_string(n) + " closed: " + std::to_string(r.sessions) + " session(s), " +
-        std::to_string(r.session_seconds) + " session-seconds; builders paid " + r.builders_paid.ToMor() +
-        " MOR; " + r.emission_compute.ToMor() + " MOR emitted into the compute pool");
+    Say("  the day " + ledger::DayLabel(n, after.day_seconds) + " closed: " + std::to_string(r.sessions) +
+        " session(s), " + std::to_string(r.session_seconds) + " session-seconds; " + r.emission_compute.ToMor() +
+        " MOR newly minted into the compute pool (emission), of which builders were paid " +
+        r.builders_paid.ToMor() + " MOR");
     json j = r.ToJson();
     j["day"] = n;
     out_records.push_back(j);
@@ -296,8 +298,10 @@ Status RunShowcase(Devnet& d) {
         std::to_string(served) + " session(s) and earned " + Mor(e) +
         " MOR after the builder's fee (wallet now " + Mor(after[pp.name].wallet) + ").");
   }
-  Say("  The builder earned " + Mor(builder) + " MOR: " + Mor(fee) + " in builder fees (5%) and " +
-      Mor(Minus(builder, fee)) + " as the builders' share at the day's close.");
+  Say("  The builder earned " + Mor(builder) + " MOR: " + Mor(fee) + " MOR in builder fees (5% of what the " +
+      "user paid) and " + Mor(Minus(builder, fee)) + " MOR as the builders' share of the day's emission: " +
+      "when a day closes the ledger mints new MOR into the compute pool and pays part of it to the builders " +
+      "of the models that served sessions that day, so a builder can earn more than users paid.");
   auto ratio = [](std::optional<double> v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2f", v.value_or(0.0));
@@ -326,6 +330,9 @@ Status RunShowcase(Devnet& d) {
                   {"builder_earned", builder.ToDecimal()},
                   {"closed_days", record},
                   {"ledger_stats", stats.ToJson()}};
+  for (const auto& r : p.routers) {
+    Say("  Dashboard of " + r.name + " (demand leaderboard, provider verdicts, daily reports): " + r.url() + "/");
+  }
   std::ofstream f(p.options.datadir + "/showcase.json", std::ios::trunc);
   f << summary.dump(2) << "\n";
   return OkStatus();

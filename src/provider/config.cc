@@ -203,7 +203,9 @@ Result<ProviderConfig> ParseProviderConfig(std::string_view toml, const std::str
       mc.pull = mc.path.empty();  // resolved on the ledger and pulled into <datadir>/store
     } else if (mc.backend == "openai") {
       if (mc.upstream.empty()) return m.Err("upstream", "required for the openai backend (e.g. \"http://127.0.0.1:8080\")");
-      if (!mc.has_manifest && mc.path.empty()) return m.Err("manifest", "required for the openai backend");
+      // Without `manifest` the ledger's tag for `name` (NAME:TAG) is the offer's manifest (node.cc).
+      if (!mc.has_manifest && mc.path.empty() && c.ledger.empty())
+        return m.Err("manifest", "required for the openai backend without a ledger (with `ledger` set, the ledger's tag for name is used)");
     } else {
       return m.Err("backend", "must be \"builtin\" or \"openai\", got \"" + mc.backend + "\"");
     }

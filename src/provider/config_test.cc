@@ -137,5 +137,20 @@ TEST(ProviderConfigTest, LedgerKeys) {
       << no_ledger.error().message;
 }
 
+// doc/provider.md: the openai backend's manifest defaults to the ledger's tag for its name, so
+// with a ledger it may be left out; without one it is still required.
+TEST(ProviderConfigTest, OpenAiManifestDefaultsToTheLedgersTag) {
+  std::string s = kGood;
+  std::string line = "manifest = \"0x1111111111111111111111111111111111111111111111111111111111111111\"\n";
+  s.erase(s.find(line), line.size());
+  auto no_ledger = ParseProviderConfig(s, "/x");
+  ASSERT_FALSE(no_ledger.ok());
+  EXPECT_NE(no_ledger.error().message.find("model[1].manifest"), std::string::npos) << no_ledger.error().message;
+  auto with_ledger = ParseProviderConfig("ledger = \"http://127.0.0.1:7545\"\n" + s, "/x");
+  ASSERT_TRUE(with_ledger.ok()) << with_ledger.error().message;
+  EXPECT_FALSE(with_ledger->models[1].has_manifest);
+  EXPECT_EQ(with_ledger->models[1].backend, "openai");
+}
+
 }  // namespace
 }  // namespace lt::provider

@@ -287,7 +287,8 @@ struct ProviderNode::Impl {
       }
       json j = registry.Status();
       j["address"] = identity.GetAddress().ToChecksumHex();
-      j["endpoint"] = config.endpoint;
+      // What the ledger lists (and routers dial): the configured endpoint, else the derived one.
+      j["endpoint"] = RegistrationEndpoint(config.endpoint, config.listen, session_port, config.http_listen, http_port);
       j["session_port"] = session_port;
       j["models"] = ms;
       j["routers"] = RouterViews();
@@ -346,6 +347,9 @@ Result<std::unique_ptr<ProviderNode>> ProviderNode::Create(const ProviderConfig&
       m->manifest = mc.manifest;
     } else if (auto tagged = TagManifest(ledger_models, mc.name)) {
       m->manifest = *tagged;
+    } else if (mc.path.empty()) {  // the openai backend without `manifest`: the ledger's tag it must be
+      return NotFound("model " + mc.name + ": no manifest given and the ledger " + c.ledger +
+                      " has no such NAME:TAG (tag it with 'lt model tag' or give manifest = \"0x...\")");
     } else {
       auto h = Sha256File(mc.path);
       if (!h.ok()) return h.error().Wrap("model " + mc.name);

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "ledger/model_hints.h"
 #include "net/http.h"
 #include "registry/dag.h"
 #include "registry/gateway.h"
@@ -23,17 +24,14 @@ Result<Resolved> ResolveTag(ledger::Ledger& ledger, const std::string& name, con
   LT_TRY_STATUS(ValidateTag(tag));
   auto model = ledger.GetModel(name);
   if (!model.ok()) {
-    if (model.error().code == ErrorCode::kNotFound)
-      return NotFound("model '" + name + "' is not registered on the ledger");
+    if (model.error().code == ErrorCode::kNotFound) {
+      auto all = ledger.GetModels();
+      return NotFound(ledger::UnknownModelMessage(name, all.ok() ? *all : std::vector<ledger::ModelInfo>{}));
+    }
     return model.error().Wrap("ledger (looking up '" + name + "')");
   }
   auto manifest = model->Tag(tag);
-  if (!manifest) {
-    std::string have;
-    for (const auto& [t, m] : model->tags) have += (have.empty() ? "" : ", ") + t;
-    return NotFound("model '" + name + "' has no tag '" + tag + "' on the ledger" +
-                    (have.empty() ? std::string(" (no tags yet)") : " (tags: " + have + ")"));
-  }
+  if (!manifest) return NotFound(ledger::MissingTagMessage(*model, tag));
   Resolved r;
   r.name = name;
   r.tag = tag;

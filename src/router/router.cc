@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "ledger/model_hints.h"
 #include "ledger/names.h"
 #include "registry/cid.h"
 #include "util/log.h"
@@ -134,13 +135,14 @@ Result<Router::Resolved> Router::ResolveModel(const std::string& model) {
     if (m.error().code != ErrorCode::kNotFound) {
       return MakeError(ErrorCode::kUnavailable, "ledger unavailable (model " + name + "): " + m.error().message);
     }
-    c.error = "model '" + name + "' is not registered on the ledger";
+    auto all = ledger_.GetModels();  // only on a miss, which is cached
+    c.error = ledger::UnknownModelMessage(name, all.ok() ? *all : std::vector<ledger::ModelInfo>{});
   } else {
     if (auto manifest = m->Tag(tag)) {
       c.found = true;
       c.r = Resolved{*manifest, key};
     } else {
-      c.error = "model '" + name + "' has no tag '" + tag + "'";
+      c.error = ledger::MissingTagMessage(*m, tag);
     }
   }
   std::lock_guard<std::mutex> l(mu_);

@@ -220,19 +220,21 @@ HttpResponse Transparency::Leaderboard(const std::string& window, ProviderBook& 
     for (const auto& o : p.offers) offering[o.manifest].push_back(p.address.ToChecksumHex());
   }
   if (auto c = CloseDays(); !c.ok()) LT_DEBUG("router: analytics: " << c.error().message);
-  std::lock_guard<std::mutex> l(mu_);
-  uint64_t ms = clock_->MonotonicMillis();
-  auto it = boards_.find(window);
-  if (it != boards_.end() && ms - it->second.at_ms < 2000) return HttpResponse::Json(200, it->second.body);
   analytics::LeaderboardInput in;
-  in.window = window;
-  in.window_seconds = span;
-  in.now = now;
-  auto sessions = SessionsBetween(now > span ? now - span : 0, now + 1);
-  if (!sessions.ok()) return HttpResponse::FromError(sessions.error());
-  in.sessions = std::move(*sessions);
-  uint64_t first_day = (now > span ? now - span : 0) / ds;
-  in.unmet = UnmetBetweenDays(first_day, now / ds);
+  uint64_t ms = clock_->MonotonicMillis();
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    auto it = boards_.find(window);
+    if (it != boards_.end() && ms - it->second.at_ms < 2000) return HttpResponse::Json(200, it->second.body);
+    in.window = window;
+    in.window_seconds = span;
+    in.now = now;
+    auto sessions = SessionsBetween(now > span ? now - span : 0, now + 1);
+    if (!sessions.ok()) return HttpResponse::FromError(sessions.error());
+    in.sessions = std::move(*sessions);
+    uint64_t first_day = (now > span ? now - span : 0) / ds;
+    in.unmet = UnmetBetweenDays(first_day, now / ds);
+  }
   for (const auto& s : in.sessions) {
     auto o = offering.find(s.manifest);
     if (o == offering.end()) continue;
@@ -240,9 +242,17 @@ HttpResponse Transparency::Leaderboard(const std::string& window, ProviderBook& 
     for (const auto& a : o->second)
       if (std::find(list.begin(), list.end(), a) == list.end()) list.push_back(a);
   }
+  // Registered names and sizes (network calls, outside the lock; cached in facts_).
+  std::set<std::string> listed;
+  for (const auto& s : in.sessions) listed.insert(s.model);
+  for (const auto& entry : in.unmet) listed.insert(entry.first);
+  facts_.Refresh(ledger_, book, listed);
+  in.registered = facts_.Registered();
+  in.sizes = facts_.Sizes();
   json body = analytics::ComputeLeaderboard(in);
   body["daySeconds"] = ds;
   body["router"] = key_.GetAddress().ToChecksumHex();
+  std::lock_guard<std::mutex> l(mu_);
   boards_[window] = Cached{body, ms};
   return HttpResponse::Json(200, body);
 }

@@ -27,6 +27,7 @@
 #include "crypto/keys.h"
 #include "ledger/ledger.h"
 #include "net/http.h"
+#include "router/model_facts.h"
 #include "router/providers.h"
 #include "router/store.h"
 #include "util/clock.h"
@@ -79,6 +80,7 @@ class Transparency {
     uint64_t at_ms = 0;
   };
   std::map<std::string, Cached> boards_;
+  ModelFacts facts_{clock_};  // registered names and sizes for the leaderboard
 };
 
 }  // namespace lt::router

@@ -13,10 +13,11 @@ TEST(CliTest, HelpListsSubcommandsAndExitsZero) {
   EXPECT_NE(r.out.find("--datadir"), std::string::npos);
 }
 
-TEST(CliTest, UnknownSubcommandExitsTwoWithUsage) {
+TEST(CliTest, UnknownSubcommandExitsTwoWithTheHelpToRead) {
   auto r = RunLt({"frobnicate"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("Usage"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown subcommand 'frobnicate'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("run 'lt --help' for usage"), std::string::npos) << r.err;
 }
 
 TEST(CliTest, UnknownFlagExitsTwo) {

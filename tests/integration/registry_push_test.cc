@@ -222,7 +222,7 @@ TEST_F(RegistryPushTest, BadInputGetsClearErrors) {
   EXPECT_NE(missing.err.find("does not exist"), std::string::npos) << missing.err;
   auto down =
       RunLt({"--datadir", dir_ + "/builder", "model", "push", "demo/stories:1", ModelsDir() + "/tok512.bin",
-             "--format", "llama2c", "--ledger", "http://127.0.0.1:" + std::to_string(FreePort()),
+             "--format", "tokenizer", "--ledger", "http://127.0.0.1:" + std::to_string(FreePort()),
              "--keystore", dir_ + "/builder.json", "--password-file", dir_ + "/pw"});
   EXPECT_EQ(down.exit_code, 1);
   EXPECT_NE(down.err.find("unreachable"), std::string::npos) << down.err;
@@ -235,7 +235,7 @@ TEST_F(RegistryPushTest, BadInputGetsClearErrors) {
 TEST_F(RegistryPushTest, StoreServeAnnouncesWhatItHolds) {
   // Pushed without --router: nobody knows the holder until a gateway announces itself.
   auto push = RunLt({"--datadir", dir_ + "/builder", "--json", "model", "push", "demo/tok:1",
-                     ModelsDir() + "/tok512.bin", "--format", "llama2c", "--ledger", LedgerUrl(),
+                     ModelsDir() + "/tok512.bin", "--format", "tokenizer", "--ledger", LedgerUrl(),
                      "--keystore", dir_ + "/builder.json", "--password-file", dir_ + "/pw"});
   ASSERT_EQ(push.exit_code, 0) << push.err;
   std::string manifest = json::parse(push.out)["manifest"];

@@ -41,6 +41,11 @@ TEST_F(TransparencyTest, RecordsLeaderboardSignedReportsAndDashboard) {
   json tiny, wanted;
   for (const auto& m : board["models"]) {
     if (m["model"] == "acme/tiny:latest") tiny = m;
+    EXPECT_NE(m["model"], "acme/wanted:latest") << "an unregistered name is ranked: " << board.dump(2);
+  }
+  // acme/wanted is not on the ledger: its demand is listed apart, not ranked.
+  EXPECT_TRUE(board["registeredKnown"].get<bool>()) << board.dump(2);
+  for (const auto& m : board["unregistered"]) {
     if (m["model"] == "acme/wanted:latest") wanted = m;
   }
   ASSERT_TRUE(tiny.is_object()) << board.dump(2);
