@@ -11,7 +11,7 @@
 #include "cli/commands.h"
 #include "cli/user_config.h"
 #include "ledger/client.h"
-#include "net/http.h"
+#include "rpc/router_client.h"
 #include "registry/holders.h"
 #include "registry/manifest.h"
 #include "registry/resolve.h"
@@ -43,28 +43,14 @@ std::string HumanBytes(uint64_t n) {
 
 // Providers banned as the first router that answers GET /providers sees them.
 std::optional<std::map<std::string, bool>> RouterBans(const std::vector<std::string>& routers, json* errors) {
-  for (const auto& url : routers) {
-    auto c = net::HttpClient::Create(url, {2000, 5000, 5000});
-    if (!c.ok()) {
-      errors->push_back(url + ": " + c.error().message);
-      continue;
-    }
-    auto r = c->Get("/providers");
-    if (!r.ok() || r->status != 200) {
-      errors->push_back(url + ": " + (r.ok() ? "HTTP " + std::to_string(r->status) : r.error().message));
-      continue;
-    }
-    auto j = r->Json();
-    if (!j.ok() || !j->is_array()) {
-      errors->push_back(url + ": /providers is not a JSON array");
+  rpc::RouterClient client(routers, {{2000, 5000, 5000}});
+  for (const auto& per : client.Providers()) {
+    if (!per.answer.ok()) {
+      errors->push_back(per.router + ": " + per.answer.error().message);
       continue;
     }
     std::map<std::string, bool> banned;
-    for (const auto& p : *j) {
-      if (!p.is_object() || !p.contains("address") || !p["address"].is_string()) continue;
-      auto b = p.find("banned_ms");
-      banned[p["address"].get<std::string>()] = b != p.end() && b->is_number() && b->get<double>() > 0;
-    }
+    for (const auto& p : *per.answer) banned[p.address.ToChecksumHex()] = p.banned_ms > 0;
     return banned;
   }
   return std::nullopt;

@@ -18,8 +18,7 @@ Result<uint64_t> ManifestSize(const ProviderBook& book, const Hash32& digest) {
   registry::Cid cid = registry::ManifestCid(digest);
   std::vector<std::string> urls;
   for (const auto& h : book.Holders(cid.ToString())) {
-    std::string http = h.value("http", std::string());
-    if (!http.empty()) urls.push_back(http);
+    if (!h.http.empty()) urls.push_back(h.http);
   }
   if (urls.empty()) return NotFound("no holder of " + cid.ToString() + " announced");
   registry::StaticPeers peers(urls);

@@ -62,6 +62,8 @@ TEST(FirstHourDevnet, SettingsCatalogFaucetHintsAndBuilderFlow) {
   EXPECT_EQ(stories["price_max_mor"], "0.002") << stories.dump();
   EXPECT_EQ(stories["format"], "llama2c") << stories.dump();
   EXPECT_GT(stories["size_bytes"].get<uint64_t>(), 100000u) << stories.dump();
+  EXPECT_EQ(stories["providers_banned"], 0) << stories.dump();  // the routers' /providers was read
+  EXPECT_EQ(catalog["router_errors"], json::array()) << catalog.dump();
   auto human = RunLt({"--datadir", user_dir, "models"});
   ASSERT_EQ(human.exit_code, 0) << human.err;
   EXPECT_NE(human.out.find("demo/stories:260k\tmodel\tllama2c\t"), std::string::npos) << human.out;
