@@ -63,7 +63,7 @@ ul.reasons { margin:0; padding-left:16px; font-size:12px; color:var(--muted); }
   </section>
   <section id="reports-section">
     <h2><span>Reports by day</span></h2>
-    <table id="reports"><thead><tr><th>Day</th><th>Pass</th><th>Watch</th><th>Fail</th><th></th></tr></thead><tbody></tbody></table>
+    <table id="reports"><thead><tr><th>Day</th><th>Pass</th><th>Watch</th><th>Fail</th><th title="providers with too few sessions to judge">Unjudged</th><th></th></tr></thead><tbody></tbody></table>
     <p class="muted">Each report is JSON signed by the router (EIP-191 over keccak-256 of canonical JSON); check one with <code>lt report verify FILE</code>.</p>
   </section>
 </main>
@@ -127,8 +127,8 @@ async function refreshBoard() {
 async function refreshReports() {
   const idx = await getJson("/reports");
   fill("reports", idx.reports.map((r) => "<tr><td>" + esc(dayLabel(r.day, idx.daySeconds)) + "</td><td class=\"num\">" + r.verdicts.pass +
-    "</td><td class=\"num\">" + r.verdicts.watch + "</td><td class=\"num\">" + r.verdicts.fail +
-    "</td><td><a href=\"/reports/" + r.day + "\">JSON</a></td></tr>"), "No day has closed yet (the current day is " + dayLabel(idx.currentDay, idx.daySeconds) + ").", 5);
+    "</td><td class=\"num\">" + r.verdicts.watch + "</td><td class=\"num\">" + r.verdicts.fail + "</td><td class=\"num\">" + (r.verdicts.unjudged ?? 0) +
+    "</td><td><a href=\"/reports/" + r.day + "\">JSON</a></td></tr>"), "No day has closed yet (the current day is " + dayLabel(idx.currentDay, idx.daySeconds) + ").", 6);
   if (!idx.reports.length) { fill("providers", [], "Verdicts appear when the first day closes.", 4); return; }
   const doc = await getJson("/reports/latest");
   const rep = doc.report;

@@ -175,7 +175,7 @@ json ComputeDailyReport(const ReportInput& in, const Thresholds& t) {
   }
 
   json providers = json::array();
-  json counts = {{"pass", 0}, {"watch", 0}, {"fail", 0}};
+  json counts = {{"pass", 0}, {"watch", 0}, {"fail", 0}, {"unjudged", 0}};
   json models = json::object();
   for (auto& [model, list] : by_model) {
     std::vector<const Unit*> all(list.begin(), list.end());
@@ -275,7 +275,8 @@ json ComputeDailyReport(const ReportInput& in, const Thresholds& t) {
         reasons.push_back("too_few_sessions: " + std::to_string(u->sessions.size()) + " < " + std::to_string(t.min_sessions));
       }
       std::string verdict = fail ? "fail" : watch ? "watch" : "pass";
-      counts[verdict] = counts[verdict].get<int>() + 1;
+      const char* counted = enough ? verdict.c_str() : "unjudged";  // the verdict stays "pass" (schema 1)
+      counts[counted] = counts[counted].get<int>() + 1;
 
       std::vector<double> secs;
       for (const Session* s : u->sessions) secs.push_back(s->seconds);

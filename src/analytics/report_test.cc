@@ -59,6 +59,18 @@ TEST(ReportTest, HonestProvidersPass) {
   EXPECT_LT(std::fabs(a["duration"]["robustZ"].get<double>()), 1.0);
 }
 
+// A provider below minSessions keeps the verdict "pass" (with reason too_few_sessions) but is
+// counted as unjudged, not as a pass: the dashboard's table counted it as a pass.
+TEST(ReportTest, TooFewSessionsAreCountedUnjudged) {
+  std::vector<Session> s;
+  for (const char* p : {"0xa", "0xb", "0xc"}) AddSessions(s, p, 20, 2, 120, 10, 10);
+  AddSessions(s, "0xnew", 3, 1, 120, 10, 10);
+  json r = ComputeDailyReport(Input(s));
+  EXPECT_EQ(Find(r, "0xnew")["verdict"], "pass") << r.dump(2);
+  EXPECT_EQ(r["verdicts"]["pass"], 3) << r["verdicts"].dump();
+  EXPECT_EQ(r["verdicts"]["unjudged"], 1) << r["verdicts"].dump();
+}
+
 TEST(ReportTest, AbandonFails) {
   std::vector<Session> s;
   for (const char* p : {"0xa", "0xb", "0xc"}) AddSessions(s, p, 20, 2, 120, 10, 10);

@@ -4,6 +4,7 @@
 
 #include "analytics/signing.h"
 #include "cli/commands.h"
+#include "ledger/day_label.h"
 #include "util/fs.h"
 #include "util/json.h"
 
@@ -21,9 +22,19 @@ Status Verify(CommandContext& ctx, const std::string& file) {
   json verdicts = r.value("verdicts", json::object());
   json out = {{"file", file}, {"valid", true}, {"signer", signer->ToChecksumHex()}, {"day", r.value("day", json())},
               {"verdicts", verdicts}};
-  std::string human = "valid report signed by " + signer->ToChecksumHex() + "\nday " + r.value("day", json()).dump() +
-                      ": " + std::to_string(verdicts.value("pass", 0)) + " pass, " + std::to_string(verdicts.value("watch", 0)) +
-                      " watch, " + std::to_string(verdicts.value("fail", 0)) + " fail";
+  // A valid signature says who wrote the report, not that its fields are well formed.
+  auto count = [&](const char* k) {
+    auto v = verdicts.is_object() && verdicts.contains(k) ? JsonUint(verdicts[k]) : std::nullopt;
+    return v ? std::to_string(*v) : std::string("?");
+  };
+  auto day = r.contains("day") ? JsonUint(r["day"]) : std::nullopt;
+  auto day_seconds = r.contains("daySeconds") ? JsonUint(r["daySeconds"]) : std::nullopt;
+  std::string when = day && day_seconds && *day_seconds > 0 ? ledger::DayLabel(*day, *day_seconds)
+                     : day                                  ? "day " + std::to_string(*day)
+                                                            : std::string("day ?");
+  std::string human = "valid report signed by " + signer->ToChecksumHex() + "\n" + when + ": " + count("pass") +
+                      " pass, " + count("watch") + " watch, " + count("fail") + " fail, " + count("unjudged") +
+                      " unjudged (too few sessions)";
   PrintResult(ctx, out, human);
   return OkStatus();
 }

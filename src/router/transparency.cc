@@ -315,11 +315,14 @@ HttpResponse Transparency::ReportsIndex() {
   if (auto c = CloseDays(); !c.ok()) LT_WARN("router: analytics: " << c.error().message);
   std::lock_guard<std::mutex> l(mu_);
   json days = json::array();
-  Stmt s(db_, "SELECT day, generated_at, pass, watch, fail FROM analytics_reports ORDER BY day DESC LIMIT 400");
+  // `unjudged` is read from the signed document (reports made before it existed count 0 there).
+  Stmt s(db_,
+         "SELECT day, generated_at, pass, watch, fail, COALESCE(json_extract(doc, '$.report.verdicts.unjudged'), 0) "
+         "FROM analytics_reports ORDER BY day DESC LIMIT 400");
   while (s.Step() == SQLITE_ROW) {
     days.push_back({{"day", s.Int(0)},
                     {"generatedAt", s.Int(1)},
-                    {"verdicts", {{"pass", s.Int(2)}, {"watch", s.Int(3)}, {"fail", s.Int(4)}}}});
+                    {"verdicts", {{"pass", s.Int(2)}, {"watch", s.Int(3)}, {"fail", s.Int(4)}, {"unjudged", s.Int(5)}}}});
   }
   uint64_t ds = DaySeconds();
   return HttpResponse::Json(200, {{"router", key_.GetAddress().ToChecksumHex()},

@@ -86,7 +86,7 @@ TEST_F(TransparencyTest, RecordsLeaderboardSignedReportsAndDashboard) {
   auto ok = RunLt({"report", "verify", dir_ + "/report.json"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_NE(ok.out.find(router_key_.GetAddress().ToChecksumHex()), std::string::npos) << ok.out;
-  EXPECT_NE(ok.out.find("1 pass, 0 watch, 0 fail"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("0 pass, 0 watch, 0 fail, 1 unjudged"), std::string::npos) << ok.out;
   std::string changed = text;
   size_t at = changed.find("\"sessions\":2");
   ASSERT_NE(at, std::string::npos);
