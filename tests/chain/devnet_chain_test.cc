@@ -20,15 +20,6 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-bool WaitForFile(const std::string& path, test::LtProcess& p, int timeout_s) {
-  for (int i = 0; i < timeout_s * 10; ++i) {
-    if (fs::exists(path)) return true;
-    if (!p.Running()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
-
 TEST(DevnetOnAnvil, TheShowcaseSettlesOnChainAndProvidersClaim) {
   if (evm::DefaultAnvilPath().empty()) GTEST_SKIP() << "anvil is not installed (make deps)";
   if (!evm::GetArtifact("ComputeContract").ok()) GTEST_SKIP() << "contracts not compiled (make deps)";

@@ -33,15 +33,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-bool WaitForFile(const std::string& path, LtProcess& p, int timeout_s) {
-  for (int i = 0; i < timeout_s * 10; ++i) {
-    if (fs::exists(path)) return true;
-    if (!p.Running()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
-
 // Files under the devnet's folder where the user's address legitimately appears: the user's
 // own key and client state, the files naming every account (devnet.json, genesis.json), the
 // public ledger (its transactions name the user), the logs of the user's own commands, and the

@@ -25,15 +25,6 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
-bool WaitForFile(const std::string& path, LtProcess& p, int timeout_s) {
-  for (int i = 0; i < timeout_s * 10; ++i) {
-    if (fs::exists(path)) return true;
-    if (!p.Running()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
-
 TEST(FirstHourDevnet, SettingsCatalogFaucetHintsAndBuilderFlow) {
   std::string dir = TempDir("lt-first-devnet") + "/net";
   int api = FreePort();

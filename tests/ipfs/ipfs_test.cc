@@ -53,15 +53,6 @@ std::string LtCid(const std::string& path) {
   return r.out.empty() ? "" : r.out.substr(0, r.out.size() - 1);
 }
 
-bool WaitForFile(const std::string& path, LtProcess& p, int timeout_s) {
-  for (int i = 0; i < timeout_s * 10; ++i) {
-    if (fs::exists(path)) return true;
-    if (!p.Running()) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
-}
-
 // A directory of `n` small files named f00000.txt... (the HAMT cases).
 void ManyFiles(const std::string& dir, int n) {
   fs::create_directories(dir);

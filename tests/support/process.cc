@@ -245,6 +245,15 @@ void LtProcess::Kill9() { Stop(SIGKILL, 5000); }
 std::string LtProcess::Stdout() const { return ReadFileOrEmpty(out_path_); }
 std::string LtProcess::Stderr() const { return ReadFileOrEmpty(err_path_); }
 
+bool WaitForFile(const std::string& path, LtProcess& p, int timeout_s) {
+  for (int i = 0; i < timeout_s * 10; ++i) {
+    if (std::filesystem::exists(path)) return true;
+    if (!p.Running()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
 bool WaitForHttp(const std::string& host, int port, const std::string& path, int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {

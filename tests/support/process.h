@@ -57,6 +57,8 @@ class LtProcess {
 // A fresh temp directory, removed at process exit unless LT_KEEP_TMP is set.
 std::string TempDir(const std::string& prefix = "lt-test");
 // Waits until GET url answers (any HTTP status) or timeout; true when it did.
+// True once `path` exists; false when `p` exits first or after `timeout_s` seconds.
+bool WaitForFile(const std::string& path, LtProcess& p, int timeout_s);
 bool WaitForHttp(const std::string& host, int port, const std::string& path, int timeout_ms = 15000);
 std::string ReadFileOrEmpty(const std::string& path);
 void WriteFile(const std::string& path, const std::string& data);
