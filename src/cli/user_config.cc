@@ -7,6 +7,7 @@
 #include "provider/toml.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/log.h"
 
 namespace lt::cli {
 namespace {
@@ -145,14 +146,20 @@ Status ApplyUserConfig(CLI::App* cmd, const std::string& datadir, const std::str
   if (!devnet.empty()) LT_TRY_STATUS(ApplyDevnet(cmd, devnet));
   if (config.empty() && devnet.empty()) {
     std::string saved = datadir + "/config.toml";
-    if (fs::exists(saved)) LT_TRY_STATUS(ApplyToml(cmd, saved));
+    std::string local_devnet = datadir + "/devnet/devnet.json";  // where a plain `lt devnet` writes it
+    if (fs::exists(saved)) {
+      LT_TRY_STATUS(ApplyToml(cmd, saved));
+    } else if (fs::exists(local_devnet)) {
+      LT_INFO("no " << saved << ": using the devnet of " << local_devnet);
+      LT_TRY_STATUS(ApplyDevnet(cmd, local_devnet));
+    }
   }
   return OkStatus();
 }
 
 std::string NoNetworkHint(const std::string& datadir) {
-  return "no network configured (no --ledger, no " + datadir +
-         "/config.toml): run 'lt init --ledger URL --router URL --keystore FILE', or give --devnet "
+  return "no network configured (no --ledger, no " + datadir + "/config.toml, no " + datadir +
+         "/devnet/devnet.json): run 'lt devnet' in another terminal, or 'lt init --ledger URL --router URL --keystore FILE', or give --devnet "
          "D/devnet.json of a running 'lt devnet'";
 }
 

@@ -5,7 +5,8 @@
 // Sources, first wins per key: the command line; `--config FILE`; `--devnet devnet.json` (the
 // ledger, the routers and the `user` account of a running `lt devnet`); `$datadir/config.toml`
 // (only when neither --config nor --devnet is given; written by `lt init` or, for the devnet's
-// user, by `lt devnet` in D/user). config.toml is TOML (toml++), top-level keys named like the
+// user, by `lt devnet` in D/user); when that file does not exist either, the devnet of
+// `$datadir/devnet/devnet.json` (where a plain `lt devnet` runs). config.toml is TOML (toml++), top-level keys named like the
 // flags (`max-price` or `max_price`); a key a command does not take is skipped when another of
 // these commands takes it (one file serves them all) and an error otherwise. Relative paths are
 // relative to the file. Errors name the file and the key.

@@ -55,6 +55,12 @@ TEST(FirstHourDevnet, SettingsCatalogFaucetHintsAndBuilderFlow) {
   EXPECT_GT(stories["size_bytes"].get<uint64_t>(), 100000u) << stories.dump();
   EXPECT_EQ(stories["providers_banned"], 0) << stories.dump();  // the routers' /providers was read
   EXPECT_EQ(catalog["router_errors"], json::array()) << catalog.dump();
+  // With no config.toml, the devnet that a plain `lt devnet` runs in <datadir>/devnet is used.
+  std::string home = TempDir("lt-first-home");
+  fs::create_directory_symlink(dir, home + "/devnet");
+  auto implicit = RunLt({"--datadir", home, "--json", "models", "--no-sizes"});
+  ASSERT_EQ(implicit.exit_code, 0) << implicit.err;
+  EXPECT_NE(implicit.out.find("demo/stories:260k"), std::string::npos) << implicit.out;
   auto human = RunLt({"--datadir", user_dir, "models"});
   ASSERT_EQ(human.exit_code, 0) << human.err;
   EXPECT_NE(human.out.find("demo/stories:260k\tmodel\tllama2c\t"), std::string::npos) << human.out;
