@@ -11,8 +11,10 @@
 // next RFC's signed excludeProviders names it), a new ticket is asked for (a ticket for an
 // excluded provider is set aside and asked again), and the request
 // runs again there: from the start if nothing was streamed yet, else as a continuation (the
-// original messages plus an assistant message holding the text already streamed, max_tokens
-// reduced by the chunks received), whose output is appended to the stream. A provider that
+// original messages plus an assistant message holding the text already streamed — for a text
+// completion, the prompt plus that text —, max_tokens reduced by the chunks received; when they
+// spent it the answer is complete, "length"), whose output is appended to the stream. Usage
+// then counts the failed providers' chunks as completion tokens (doc/client.md "Usage"). A provider that
 // stays connected but sends nothing for request_timeout_seconds is treated the same way after
 // its session is closed (final voucher for the seconds already agreed); 504 when no other
 // provider is left.
