@@ -91,7 +91,12 @@ class LocalApiTest : public ::testing::Test {
   }
 
   crypto::PrivateKey key_ = *crypto::PrivateKey::FromBytes(Bytes(32, 0x11));
-  net::HttpServer http_;
+  // As `lt client serve` configures it: net's cap above the API's own (kMaxBodyBytes).
+  net::HttpServer http_{[] {
+    net::HttpServerOptions o;
+    o.max_body_bytes = 4 << 20;
+    return o;
+  }()};
   std::unique_ptr<SessionPool> pool_;
   std::unique_ptr<SecretGuard> guard_;
   std::unique_ptr<ApiServer> api_;

@@ -85,6 +85,8 @@ ClientError RouterError(int status, const std::string& code, const std::string& 
   return e;
 }
 
+}  // namespace
+
 // Usage after a failover (doc/client.md "Usage"): completion_tokens counts every token of the
 // text the user got, those streamed by failed providers (one per chunk) and the answering
 // provider's own; prompt_tokens is what the answering provider read.
@@ -98,7 +100,7 @@ void AddFailedChunks(json* usage, uint32_t chunks) {
 // The request that continues an answer after `streamed` (chunks) was already given to the
 // user: the text is appended (as an assistant message, or to a completion's prompt) and the
 // token budget reduced. False when the budget is spent: the answer is complete ("length").
-bool Continuation(const json& request, const std::optional<int64_t>& max_tokens, const std::string& streamed,
+bool ContinuationRequest(const json& request, const std::optional<int64_t>& max_tokens, const std::string& streamed,
                   uint32_t chunks, json* out) {
   *out = request;
   if (streamed.empty()) return true;
@@ -119,7 +121,6 @@ bool Continuation(const json& request, const std::optional<int64_t>& max_tokens,
   return true;
 }
 
-}  // namespace
 
 Status CheckTicketForRfc(const wire::Ticket& t, const wire::Rfc& rfc) {
   if (t.user != rfc.user) return InvalidArgument("the ticket is for " + t.user.ToChecksumHex() + ", not for us");
@@ -271,7 +272,7 @@ bool SessionPool::Chat(const std::string& model, const json& request, const Pref
   std::string last_provider, last_model;
   for (int attempt = 0; attempt <= options_.max_failovers; ++attempt) {
     json req;
-    if (!Continuation(request, max_tokens, streamed, streamed_chunks, &req)) {
+    if (!ContinuationRequest(request, max_tokens, streamed, streamed_chunks, &req)) {
       // The failed providers already streamed the whole budget: the answer is complete.
       out->result = ChatResult();
       out->result.text = streamed;

@@ -1,13 +1,14 @@
 // Issue 18's API semantics, asserted through the official `openai` npm SDK (v6), unchanged,
 // against `lt client serve` in front of a real network (api_semantics_test.cc).
-// Usage: node api_semantics.mjs BASE_URL MODEL TOOL_MODEL FIXTURE_URL CONTROL_DIR
+// Usage: node api_semantics.mjs BASE_URL MODEL TOOL_MODEL FIXTURE_URL CONTROL_DIR MANIFEST
 // Prints one JSON line with what each request answered; the C++ test asserts on it. Midway it
 // writes CONTROL_DIR/freeze and waits for CONTROL_DIR/frozen (the test freezes the provider that
 // holds the open session), then asks again (the request fails over).
 import OpenAI from 'openai';
 import fs from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 
-const [baseURL, model, toolModel, fixtureURL, controlDir] = process.argv.slice(2);
+const [baseURL, model, toolModel, fixtureURL, controlDir, manifest] = process.argv.slice(2);
 const client = new OpenAI({ baseURL, apiKey: 'unused', maxRetries: 0, timeout: 120000 });
 const out = {};
 
@@ -36,10 +37,10 @@ const messages = [{ role: 'user', content: 'Once upon a time' }];
 out.counts = [];
 for (const n of [1, 7, 9, 23]) {
   for (const field of ['max_tokens', 'max_completion_tokens']) {
-    const plain = await client.chat.completions.create({ model, messages, [field]: n });
+    const plain = await client.chat.completions.create({ model, messages, temperature: 0, [field]: n });
     out.counts.push({ n, field, stream: false, completion_tokens: plain.usage.completion_tokens,
                       finish_reason: plain.choices[0].finish_reason });
-    const stream = await client.chat.completions.create({ model, messages, [field]: n, stream: true,
+    const stream = await client.chat.completions.create({ model, messages, temperature: 0, [field]: n, stream: true,
                                                           stream_options: { include_usage: true } });
     let usage = null;
     let chunks = 0;
@@ -72,8 +73,8 @@ for (const extra of [{ max_tokens: '10' }, { max_tokens: -1 }, { max_tokens: 0 }
   out.bad.push({ extra, ...(await errorOf(client.chat.completions.create({ model, messages, ...extra }))) });
 }
 out.unknownModel = await errorOf(client.chat.completions.create({ model: 'nobody/nothing:1', messages, max_tokens: 5 }));
-out.digestModel = await errorOf(client.chat.completions.create({
-  model: '0x' + 'ab'.repeat(32), messages, max_tokens: 5 }));
+// The model named by its manifest digest (0x + 64 hex): a name, not a private key.
+out.digestModel = await errorOf(client.chat.completions.create({ model: manifest, messages, max_tokens: 5 }));
 
 // Routes and methods the API does not have, and a body too large: OpenAI's error shape.
 async function raw(method, path, body) {
@@ -100,7 +101,7 @@ for await (const c of compStream) {
   if (c.usage) compUsage = c.usage;
 }
 const echo = await client.completions.create({ model, prompt: 'Once upon a time', max_tokens: 3, temperature: 0, echo: true });
-const compDefault = await client.completions.create({ model, prompt: 'Once upon a time' });
+const compDefault = await client.completions.create({ model, prompt: 'Once upon a time', temperature: 0 });
 out.completions = {
   object: comp.object, text: comp.choices[0].text, usage: comp.usage, finish_reason: comp.choices[0].finish_reason,
   streamText: compText, streamUsage: compUsage, echo: echo.choices[0].text,
@@ -133,8 +134,9 @@ for await (const c of tcs) {
 }
 out.tools = {
   message: tc.choices[0].message, finish_reason: tc.choices[0].finish_reason, usage: tc.usage,
-  toolsUnchanged: JSON.stringify(upstreamSaw.tools) === JSON.stringify(tools),
-  responseFormatUnchanged: JSON.stringify(upstreamSaw.response_format) === JSON.stringify(response_format),
+  // Equal as JSON values (object keys may come in another order).
+  toolsUnchanged: isDeepStrictEqual(upstreamSaw.tools, tools),
+  responseFormatUnchanged: isDeepStrictEqual(upstreamSaw.response_format, response_format),
   toolChoice: upstreamSaw.tool_choice,
   streamed, streamFinish: tcsFinish, streamUsage: tcsUsage,
   builtin: await errorOf(client.chat.completions.create({ model, messages, tools, max_tokens: 5 })),
@@ -143,12 +145,13 @@ out.tools = {
 // Failover: the provider holding the session is frozen; the request goes to another one.
 fs.writeFileSync(`${controlDir}/freeze`, 'now');
 for (let i = 0; i < 600 && !fs.existsSync(`${controlDir}/frozen`); i++) await new Promise((r) => setTimeout(r, 100));
-const { data: fo, response } = await client.chat.completions.create({ model, messages, max_tokens: 9 }).withResponse();
-const foStream = await client.chat.completions.create({ model, messages, max_tokens: 11, stream: true,
+const foStart = Date.now();
+const { data: fo, response } = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 9 }).withResponse();
+const foStream = await client.chat.completions.create({ model, messages, temperature: 0, max_tokens: 11, stream: true,
                                                        stream_options: { include_usage: true } });
 let foUsage = null;
 for await (const c of foStream) if (c.usage) foUsage = c.usage;
 out.failover = { completion_tokens: fo.usage.completion_tokens, failovers: Number(response.headers.get('x-lt-failovers')),
-                 provider: response.headers.get('x-lt-provider'), streamUsage: foUsage };
+                 provider: response.headers.get('x-lt-provider'), streamUsage: foUsage, ms: Date.now() - foStart };
 
 console.log(JSON.stringify(out));

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -144,7 +145,7 @@ TEST(ApiSemanticsInteropTest, OfficialSdkSeesExactOpenAiSemanticsOnEveryPath) {
   ASSERT_EQ(::mkdir(control.c_str(), 0700), 0);
   std::string base = "http://127.0.0.1:" + std::to_string(cport) + "/v1";
   LtProcess sdk({std::string(LT_INTEROP_DIR) + "/api_semantics.mjs", base, "demo/stories:260k", "test/tools:1",
-                 fixture_url, control},
+                 fixture_url, control, "0x" + sum.out.substr(0, 64)},
                 node);
   // Midway the script asks for the provider holding the session to be frozen.
   int frozen = -1;
@@ -199,8 +200,7 @@ TEST(ApiSemanticsInteropTest, OfficialSdkSeesExactOpenAiSemanticsOnEveryPath) {
   }
   EXPECT_EQ(j["unknownModel"]["status"], 404) << j["unknownModel"];
   EXPECT_EQ(j["unknownModel"]["code"], "model_not_found") << j["unknownModel"];
-  EXPECT_NE(j["digestModel"]["code"], "secret_detected") << j["digestModel"];
-  EXPECT_EQ(j["digestModel"]["status"], 404) << j["digestModel"];
+  EXPECT_EQ(j["digestModel"]["status"], 200) << j["digestModel"];
   // Routes.
   EXPECT_EQ(j["routes"]["unknown"]["status"], 404) << j["routes"];
   ExpectOpenAiError(j["routes"]["unknown"]["error"], "unknown route");
@@ -238,13 +238,14 @@ TEST(ApiSemanticsInteropTest, OfficialSdkSeesExactOpenAiSemanticsOnEveryPath) {
   EXPECT_EQ(t["streamFinish"], "tool_calls") << t;
   EXPECT_EQ(t["streamUsage"]["completion_tokens"], 12) << t;
   EXPECT_EQ(t["builtin"]["status"], 400) << t;
-  EXPECT_EQ(t["builtin"]["param"], "tools") << t;
+  EXPECT_NE(t["builtin"]["message"].get<std::string>().find("tools"), std::string::npos) << t;
   // Failover: exact usage from the provider that answered.
   const auto& f = j["failover"];
   EXPECT_EQ(f["completion_tokens"], 9) << f;
   EXPECT_GE(f["failovers"].get<int>(), 1) << f << client.Stderr();
   EXPECT_NE(Lower(f["provider"].get<std::string>()), Lower(addr[3 + frozen])) << f;
   EXPECT_EQ(f["streamUsage"]["completion_tokens"], 11) << f;
+  std::cerr << "failover: " << f.dump() << "\n";
   EXPECT_EQ(client.Stop(), 0) << client.Stderr();
 }
 
