@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "openai/chat_request.h"
+#include "openai/completion_request.h"
 #include "util/log.h"
 #include "util/random.h"
 #include "util/json.h"
@@ -22,8 +23,6 @@ std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 net::HttpResponse FromClientError(const ClientError& e) {
   return OpenAiErrorResponse(e.status, e.message, e.type, e.code);
 }
-
-json ErrorJson(const ClientError& e) { return openai::ApiError{e.status, e.message, e.type, e.code, ""}.Body(); }
 
 Result<uint32_t> U32Field(const json& v, const std::string& name) {
   if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > 0xffffffffLL) {
@@ -130,6 +129,12 @@ net::HttpResponse ApiServer::Preflight(const net::HttpRequest& req) const {
   return r;
 }
 
+// Every route the API answers, for the 404/405 of a request none matched (Register).
+constexpr openai::Route kRoutes[] = {
+    {"GET", "/health"},           {"GET", "/v1/models"},      {"GET", "/v1/models/", true},
+    {"GET", "/v1/sessions"},      {"POST", "/v1/chat/completions"}, {"POST", "/v1/completions"},
+};
+
 void ApiServer::Register(net::HttpServer& http) {
   http.Get("/health", Guarded([this](const net::HttpRequest&) {
              return net::HttpResponse::Json(200, {{"ok", true},
@@ -142,12 +147,17 @@ void ApiServer::Register(net::HttpServer& http) {
   http.Get("/v1/sessions",
            Guarded([this](const net::HttpRequest&) { return net::HttpResponse::Json(200, pool_->Status()); }));
   http.Post("/v1/chat/completions", Guarded([this](const net::HttpRequest& r) { return ChatCompletions(r); }));
+  http.Post("/v1/completions", Guarded([this](const net::HttpRequest& r) { return Completions(r); }));
   http.Options("/(.*)", [this](const net::HttpRequest& r) { return Preflight(r); });
   // A base URL without /v1 is the usual slip: answer the OpenAI routes' bare paths with a hint.
   for (const char* path : {"/chat/completions", "/completions", "/models", "/models/(.+)", "/embeddings"}) {
     http.Get(path, Guarded([](const net::HttpRequest& r) { return MissingV1(r); }));
     http.Post(path, Guarded([](const net::HttpRequest& r) { return MissingV1(r); }));
   }
+  // Last: what no route above matched is an OpenAI-shaped 404, or 405 on a known route.
+  http.Get("/(.*)", [](const net::HttpRequest& r) { return NoRoute(r); });
+  http.Post("/(.*)", [](const net::HttpRequest& r) { return NoRoute(r); });
+  http.Delete("/(.*)", [](const net::HttpRequest& r) { return NoRoute(r); });
 }
 
 net::HttpResponse ApiServer::MissingV1(const net::HttpRequest& req) {
@@ -188,7 +198,15 @@ net::HttpResponse ApiServer::Model(const std::string& id) {
                              "invalid_request_error", "model_not_found", "model");
 }
 
-net::HttpResponse ApiServer::ChatCompletions(const net::HttpRequest& req) {
+net::HttpResponse ApiServer::ChatCompletions(const net::HttpRequest& req) { return Complete(req, openai::Kind::kChat); }
+
+net::HttpResponse ApiServer::Completions(const net::HttpRequest& req) { return Complete(req, openai::Kind::kText); }
+
+net::HttpResponse ApiServer::Complete(const net::HttpRequest& req, openai::Kind kind) {
+  if (req.body.size() > kMaxBodyBytes) {
+    return OpenAiErrorResponse(413, "request body is " + std::to_string(req.body.size()) + " bytes, the limit is " +
+                                        std::to_string(kMaxBodyBytes), "invalid_request_error", "request_too_large");
+  }
   auto parsed = ParseJsonChecked(req.body, "the request body");
   if (!parsed.ok() || !parsed->is_object()) {
     return OpenAiErrorResponse(400, parsed.ok() ? "the request body is not a JSON object" : parsed.error().message,
@@ -207,23 +225,30 @@ net::HttpResponse ApiServer::ChatCompletions(const net::HttpRequest& req) {
   // Every field is validated here, once: a request no provider could serve never leaves.
   openai::ChatRequest checked;
   openai::ApiError bad;
-  if (!openai::ParseChatRequest(body, &checked, &bad)) {
-    return OpenAiErrorResponse(bad.status, bad.message, bad.type, bad.code, bad.param);
-  }
+  bool echo = false;
+  bool ok = kind == openai::Kind::kText ? openai::ParseCompletionRequest(body, &checked, &echo, &bad)
+                                        : openai::ParseChatRequest(body, &checked, &bad);
+  if (!ok) return OpenAiErrorResponse(bad.status, bad.message, bad.type, bad.code, bad.param);
   if (checked.model.empty()) {
     return OpenAiErrorResponse(400, "'model' is required (a name such as demo/stories:260k)",
                                "invalid_request_error", "missing_model", "model");
   }
-  bool stream = checked.stream;
+  if (kind == openai::Kind::kText) body = openai::CompletionBodyToSend(body, checked);
+  const std::string prefix = echo ? checked.messages[0].text : "";
   bool include_usage = checked.include_usage;
   std::string model = checked.model;
   std::string warning = pool_->AllowanceWarning();
   Bytes idb(12);
   SecureRandom::Default()->Fill(idb);
-  std::string id = "chatcmpl-" + HexEncode(idb);
-  int64_t created = static_cast<int64_t>(std::time(nullptr));
+  openai::AnswerHead head{kind, openai::AnswerId(kind, HexEncode(idb)), static_cast<int64_t>(std::time(nullptr)),
+                          model, ""};
+  auto usage_of = [](const ChatResult& r) {
+    return r.usage.is_object() && !r.usage.empty() ? openai::Usage::FromJson(r.usage)
+                                                   : openai::Usage{0, static_cast<int64_t>(r.chunks)};
+  };
+  auto finish_of = [](const ChatResult& r) { return r.finish_reason.empty() ? std::string("stop") : r.finish_reason; };
 
-  if (!stream) {
+  if (!checked.stream) {
     ChatOutcome out;
     ClientError err;
     if (!pool_->Chat(model, body, prefs, {}, &out, &err)) {
@@ -231,21 +256,9 @@ net::HttpResponse ApiServer::ChatCompletions(const net::HttpRequest& req) {
       if (!warning.empty()) r.headers.emplace("X-LT-Allowance-Warning", warning);
       return r;
     }
-    json o = {
-        {"id", id},
-        {"object", "chat.completion"},
-        {"created", created},
-        {"model", out.model.empty() ? model : out.model},
-        {"choices", json::array({{{"index", 0},
-                                  {"message", {{"role", "assistant"}, {"content", out.result.text}}},
-                                  {"logprobs", nullptr},
-                                  {"finish_reason",
-                                   out.result.finish_reason.empty() ? "stop" : out.result.finish_reason}}})},
-        {"usage", out.result.usage.is_object() && !out.result.usage.empty()
-                      ? out.result.usage
-                      : json{{"prompt_tokens", 0},
-                             {"completion_tokens", out.result.chunks},
-                             {"total_tokens", out.result.chunks}}}};
+    if (!out.model.empty()) head.model = out.model;
+    json o = openai::Answer(head, prefix + out.result.text, finish_of(out.result), out.result.tool_calls,
+                            usage_of(out.result));
     net::HttpResponse r;
     r.body = Dump(o);
     r.headers.emplace("X-LT-Provider", out.provider);
@@ -266,41 +279,32 @@ net::HttpResponse ApiServer::ChatCompletions(const net::HttpRequest& req) {
   resp.headers.emplace("Cache-Control", "no-cache");
   if (!warning.empty()) resp.headers.emplace("X-LT-Allowance-Warning", warning);
   SessionPool* pool = pool_;
-  resp.stream = [pool, body, prefs, model, id, created, include_usage](net::ChunkSink& sink) {
-    auto chunk = [&](const json& delta, const json& finish) {
-      json c = {{"id", id},
-                {"object", "chat.completion.chunk"},
-                {"created", created},
-                {"model", model},
-                {"choices",
-                 json::array(
-                     {{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}})}};
-      return "data: " + Dump(c) + "\n\n";
-    };
-    if (!sink.Write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr))) return;
+  resp.stream = [pool, body, prefs, model, head, include_usage, prefix, usage_of, finish_of](net::ChunkSink& sink) {
+    std::string start = openai::StreamStart(head);
+    if (!prefix.empty()) start += openai::StreamDelta(head, prefix);
+    if (!start.empty() && !sink.Write(start)) return;
     ChatOutcome out;
     ClientError err;
     bool ok = pool->Chat(
-        model, body, prefs,
-        [&](std::string_view d) {
-          return sink.Write(chunk({{"content", d}}, nullptr));
-        },
-        &out, &err);
+        model, body, prefs, [&](std::string_view d) { return sink.Write(openai::StreamDelta(head, d)); }, &out,
+        &err);
     if (!ok) {
-      sink.Write("data: " + Dump(ErrorJson(err)) + "\n\n");
+      sink.Write(openai::StreamError(openai::ApiError{err.status, err.message, err.type, err.code, ""}));
       return;
     }
-    std::string tail =
-        chunk(json::object(), out.result.finish_reason.empty() ? "stop" : out.result.finish_reason);
-    if (include_usage) {
-      json u = {{"id", id},       {"object", "chat.completion.chunk"}, {"created", created},
-                {"model", model}, {"choices", json::array()},          {"usage", out.result.usage}};
-      tail += "data: " + Dump(u) + "\n\n";
-    }
-    tail += "data: [DONE]\n\n";
-    sink.Write(tail);
+    sink.Write(openai::StreamToolCalls(head, out.result.tool_calls) +
+               openai::StreamEnd(head, finish_of(out.result), include_usage, usage_of(out.result)));
   };
   return resp;
+}
+
+
+net::HttpResponse ApiServer::NoRoute(const net::HttpRequest& req) {
+  std::string allow;
+  openai::ApiError e = openai::NoRoute(req.method, req.path, kRoutes, &allow);
+  net::HttpResponse r = OpenAiErrorResponse(e.status, e.message, e.type, e.code, e.param);
+  if (!allow.empty()) r.headers.emplace("Allow", allow);
+  return r;
 }
 
 }  // namespace lt::client

@@ -6,6 +6,12 @@
 //   POST /v1/chat/completions   streamed (SSE, "data: [DONE]") or not; extra fields lt_max_price
 //                               (MOR/s), lt_max_latency_ms, lt_min_tps, lt_want_seconds override
 //                               the flags and are not sent on
+//   POST /v1/completions        the legacy text completion (openai/completion_request.h), sent
+//                               to providers as its own body on the same session protocol
+// Unknown routes 404 and known routes under another method 405 (GET, POST, DELETE; catch-all
+// routes registered last), request bodies over kMaxBodyBytes 413, all in OpenAI's shape. A body
+// over the HTTP server's own cap (4 MiB in `lt client serve`) gets net's 413 {"error":{"code",
+// "message"}} before any handler runs, as do PUT/PATCH to unknown routes (net's 404).
 //   GET  /v1/sessions, /health  the open sessions; liveness of the API
 // The API is local and says so (issue 15, M2; doc/client.md "Local API"): a request that carries
 // an Origin header (a browser's) is served only when that origin is in `allow_origins` (else
@@ -27,8 +33,12 @@
 #include "client/secret_guard.h"
 #include "client/session_pool.h"
 #include "net/http.h"
+#include "openai/response.h"
 
 namespace lt::client {
+
+// The largest request body the API reads (larger: 413 request_too_large).
+inline constexpr size_t kMaxBodyBytes = 2 << 20;
 
 struct ApiOptions {
   Preferences defaults;
@@ -54,7 +64,12 @@ class ApiServer {
   net::HttpResponse Model(const std::string& id);
   // 404 for an OpenAI route asked without its /v1 prefix, naming the base URL to use.
   static net::HttpResponse MissingV1(const net::HttpRequest& req);
+  // A route that does not exist: 404 unknown_url, or 405 (with Allow) on a known route.
+  static net::HttpResponse NoRoute(const net::HttpRequest& req);
   net::HttpResponse ChatCompletions(const net::HttpRequest& req);
+  net::HttpResponse Completions(const net::HttpRequest& req);
+  // Both routes: the request checked, sent through the pool, answered in `kind`'s shape.
+  net::HttpResponse Complete(const net::HttpRequest& req, openai::Kind kind);
   // The local-only checks every route runs first; an error answer, or nothing.
   std::optional<net::HttpResponse> Refuse(const net::HttpRequest& req) const;
   net::Handler Guarded(net::Handler h) const;

@@ -91,7 +91,12 @@ class LocalApiTest : public ::testing::Test {
   }
 
   crypto::PrivateKey key_ = *crypto::PrivateKey::FromBytes(Bytes(32, 0x11));
-  net::HttpServer http_;
+  // As `lt client serve` configures it: net's cap above the API's own (kMaxBodyBytes).
+  net::HttpServer http_{[] {
+    net::HttpServerOptions o;
+    o.max_body_bytes = 4 << 20;
+    return o;
+  }()};
   std::unique_ptr<SessionPool> pool_;
   std::unique_ptr<SecretGuard> guard_;
   std::unique_ptr<ApiServer> api_;
@@ -176,6 +181,38 @@ TEST_F(LocalApiTest, L1_M1_BadStreamOptionsAndDeepNestingAre400s) {
 }
 
 // H1: the client checks a ticket against what it asked before signing anything for it.
+// Issue 18: unknown routes, wrong methods and bodies too large answer in OpenAI's shape;
+// /v1/completions is validated like a chat; a manifest digest as the model is not a key.
+TEST_F(LocalApiTest, RoutesMethodsSizesAndCompletionsAnswerInOpenAisShape) {
+  Start({});
+  auto c = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(port_)).value();
+  auto shape = [](const net::HttpClientResponse& r) {
+    auto j = json::parse(r.body, nullptr, false);
+    return j.is_object() && j["error"].is_object() && j["error"]["message"].is_string() &&
+           j["error"]["type"].is_string() && j["error"].contains("param") && j["error"].contains("code");
+  };
+  auto unknown = c.Get("/v1/nothing").value();
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_TRUE(shape(unknown)) << unknown.body;
+  EXPECT_EQ(Code(unknown), "unknown_url");
+  auto method = c.Get("/v1/completions").value();
+  EXPECT_EQ(method.status, 405);
+  EXPECT_TRUE(shape(method)) << method.body;
+  EXPECT_EQ(Code(method), "method_not_allowed");
+  auto big = c.Post("/v1/chat/completions", std::string(kMaxBodyBytes + 1, ' ')).value();
+  EXPECT_EQ(big.status, 413);
+  EXPECT_TRUE(shape(big)) << big.body;
+  auto bad = c.Post("/v1/completions", R"({"model":"demo/stories:260k","prompt":["a","b"]})").value();
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(json::parse(bad.body)["error"]["param"], "prompt");
+  // A digest as the model passes the guard (then no router is reachable here: a 5xx, not a 400).
+  auto digest = c.Post("/v1/chat/completions",
+                       R"({"model":"0x72ae1777d10dc8235fb90c1c6ba7c12f93deeeb5cff68033aaf45a8a65ca9646",
+                           "messages":[{"role":"user","content":"hi"}]})").value();
+  EXPECT_NE(Code(digest), "secret_detected") << digest.body;
+  EXPECT_GE(digest.status, 500) << digest.body;
+}
+
 TEST(CheckTicketForRfcTest, H1_TicketsBeyondWhatWasAskedAreRefused) {
   wire::Rfc rfc;
   rfc.user.bytes[19] = 1;

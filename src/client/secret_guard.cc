@@ -270,6 +270,8 @@ std::optional<SecretFinding> SecretGuard::ScanRequest(const json& body) const {
   };
   std::vector<Item> stack{{&body, ""}};
   std::string joined;
+  auto model_it = body.is_object() ? body.find("model") : body.end();
+  const json* model_name = body.is_object() && model_it != body.end() ? &*model_it : nullptr;
   auto here = [](const std::string& path) { return path.empty() ? std::string("the request") : path; };
   // Paths stop growing past 200 characters (a deep document would otherwise cost depth² bytes).
   auto sub = [](const std::string& path, const std::string& step) {
@@ -282,6 +284,9 @@ std::optional<SecretFinding> SecretGuard::ScanRequest(const json& body) const {
     const json& j = *it.v;
     if (j.is_string()) {
       const std::string& text = j.get_ref<const std::string&>();
+      // The request's "model" is a name, and "0x" + 64 hex digits is a manifest digest there
+      // (doc/client.md "Secret guard"); it is routed by name, not given to a model.
+      if (&j == model_name) continue;
       if (auto f = ScanText(text, here(it.path))) return f;
       if (it.joins) {
         joined += text;

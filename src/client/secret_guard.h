@@ -8,8 +8,8 @@
 //   * a Web3 keystore: JSON with "ciphertext" and "kdf" (as text, or as a JSON object);
 //   * a password field: "password": "...", password=..., password: ... (also passphrase, passwd,
 //     passwort, pwd, pass), in a text or as a JSON key with a value.
-// ScanRequest looks at every string and every object key of the body, one by one and then all
-// joined (a key split across messages, or wrapped over lines, is seen whole), without recursion.
+// ScanRequest looks at every string and every object key of the body (but the top-level "model",
+// a name, where "0x" + 64 hex digits is a manifest digest), one by one and then all joined (a key split across messages, or wrapped over lines, is seen whole), without recursion.
 // The misses we know of are listed in doc/client.md "Secret guard".
 // A Finding names the kind and where (a JSON path such as messages[2].content), never the
 // secret itself. Decision on 64-hex hashes: a SHA-256 or transaction hash cannot be told from a

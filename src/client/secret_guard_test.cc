@@ -231,3 +231,25 @@ TEST(SecretGuardTest, BuiltinWordlistIsTheOfficialOneAndCatchesRealMnemonics) {
 
 }  // namespace
 }  // namespace lt::client
+
+namespace lt::client {
+namespace {
+
+// Issue 18: "model": "0x<manifest digest>" names a model by its manifest; the model field is a
+// name, not a secret. A key in a message, or nested under another "model" key, is still found.
+TEST(SecretGuardTest, AManifestDigestAsTheModelIsANameNotAKey) {
+  SecretGuard g;
+  const std::string digest = "0x72ae1777d10dc8235fb90c1c6ba7c12f93deeeb5cff68033aaf45a8a65ca9646";
+  json r = {{"model", digest}, {"messages", {{{"role", "user"}, {"content", "Once upon a time"}}}}};
+  EXPECT_FALSE(g.ScanRequest(r).has_value());
+  r["messages"][0]["content"] = "my key " + kKey;
+  auto f = g.ScanRequest(r);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->where, "messages[0].content");
+  json nested = {{"model", digest}, {"metadata", {{"model", kKey}}}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+  ASSERT_TRUE(g.ScanRequest(nested).has_value());
+  EXPECT_EQ(g.ScanRequest(nested)->where, "metadata.model");
+}
+
+}  // namespace
+}  // namespace lt::client

@@ -134,7 +134,7 @@ void ClientSession::HandleInner(wire::InnerMessage m, std::vector<ClientEvent>* 
       error_only_from_.reset();
       last_output_ms_ = ElapsedMillis();
       sent_at_.erase(*id);
-      events->push_back({ClientEvent::Kind::kEnd, *id, "", j.is_discarded() ? json::object() : j, {}, 0});
+      events->push_back({ClientEvent::Kind::kEnd, *id, "", j.is_object() ? j : json::object(), {}, 0});
       return;
     }
     case FrameType::kInnerError: {
@@ -459,8 +459,11 @@ Result<ChatResult> SessionClient::Chat(const json& request, const std::function<
         }
       } else if (e.kind == ClientEvent::Kind::kEnd) {
         pending_.erase(id);
-        res.finish_reason = e.json.value("finish_reason", "stop");
-        res.usage = e.json.value("usage", json::object());
+        auto fr = e.json.find("finish_reason");
+        res.finish_reason = fr != e.json.end() && fr->is_string() ? fr->get<std::string>() : "stop";
+        auto usage = e.json.find("usage");
+        res.usage = usage != e.json.end() && usage->is_object() ? *usage : json::object();
+        if (auto tc = e.json.find("tool_calls"); tc != e.json.end() && tc->is_array()) res.tool_calls = *tc;
         return res;
       } else if (e.kind == ClientEvent::Kind::kRequestError) {
         pending_.erase(id);

@@ -120,6 +120,7 @@ struct ChatResult {
   std::string text;
   std::string finish_reason;
   nlohmann::json usage;
+  nlohmann::json tool_calls;  // whole tool calls from the provider's end message, or null
   uint32_t chunks = 0;
 };
 

@@ -6,6 +6,8 @@
 
 #include "ledger/client.h"
 #include "net/http.h"
+#include "openai/completion_request.h"
+#include "openai/response.h"
 #include "util/log.h"
 #include "util/json.h"
 #include "util/thread.h"
@@ -83,16 +85,42 @@ ClientError RouterError(int status, const std::string& code, const std::string& 
   return e;
 }
 
-// Usage after a failover counts the tokens the failed providers streamed too (issue 15, L4).
+}  // namespace
+
+// Usage after a failover (doc/client.md "Usage"): completion_tokens counts every token of the
+// text the user got, those streamed by failed providers (one per chunk) and the answering
+// provider's own; prompt_tokens is what the answering provider read.
 void AddFailedChunks(json* usage, uint32_t chunks) {
-  if (chunks == 0 || !usage->is_object()) return;
-  for (const char* k : {"completion_tokens", "total_tokens"}) {
-    auto it = usage->find(k);
-    if (it != usage->end() && it->is_number_unsigned()) *it = it->get<uint64_t>() + chunks;
-  }
+  if (chunks == 0) return;
+  openai::Usage u = openai::Usage::FromJson(*usage);
+  u.completion_tokens += chunks;
+  *usage = u.ToJson();
 }
 
-}  // namespace
+// The request that continues an answer after `streamed` (chunks) was already given to the
+// user: the text is appended (as an assistant message, or to a completion's prompt) and the
+// token budget reduced. False when the budget is spent: the answer is complete ("length").
+bool ContinuationRequest(const json& request, const std::optional<int64_t>& max_tokens, const std::string& streamed,
+                  uint32_t chunks, json* out) {
+  *out = request;
+  if (streamed.empty()) return true;
+  if (max_tokens) {
+    int64_t left = *max_tokens - static_cast<int64_t>(chunks);
+    if (left <= 0) return false;
+    (*out)["max_tokens"] = left;
+    out->erase("max_completion_tokens");
+  }
+  if (openai::IsCompletionBody(request)) {
+    (*out)["prompt"] = (request["prompt"].is_array() && !request["prompt"].empty() ? request["prompt"][0]
+                                                                                    : request["prompt"])
+                           .get<std::string>() +
+                       streamed;
+  } else {
+    (*out)["messages"].push_back({{"role", "assistant"}, {"content", streamed}});
+  }
+  return true;
+}
+
 
 Status CheckTicketForRfc(const wire::Ticket& t, const wire::Rfc& rfc) {
   if (t.user != rfc.user) return InvalidArgument("the ticket is for " + t.user.ToChecksumHex() + ", not for us");
@@ -229,27 +257,40 @@ bool SessionPool::Chat(const std::string& model, const json& request, const Pref
   std::set<std::string> excluded;
   std::string streamed;  // text already handed to on_delta
   uint32_t streamed_chunks = 0;
-  int max_tokens = request.contains("max_tokens") && request["max_tokens"].is_number_integer()
-                       ? request["max_tokens"].get<int>()
-                       : 0;
+  std::optional<int64_t> max_tokens;  // the token budget the caller's request set (checked before)
+  {
+    openai::ChatRequest checked;
+    openai::ApiError bad;
+    if (openai::ParseAnyRequest(request, &checked, &bad)) max_tokens = checked.max_tokens;
+  }
   ChatTimeouts timeouts;
   timeouts.inactivity_ms = std::max(0, options_.request_timeout_seconds) * 1000;
   timeouts.first_token_ms = options_.first_token_timeout_seconds > 0 ? options_.first_token_timeout_seconds * 1000
                                                                      : timeouts.inactivity_ms;
   std::optional<ClientError> timed_out;  // set when a provider stalled during this request
   uint32_t failed_chunks = 0;            // tokens streamed by providers that then failed
+  std::string last_provider, last_model;
   for (int attempt = 0; attempt <= options_.max_failovers; ++attempt) {
+    json req;
+    if (!ContinuationRequest(request, max_tokens, streamed, streamed_chunks, &req)) {
+      // The failed providers already streamed the whole budget: the answer is complete.
+      out->result = ChatResult();
+      out->result.text = streamed;
+      out->result.finish_reason = "length";
+      out->result.chunks = streamed_chunks;
+      out->result.usage = json::object();
+      AddFailedChunks(&out->result.usage, failed_chunks);
+      out->provider = last_provider;
+      out->model = last_model;
+      out->failovers = attempt;
+      return true;
+    }
     std::shared_ptr<SessionClient> session;
     wire::TicketGrant grant;
     if (!Ensure(*e, model, prefs, excluded, &session, &grant, err)) {
       // No other provider after a stall: the stall is the answer (504), not the router's refusal.
       if (timed_out && err->status >= 500) *err = *timed_out;
       return false;
-    }
-    json req = request;
-    if (!streamed.empty()) {
-      req["messages"].push_back({{"role", "assistant"}, {"content", streamed}});
-      if (max_tokens > 0) req["max_tokens"] = std::max(1, max_tokens - static_cast<int>(streamed_chunks));
     }
     {
       std::lock_guard<std::mutex> l(e->open_mu);
@@ -271,6 +312,8 @@ bool SessionPool::Chat(const std::string& model, const json& request, const Pref
       e->last_used_ms = NowMs();
     }
     std::string provider = grant.ticket.ticket.provider.ToChecksumHex();
+    last_provider = provider;
+    last_model = grant.model;
     if (r.ok()) {
       out->result = std::move(*r);
       if (on_delta) out->result.text = streamed;

@@ -11,8 +11,10 @@
 // next RFC's signed excludeProviders names it), a new ticket is asked for (a ticket for an
 // excluded provider is set aside and asked again), and the request
 // runs again there: from the start if nothing was streamed yet, else as a continuation (the
-// original messages plus an assistant message holding the text already streamed, max_tokens
-// reduced by the chunks received), whose output is appended to the stream. A provider that
+// original messages plus an assistant message holding the text already streamed — for a text
+// completion, the prompt plus that text —, max_tokens reduced by the chunks received; when they
+// spent it the answer is complete, "length"), whose output is appended to the stream. Usage
+// then counts the failed providers' chunks as completion tokens (doc/client.md "Usage"). A provider that
 // stays connected but sends nothing for request_timeout_seconds is treated the same way after
 // its session is closed (final voucher for the seconds already agreed); 504 when no other
 // provider is left.
@@ -26,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
@@ -79,6 +82,16 @@ struct ChatOutcome {
 // (doc/client.md "Money rules"): another user's, a price above the RFC's maxPricePerSecond, a
 // minimum session longer than the RFC's wantSeconds, or a minimum above the maximum.
 Status CheckTicketForRfc(const wire::Ticket& t, const wire::Rfc& rfc);
+
+// The request that continues an answer after `streamed` (`chunks` chunks) was already given to
+// the user (see the failover above): `request` with the text appended (an assistant message, or
+// a completion's prompt) and the budget (`max_tokens`, the checked smaller of max_tokens and
+// max_completion_tokens) reduced by the chunks. `request` unchanged when nothing was streamed;
+// false when the chunks spent the budget (the answer is complete).
+bool ContinuationRequest(const nlohmann::json& request, const std::optional<int64_t>& max_tokens,
+                         const std::string& streamed, uint32_t chunks, nlohmann::json* out);
+// Adds the failed providers' chunks to a usage object as completion tokens.
+void AddFailedChunks(nlohmann::json* usage, uint32_t chunks);
 
 class SessionPool {
  public:

@@ -2,6 +2,8 @@
 
 #include "engine/chat.h"
 #include "openai/chat_request.h"
+#include "openai/completion_request.h"
+#include "openai/response.h"
 #include "util/json.h"
 
 #include <chrono>
@@ -71,6 +73,12 @@ net::HttpResponse OpenAiError(int status, std::string_view message, std::string_
 OpenAiServer::OpenAiServer(Engine* engine, OpenAiServerOptions options)
     : engine_(engine), options_(std::move(options)), created_(static_cast<int64_t>(std::time(nullptr))) {}
 
+// Every route the server answers, for the 404/405 of a request none matched (Register).
+constexpr openai::Route kRoutes[] = {
+    {"GET", "/health"}, {"GET", "/v1/models"}, {"GET", "/v1/models/", true}, {"POST", "/v1/chat/completions"},
+    {"POST", "/v1/completions"},
+};
+
 void OpenAiServer::Register(net::HttpServer& http) {
   http.Get("/health", [this](const net::HttpRequest& r) { return Health(r); });
   http.Get("/v1/models", [this](const net::HttpRequest& r) { return Models(r); });
@@ -82,6 +90,11 @@ void OpenAiServer::Register(net::HttpServer& http) {
     return net::HttpResponse::Json(200, ModelJson());
   });
   http.Post("/v1/chat/completions", [this](const net::HttpRequest& r) { return ChatCompletions(r); });
+  http.Post("/v1/completions", [this](const net::HttpRequest& r) { return Completions(r); });
+  // Last: what no route above matched is an OpenAI-shaped 404, or 405 on a known route.
+  http.Get("/(.*)", [](const net::HttpRequest& r) { return NoRoute(r); });
+  http.Post("/(.*)", [](const net::HttpRequest& r) { return NoRoute(r); });
+  http.Delete("/(.*)", [](const net::HttpRequest& r) { return NoRoute(r); });
 }
 
 json OpenAiServer::ModelJson() const {
@@ -108,22 +121,33 @@ net::HttpResponse OpenAiServer::Models(const net::HttpRequest&) {
 std::string OpenAiServer::NewId() {
   uint64_t n = counter_.fetch_add(1) + 1;
   char buf[48];
-  std::snprintf(buf, sizeof buf, "chatcmpl-%llx%06llx", static_cast<unsigned long long>(created_),
+  std::snprintf(buf, sizeof buf, "%llx%06llx", static_cast<unsigned long long>(created_),
                 static_cast<unsigned long long>(n));
   return buf;
 }
 
 net::HttpResponse OpenAiServer::ChatCompletions(const net::HttpRequest& req) {
+  return Complete(req, openai::Kind::kChat);
+}
+
+net::HttpResponse OpenAiServer::Completions(const net::HttpRequest& req) {
+  return Complete(req, openai::Kind::kText);
+}
+
+net::HttpResponse OpenAiServer::Complete(const net::HttpRequest& req, openai::Kind kind) {
   if (req.body.size() > options_.max_body_bytes) {
     return OpenAiError(413, "request body is " + std::to_string(req.body.size()) + " bytes, the limit is " +
-                                std::to_string(options_.max_body_bytes), "invalid_request_error", "body_too_large");
+                                std::to_string(options_.max_body_bytes), "invalid_request_error", "request_too_large");
   }
   auto parsed = ParseJsonChecked(req.body, "the request body");
   if (!parsed.ok()) return OpenAiError(400, parsed.error().message, "invalid_request_error", "invalid_json");
-  // Every field is validated in one place (openai/chat_request.h).
+  // Every field is validated in one place (openai/chat_request.h, openai/completion_request.h).
   openai::ChatRequest chat;
   openai::ApiError bad;
-  if (!openai::ParseChatRequest(*parsed, &chat, &bad)) return OpenAiError(bad.status, bad.message, bad.type, bad.code, bad.param);
+  bool echo = false;
+  bool ok = kind == openai::Kind::kText ? openai::ParseCompletionRequest(*parsed, &chat, &echo, &bad)
+                                        : openai::ParseChatRequest(*parsed, &chat, &bad);
+  if (!ok || !openai::CheckPlainText(chat, &bad)) return OpenAiError(bad.status, bad.message, bad.type, bad.code, bad.param);
   if (!chat.model.empty() && chat.model != options_.model_name) {
     return OpenAiError(404, "The model '" + chat.model + "' does not exist; this server has '" + options_.model_name + "'",
                        "invalid_request_error", "model_not_found", "model");
@@ -133,8 +157,8 @@ net::HttpResponse OpenAiServer::ChatCompletions(const net::HttpRequest& req) {
     return OpenAiError(bad.status, bad.message, bad.type, bad.code, bad.param);
   }
   auto ch = std::make_shared<Channel>(chat.stop);
-  bool stream = chat.stream;
   bool include_usage = chat.include_usage;
+  const std::string prefix = echo ? chat.messages[0].text : "";
 
   r.on_token = [ch](int, std::string_view piece) { return ch->OnPiece(piece); };
   r.on_done = [ch](const Completion& c) { ch->OnDone(c); };
@@ -146,51 +170,30 @@ net::HttpResponse OpenAiServer::ChatCompletions(const net::HttpRequest& req) {
     return OpenAiError(503, e.message, "server_error", "unavailable");
   }
 
-  const std::string id = NewId();
-  const int64_t created = static_cast<int64_t>(std::time(nullptr));
-  const std::string model = options_.model_name;
-  auto usage = [](const Completion& c) {
-    return json{{"prompt_tokens", c.prompt_tokens}, {"completion_tokens", c.completion_tokens},
-                {"total_tokens", c.prompt_tokens + c.completion_tokens}};
-  };
+  openai::AnswerHead head{kind, openai::AnswerId(kind, NewId()), static_cast<int64_t>(std::time(nullptr)),
+                          options_.model_name, "lt-engine"};
+  auto usage = [](const Completion& c) { return openai::Usage{c.prompt_tokens, c.completion_tokens}; };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(options_.request_timeout_seconds);
 
-  if (!stream) {
+  if (!chat.stream) {
     std::unique_lock<std::mutex> lk(ch->mu);
     if (!ch->cv.wait_until(lk, deadline, [&] { return ch->done; })) {
       ch->client_gone = true;
       return OpenAiError(504, "generation timed out", "server_error", "timeout");
     }
     if (!ch->result.status.ok()) return OpenAiError(503, ch->result.status.error().message, "server_error", "unavailable");
-    json out = {{"id", id},
-                {"object", "chat.completion"},
-                {"created", created},
-                {"model", model},
-                {"system_fingerprint", "lt-engine"},
-                {"choices", json::array({{{"index", 0},
-                                          {"message", {{"role", "assistant"}, {"content", ch->text}}},
-                                          {"logprobs", nullptr},
-                                          {"finish_reason", Reason(*ch)}}})},
-                {"usage", usage(ch->result)}};
     net::HttpResponse resp;
-    resp.body = Dump(out);
+    resp.body = Dump(openai::Answer(head, prefix + ch->text, Reason(*ch), nullptr, usage(ch->result)));
     return resp;
   }
 
   net::HttpResponse resp;
   resp.content_type = "text/event-stream";
   resp.headers.emplace("Cache-Control", "no-cache");
-  resp.stream = [ch, id, created, model, include_usage, usage, deadline](net::ChunkSink& sink) {
-    auto chunk = [&](const json& delta, const json& finish) {
-      json c = {{"id", id},
-                {"object", "chat.completion.chunk"},
-                {"created", created},
-                {"model", model},
-                {"system_fingerprint", "lt-engine"},
-                {"choices", json::array({{{"index", 0}, {"delta", delta}, {"logprobs", nullptr}, {"finish_reason", finish}}})}};
-      return "data: " + Dump(c) + "\n\n";
-    };
-    if (!sink.Write(chunk({{"role", "assistant"}, {"content", ""}}, nullptr))) {
+  resp.stream = [ch, head, include_usage, usage, deadline, prefix](net::ChunkSink& sink) {
+    std::string start = openai::StreamStart(head);
+    if (!prefix.empty()) start += openai::StreamDelta(head, prefix);
+    if (!start.empty() && !sink.Write(start)) {
       ch->client_gone = true;
       return;
     }
@@ -207,22 +210,24 @@ net::HttpResponse OpenAiServer::ChatCompletions(const net::HttpRequest& req) {
         ch->sent = ch->text.size();
         done = ch->done && ch->sent == ch->text.size();
       }
-      if (!delta.empty() && !sink.Write(chunk({{"content", delta}}, nullptr))) {
+      if (!delta.empty() && !sink.Write(openai::StreamDelta(head, delta))) {
         ch->client_gone = true;
         return;
       }
       if (done) break;
     }
-    std::string tail = chunk(json::object(), Reason(*ch));
-    if (include_usage) {
-      json u = {{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model},
-                {"choices", json::array()}, {"usage", usage(ch->result)}};
-      tail += "data: " + Dump(u) + "\n\n";
-    }
-    tail += "data: [DONE]\n\n";
-    sink.Write(tail);
+    sink.Write(openai::StreamEnd(head, Reason(*ch), include_usage, usage(ch->result)));
   };
   return resp;
+}
+
+
+net::HttpResponse OpenAiServer::NoRoute(const net::HttpRequest& req) {
+  std::string allow;
+  openai::ApiError e = openai::NoRoute(req.method, req.path, kRoutes, &allow);
+  net::HttpResponse r = OpenAiError(e.status, e.message, e.type, e.code, e.param);
+  if (!allow.empty()) r.headers.emplace("Allow", allow);
+  return r;
 }
 
 }  // namespace lt::engine_server

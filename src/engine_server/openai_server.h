@@ -1,7 +1,12 @@
 // OpenAiServer: an OpenAI-compatible HTTP API over an Engine, in the manner of llama.cpp's
 // server. Routes: GET /health, GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions
 // (plain JSON or, with "stream": true, Server-Sent Events of chat.completion.chunk objects ending
-// with "data: [DONE]").
+// with "data: [DONE]"), POST /v1/completions (the legacy text completion, same machinery;
+// openai/completion_request.h). Answers are written by openai/response.h. Unknown routes get
+// 404, known routes under another method 405 (catch-all GET/POST/DELETE routes registered
+// last), bodies over max_body_bytes 413, in OpenAI's shape (a body over the HTTP server's own cap,
+// 4 MiB in `lt engine serve`, gets net's 413 before any handler runs). Tools and a response_format other than text get a 400 naming the field
+// (the engine writes plain text: openai::CheckPlainText).
 //
 // The model has no chat template: the prompt is the content of the LAST user message, used as
 // the start of the story (doc/engine.md, "Prompt format"). Honoured fields: model (must match the
@@ -20,6 +25,7 @@
 
 #include "engine/engine.h"
 #include "net/http.h"
+#include "openai/response.h"
 
 namespace lt::engine_server {
 
@@ -38,10 +44,14 @@ class OpenAiServer {
   net::HttpResponse Health(const net::HttpRequest& req);
   net::HttpResponse Models(const net::HttpRequest& req);
   net::HttpResponse ChatCompletions(const net::HttpRequest& req);
+  net::HttpResponse Completions(const net::HttpRequest& req);
+  // A route that does not exist: 404 unknown_url, or 405 (with Allow) on a known route.
+  static net::HttpResponse NoRoute(const net::HttpRequest& req);
 
  private:
   nlohmann::json ModelJson() const;
   std::string NewId();
+  net::HttpResponse Complete(const net::HttpRequest& req, openai::Kind kind);
 
   engine::Engine* engine_;
   OpenAiServerOptions options_;

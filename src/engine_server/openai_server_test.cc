@@ -5,6 +5,8 @@
 
 #include "engine/tokenizer.h"
 
+#include <thread>
+
 namespace lt::engine_server {
 namespace {
 
@@ -19,10 +21,10 @@ std::shared_ptr<const Model> Shipped() {
 }
 
 
-net::HttpRequest Post(const std::string& body) {
+net::HttpRequest Post(const std::string& body, const std::string& path = "/v1/chat/completions") {
   net::HttpRequest r;
   r.method = "POST";
-  r.path = "/v1/chat/completions";
+  r.path = path;
   r.body = body;
   return r;
 }
@@ -133,6 +135,100 @@ TEST(OpenAiServerTest, BadRequestsAreOpenAiShaped4xx) {
       EXPECT_EQ(j["error"]["param"], c.param) << resp.body;
     }
   }
+}
+
+// Issue 18: max_tokens and max_completion_tokens are exact (the smaller applies).
+TEST(OpenAiServerTest, CompletionTokensAreExactlyTheBudget) {
+  Engine e(Shipped(), {1, 2, 8});
+  OpenAiServer s(&e, {"m"});
+  for (int n : {1, 7, 23}) {
+    for (const char* field : {"max_tokens", "max_completion_tokens"}) {
+      json body = {{"messages", {{{"role", "user"}, {"content", "Once upon a time"}}}}, {field, n}};
+      auto resp = s.ChatCompletions(Post(body.dump()));
+      ASSERT_EQ(resp.status, 200) << resp.body;
+      EXPECT_EQ(json::parse(resp.body)["usage"]["completion_tokens"], n) << field << " " << n;
+    }
+  }
+}
+
+TEST(OpenAiServerTest, LegacyCompletionsContinueThePromptWithEchoAndUsage) {
+  Engine e(Shipped(), {1, 2, 8});
+  OpenAiServer s(&e, {"m"});
+  auto resp = s.Completions(Post(R"({"prompt":"Once upon a time","temperature":0,"max_tokens":5})", "/v1/completions"));
+  ASSERT_EQ(resp.status, 200) << resp.body;
+  auto j = json::parse(resp.body);
+  EXPECT_EQ(j["object"], "text_completion");
+  EXPECT_EQ(j["id"].get<std::string>().rfind("cmpl-", 0), 0u);
+  EXPECT_EQ(j["choices"][0]["text"].get<std::string>().rfind(", there was", 0), 0u) << resp.body;
+  EXPECT_EQ(j["usage"]["completion_tokens"], 5);
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "length");
+
+  auto def = json::parse(s.Completions(Post(R"({"prompt":["Once upon a time"]})", "/v1/completions")).body);
+  EXPECT_EQ(def["usage"]["completion_tokens"], 16) << def;  // OpenAI's default for this route
+
+  auto echo = json::parse(
+      s.Completions(Post(R"({"prompt":"Once upon a time","temperature":0,"max_tokens":3,"echo":true})", "/v1/completions"))
+          .body);
+  EXPECT_EQ(echo["choices"][0]["text"].get<std::string>().rfind("Once upon a time, there", 0), 0u) << echo;
+
+  auto st = s.Completions(Post(R"({"prompt":"Once upon a time","max_tokens":4,"stream":true,
+      "stream_options":{"include_usage":true}})", "/v1/completions"));
+  ASSERT_TRUE(st.stream);
+  Sink sink;
+  st.stream(sink);
+  EXPECT_NE(sink.data.find("\"object\":\"text_completion\""), std::string::npos) << sink.data;
+  EXPECT_NE(sink.data.find("\"completion_tokens\":4"), std::string::npos) << sink.data;
+  EXPECT_NE(sink.data.find("data: [DONE]"), std::string::npos);
+
+  for (const char* bad : {R"({"prompt":["a","b"]})", R"({"prompt":"a","n":5})", R"({"prompt":"a","suffix":"b"})",
+                          R"({"messages":[{"role":"user","content":"x"}]})"}) {
+    auto r = s.Completions(Post(bad, "/v1/completions"));
+    EXPECT_EQ(r.status, 400) << bad << " -> " << r.body;
+  }
+}
+
+TEST(OpenAiServerTest, ToolsAndJsonModeAreAClear400) {
+  Engine e(Shipped(), {1, 2, 8});
+  OpenAiServer s(&e, {"m"});
+  auto r = s.ChatCompletions(Post(R"({"messages":[{"role":"user","content":"x"}],
+      "tools":[{"type":"function","function":{"name":"f"}}]})"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["error"]["param"], "tools");
+  r = s.ChatCompletions(Post(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["error"]["param"], "response_format");
+}
+
+// Unknown route, wrong method and a body over the limit in OpenAI's shape, through a real
+// server and client.
+TEST(OpenAiServerTest, UnknownRoutesWrongMethodsAndHugeBodiesAnswerInOpenAisShape) {
+  Engine e(Shipped(), {1, 2, 8});
+  OpenAiServer s(&e, {"m"});
+  net::HttpServerOptions ho;
+  ho.max_body_bytes = 4 << 20;
+  net::HttpServer http(ho);
+  s.Register(http);
+  int port = http.Listen("127.0.0.1", 0).value();
+  std::thread t([&] { http.Run(); });
+  auto c = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(port)).value();
+  auto shape = [](const net::HttpClientResponse& r) {
+    auto j = json::parse(r.body);
+    return j["error"].is_object() && j["error"]["message"].is_string() && j["error"]["type"].is_string() &&
+           j["error"].contains("param") && j["error"].contains("code");
+  };
+  auto r404 = c.Get("/v1/nothing").value();
+  EXPECT_EQ(r404.status, 404);
+  EXPECT_TRUE(shape(r404)) << r404.body;
+  auto r405 = c.Get("/v1/chat/completions").value();
+  EXPECT_EQ(r405.status, 405);
+  EXPECT_TRUE(shape(r405)) << r405.body;
+  EXPECT_EQ(json::parse(r405.body)["error"]["code"], "method_not_allowed");
+  auto r413 = c.Post("/v1/chat/completions", std::string(2 << 20, 'x')).value();
+  EXPECT_EQ(r413.status, 413);
+  EXPECT_TRUE(shape(r413)) << r413.body;
+  EXPECT_EQ(json::parse(r413.body)["error"]["code"], "request_too_large");
+  http.Stop();
+  t.join();
 }
 
 TEST(OpenAiServerTest, ModelsListsTheServedModel) {

@@ -31,6 +31,24 @@ std::string ChatRequest::LastUserText() const {
   return "";
 }
 
+bool CheckPlainText(const ChatRequest& request, ApiError* error) {
+  if (request.wants_tools) {
+    *error = InvalidValue("tools",
+                          "this model runs on the builtin engine, which cannot call tools (send tool_choice \"none\" "
+                          "or no tools; providers with an openai backend pass tools to their upstream)");
+    error->code = "unsupported_parameter";
+    return false;
+  }
+  if (!request.response_format.empty() && request.response_format != "text") {
+    *error = InvalidValue("response_format", "this model runs on the builtin engine, which only writes text "
+                                             "(response_format type '" + request.response_format.substr(0, 40) +
+                                             "' is not supported)");
+    error->code = "unsupported_parameter";
+    return false;
+  }
+  return true;
+}
+
 namespace {
 
 constexpr std::array<std::string_view, 6> kRoles = {"system", "developer", "user", "assistant", "tool", "function"};
@@ -180,6 +198,22 @@ bool ParseChatRequest(const json& body, ChatRequest* out, ApiError* error) {
       return false;
     }
     out->stream = s->get<bool>();
+  }
+  if (const json* t = Field(body, "tools")) {
+    if (!t->is_array()) {
+      *error = InvalidValue("tools", "'tools' must be an array");
+      return false;
+    }
+    const json* choice = Field(body, "tool_choice");
+    out->wants_tools = !t->empty() && !(choice != nullptr && choice->is_string() && *choice == "none");
+  }
+  if (const json* rf = Field(body, "response_format")) {
+    auto type = rf->is_object() ? rf->find("type") : rf->end();
+    if (!rf->is_object() || type == rf->end() || !type->is_string()) {
+      *error = InvalidValue("response_format", "'response_format' must be an object with a string 'type'");
+      return false;
+    }
+    out->response_format = type->get<std::string>();
   }
   if (const json* so = Field(body, "stream_options")) {
     if (!so->is_object()) {

@@ -18,8 +18,10 @@
 //   seed                   an integer;  n  1 (n > 1 is refused: one choice per request)
 //   stop                   a string or an array of up to 4 strings (empty strings ignored)
 //   stream                 a boolean;  stream_options  an object whose include_usage is a boolean
-// Everything else (tools, tool_choice, response_format, user, ...) is left in the body for
-// backends that forward it.
+//   tools                  an array (wants_tools: non-empty and tool_choice is not "none")
+//   response_format        an object with a string "type"
+// Everything else (tool_choice, user, ...) is left in the body for backends that forward it;
+// tools and response_format too, unchanged (CheckPlainText refuses them for the builtin engine).
 // Thread-safety: pure functions.
 #ifndef LT_OPENAI_CHAT_REQUEST_H_
 #define LT_OPENAI_CHAT_REQUEST_H_
@@ -64,10 +66,22 @@ struct ChatRequest {
   std::vector<std::string> stop;  // non-empty strings
   bool stream = false;
   bool include_usage = false;
+  // A legacy text completion (openai/completion_request.h): one user message whose text is
+  // continued as it is, never put in a chat template.
+  bool raw_prompt = false;
+  // Fields the builtin engine cannot honour, for CheckPlainText: "tools" (a non-empty array,
+  // unless tool_choice is "none") and a response_format other than {"type":"text"}.
+  bool wants_tools = false;
+  std::string response_format;  // its "type"; "" when absent
 
   // The text of the last user message ("" when there is none).
   std::string LastUserText() const;
 };
+
+// For a backend that generates plain text (the builtin engine): false with a 400
+// unsupported_parameter naming `tools` or `response_format` when the request asks for them
+// (they pass unchanged to openai upstreams); true otherwise.
+bool CheckPlainText(const ChatRequest& request, ApiError* error);
 
 // Parses and validates `body` (already bounded in size and depth by the caller).
 // On failure: false, with `error` saying which parameter and why (status 400).

@@ -5,7 +5,8 @@
 //            forwarded over HTTP with SSE streaming, see MakeOpenAiBackend
 //
 // A generation is a streamed chat completion: Start() takes an OpenAI chat-completion request
-// body (JSON; "stream" is implied) and returns at once; the backend then calls on_chunk with each
+// body, or a legacy text-completion body ("prompt", no "messages": openai/completion_request.h)
+// (JSON; "stream" is implied) and returns at once; the backend then calls on_chunk with each
 // text delta, in order, and finally on_done exactly once — with the finish reason and usage, or
 // with an error that carries the backend's own message (an upstream failure is never reported
 // as an empty success). on_chunk returning false, or Generation::Cancel(), stops the generation
@@ -33,6 +34,7 @@ struct GenerationResult {
   std::string finish_reason = "stop";  // "stop", "length", ...
   uint32_t prompt_tokens = 0;
   uint32_t completion_tokens = 0;
+  nlohmann::json tool_calls;  // the upstream's tool calls, whole (openai backend), or null
 };
 
 struct GenerationCallbacks {
@@ -81,7 +83,9 @@ struct BuiltinBackendOptions {
 // The in-process engine. kUnavailable when this build has no engine yet.
 Result<std::unique_ptr<Backend>> MakeBuiltinBackend(const BuiltinBackendOptions& options);
 
-// Incremental parser of an OpenAI chat-completion SSE stream (exposed for tests and fuzzing).
+// Incremental parser of an OpenAI chat-completion (or text-completion: choices[].text) SSE
+// stream (exposed for tests and fuzzing). Usage is the upstream's last usage object; tool-call
+// deltas are merged into whole calls (openai/response.h).
 class SseChatParser {
  public:
   // Feeds bytes; emits deltas through on_delta. Returns an error for an upstream error event
@@ -94,13 +98,16 @@ class SseChatParser {
   uint32_t prompt_tokens() const { return prompt_tokens_; }
   uint32_t completion_tokens() const { return completion_tokens_; }
   bool stopped() const { return stopped_; }      // on_delta returned false
+  bool has_usage() const { return has_usage_; }  // the upstream sent a usage object
+  const nlohmann::json& tool_calls() const { return tool_calls_; }  // null when none
 
  private:
   Status Event(std::string_view data, const std::function<bool(std::string_view)>& on_delta);
   std::string buf_;
   std::string finish_reason_;
   uint32_t deltas_ = 0, prompt_tokens_ = 0, completion_tokens_ = 0;
-  bool done_ = false, stopped_ = false;
+  bool done_ = false, stopped_ = false, has_usage_ = false;
+  nlohmann::json tool_calls_;
 };
 
 }  // namespace lt::provider

@@ -12,6 +12,7 @@
 #include "engine/chat.h"
 #include "engine/engine.h"
 #include "openai/chat_request.h"
+#include "openai/completion_request.h"
 
 namespace lt::provider {
 namespace {
@@ -61,7 +62,9 @@ class BuiltinBackend final : public Backend {
     // Every field is checked before use (a "role" of 5 used to throw here and end the provider).
     openai::ChatRequest chat;
     openai::ApiError bad;
-    if (!openai::ParseChatRequest(request, &chat, &bad)) return InvalidArgument(bad.message);
+    if (!openai::ParseAnyRequest(request, &chat, &bad) || !openai::CheckPlainText(chat, &bad)) {
+      return InvalidArgument(bad.param.empty() ? bad.message : bad.param + ": " + bad.message);  // as session.cc words it
+    }
     engine::Request r;
     if (!engine::ChatToRequest(engine_.model(), chat, seed_, &r, &bad)) return InvalidArgument(bad.message);
     auto job = std::make_shared<Job>(chat.stop, std::move(cb));

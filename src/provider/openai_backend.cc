@@ -1,8 +1,14 @@
-// The `openai` backend: forwards chat completions to an OpenAI-compatible server with SSE.
+// The `openai` backend: forwards chat completions (to /v1/chat/completions) and legacy text
+// completions (to /v1/completions) to an OpenAI-compatible server with SSE, unchanged but for
+// "model" (upstream_model), "stream": true and stream_options.include_usage (so the upstream
+// reports its usage, which is passed on; without one the deltas are counted). Tools, tool_choice
+// and response_format go through as they are; tool-call deltas come back merged (GenerationResult).
 #include <atomic>
 #include <thread>
 
 #include "net/http.h"
+#include "openai/completion_request.h"
+#include "openai/response.h"
 #include "provider/backend.h"
 #include "util/json.h"
 #include "util/thread.h"
@@ -42,15 +48,19 @@ class OpenAiBackend final : public Backend {
   }
 
   Result<std::shared_ptr<Generation>> Start(const json& request, GenerationCallbacks cb) override {
-    if (!request.is_object() || !request.contains("messages") || !request["messages"].is_array()) {
+    bool completion = openai::IsCompletionBody(request);
+    if (!completion && (!request.is_object() || !request.contains("messages") || !request["messages"].is_array())) {
       return InvalidArgument("chat completion request needs a \"messages\" array");
     }
     json body = request;
     body["stream"] = true;
+    if (!body.contains("stream_options") || !body["stream_options"].is_object()) body["stream_options"] = json::object();
+    body["stream_options"]["include_usage"] = true;
     if (!o_.upstream_model.empty()) body["model"] = o_.upstream_model;
     auto gen = std::make_shared<OpenAiGeneration>();
     OpenAiBackendOptions o = o_;
-    GuardedThread("openai backend request", [o, gen, cb = std::move(cb), text = body.dump()] {
+    std::string route = completion ? "/v1/completions" : "/v1/chat/completions";
+    GuardedThread("openai backend request", [o, gen, route, cb = std::move(cb), text = body.dump()] {
       net::HttpClientOptions ho;
       ho.connect_timeout_ms = o.connect_timeout_ms;
       ho.read_timeout_ms = o.read_timeout_ms;
@@ -65,7 +75,7 @@ class OpenAiBackend final : public Backend {
       Status parse_status;
       auto on_delta = [&](std::string_view d) { return !gen->cancelled.load() && cb.on_chunk(d); };
       auto r = client->PostStream(
-          "/v1/chat/completions", text,
+          route, text,
           [&](std::string_view data) {
             if (gen->cancelled.load()) return false;
             parse_status = parser.Feed(data, on_delta);
@@ -99,7 +109,8 @@ class OpenAiBackend final : public Backend {
       GenerationResult res;
       res.finish_reason = parser.finished() ? parser.finish_reason() : "stop";
       res.prompt_tokens = parser.prompt_tokens();
-      res.completion_tokens = parser.completion_tokens() != 0 ? parser.completion_tokens() : parser.deltas();
+      res.completion_tokens = parser.has_usage() ? parser.completion_tokens() : parser.deltas();
+      res.tool_calls = parser.tool_calls();
       cb.on_done(res);
     }).detach();
     return std::shared_ptr<Generation>(gen);
@@ -144,6 +155,7 @@ Status SseChatParser::Event(std::string_view data, const std::function<bool(std:
   }
   if (j.contains("usage") && j["usage"].is_object()) {
     const json& u = j["usage"];
+    has_usage_ = true;
     if (u.contains("prompt_tokens") && u["prompt_tokens"].is_number_unsigned()) prompt_tokens_ = u["prompt_tokens"].get<uint32_t>();
     if (u.contains("completion_tokens") && u["completion_tokens"].is_number_unsigned()) {
       completion_tokens_ = u["completion_tokens"].get<uint32_t>();
@@ -152,9 +164,21 @@ Status SseChatParser::Event(std::string_view data, const std::function<bool(std:
   if (!j.contains("choices") || !j["choices"].is_array()) return OkStatus();
   for (const json& c : j["choices"]) {
     if (!c.is_object()) continue;
+    const json* piece = nullptr;  // chat: delta.content; text completion: text
     if (c.contains("delta") && c["delta"].is_object() && c["delta"].contains("content") &&
         c["delta"]["content"].is_string()) {
-      const std::string& s = c["delta"]["content"].get_ref<const std::string&>();
+      piece = &c["delta"]["content"];
+    } else if (c.contains("text") && c["text"].is_string()) {
+      piece = &c["text"];
+    }
+    if (c.contains("delta") && c["delta"].is_object() && c["delta"].contains("tool_calls") &&
+        !c["delta"]["tool_calls"].is_null()) {
+      if (!openai::MergeToolCallDeltas(&tool_calls_, c["delta"]["tool_calls"])) {
+        return InvalidArgument("malformed tool_calls in a stream delta");
+      }
+    }
+    if (piece != nullptr) {
+      const std::string& s = piece->get_ref<const std::string&>();
       if (!s.empty()) {
         ++deltas_;
         if (!on_delta(s)) {

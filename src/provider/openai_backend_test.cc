@@ -51,7 +51,22 @@ class OpenAiBackendTest : public ::testing::Test {
       json body = json::parse(req.body);
       seen_model = body.value("model", "");
       seen_stream = body.value("stream", false);
+      seen_body = body;
       std::string prompt = body["messages"].back()["content"];
+      if (prompt == "tools") {  // a scripted tool call in pieces, then no usage at all
+        net::HttpResponse r;
+        r.content_type = "text/event-stream";
+        r.stream = [](net::ChunkSink& sink) {
+          for (const char* d : {R"({"index":0,"id":"call_1","type":"function","function":{"name":"get_weather","arguments":""}})",
+                                R"({"index":0,"function":{"arguments":"{\"city\":\"Paris\"}"}})"}) {
+            sink.Write(std::string("data: {\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[") + d +
+                       "]},\"finish_reason\":null}]}\n\n");
+          }
+          sink.Write("data: {\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}\n\n"
+                     "data: [DONE]\n\n");
+        };
+        return r;
+      }
       if (prompt == "500") return net::HttpResponse::ErrorJson(500, "internal", "model not loaded");
       net::HttpResponse r;
       r.content_type = "text/event-stream";
@@ -68,6 +83,18 @@ class OpenAiBackendTest : public ::testing::Test {
         json end = {{"choices", {{{"index", 0}, {"delta", json::object()}, {"finish_reason", "length"}}}},
                     {"usage", {{"prompt_tokens", 3}, {"completion_tokens", 2}}}};
         sink.Write("data: " + end.dump() + "\n\ndata: [DONE]\n\n");
+      };
+      return r;
+    });
+    server.Post("/v1/completions", [this](const net::HttpRequest& req) {
+      seen_body = json::parse(req.body);
+      net::HttpResponse r;
+      r.content_type = "text/event-stream";
+      r.stream = [](net::ChunkSink& sink) {
+        sink.Write("data: {\"object\":\"text_completion\",\"choices\":[{\"index\":0,\"text\":\" there\",\"finish_reason\":null}]}\n\n"
+                   "data: {\"object\":\"text_completion\",\"choices\":[{\"index\":0,\"text\":\"\",\"finish_reason\":\"length\"}]}\n\n"
+                   "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":12,\"total_tokens\":16}}\n\n"
+                   "data: [DONE]\n\n");
       };
       return r;
     });
@@ -90,6 +117,7 @@ class OpenAiBackendTest : public ::testing::Test {
   std::unique_ptr<Backend> backend;
   std::string seen_model;
   bool seen_stream = false;
+  json seen_body;
 };
 
 TEST_F(OpenAiBackendTest, StreamsDeltasAndUsage) {
@@ -101,6 +129,41 @@ TEST_F(OpenAiBackendTest, StreamsDeltasAndUsage) {
   EXPECT_EQ(o.done->prompt_tokens, 3u);
   EXPECT_EQ(seen_model, "upstream-name");
   EXPECT_TRUE(seen_stream);
+}
+
+// Issue 18: the upstream is asked for its usage (stream_options.include_usage) and the fields a
+// builtin engine cannot honour go through unchanged; tool-call deltas come back whole.
+TEST_F(OpenAiBackendTest, ToolsGoThroughUnchangedAndToolCallsComeBackWhole) {
+  json req = Req("tools");
+  req["tools"] = json::array({{{"type", "function"},
+                               {"function", {{"name", "get_weather"}, {"parameters", {{"type", "object"}}}}}}});
+  req["tool_choice"] = "auto";
+  req["response_format"] = {{"type", "json_object"}};
+  auto o = RunOnce(*backend, req);
+  ASSERT_TRUE(o.done.ok()) << o.done.error().message;
+  EXPECT_EQ(seen_body["tools"], req["tools"]);
+  EXPECT_EQ(seen_body["tool_choice"], "auto");
+  EXPECT_EQ(seen_body["response_format"], req["response_format"]);
+  EXPECT_EQ(seen_body["stream_options"]["include_usage"], true);
+  EXPECT_EQ(o.done->finish_reason, "tool_calls");
+  ASSERT_TRUE(o.done->tool_calls.is_array());
+  ASSERT_EQ(o.done->tool_calls.size(), 1u);
+  EXPECT_EQ(o.done->tool_calls[0]["id"], "call_1");
+  EXPECT_EQ(o.done->tool_calls[0]["function"]["name"], "get_weather");
+  EXPECT_EQ(o.done->tool_calls[0]["function"]["arguments"], "{\"city\":\"Paris\"}");
+  EXPECT_EQ(o.text, "");
+}
+
+TEST_F(OpenAiBackendTest, TextCompletionsGoToTheCompletionsRouteWithTheUpstreamsUsage) {
+  json req = {{"model", "lt/name"}, {"prompt", "Hello"}, {"max_tokens", 12}};
+  auto o = RunOnce(*backend, req);
+  ASSERT_TRUE(o.done.ok()) << o.done.error().message;
+  EXPECT_EQ(seen_body["prompt"], "Hello");
+  EXPECT_EQ(seen_body["max_tokens"], 12);
+  EXPECT_EQ(o.text, " there");
+  EXPECT_EQ(o.done->finish_reason, "length");
+  EXPECT_EQ(o.done->completion_tokens, 12u);  // the upstream's count, not the one delta
+  EXPECT_EQ(o.done->prompt_tokens, 4u);
 }
 
 TEST_F(OpenAiBackendTest, UpstreamHttpErrorIsPassedOnWithItsMessage) {

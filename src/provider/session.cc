@@ -1,6 +1,7 @@
 #include "provider/session.h"
 
 #include "openai/chat_request.h"
+#include "openai/completion_request.h"
 
 #include <algorithm>
 
@@ -257,7 +258,7 @@ void ProviderSession::HandleRequest(ByteSpan body) {
   // Every field is checked once, here, before any backend sees the request.
   openai::ChatRequest checked;
   openai::ApiError bad;
-  if (!openai::ParseChatRequest(req, &checked, &bad)) {
+  if (!openai::ParseAnyRequest(req, &checked, &bad)) {
     SendRequestError(id, InvalidArgument(bad.param.empty() ? bad.message : bad.param + ": " + bad.message));
     return;
   }
@@ -325,7 +326,8 @@ void ProviderSession::OnDone(uint32_t id, Result<GenerationResult> r) {
              {{"prompt_tokens", r->prompt_tokens},
               {"completion_tokens", r->completion_tokens},
               {"total_tokens", r->prompt_tokens + r->completion_tokens}}}};
-  std::string s = j.dump();
+  if (r->tool_calls.is_array() && !r->tool_calls.empty()) j["tool_calls"] = r->tool_calls;
+  std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
   SendSealed(FrameType::kEnd, WithId(id, AsBytes(s)));
 }
 
