@@ -136,6 +136,12 @@ constexpr openai::Route kRoutes[] = {
 };
 
 void ApiServer::Register(net::HttpServer& http) {
+  // What the HTTP layer answers by itself (a body over its cap, a PUT, a URL too long) in
+  // OpenAI's shape too.
+  http.SetErrorResponse([](int status, std::string_view code, std::string_view message) {
+    openai::ApiError e = openai::FromHttpRefusal(status, code, message);
+    return OpenAiErrorResponse(e.status, e.message, e.type, e.code, e.param);
+  });
   http.Get("/health", Guarded([this](const net::HttpRequest&) {
              return net::HttpResponse::Json(200, {{"ok", true},
                                                   {"user", pool_->user().ToChecksumHex()},

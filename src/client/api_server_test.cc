@@ -11,6 +11,7 @@
 
 #include <thread>
 
+#include "net/http_test_support.h"
 #include "wire/messages.h"
 
 namespace lt::client {
@@ -202,6 +203,16 @@ TEST_F(LocalApiTest, RoutesMethodsSizesAndCompletionsAnswerInOpenAisShape) {
   auto big = c.Post("/v1/chat/completions", std::string(kMaxBodyBytes + 1, ' ')).value();
   EXPECT_EQ(big.status, 413);
   EXPECT_TRUE(shape(big)) << big.body;
+  // What the HTTP layer refuses by itself: a body over its own cap, a method no route has.
+  auto huge = c.Post("/v1/chat/completions", std::string(5 << 20, ' ')).value();
+  EXPECT_EQ(huge.status, 413);
+  EXPECT_TRUE(shape(huge)) << huge.body;
+  net::testing::RawConn raw(port_);
+  ASSERT_TRUE(raw.Send("PUT /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+  auto put = raw.Read();
+  ASSERT_TRUE(put.has_value());
+  EXPECT_EQ(put->status, 404);
+  EXPECT_EQ(json::parse(put->body)["error"]["code"], "unknown_url") << put->body;
   auto bad = c.Post("/v1/completions", R"({"model":"demo/stories:260k","prompt":["a","b"]})").value();
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json::parse(bad.body)["error"]["param"], "prompt");

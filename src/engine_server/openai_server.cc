@@ -80,6 +80,12 @@ constexpr openai::Route kRoutes[] = {
 };
 
 void OpenAiServer::Register(net::HttpServer& http) {
+  // What the HTTP layer answers by itself (a body over its cap, a PUT, a URL too long) in
+  // OpenAI's shape too.
+  http.SetErrorResponse([](int status, std::string_view code, std::string_view message) {
+    openai::ApiError e = openai::FromHttpRefusal(status, code, message);
+    return OpenAiError(e.status, e.message, e.type, e.code, e.param);
+  });
   http.Get("/health", [this](const net::HttpRequest& r) { return Health(r); });
   http.Get("/v1/models", [this](const net::HttpRequest& r) { return Models(r); });
   http.Get("/v1/models/(.+)", [this](const net::HttpRequest& r) {

@@ -3,9 +3,10 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/tokenizer.h"
-
 #include <thread>
+
+#include "engine/tokenizer.h"
+#include "net/http_test_support.h"
 
 namespace lt::engine_server {
 namespace {
@@ -227,6 +228,16 @@ TEST(OpenAiServerTest, UnknownRoutesWrongMethodsAndHugeBodiesAnswerInOpenAisShap
   EXPECT_EQ(r413.status, 413);
   EXPECT_TRUE(shape(r413)) << r413.body;
   EXPECT_EQ(json::parse(r413.body)["error"]["code"], "request_too_large");
+  // What the HTTP layer refuses by itself: a body over its own cap, a method no route has.
+  auto huge = c.Post("/v1/chat/completions", std::string(5 << 20, 'x')).value();
+  EXPECT_EQ(huge.status, 413);
+  EXPECT_TRUE(shape(huge)) << huge.body;
+  net::testing::RawConn raw(port);
+  ASSERT_TRUE(raw.Send("PUT /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
+  auto put = raw.Read();
+  ASSERT_TRUE(put.has_value());
+  EXPECT_EQ(put->status, 404);
+  EXPECT_EQ(json::parse(put->body)["error"]["code"], "unknown_url") << put->body;
   http.Stop();
   t.join();
 }

@@ -81,6 +81,10 @@ using Handler = std::function<HttpResponse(const HttpRequest&)>;
 // Where a route's handler runs (see HttpServer above).
 enum class Lane { kWorker, kEventLoop };
 
+// Makes the server's own error answers (see HttpServer::SetErrorResponse). `code` is net's word
+// for the error ("not_found", "resource_exhausted", "invalid_argument", "unavailable", "internal").
+using ErrorResponder = std::function<HttpResponse(int status, std::string_view code, std::string_view message)>;
+
 struct HttpServerOptions {
   size_t max_body_bytes = 1 << 20;
   int threads = 16;     // handler workers
@@ -106,6 +110,11 @@ class HttpServer {
   void Post(const std::string& pattern, Handler h, Lane lane = Lane::kWorker);
   void Delete(const std::string& pattern, Handler h, Lane lane = Lane::kWorker);
   void Options(const std::string& pattern, Handler h, Lane lane = Lane::kWorker);  // CORS preflights
+  // The answers the server makes by itself — no route (404), a refused request (400, 413, 414,
+  // 431), busy (503), a handler that threw (500) — come from `f` instead of
+  // HttpResponse::ErrorJson, so an API keeps one error shape (OpenAI's, for one). Call before
+  // Listen; an exception from `f` falls back to ErrorJson.
+  void SetErrorResponse(ErrorResponder f);
 
   // Binds host:port (port 0 picks a free one) and returns the bound port.
   Result<int> Listen(const std::string& host, int port);

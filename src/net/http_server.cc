@@ -128,8 +128,9 @@ struct HttpServerCore {
     Lane lane;
   };
 
-  explicit HttpServerCore(HttpServerOptions o) : options(o) {
-    auto res = HttpResponse::ErrorJson(503, "unavailable", "server has too many connections; retry");
+  explicit HttpServerCore(HttpServerOptions o) : options(o) { MakeOverloaded(); }
+  void MakeOverloaded() {
+    auto res = Error(503, "unavailable", "server has too many connections; retry");
     res.headers.emplace("Retry-After", "1");
     overloaded = ResponseHead(res, false) + res.body;
   }
@@ -140,6 +141,16 @@ struct HttpServerCore {
   }
   const Route* Find(HttpRequest& req) const;
   HttpResponse Call(const Route* route, const HttpRequest& req) const;
+  // The server's own error answers, through error_response when set.
+  HttpResponse Error(int status, std::string_view code, std::string_view message) const {
+    if (error_response) {
+      try {
+        return error_response(status, code, message);
+      } catch (...) {  // a library exception never ends the process; fall back to the plain shape
+      }
+    }
+    return HttpResponse::ErrorJson(status, code, message);
+  }
 
   void Accept();
   void OnAccepted(tcp::socket socket);
@@ -156,6 +167,7 @@ struct HttpServerCore {
   }
 
   HttpServerOptions options;
+  ErrorResponder error_response;  // set before Listen, read-only after
   std::string overloaded;  // the canned answer to a connection over the caps
   size_t max_connections = 0;
   std::vector<Route> routes;
@@ -311,8 +323,8 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
         return;
       case RequestReader::Step::kRefused: {
         EnterPhase(kBusy, SteadyClock::time_point::max());
-        auto res = reader_.status() == 413 ? HttpResponse::ErrorJson(413, "resource_exhausted", reader_.problem())
-                                           : HttpResponse::ErrorJson(reader_.status(), "invalid_argument", reader_.problem());
+        auto res = reader_.status() == 413 ? server_.Error(413, "resource_exhausted", reader_.problem())
+                                           : server_.Error(reader_.status(), "invalid_argument", reader_.problem());
         Queue(ResponseHead(res, false) + res.body, 0, After::kLinger);
         return;
       }
@@ -332,7 +344,7 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
     bool head = req.method == "HEAD";
     const HttpServerCore::Route* route = server_.Find(req);
     if (route == nullptr) {
-      Respond(HttpResponse::ErrorJson(404, "not_found", "no route for " + req.method + " " + req.path.substr(0, 200)),
+      Respond(server_.Error(404, "not_found", "no route for " + req.method + " " + req.path.substr(0, 200)),
               head, keep_alive);
       return;
     }
@@ -414,7 +426,7 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
       bool head = req.method == "HEAD";
       const HttpServerCore::Route* route = server_.Find(req);
       HttpResponse res = route != nullptr ? server_.Call(route, req)
-                                          : HttpResponse::ErrorJson(404, "not_found", "no route for " + req.method +
+                                          : server_.Error(404, "not_found", "no route for " + req.method +
                                                                                           " " + req.path.substr(0, 200));
       if ((res.stream && !head) || !keep_alive) {
         Respond(std::move(res), head, keep_alive);
@@ -440,7 +452,7 @@ class HttpConnection final : public std::enable_shared_from_this<HttpConnection>
 
   void Shed(bool keep_alive) {
     ++server_.refused;
-    auto res = HttpResponse::ErrorJson(503, "unavailable", "server busy: too many requests waiting; retry");
+    auto res = server_.Error(503, "unavailable", "server busy: too many requests waiting; retry");
     res.headers.emplace("Retry-After", "1");
     Respond(std::move(res), false, keep_alive);
   }
@@ -672,9 +684,9 @@ HttpResponse HttpServerCore::Call(const Route* route, const HttpRequest& req) co
     return route->handler(req);
   } catch (const std::exception& e) {
     LT_ERROR("handler for " << req.method << " " << req.path.substr(0, 200) << " threw: " << e.what());
-    return HttpResponse::ErrorJson(500, "internal", std::string("internal error: ") + e.what());
+    return Error(500, "internal", std::string("internal error: ") + e.what());
   } catch (...) {
-    return HttpResponse::ErrorJson(500, "internal", "internal error");
+    return Error(500, "internal", "internal error");
   }
 }
 
@@ -835,6 +847,11 @@ void HttpServer::Delete(const std::string& pattern, Handler h, Lane lane) {
 }
 void HttpServer::Options(const std::string& pattern, Handler h, Lane lane) {
   impl_->Add("OPTIONS", pattern, std::move(h), lane);
+}
+
+void HttpServer::SetErrorResponse(ErrorResponder f) {
+  impl_->error_response = std::move(f);
+  impl_->MakeOverloaded();
 }
 
 Result<int> HttpServer::Listen(const std::string& host, int port) {

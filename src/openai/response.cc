@@ -160,7 +160,8 @@ ApiError FromHttpRefusal(int status, std::string_view net_code, std::string_view
   e.status = status;
   e.message = std::string(message);
   e.type = status >= 500 ? "server_error" : "invalid_request_error";
-  e.code = status == 413   ? "request_too_large"
+  e.code = status == 404   ? "unknown_url"
+           : status == 413 ? "request_too_large"
            : status == 414 ? "url_too_long"
            : status == 431 ? "headers_too_large"
            : status == 503 ? "server_busy"

@@ -77,8 +77,8 @@ struct Route {
 // is a route under other methods; else 404 unknown_url naming the method and path.
 ApiError NoRoute(std::string_view method, std::string_view path, std::span<const Route> routes,
                  std::string* allow);
-// An error the HTTP layer made by itself (413 body too large, 414, 431, 400 malformed request,
-// 500, 503) in OpenAI's words: the status kept, `net_code` mapped to an OpenAI type and code.
+// An error the HTTP layer made by itself (404 no route for the method, 413 body too large, 414,
+// 431, 400 malformed request, 500, 503) in OpenAI's words: the status kept, `net_code` mapped to an OpenAI type and code.
 ApiError FromHttpRefusal(int status, std::string_view net_code, std::string_view message);
 
 }  // namespace lt::openai
