@@ -251,9 +251,15 @@ bool Avx512PackedMatMul(const Matrix& w, const Activations& x, float* y, int64_t
   const int n = x.n();
   const uint8_t* xs[kTokens];
   if (n == 1) {
+    // Q8_0: tiles of 4 groups. Q4_K: one group at a time, so the tile reads one sequential stream
+    // (a group's super-blocks follow each other); tiles of 2 to 4 groups, which read 2 to 4
+    // streams a group apart advancing 256 bytes at a time, are faster when the weights are in
+    // cache but 35-50% slower when they come from memory, as in a decode step (Zen 4,
+    // bench/engine_bench.cc BM_PackedMatMul).
+    const int64_t step = w.type == DType::kQ4_K ? 1 : 4;
     xs[0] = x.QRow(act, 0);
-    for (int64_t g = g0; g < g1; g += 4) {
-      const int gr = static_cast<int>(std::min<int64_t>(4, g1 - g));
+    for (int64_t g = g0; g < g1; g += step) {
+      const int gr = static_cast<int>(std::min<int64_t>(step, g1 - g));
       decode[gr](w.packed + static_cast<size_t>(g) * gstride, gstride, nb, xs, y + g * kPackRows, ldy);
     }
     return true;
