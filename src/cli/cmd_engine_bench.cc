@@ -33,7 +33,7 @@ struct BenchFlags {
   int reps = 3;
   bool skip_large = false;  // no 1B-shaped models
   bool skip_llama = false;  // our figures only
-  std::string only;         // run only models whose label contains this
+  std::string only;         // run only models whose "label type" contains this
 };
 
 struct BenchModel {
@@ -110,7 +110,7 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
   nlohmann::json out = nlohmann::json::array();
   Status status = OkStatus();
   for (auto& bm : models) {
-    if (!f.only.empty() && bm.label.find(f.only) == std::string::npos) continue;
+    if (!f.only.empty() && (bm.label + " " + bm.type).find(f.only) == std::string::npos) continue;
     int pp = f.pp, tg = f.tg;
     std::string path = bm.path;
     if (!bm.random) {  // the shipped checkpoint, as an F32 GGUF both engines load
@@ -214,7 +214,7 @@ void RegisterEngineBenchCommand(CLI::App& app, CommandContext& ctx) {
   bench->add_option("--reps", bf->reps, "Runs per figure (the median is printed)")->capture_default_str();
   bench->add_flag("--skip-large", bf->skip_large, "No 1B-shaped models (each is about 1 GB)");
   bench->add_flag("--skip-llama", bf->skip_llama, "Do not run llama.cpp");
-  bench->add_option("--only", bf->only, "Only the models whose label contains this text");
+  bench->add_option("--only", bf->only, "Only the models whose label and type ('1B (llama3, 2048x16) q4_k') contain this text");
   bench->callback([&ctx, bf] { RunCommand(ctx, [&] { return Bench(ctx, *bf); }); });
 }
 

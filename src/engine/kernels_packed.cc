@@ -90,6 +90,71 @@ LT_AVX512 void Q8_0Tile(const uint8_t* w, size_t gstride, int64_t nb, const uint
   }
 }
 
+// ---------------------------------------------------------------- Q4_0 weights, Q8_0 activations
+
+// As Q8_0Tile; the weights are the nibbles q (the value is q - 8): subtract 8 x the block sums.
+template <int R, int T>
+LT_AVX512 void Q4_0Tile(const uint8_t* w, size_t gstride, int64_t nb, const uint8_t* const* x, float* y, int64_t ldy) {
+  const size_t sbytes = (static_cast<size_t>(nb) * 32 + 63) / 64 * 64;
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  const __m512i zero = _mm512_setzero_si512();
+  __m512 acc[R][T];
+  const float* xd[T];
+  const int32_t* xs[T];
+  const int8_t* xq[T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    xd[t] = reinterpret_cast<const float*>(x[t]);
+    xs[t] = reinterpret_cast<const int32_t*>(x[t] + 4 * nb);
+    xq[t] = reinterpret_cast<const int8_t*>(x[t] + 8 * nb);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) acc[r][t] = _mm512_setzero_ps();
+  }
+  for (int64_t b = 0; b < nb; ++b) {
+    __m512i isum[R][T];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+      const __m512i c = _mm512_sub_epi32(zero, _mm512_slli_epi32(_mm512_set1_epi32(xs[t][b]), 3));
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) isum[r][t] = c;
+    }
+    const uint8_t* q = w + sbytes + static_cast<size_t>(b) * 256;
+#pragma GCC unroll 4
+    for (int h = 0; h < 4; ++h) {
+      __m512i lo[R], hi[R];
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const __m512i p = _mm512_load_si512(q + r * gstride + h * 64);
+        lo[r] = _mm512_and_si512(p, m4);
+        hi[r] = _mm512_and_si512(_mm512_srli_epi16(p, 4), m4);
+      }
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        const __m512i xl = Bcast32(xq[t] + b * 32 + 4 * h);
+        const __m512i xh = Bcast32(xq[t] + b * 32 + 16 + 4 * h);
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+          isum[r][t] = _mm512_dpbusd_epi32(isum[r][t], lo[r], xl);
+          isum[r][t] = _mm512_dpbusd_epi32(isum[r][t], hi[r], xh);
+        }
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(w + r * gstride + b * 32)));
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[r][t]), _mm512_mul_ps(dw, _mm512_set1_ps(xd[t][b])), acc[r][t]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) _mm512_storeu_ps(y + t * ldy + 16 * r, acc[r][t]);
+  }
+}
+
 // ---------------------------------------------------------------- Q4_K weights, Q8_K activations
 
 constexpr size_t kQ4KBlock = 2368;
@@ -209,6 +274,7 @@ using TileFn = void (*)(const uint8_t*, size_t, int64_t, const uint8_t* const*, 
   };
 
 LT_TILE_TABLE(Q8_0K, Q8_0Tile)
+LT_TILE_TABLE(Q4_0K, Q4_0Tile)
 LT_TILE_TABLE(Q4KK, Q4KTile)
 
 // Decode: up to 4 groups (64 rows) of one token. Prefill: one group of up to kTokens tokens.
@@ -222,6 +288,7 @@ struct Tiles {
 };
 
 const Tiles<Q8_0K> kQ8_0Tiles;
+const Tiles<Q4_0K> kQ4_0Tiles;
 const Tiles<Q4KK> kQ4KTiles;
 
 }  // namespace
@@ -238,6 +305,12 @@ bool Avx512PackedMatMul(const Matrix& w, const Activations& x, float* y, int64_t
       act = DType::kQ8_0;
       nb = w.cols / kQK;
       break;
+    case DType::kQ4_0:
+      decode = kQ4_0Tiles.decode;
+      prefill = kQ4_0Tiles.prefill;
+      act = DType::kQ8_0;
+      nb = w.cols / kQK;
+      break;
     case DType::kQ4_K:
       decode = kQ4KTiles.decode;
       prefill = kQ4KTiles.prefill;
@@ -251,9 +324,15 @@ bool Avx512PackedMatMul(const Matrix& w, const Activations& x, float* y, int64_t
   const int n = x.n();
   const uint8_t* xs[kTokens];
   if (n == 1) {
+    // Q8_0: tiles of 4 groups. Q4_K: one group at a time, so the tile reads one sequential stream
+    // (a group's super-blocks follow each other); tiles of 2 to 4 groups, which read 2 to 4
+    // streams a group apart advancing 256 bytes at a time, are faster when the weights are in
+    // cache but 35-50% slower when they come from memory, as in a decode step (Zen 4,
+    // bench/engine_bench.cc BM_PackedMatMul).
+    const int64_t step = w.type == DType::kQ4_K ? 1 : 4;
     xs[0] = x.QRow(act, 0);
-    for (int64_t g = g0; g < g1; g += 4) {
-      const int gr = static_cast<int>(std::min<int64_t>(4, g1 - g));
+    for (int64_t g = g0; g < g1; g += step) {
+      const int gr = static_cast<int>(std::min<int64_t>(step, g1 - g));
       decode[gr](w.packed + static_cast<size_t>(g) * gstride, gstride, nb, xs, y + g * kPackRows, ldy);
     }
     return true;

@@ -39,6 +39,23 @@ void PackQ8_0Group(const uint8_t* src, size_t row_bytes, int64_t nb, uint8_t* ou
   }
 }
 
+void PackQ4_0Group(const uint8_t* src, size_t row_bytes, int64_t nb, uint8_t* out) {
+  uint8_t* scales = out;
+  uint8_t* qs = out + Q8ScaleBytes(nb);
+  for (int r = 0; r < kPackRows; ++r) {
+    const uint8_t* row = src + static_cast<size_t>(r) * row_bytes;
+    for (int64_t b = 0; b < nb; ++b) {
+      const BlockQ4_0* blk = reinterpret_cast<const BlockQ4_0*>(row + static_cast<size_t>(b) * sizeof(BlockQ4_0));
+      std::memcpy(scales + (static_cast<size_t>(b) * kPackRows + r) * 2, &blk->d, 2);
+      uint8_t* dst = qs + static_cast<size_t>(b) * 256 + static_cast<size_t>(r) * 4;
+      // ggml's block already holds element i in the low nibble and i+16 in the high nibble of byte i.
+      for (int h = 0; h < 4; ++h) {
+        for (int k = 0; k < 4; ++k) dst[h * 64 + k] = blk->qs[4 * h + k];
+      }
+    }
+  }
+}
+
 void PackQ4KGroup(const uint8_t* src, size_t row_bytes, int64_t nk, uint8_t* out) {
   for (int r = 0; r < kPackRows; ++r) {
     const uint8_t* row = src + static_cast<size_t>(r) * row_bytes;
@@ -79,7 +96,8 @@ void PackQ4KGroup(const uint8_t* src, size_t row_bytes, int64_t nk, uint8_t* out
 bool Packable(DType t, int64_t rows, int64_t cols) {
   if (rows <= 0 || rows % kPackRows != 0 || cols <= 0) return false;
   switch (t) {
-    case DType::kQ8_0: return cols % kQK == 0;
+    case DType::kQ8_0:
+    case DType::kQ4_0: return cols % kQK == 0;
     case DType::kQ4_K: return cols % kQKK == 0;
     default: return false;
   }
@@ -90,6 +108,10 @@ size_t PackedGroupBytes(DType t, int64_t cols) {
     case DType::kQ8_0: {
       const int64_t nb = cols / kQK;
       return Q8ScaleBytes(nb) + static_cast<size_t>(nb) * 512;
+    }
+    case DType::kQ4_0: {
+      const int64_t nb = cols / kQK;
+      return Q8ScaleBytes(nb) + static_cast<size_t>(nb) * 256;
     }
     case DType::kQ4_K: return static_cast<size_t>(cols / kQKK) * kQ4KPackedBlock;
     default: return 0;
@@ -103,6 +125,7 @@ void PackGroups(DType t, const uint8_t* src, int64_t cols, int64_t g0, int64_t g
     const uint8_t* s = src + static_cast<size_t>(g) * kPackRows * row_bytes;
     uint8_t* o = out + static_cast<size_t>(g - g0) * group_bytes;
     if (t == DType::kQ8_0) PackQ8_0Group(s, row_bytes, cols / kQK, o);
+    if (t == DType::kQ4_0) PackQ4_0Group(s, row_bytes, cols / kQK, o);
     if (t == DType::kQ4_K) PackQ4KGroup(s, row_bytes, cols / kQKK, o);
   }
 }

@@ -12,6 +12,8 @@
 // other every PackedGroupBytes(type, cols):
 // - Q8_0, nb = cols/32 blocks: scales [nb][16] fp16 (padded to 64 bytes), then quants
 //   [nb][8 columns][16 rows][4] as u8 (q + 128).
+// - Q4_0, nb = cols/32 blocks: scales as for Q8_0, then quants [nb][4 columns h][16 rows][4 bytes
+//   k] whose low nibble is element 4h+k and high nibble element 16+4h+k (ggml's q, 0..15).
 // - Q4_K, nk = cols/256 super-blocks of 2368 bytes each: quants [8 sub-blocks j][4 columns h]
 //   [16 rows][4 bytes k] whose low nibble is element 32j+4h+k and high nibble element 32j+16+4h+k;
 //   mins [4][16 rows][2] u8 (sub-blocks 2i, 2i+1); scales [8][16 rows] u8; d [16] fp16;
