@@ -74,7 +74,7 @@ const std::string& ActionsPageHtml() {
 .state{font-weight:bold}button{font-size:1em;margin-right:1em}</style></head>
 <body><h1>Actions proposed by agents</h1>
 <p>Nothing is signed or sent until you press Confirm. Reject sends nothing.</p>
-<div id="list">loading...</div>
+<div id="message"></div><div id="list">loading...</div>
 <script>
 function key(){return sessionStorage.getItem('ltkey')||'';}
 async function call(method, path){
@@ -87,7 +87,7 @@ async function call(method, path){
 function esc(s){return String(s).replace(/[&<>"']/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;','"':'&quot;',"'":'&#39;'}[c]));}
 async function act(id, what){
   const r=await call('POST','/v1/lt/actions/'+encodeURIComponent(id)+'/'+what);
-  if(r.error)alert(r.error.message);
+  document.getElementById('message').textContent=r.error?r.error.message:'';
   load();
 }
 async function load(){

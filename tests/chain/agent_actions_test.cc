@@ -9,6 +9,7 @@
 #include "agent/runtime.h"
 #include "chain/chain_world.h"
 #include "client/secret_guard.h"
+#include "support/process.h"
 
 namespace lt::chaintest {
 namespace {
@@ -246,6 +247,49 @@ TEST_F(AgentChain, KeysNeverReachTheAgent) {
   ASSERT_TRUE(t3.ok());
   EXPECT_NE(t3->refused.find("dropped"), std::string::npos);
   EXPECT_TRUE(t3->messages.empty());
+}
+
+// The local web page in headless Chromium: the action is listed in plain words with its
+// buttons; pressing Confirm sends the one transaction, signed by the user.
+TEST_F(AgentChain, WebPageConfirmButtonSendsTheDeposit) {
+  std::string chromium = test::FindProgram("chromium");
+  std::string node = test::FindProgram("node");
+  if (chromium.empty() || node.empty()) GTEST_SKIP() << "chromium or node is not installed";
+  script_.push_back(ToolCallAnswer("call_1", "propose_transaction",
+                                   {{"contract", "ComputeContract"}, {"function", "deposit"}, {"args", {{"amount", "5"}}}}));
+  auto rt = Runtime();
+  auto turn = rt.Turn(Ask("deposit 5 MOR into my vault"));
+  ASSERT_TRUE(turn.ok() && turn->actions.size() == 1u);
+  std::string id = turn->actions[0]["id"];
+  uint64_t before_txs = BobTxCount();
+  Tick();
+  auto r = test::Run(node, {LT_SOURCE_DIR "/tests/chain/click_page.mjs", chromium,
+                            "http://127.0.0.1:" + std::to_string(port_) + "/lt/actions", "#action-" + id + " .confirm",
+                            "Transaction: 0x", test::TempDir("lt-chromium")},
+                     "", 90000);
+  ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+  EXPECT_NE(r.out.find("confirmed"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("amount = 5 MOR"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Your vault: 600 -> 605 MOR"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(deployment_.contract.ToChecksumHex()), std::string::npos) << r.out;
+  EXPECT_EQ(BobTxCount(), before_txs + 1);
+  EXPECT_EQ(Acct(bob_).vault, Mor("605"));
+  EXPECT_EQ((*store_->Get(id))["state"], "confirmed");
+}
+
+// The routes are local: another origin, a form post and an unknown action are refused.
+TEST_F(AgentChain, ActionRoutesRefuseOtherOriginsAndFormPosts) {
+  auto c = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(port_));
+  auto evil = c->Post("/v1/lt/actions/x/confirm", "{}", "application/json", {{"Origin", "http://evil.example"}});
+  ASSERT_TRUE(evil.ok());
+  EXPECT_EQ(evil->status, 403);
+  auto form = c->Post("/v1/lt/actions/x/confirm", "a=b", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form.ok());
+  EXPECT_EQ(form->status, 415);
+  auto page = c->Get("/lt/actions", {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}});
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->status, 200);
+  EXPECT_NE(page->body.find("Confirm"), std::string::npos);
 }
 
 }  // namespace
