@@ -1,6 +1,8 @@
 #include "cli/client_agents.h"
 
 #include "cli/chain_ledger.h"
+#include "util/fs.h"
+#include "util/json.h"
 #include "util/log.h"
 
 namespace lt::cli {
@@ -39,6 +41,26 @@ Result<std::unique_ptr<agent::AgentHost>> StartAgents(const AgentFlags& f, const
   LT_INFO("client: " << h->agents().size() << " agent(s); pending actions at http://" << local << ":" << port
                      << "/lt/actions");
   return h;
+}
+
+Result<nlohmann::json> AgentObjectForPush(const std::string& kind, const std::string& format,
+                                          const std::vector<std::string>& files, const std::string& name) {
+  if (kind != "agent" && format != "agent") return nlohmann::json();
+  if (kind != "agent" || format != "agent") {
+    return InvalidArgument("an agent is pushed with --kind agent --format agent (got kind " + kind + ", format " + format + ")");
+  }
+  if (files.size() != 1) return InvalidArgument("--kind agent takes one file: the agent's JSON (doc/agents.md)");
+  LT_TRY(std::string text, RealFileSystem::Default()->ReadFile(files[0], 64 << 10));
+  LT_TRY(nlohmann::json j, ParseJsonChecked(text, files[0]));
+  if (j.is_object() && j.contains("agent")) {
+    if (j.contains("name") && j["name"] != name) {
+      return InvalidArgument(files[0] + ": name " + j["name"].dump() + " is not " + name);
+    }
+    j = j["agent"];
+  }
+  auto spec = agent::AgentSpec::FromJson(j);
+  if (!spec.ok()) return spec.error().Wrap(files[0]);
+  return spec->ToJson();
 }
 
 }  // namespace lt::cli

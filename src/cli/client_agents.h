@@ -31,6 +31,13 @@ Result<std::unique_ptr<agent::AgentHost>> StartAgents(const AgentFlags& f, const
                                                       const std::string& api_key, const std::string& host, int port,
                                                       net::HttpServer& http);
 
+// `lt model push --kind agent --format agent NAME AGENT.json`: the manifest's `agent` object from
+// the one file (the agent file shape {"name","kind":"agent","agent":{...}}, or the bare agent
+// object), validated as an AgentSpec (doc/registry.md "Agent manifests"). Null for a model; an
+// error when kind and format disagree, or the file is not a valid agent.
+Result<nlohmann::json> AgentObjectForPush(const std::string& kind, const std::string& format,
+                                          const std::vector<std::string>& files, const std::string& name);
+
 }  // namespace lt::cli
 
 #endif  // LT_CLI_CLIENT_AGENTS_H_
