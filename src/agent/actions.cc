@@ -130,6 +130,13 @@ json ActionStore::View(const Action& a) const {
   if (!a.tool_call_id.empty()) v["tool_call_id"] = a.tool_call_id;
   if (!a.tx_hash.empty()) v["tx_hash"] = a.tx_hash;
   if (!a.error.empty()) v["error"] = a.error;
+  if (a.state != "pending" && a.state != "sending") {
+    // What the agent gets for its call once the user decided: replaces the pending result.
+    json result = {{"status", a.state}};
+    if (!a.tx_hash.empty()) result["tx_hash"] = a.tx_hash;
+    if (!a.error.empty()) result["error"] = a.error;
+    v["tool_message"] = {{"role", "tool"}, {"tool_call_id", a.tool_call_id}, {"content", result.dump()}};
+  }
   return v;
 }
 

@@ -7,8 +7,9 @@
 // user's balances (the trusted function's effects applied to the balances read now; the
 // estimate is the eth_call simulation: a call that would revert says why).
 // Confirm signs the EIP-1559 transaction with the user's key (Wallet) and sends it; the view then
-// carries the transaction hash, the result the agent gets for its tool call. Reject sends
-// nothing. States: pending -> sending -> confirmed | failed; pending -> rejected | expired.
+// carries the transaction hash, and `tool_message`: the tool result the agent gets for its call
+// ({"status":"confirmed","tx_hash":..}), to put in the conversation in place of the pending
+// result. Reject sends nothing (its tool_message says "rejected"). States: pending -> sending -> confirmed | failed; pending -> rejected | expired.
 // At most `max_actions` are kept (the oldest finished ones are dropped first; when all are
 // pending a new one is refused).
 // Thread-safety: all methods may be called from any thread; one confirm at a time per action.

@@ -156,6 +156,16 @@ TEST_F(AgentChain, ConfirmedDepositSendsOneTransactionSignedByTheUser) {
   EXPECT_EQ(Acct(bob_).vault, Mor("605"));
   EXPECT_EQ(Acct(bob_).wallet, Mor("95"));
   CheckInvariant();
+  // The agent gets the hash as its tool's result: the conversation goes on, past the screen.
+  ASSERT_TRUE(done.contains("tool_message")) << done.dump();
+  EXPECT_EQ(done["tool_message"]["tool_call_id"], "call_1");
+  std::vector<json> convo = {json{{"role", "user"}, {"content", "Please deposit 5 MOR into my vault"}},
+                             turn->messages[0], done["tool_message"]};
+  auto next = rt.Turn(convo);
+  ASSERT_TRUE(next.ok()) << next.error().message;
+  EXPECT_EQ(next->refused, "") << "the secret guard took the transaction hash for a key";
+  EXPECT_EQ(requests_.back()["messages"].back()["content"].get<std::string>(),
+            json({{"status", "confirmed"}, {"tx_hash", done["tx_hash"]}}).dump());
   // A second confirm sends nothing.
   EXPECT_EQ(Post("/v1/lt/actions/" + a["id"].get<std::string>() + "/confirm").status, 409);
   EXPECT_EQ(BobTxCount(), before_txs + 1);
