@@ -23,7 +23,7 @@ struct Guard {
         return net::HttpResponse::ErrorJson(415, "invalid_argument", "POST needs Content-Type: application/json");
       }
     }
-    if (api && !options.api_key.empty() && req.Header("Authorization") != "Bearer " + options.api_key) {
+    if (api && !options.api_key.empty() && !ConstantTimeEquals(req.Header("Authorization"), "Bearer " + options.api_key)) {
       return net::HttpResponse::ErrorJson(401, "unauthenticated", "missing or wrong API key (Authorization: Bearer)");
     }
     return std::nullopt;
@@ -36,6 +36,13 @@ net::HttpResponse Answer(const Result<json>& r) {
 }
 
 }  // namespace
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
 
 void RegisterActionRoutes(net::HttpServer& http, ActionStore* store, ActionsHttpOptions options) {
   auto guard = std::make_shared<Guard>(Guard{std::move(options)});

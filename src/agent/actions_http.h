@@ -29,6 +29,9 @@ struct ActionsHttpOptions {
 // Adds the routes above to `http`; `store` must outlive the server.
 void RegisterActionRoutes(net::HttpServer& http, ActionStore* store, ActionsHttpOptions options = {});
 
+// a == b in time that depends only on the lengths (API keys).
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
 // The web page's HTML (no external resources).
 const std::string& ActionsPageHtml();
 

@@ -74,7 +74,7 @@ void AgentHost::Register(net::HttpServer& http) {
                                guard.allow_origins.end()) {
       return net::HttpResponse::ErrorJson(403, "permission_denied", "origin not allowed");
     }
-    if (!guard.api_key.empty() && req.Header("Authorization") != "Bearer " + guard.api_key) {
+    if (!guard.api_key.empty() && !ConstantTimeEquals(req.Header("Authorization"), "Bearer " + guard.api_key)) {
       return net::HttpResponse::ErrorJson(401, "unauthenticated", "missing or wrong API key (Authorization: Bearer)");
     }
     return std::nullopt;

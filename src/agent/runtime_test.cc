@@ -1,5 +1,6 @@
 // The runtime loop without a chain: a scripted chat function, the shipped trusted set, a wallet
 // whose JSON-RPC endpoint is down (balances and simulation fail as values; nothing is sent).
+#include "agent/actions_http.h"
 #include "agent/runtime.h"
 
 #include <gtest/gtest.h>
@@ -175,6 +176,27 @@ TEST(AgentSpecTest, ValidatesFields) {
   auto s = AgentSpec::FromJson({{"base_model", "a/b:t"}, {"system_prompt", "x"}, {"trusted_contracts", {"Nope"}}});
   ASSERT_TRUE(s.ok());
   EXPECT_FALSE(s->CheckAgainst(*TrustedSet::LoadDir(LT_TRUSTED_DIR_FOR_TESTS)).ok());
+}
+
+}  // namespace
+}  // namespace lt::agent
+
+namespace lt::agent {
+namespace {
+
+TEST(ActionsHttp, ApiKeysCompareWholly) {
+  EXPECT_TRUE(ConstantTimeEquals("Bearer k1", "Bearer k1"));
+  EXPECT_FALSE(ConstantTimeEquals("Bearer k1", "Bearer k2"));
+  EXPECT_FALSE(ConstantTimeEquals("Bearer k", "Bearer k1"));
+  EXPECT_FALSE(ConstantTimeEquals("", "Bearer k1"));
+}
+
+TEST(ActionsHttp, PageHasButtonsAndNoExternalResources) {
+  const std::string& page = ActionsPageHtml();
+  EXPECT_NE(page.find("class=\"confirm\""), std::string::npos);
+  EXPECT_NE(page.find("class=\"reject\""), std::string::npos);
+  EXPECT_EQ(page.find("http://"), std::string::npos);
+  EXPECT_EQ(page.find("https://"), std::string::npos);
 }
 
 }  // namespace
