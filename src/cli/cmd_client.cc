@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli/chain_ledger.h"
+#include "cli/client_agents.h"
 #include "cli/commands.h"
 #include "cli/user_config.h"
 #include "client/api_server.h"
@@ -39,6 +40,7 @@ struct ClientFlags {
   // serve
   std::vector<std::string> allow_origins;
   std::string api_key, api_key_file;
+  AgentFlags agents;
   // chat
   std::string model, prompt;
   int max_tokens = 256;
@@ -156,6 +158,7 @@ Status Serve(const ClientFlags& f) {
   net::HttpServer http(ho);
   api.Register(http);
   LT_TRY(int port, http.Listen(hp.first, hp.second));
+  LT_TRY(auto agents, StartAgents(f.agents, f.chain, s.user, guard, f.allow_origins, api_options.api_key, hp.first, port, http));
   LT_INFO("client: user " << pool.user().ToChecksumHex() << ", OpenAI API at http://" << hp.first << ":"
                           << port << "/v1");
   std::cout << "listening on " << hp.first << ":" << port << std::endl;
@@ -259,6 +262,7 @@ void RegisterClientCommands(CLI::App& app, CommandContext& ctx) {
                     "A web origin (e.g. http://localhost:3000) whose pages may call the API (repeat; default: none)");
   serve->add_option("--api-key", f.api_key, "Require 'Authorization: Bearer KEY' on every request");
   serve->add_option("--api-key-file", f.api_key_file, "The same, the key read from the file's first line");
+  AddAgentFlags(serve, &f.agents);
   AddConfigFlags(serve, &f.config, &f.devnet);
   serve->callback([&ctx, serve] {
     RunCommand(ctx, [&]() -> Status {

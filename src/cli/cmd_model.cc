@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cli/chain_ledger.h"
+#include "cli/client_agents.h"
 #include "cli/commands.h"
 #include "cli/push_check.h"
 #include "crypto/keystore.h"
@@ -176,6 +177,7 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
         return InvalidArgument("--gateway is announced to routers: give --router URL too");
       // The files are what --format says (push_check.h) before anything is stored or signed.
       LT_TRY(FormatFacts facts, CheckModelFormat(a->format, a->files, a->tokenizer, a->architecture));
+      LT_TRY(json agent_object, AgentObjectForPush(a->kind, a->format, a->files, ref->name));
       LT_TRY(auto key, LoadKey(a->l));
       crypto::Address me = key.GetAddress();
       LT_TRY(auto l, Connect(a->l, key));
@@ -196,6 +198,7 @@ void RegisterPush(CLI::App* model, CommandContext& ctx) {
       m.builder = me.ToChecksumHex();
       m.builder_fee_bps = a->fee_bps;
       m.license = a->license;
+      m.agent = agent_object;
       LT_TRY_STATUS(m.Validate());
       std::string bytes = m.Encode();
       Cid mcid = m.BlockCid();

@@ -86,17 +86,19 @@ Result<ModelRef> ParseModelRef(std::string_view ref) {
 }
 
 nlohmann::json Manifest::ToJson() const {
-  return nlohmann::json{{"schema", schema},
-                        {"name", name},
-                        {"tag", tag},
-                        {"kind", kind},
-                        {"format", format},
-                        {"architecture", architecture},
-                        {"root", root.ToString()},
-                        {"requirements", {{"ram_bytes", requirements.ram_bytes}, {"accelerator", requirements.accelerator}}},
-                        {"builder", builder},
-                        {"builder_fee_bps", builder_fee_bps},
-                        {"license", license}};
+  nlohmann::json j{{"schema", schema},
+                   {"name", name},
+                   {"tag", tag},
+                   {"kind", kind},
+                   {"format", format},
+                   {"architecture", architecture},
+                   {"root", root.ToString()},
+                   {"requirements", {{"ram_bytes", requirements.ram_bytes}, {"accelerator", requirements.accelerator}}},
+                   {"builder", builder},
+                   {"builder_fee_bps", builder_fee_bps},
+                   {"license", license}};
+  if (!agent.is_null()) j["agent"] = agent;
+  return j;
 }
 
 std::string Manifest::Encode() const { return ToJson().dump(); }  // nlohmann sorts object keys
@@ -122,6 +124,11 @@ Status Manifest::Validate() const {
   }
   if (builder_fee_bps > 10000) return InvalidArgument("builder_fee_bps must be at most 10000");
   if (license.size() > 256) return InvalidArgument("manifest license is longer than 256 characters");
+  if (!agent.is_null()) {
+    if (kind != "agent") return InvalidArgument("manifest 'agent' is only for kind 'agent'");
+    if (!agent.is_object()) return InvalidArgument("manifest 'agent' is not an object");
+    if (agent.dump().size() > 48 * 1024) return InvalidArgument("manifest 'agent' is larger than 48 KiB");
+  }
   return OkStatus();
 }
 
@@ -166,6 +173,7 @@ Result<Manifest> Manifest::FromJson(const nlohmann::json& j) {
       m.requirements.accelerator = r["accelerator"].get<std::string>();
     }
   }
+  if (j.contains("agent")) m.agent = j["agent"];
   LT_TRY_STATUS(m.Validate());
   return m;
 }

@@ -54,6 +54,10 @@ struct Manifest {
   std::string builder;            // 0x-prefixed 20-byte address
   uint32_t builder_fee_bps = 0;   // 0..10000
   std::string license;            // SPDX id or free text
+  // kind "agent" only, optional: the agent object (doc/registry.md "Agent manifests"), kept
+  // verbatim (src/agent validates it; registry does not include agent); null otherwise, and
+  // then absent from the JSON, so model manifests encode as before.
+  nlohmann::json agent;
 
   nlohmann::json ToJson() const;
   // Canonical bytes (keys sorted, no spaces): the raw block whose CID the ledger records.

@@ -265,5 +265,27 @@ TEST(ManifestTest, RoundTripsAndValidates) {
   EXPECT_FALSE(Manifest::Decode("{not json").ok());
 }
 
+// Issue 21: an agent manifest carries its `agent` object; a model manifest encodes as before.
+TEST(ManifestTest, AgentObjectOnlyForAgentsAndModelsUnchanged) {
+  Manifest m;
+  m.name = "acme/helper";
+  m.format = "agent";
+  m.root = Cid::Of(kCodecRaw, AsBytes("agent.json"));
+  m.builder = "0x" + std::string(40, 'a');
+  EXPECT_EQ(m.ToJson().count("agent"), 0u);
+  m.kind = "agent";
+  m.agent = {{"base_model", "acme/llama:latest"}, {"system_prompt", "hi"}};
+  auto back = Manifest::Decode(m.Encode());
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->agent, m.agent);
+  EXPECT_EQ(back->BlockCid(), m.BlockCid());
+  auto j = m.ToJson();
+  j["kind"] = "model";
+  EXPECT_EQ(Manifest::FromJson(j).error().message, "manifest 'agent' is only for kind 'agent'");
+  j = m.ToJson();
+  j["agent"] = "text";
+  EXPECT_EQ(Manifest::FromJson(j).error().message, "manifest 'agent' is not an object");
+}
+
 }  // namespace
 }  // namespace lt::registry

@@ -113,6 +113,51 @@ class RegistryPushTest : public ::testing::Test {
   std::unique_ptr<LtProcess> ledger_, router_proc_, gateway_;
 };
 
+// Issue 21: `lt model push --kind agent --format agent NAME AGENT.json` publishes an agent: the
+// ledger registers the name with kind agent, the manifest carries the validated agent object.
+TEST_F(RegistryPushTest, AgentPushCarriesTheAgentObject) {
+  json agent = {{"name", "acme/helper"},
+                {"kind", "agent"},
+                {"agent",
+                 {{"base_model", "demo/stories:260k"},
+                  {"system_prompt", "You help with Lake Travis money."},
+                  {"tools", json::array({{{"type", "function"}, {"function", {{"name", "propose_transaction"}}}}})},
+                  {"trusted_contracts", {"ComputeContract"}}}}};
+  WriteFile(dir_ + "/agent.json", agent.dump());
+  auto push = [&](const std::string& file, const std::string& kind) {
+    return RunLt({"--datadir", dir_ + "/builder", "--json", "model", "push", "acme/helper:v1", file, "--kind", kind,
+                  "--format", "agent", "--builder-fee-bps", "300", "--ledger", LedgerUrl(), "--keystore",
+                  dir_ + "/builder.json", "--password-file", dir_ + "/pw"});
+  };
+  auto bad_kind = push(dir_ + "/agent.json", "model");
+  EXPECT_NE(bad_kind.exit_code, 0);
+  EXPECT_NE(bad_kind.err.find("--kind agent --format agent"), std::string::npos) << bad_kind.err;
+  json broken = agent;
+  broken["agent"]["base_model"] = "demo/stories@bafy";
+  WriteFile(dir_ + "/broken.json", broken.dump());
+  auto bad_spec = push(dir_ + "/broken.json", "agent");
+  EXPECT_NE(bad_spec.exit_code, 0);
+  EXPECT_NE(bad_spec.err.find("agent.base_model: expected NAME:TAG"), std::string::npos) << bad_spec.err;
+  EXPECT_TRUE(LedgerModel("acme/helper").is_discarded() || !LedgerModel("acme/helper").contains("kind"));
+
+  auto r = push(dir_ + "/agent.json", "agent");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json p = json::parse(r.out);
+  EXPECT_TRUE(p["registered"].get<bool>());
+  json row = LedgerModel("acme/helper");
+  EXPECT_EQ(row["kind"], "agent") << row.dump();
+  EXPECT_EQ(row["tags"]["v1"], p["bytes32"]);
+  // The manifest block in the builder's store holds the agent object.
+  int status = 0;
+  std::string block = HttpGet(gport_, "/ipfs/" + p["manifest"].get<std::string>() + "?format=raw", &status);
+  ASSERT_EQ(status, 200);
+  json m = json::parse(block);
+  EXPECT_EQ(m["kind"], "agent");
+  EXPECT_EQ(m["builder_fee_bps"], 300);
+  EXPECT_EQ(m["agent"]["base_model"], "demo/stories:260k");
+  EXPECT_EQ(m["agent"]["trusted_contracts"], json::array({"ComputeContract"}));
+}
+
 TEST_F(RegistryPushTest, PushThenPullByNameThroughTheRouterGivesIdenticalFiles) {
   auto push = Push("builder", "demo/stories:260k");
   ASSERT_EQ(push.exit_code, 0) << push.err;

@@ -1,0 +1,64 @@
+// AgentHost: agents in `lt client serve` (doc/agents.md "In lt client serve"). It owns what the
+// runtime needs on the user's machine: the trusted set bound to the chain of the deployment
+// file, the retrieval index, the user's wallet (EthRpc to the deployment's RPC URL, the user's
+// key), the pending actions, and the local agents (files in the manifest shape
+// {"name": "acme/helper", "kind": "agent", "agent": {...AgentSpec...}}). It adds to the client's
+// HTTP server the action routes (actions_http.h) and
+//   GET  /v1/lt/agents        the local agents, in the shape of /v1/models
+//   POST /v1/lt/agents/chat   {"model": agent name, "messages": [...]} -> one runtime turn:
+//                             {"object":"lt.agent.turn","messages","reply","actions","refused"}
+// The agent's chat completions go to an OpenAI-compatible `chat_url` (the client's own
+// /v1/chat/completions by default, so sessions, payment and the secret guard apply; or a local
+// `lt engine serve`), as the SDK would send them, tool_calls included (HttpChatFn).
+// Thread-safety: the routes may run concurrently.
+#ifndef LT_AGENT_HOST_H_
+#define LT_AGENT_HOST_H_
+
+#include <memory>
+
+#include "agent/actions_http.h"
+#include "agent/runtime.h"
+
+namespace lt::agent {
+
+// A ChatFn that POSTs the request (stream off) to `base_url` + "/v1/chat/completions" with
+// "Authorization: Bearer api_key" when given; a non-200 answer is an error with its message.
+ChatFn HttpChatFn(std::string base_url, std::string api_key, int timeout_ms = 300000);
+
+struct AgentHostOptions {
+  std::string trusted_dir;  // "": DefaultTrustedDir()
+  evm::Deployment deployment;
+  std::vector<std::string> agent_files;
+  std::string chat_url;  // base URL of an OpenAI-compatible API
+  std::string chat_api_key;
+  ActionsHttpOptions http;
+  ActionOptions actions;
+  RuntimeOptions runtime;
+};
+
+class AgentHost {
+ public:
+  static Result<std::unique_ptr<AgentHost>> Create(AgentHostOptions options, crypto::PrivateKey user,
+                                                   ScreenFn screen);
+  void Register(net::HttpServer& http);
+  ActionStore& actions() { return *store_; }
+  const std::map<std::string, AgentSpec>& agents() const { return agents_; }
+  // One turn of agent `name` (kNotFound for an unknown agent).
+  Result<TurnResult> Turn(const std::string& name, const std::vector<nlohmann::json>& messages);
+
+ private:
+  AgentHost() = default;
+  AgentHostOptions options_;
+  TrustedSet set_;
+  DocIndex index_;
+  std::unique_ptr<evm::EthRpc> rpc_;
+  std::unique_ptr<Wallet> wallet_;
+  std::unique_ptr<ActionStore> store_;
+  std::map<std::string, AgentSpec> agents_;
+  ChatFn chat_;
+  ScreenFn screen_;
+};
+
+}  // namespace lt::agent
+
+#endif  // LT_AGENT_HOST_H_

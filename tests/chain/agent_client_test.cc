@@ -1,0 +1,133 @@
+// Agents in a real `lt client serve` process (issue 21): --chain names the deployment on the
+// test's anvil, --agent an agent file, --agent-chat-url a scripted OpenAI-compatible upstream
+// (in this test process) that answers with a propose_transaction tool call. The user's turn at
+// /v1/lt/agents/chat makes a pending action; confirming it over the API sends one transaction
+// signed by the user's keystore key, and the vault grows by 5 MOR.
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "chain/chain_world.h"
+#include "crypto/keystore.h"
+#include "net/http.h"
+#include "support/ports.h"
+#include "support/process.h"
+
+namespace lt::chaintest {
+namespace {
+
+using json = nlohmann::json;
+
+class AgentClient : public ChainWorld {
+ protected:
+  void SetUp() override {
+    ChainWorld::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    ASSERT_TRUE(anvil_->SetBalance(bob_.GetAddress(), *U256::Parse("10000000000000000000")).ok());
+    upstream_.emplace();
+    upstream_->Post("/v1/chat/completions", [this](const net::HttpRequest& req) {
+      std::lock_guard lock(mu_);
+      requests_.push_back(json::parse(req.body));
+      json answer = {{"choices", json::array({{{"index", 0}, {"finish_reason", "stop"},
+                                               {"message", {{"role", "assistant"}, {"content", "done"}}}}})}};
+      if (!script_.empty()) {
+        answer = script_.front();
+        script_.pop_front();
+      }
+      return net::HttpResponse::Json(200, answer);
+    });
+    upstream_port_ = *upstream_->Listen("127.0.0.1", 0);
+    upstream_thread_ = std::thread([this] { upstream_->Run(); });
+  }
+  void TearDown() override {
+    if (upstream_) {
+      upstream_->Stop();
+      if (upstream_thread_.joinable()) upstream_thread_.join();
+    }
+  }
+  std::mutex mu_;
+  std::deque<json> script_;
+  std::vector<json> requests_;
+  std::optional<net::HttpServer> upstream_;
+  std::thread upstream_thread_;
+  int upstream_port_ = 0;
+};
+
+TEST_F(AgentClient, ConfirmedDepositThroughLtClientServe) {
+  std::string dir = test::TempDir("lt-agent-client");
+  test::WriteFile(dir + "/deployment.json", deployment_.ToJson().dump());
+  test::WriteFile(dir + "/pw", "agent\n");
+  SeededRandom rng(7);
+  auto ks = crypto::EncryptKeystore(bob_, ByteSpan(reinterpret_cast<const uint8_t*>("agent"), 5),
+                                    crypto::LightKdfParams(), rng);
+  ASSERT_TRUE(ks.ok());
+  test::WriteFile(dir + "/bob.json", *ks);
+  test::WriteFile(dir + "/agent.json",
+                  json{{"name", "acme/helper"},
+                       {"kind", "agent"},
+                       {"agent",
+                        {{"base_model", "acme/llama:latest"},
+                         {"system_prompt", "You help with Lake Travis money."},
+                         {"tools", json::array({{{"type", "function"}, {"function", {{"name", "propose_transaction"}}}},
+                                                {{"type", "function"}, {"function", {{"name", "get_balance"}}}}})},
+                         {"trusted_contracts", {"ComputeContract", "MorToken"}}}}}
+                      .dump());
+  json call = {{"contract", "ComputeContract"}, {"function", "deposit"}, {"args", {{"amount", "5"}}}};
+  script_.push_back(
+      {{"choices",
+        json::array({{{"index", 0},
+                      {"finish_reason", "tool_calls"},
+                      {"message",
+                       {{"role", "assistant"},
+                        {"content", nullptr},
+                        {"tool_calls", json::array({{{"id", "call_1"},
+                                                     {"type", "function"},
+                                                     {"function", {{"name", "propose_transaction"},
+                                                                   {"arguments", call.dump()}}}}})}}}}})}});
+  int port = test::FreePort();
+  test::LtProcess client({"client", "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--chain",
+                          dir + "/deployment.json", "--router", "http://127.0.0.1:1", "--keystore", dir + "/bob.json",
+                          "--password-file", dir + "/pw", "--agent", dir + "/agent.json", "--agent-chat-url",
+                          "http://127.0.0.1:" + std::to_string(upstream_port_)});
+  ASSERT_TRUE(test::WaitForHttp("127.0.0.1", port, "/health")) << client.Stderr();
+  auto http = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(port));
+  auto agents = http->Get("/v1/lt/agents");
+  ASSERT_TRUE(agents.ok());
+  EXPECT_EQ((*agents->Json())["data"][0]["id"], "acme/helper") << agents->body;
+
+  uint64_t before_txs = *anvil_->rpc().TransactionCount(bob_.GetAddress(), "latest");
+  json turn_req = {{"model", "acme/helper"},
+                   {"messages", json::array({{{"role", "user"}, {"content", "deposit 5 MOR into my vault"}}})}};
+  auto turn = http->Post("/v1/lt/agents/chat", turn_req.dump());
+  ASSERT_TRUE(turn.ok());
+  ASSERT_EQ(turn->status, 200) << turn->body << client.Stderr();
+  json t = *turn->Json();
+  ASSERT_EQ(t["actions"].size(), 1u) << t.dump();
+  json a = t["actions"][0];
+  EXPECT_EQ(a["function"], "deposit");
+  EXPECT_EQ(a["contract"]["address"], deployment_.contract.ToChecksumHex());
+  EXPECT_EQ(a["args"]["amount"], "5 MOR");
+  EXPECT_EQ(a["from"], bob_.GetAddress().ToChecksumHex());
+  {
+    std::lock_guard lock(mu_);
+    ASSERT_EQ(requests_.size(), 1u);
+    EXPECT_EQ(requests_[0]["model"], "acme/llama:latest");
+    EXPECT_NE(requests_[0]["messages"][0]["content"].get<std::string>().find("ComputeContract.deposit"),
+              std::string::npos);
+    EXPECT_EQ(requests_[0]["tools"].size(), 2u);
+  }
+  EXPECT_EQ(*anvil_->rpc().TransactionCount(bob_.GetAddress(), "latest"), before_txs);
+
+  Tick();
+  auto confirmed = http->Post("/v1/lt/actions/" + a["id"].get<std::string>() + "/confirm", "{}");
+  ASSERT_TRUE(confirmed.ok());
+  ASSERT_EQ(confirmed->status, 200) << confirmed->body;
+  EXPECT_EQ((*confirmed->Json())["state"], "confirmed") << confirmed->body;
+  EXPECT_EQ(*anvil_->rpc().TransactionCount(bob_.GetAddress(), "latest"), before_txs + 1);
+  EXPECT_EQ(Acct(bob_).vault, Mor("605"));
+  CheckInvariant();
+  EXPECT_EQ(client.Stop(), 0) << client.Stderr();
+}
+
+}  // namespace
+}  // namespace lt::chaintest
