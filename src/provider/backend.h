@@ -33,6 +33,7 @@ struct GenerationResult {
   std::string finish_reason = "stop";  // "stop", "length", ...
   uint32_t prompt_tokens = 0;
   uint32_t completion_tokens = 0;
+  uint32_t cached_tokens = 0;  // prompt tokens whose KV cache was reused (builtin backend)
 };
 
 struct GenerationCallbacks {
