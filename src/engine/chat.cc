@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "engine/chat_template.h"
+
 namespace lt::engine {
 
 namespace {
@@ -31,7 +33,14 @@ bool ChatToRequest(const Model& model, const openai::ChatRequest& chat, uint64_t
   }
   const int ctx = model.config().seq_len;
   Request& r = *out;
-  r.prompt_tokens = model.tokenizer().Encode(chat.LastUserText(), true, false);
+  if (chat.raw_prompt) {  // a text completion (/v1/completions): the prompt is continued as it is
+    r.prompt_tokens = model.tokenizer().Encode(chat.LastUserText(), true, false);
+  } else {
+    std::vector<ChatTurn> turns;
+    turns.reserve(chat.messages.size());
+    for (const auto& m : chat.messages) turns.push_back({m.role, m.text});
+    r.prompt_tokens = RenderChat(model.tokenizer(), ChatFamilyOf(model.tokenizer()), turns).tokens;
+  }
   if (static_cast<int>(r.prompt_tokens.size()) >= ctx) {
     *error = {400,
               "the prompt of " + std::to_string(r.prompt_tokens.size()) + " tokens does not fit the context of " +

@@ -2,8 +2,8 @@
 // every path that serves a chat with the built-in engine (`lt engine serve` and the provider's
 // `builtin` backend), so both honour the same fields the same way.
 //
-// ChatToRequest: the prompt (the model's prompt format, doc/engine.md "Prompt format": today the
-// text of the last user message, BOS first), max_tokens (bounded by the context), temperature,
+// ChatToRequest: the prompt (every message through the model's chat template, engine/
+// chat_template.h and doc/engine.md "Prompt format"), max_tokens (bounded by the context), temperature,
 // top_p and seed (none: `default_seed`, or the clock when that is 0). On failure: false with an
 // OpenAI error (400 invalid_value: no user message; 400 context_length_exceeded: the prompt does
 // not fit the context).

@@ -79,6 +79,22 @@ void Engine::DropCache(const std::string& key) {
   }
 }
 
+std::deque<Engine::Cached>::iterator Engine::LongestPrefix(const std::vector<int>& prompt) {
+  auto best = caches_.end();
+  size_t best_len = 1;  // more than BOS
+  for (auto it = caches_.begin(); it != caches_.end(); ++it) {
+    if (!it->key.empty()) continue;
+    const std::vector<int>& t = it->cache.tokens;
+    size_t n = 0;
+    while (n < t.size() && n < prompt.size() && t[n] == prompt[n]) ++n;
+    if (n > best_len && 2 * n >= t.size()) {
+      best = it;
+      best_len = n;
+    }
+  }
+  return best;
+}
+
 void Engine::Loop() {
   ThreadPool pool(threads_);
   std::vector<std::unique_ptr<Active>> active;
@@ -120,14 +136,18 @@ void Engine::Loop() {
       int prompt = static_cast<int>(r.prompt_tokens.size());
       int steps = std::min(model_->config().seq_len, prompt - 1 + r.max_new_tokens);
       KvCache cache;
-      if (!r.cache_key.empty()) {
+      if (!r.cache_key.empty() || r.reuse_prefix) {
         std::lock_guard<std::mutex> lk(mu_);
-        for (auto it = caches_.begin(); it != caches_.end(); ++it) {
+        auto found = r.cache_key.empty() ? LongestPrefix(r.prompt_tokens) : caches_.end();
+        for (auto it = caches_.begin(); it != caches_.end() && !r.cache_key.empty(); ++it) {
           if (it->key == r.cache_key) {
-            cache = std::move(it->cache);
-            caches_.erase(it);
+            found = it;
             break;
           }
+        }
+        if (found != caches_.end()) {
+          cache = std::move(found->cache);
+          caches_.erase(found);
         }
       }
       a->session = std::make_unique<Session>(model_, std::move(cache), r.prompt_tokens, steps, r.sampling);
@@ -142,10 +162,10 @@ void Engine::Loop() {
     }
     for (auto& a : active) {
       if (a->session->done() || a->cancelled) {
-        if (!a->request.cache_key.empty() && options_.max_cached > 0) {
+        if ((!a->request.cache_key.empty() || a->request.reuse_prefix) && options_.max_cached > 0) {
           KvCache kept = a->session->TakeCache();
           std::lock_guard<std::mutex> lk(mu_);
-          for (auto it = caches_.begin(); it != caches_.end(); ++it) {
+          for (auto it = caches_.begin(); it != caches_.end() && !a->request.cache_key.empty(); ++it) {
             if (it->key == a->request.cache_key) {
               caches_.erase(it);
               break;

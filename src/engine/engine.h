@@ -12,6 +12,12 @@
 // cached tokens and its prompt, so a multi-turn chat prefills only the new turn. At most
 // max_cached caches are kept (least recently used dropped first); DropCache forgets one. A key
 // used by a running request is not shared: a second request with it starts cold.
+// Without a key, reuse_prefix finds the cache by its tokens: the request starts from the kept
+// cache (of an earlier reuse_prefix request, not in use) sharing the longest prefix with its
+// prompt, when that prefix is more than one token and at least half of the cache's tokens (so a
+// conversation that only shares a system prompt does not take another's cache), and leaves its
+// own cache when it finishes. This is how a chat's next turn, which repeats the conversation so
+// far, prefills only the new turn without the caller naming the conversation.
 // Callbacks run on the engine thread and must be quick (push to a queue, not block on I/O):
 // on_token for every generated token (returning false stops that session: client gone or a stop
 // string seen), then on_done exactly once, also when the engine shuts down.
@@ -54,6 +60,7 @@ struct Completion {
 struct Request {
   std::vector<int> prompt_tokens;  // usually starts with BOS (Tokenizer::Tokenize(text, true, true))
   std::string cache_key;           // non-empty: reuse and keep this conversation's KV cache
+  bool reuse_prefix = false;       // no key: reuse the cache with the longest common prefix, keep ours
   int max_new_tokens = 256;        // also bounded by the context length
   SamplingParams sampling;
   std::function<bool(int token, std::string_view piece)> on_token;
@@ -94,7 +101,9 @@ class Engine {
     std::string key;
     KvCache cache;
   };
-  std::deque<Cached> caches_;  // most recently used last
+  std::deque<Cached> caches_;  // most recently used last; key "" for reuse_prefix caches
+  // The reuse_prefix cache to start `prompt` from (caches_.end(): none). Callers hold mu_.
+  std::deque<Cached>::iterator LongestPrefix(const std::vector<int>& prompt);
   int active_count_ = 0;
   bool stop_ = false;
   std::thread thread_;

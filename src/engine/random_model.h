@@ -7,8 +7,9 @@
 // 5e5 with llama3 frequency factors in rope_freqs.weight, tied embeddings) and qwen2 (`qwen2`
 // architecture and pre-tokenizer, q/k/v biases, RoPE on halves). The vocabulary is learned by BPE
 // on a built-in corpus (English, digits, punctuation, a few scripts) up to the requested size,
-// then padded with unreachable filler tokens; special tokens and a chat template of the family are
-// included. Weights: uniform, scaled by 1/sqrt(fan-in); the classifier wider so greedy decoding has
+// then padded with unreachable filler tokens; special tokens and the family's canonical chat
+// template are included (llama: Meta's Llama-2-chat, mistral: Mistral-7B-Instruct v0.1, llama3:
+// Meta's Llama-3-instruct, qwen2: ChatML; engine/chat_template.h renders them). Weights: uniform, scaled by 1/sqrt(fan-in); the classifier wider so greedy decoding has
 // clear winners. Types: any weight type of quant.h, or the mixes q4_k_m / q5_k_m (Q6_K for the
 // classifier and for attn_v and ffn_down of some layers, as llama.cpp's mixes). A matrix whose
 // rows do not divide into the type's blocks is stored as Q8_0 when they divide by 32, else F16.

@@ -147,9 +147,14 @@ SyntheticVocab MakeSyntheticVocab(const std::string& kind, int vocab) {
             ? "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}{{ '[INST] ' + "
               "message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ message['content'] + "
               "eos_token }}{% endif %}{% endfor %}"
-            : "{% for message in messages %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + "
-              "message['content'] + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ ' ' + "
-              "message['content'] + ' ' + eos_token }}{% endif %}{% endfor %}";
+            // Meta's Llama-2-chat template (the alternation check left out).
+            : "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = "
+              "messages[0]['content'] %}{% else %}{% set loop_messages = messages %}{% set system_message = false "
+              "%}{% endif %}{% for message in loop_messages %}{% if loop.index0 == 0 and system_message != false "
+              "%}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}{% "
+              "else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ "
+              "bos_token + '[INST] ' + content.strip() + ' [/INST]' }}{% elif message['role'] == 'assistant' %}{{ "
+              "' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
   } else {
     v.bpe = true;
     const bool llama3 = kind == "llama3";

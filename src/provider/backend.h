@@ -35,6 +35,7 @@ struct GenerationResult {
   uint32_t prompt_tokens = 0;
   uint32_t completion_tokens = 0;
   nlohmann::json tool_calls;  // the upstream's tool calls, whole (openai backend), or null
+  uint32_t cached_tokens = 0;  // prompt tokens whose KV cache was reused (builtin backend)
 };
 
 struct GenerationCallbacks {

@@ -2,6 +2,9 @@
 // interleaves the sessions, `slots` at once, batched prefill), turned into engine requests and
 // filtered on the way back by engine/chat.h, exactly as `lt engine serve` does: the provider
 // path and the engine's own server honour the same fields (stop strings, max_tokens, seed).
+// Prompt caching: every request is submitted with reuse_prefix, and the engine keeps as many
+// finished KV caches as there are slots, so the next turn of a conversation (which repeats the
+// turns so far through the chat template) prefills only what is new (engine/engine.h).
 #include "provider/backend.h"
 
 #ifdef LT_HAVE_ENGINE
@@ -44,6 +47,7 @@ struct Job final : Generation {
     r.finish_reason = !filter.stopped() && c.reason == engine::FinishReason::kLength ? "length" : "stop";
     r.prompt_tokens = static_cast<uint32_t>(c.prompt_tokens);
     r.completion_tokens = static_cast<uint32_t>(c.completion_tokens);
+    r.cached_tokens = static_cast<uint32_t>(c.cached_tokens);
     cb.on_done(r);
   }
 
@@ -55,7 +59,7 @@ struct Job final : Generation {
 class BuiltinBackend final : public Backend {
  public:
   BuiltinBackend(std::shared_ptr<const engine::Model> model, const BuiltinBackendOptions& o)
-      : engine_(std::move(model), engine::EngineOptions{o.threads, std::max(o.slots, 1), 64, 0}), seed_(o.seed) {}
+      : engine_(std::move(model), engine::EngineOptions{o.threads, std::max(o.slots, 1), 64, std::max(o.slots, 1)}), seed_(o.seed) {}
   std::string_view kind() const override { return "builtin"; }
 
   Result<std::shared_ptr<Generation>> Start(const json& request, GenerationCallbacks cb) override {
@@ -67,6 +71,7 @@ class BuiltinBackend final : public Backend {
     }
     engine::Request r;
     if (!engine::ChatToRequest(engine_.model(), chat, seed_, &r, &bad)) return InvalidArgument(bad.message);
+    r.reuse_prefix = true;
     auto job = std::make_shared<Job>(chat.stop, std::move(cb));
     r.on_token = [job](int, std::string_view piece) { return job->OnPiece(piece); };
     r.on_done = [job](const engine::Completion& c) { job->OnDone(c); };

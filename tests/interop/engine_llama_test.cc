@@ -4,6 +4,8 @@
 //    (Unicode, digits, whitespace runs, special tokens), with and without special parsing;
 //  - for each architecture x F32, F16, Q8_0: identical greedy tokens for 64 steps from the same
 //    BOS-prefixed prompt;
+//  - for each architecture: a conversation rendered by engine/chat_template.h gives the tokens
+//    of the GGUF's own Jinja chat template run by @huggingface/jinja and tokenized by llama.cpp;
 //  - for each architecture x the 4-, 5- and 6-bit types, BF16 and the q4_k_m mix: greedy
 //    agreement >= 95% over a teacher-forced sequence.
 // Skipped, with a message, when node or tests/llama/node_modules is missing (make deps).
@@ -14,6 +16,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "engine/chat_template.h"
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/random_model.h"
@@ -135,6 +138,44 @@ TEST_F(EngineLlamaCppTest, TokenizationIsIdentical) {
         std::vector<int> theirs = got[i].get<std::vector<int>>();
         EXPECT_EQ(ours, theirs) << arch << " special=" << special << " text " << i << ": " << json(texts[i]).dump();
       }
+    }
+  }
+}
+
+// Conversations as OpenAI messages; `folded` is what a template without a system role is given
+// (mistral's: the system text in front of the first user turn, as engine/chat_template.h does).
+json Conversations(bool folded) {
+  json sys = {{"role", "system"}, {"content", "You are a storyteller. Be brief."}};
+  json u1 = {{"role", "user"}, {"content", "Tell me about Lily's cat,\nplease!"}};
+  json a1 = {{"role", "assistant"}, {"content", " Lily had a cat named Tom. "}};
+  json u2 = {{"role", "user"}, {"content", "What did Tom eat?  Caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC 123"}};
+  json u1s = {{"role", "user"}, {"content", "You are a storyteller. Be brief.\n\nTell me about Lily's cat,\nplease!"}};
+  return json::array({json::array({u1}), json::array({u1, a1, u2}),
+                      folded ? json::array({u1s, a1, u2}) : json::array({sys, u1, a1, u2})});
+}
+
+TEST_F(EngineLlamaCppTest, ChatTemplatesRenderTheTokensOfTheGgufTemplate) {
+  json jobs = json::array();
+  for (const char* arch : kArchs) {
+    jobs.push_back({{"op", "chat"}, {"model", ModelFile(arch, "q8_0")},
+                    {"conversations", Conversations(std::string(arch) == "mistral")}});
+  }
+  json res = Peer(jobs);
+  ASSERT_EQ(res.size(), jobs.size());
+  size_t k = 0;
+  for (const char* arch : kArchs) {
+    auto m = Load(ModelFile(arch, "q8_0"));
+    ASSERT_NE(m, nullptr);
+    const json& got = res[k++];
+    eng::ChatFamily family = eng::ChatFamilyOf(m->tokenizer());
+    EXPECT_NE(family, eng::ChatFamily::kDefault) << arch;
+    json convs = Conversations(false);
+    for (size_t i = 0; i < convs.size(); ++i) {
+      std::vector<eng::ChatTurn> turns;
+      for (const json& msg : convs[i]) turns.push_back({msg["role"].get<std::string>(), msg["content"].get<std::string>()});
+      eng::RenderedChat r = eng::RenderChat(m->tokenizer(), family, turns);
+      EXPECT_EQ(r.text, got["texts"][i].get<std::string>()) << arch << " conversation " << i;
+      EXPECT_EQ(r.tokens, got["tokens"][i].get<std::vector<int>>()) << arch << " conversation " << i;
     }
   }
 }

@@ -9,9 +9,16 @@
 //                                                              "pp_cpu", "tg_cpu": [tokens per CPU-second
 //                                                              of the whole process...], "rss"}
 //   {"op": "info"}                                          -> {"bos", "eos", "eot"}
+//   {"op": "chat", "conversations": [[{role, content}...]]}  -> {"texts": [...], "tokens": [[ids]...]}:
+//                                                              the GGUF's tokenizer.chat_template run by
+//                                                              @huggingface/jinja (add_generation_prompt,
+//                                                              bos_token/eos_token from the vocabulary), then
+//                                                              llama.cpp's tokenizer with special parsing,
+//                                                              as llama-server reads a chat
 // Optional per job: "threads" (default 1). Nothing is downloaded or built: getLlama uses the
 // prebuilt binary only.
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
+import {Template} from "@huggingface/jinja";
 
 const input = JSON.parse(await new Promise((resolve) => {
   let s = "";
@@ -50,6 +57,12 @@ for (const job of input.jobs) {
     results.push({tokens: job.texts.map((t) => Array.from(m.tokenize(t, job.special ?? false)))});
   } else if (job.op === "info") {
     results.push({bos: m.tokens.bos, eos: m.tokens.eos, eot: m.tokens.eot});
+  } else if (job.op === "chat") {
+    const template = new Template(m.fileInfo.metadata.tokenizer.chat_template);
+    const texts = job.conversations.map((messages) => template.render({
+      messages, add_generation_prompt: true, bos_token: m.tokens.bosString ?? "", eos_token: m.tokens.eosString ?? "",
+    }));
+    results.push({texts, tokens: texts.map((t) => Array.from(m.tokenize(t, true)))});
   } else if (job.op === "greedy") {
     const out = await withSequence(m, threads, job.prompt.length + job.n + 8, async (seq) => {
       const tokens = [];

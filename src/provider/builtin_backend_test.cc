@@ -1,0 +1,87 @@
+// The builtin backend keeps the KV cache of a finished turn (engine reuse_prefix): the next turn
+// of the same conversation reports reused prompt tokens and answers as a fresh backend does.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "provider/backend.h"
+
+namespace lt::provider {
+namespace {
+
+using nlohmann::json;
+
+struct Outcome {
+  std::string text;
+  Result<GenerationResult> done = MakeError(ErrorCode::kInternal, "not finished");
+};
+
+Outcome RunOnce(Backend& b, const json& req) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool finished = false;
+  Outcome o;
+  GenerationCallbacks cb;
+  cb.on_chunk = [&](std::string_view d) {
+    std::lock_guard<std::mutex> l(mu);
+    o.text += d;
+    return true;
+  };
+  cb.on_done = [&](Result<GenerationResult> r) {
+    std::lock_guard<std::mutex> l(mu);
+    o.done = std::move(r);
+    finished = true;
+    cv.notify_all();
+  };
+  auto g = b.Start(req, cb);
+  if (!g.ok()) {
+    o.done = g.error();
+    return o;
+  }
+  std::unique_lock<std::mutex> l(mu);
+  cv.wait_for(l, std::chrono::seconds(60), [&] { return finished; });
+  return o;
+}
+
+std::unique_ptr<Backend> Shipped() {
+  BuiltinBackendOptions o;
+  o.model_path = std::string(LT_MODELS_DIR) + "/stories260K.bin";
+  o.tokenizer_path = std::string(LT_MODELS_DIR) + "/tok512.bin";
+  o.threads = 1;
+  o.slots = 2;
+  o.seed = 7;
+  auto b = MakeBuiltinBackend(o);
+  if (!b.ok()) return nullptr;
+  return std::move(*b);
+}
+
+json Msg(const std::string& role, const std::string& content) { return {{"role", role}, {"content", content}}; }
+
+TEST(BuiltinBackendTest, NextTurnReusesTheConversationsCacheAndMatchesAFreshBackend) {
+  auto warm = Shipped();
+  if (warm == nullptr) GTEST_SKIP() << "this build of lt has no builtin engine";
+  json conv = json::array({Msg("user", "Once upon a time")});
+  Outcome t1 = RunOnce(*warm, {{"messages", conv}, {"temperature", 0}, {"max_tokens", 40}});
+  ASSERT_TRUE(t1.done.ok()) << t1.done.error().message;
+  EXPECT_EQ(t1.done->cached_tokens, 0u);
+  conv.push_back(Msg("assistant", t1.text));
+  conv.push_back(Msg("user", "One day, Lily"));
+  json req2 = {{"messages", conv}, {"temperature", 0}, {"max_tokens", 40}};
+  Outcome t2 = RunOnce(*warm, req2);
+  ASSERT_TRUE(t2.done.ok()) << t2.done.error().message;
+  EXPECT_GT(t2.done->cached_tokens, t1.done->prompt_tokens);  // the first prompt and part of the reply
+  EXPECT_LT(t2.done->cached_tokens, t2.done->prompt_tokens);
+
+  auto fresh = Shipped();
+  ASSERT_NE(fresh, nullptr);
+  Outcome c2 = RunOnce(*fresh, req2);
+  ASSERT_TRUE(c2.done.ok()) << c2.done.error().message;
+  EXPECT_EQ(c2.done->cached_tokens, 0u);
+  EXPECT_EQ(c2.done->prompt_tokens, t2.done->prompt_tokens);
+  EXPECT_EQ(c2.text, t2.text);
+  EXPECT_FALSE(t2.text.empty());
+}
+
+}  // namespace
+}  // namespace lt::provider
