@@ -159,6 +159,7 @@ Status Serve(const ClientFlags& f) {
   api.Register(http);
   LT_TRY(int port, http.Listen(hp.first, hp.second));
   LT_TRY(auto agents, StartAgents(f.agents, f.chain, s.user, guard, f.allow_origins, api_options.api_key, hp.first, port, http));
+  api.RegisterFallbacks(http);  // last: they match every path
   LT_INFO("client: user " << pool.user().ToChecksumHex() << ", OpenAI API at http://" << hp.first << ":"
                           << port << "/v1");
   std::cout << "listening on " << hp.first << ":" << port << std::endl;

@@ -160,7 +160,10 @@ void ApiServer::Register(net::HttpServer& http) {
     http.Get(path, Guarded([](const net::HttpRequest& r) { return MissingV1(r); }));
     http.Post(path, Guarded([](const net::HttpRequest& r) { return MissingV1(r); }));
   }
-  // Last: what no route above matched is an OpenAI-shaped 404, or 405 on a known route.
+}
+
+void ApiServer::RegisterFallbacks(net::HttpServer& http) {
+  // What no route matched is an OpenAI-shaped 404, or 405 on a known route.
   http.Get("/(.*)", [](const net::HttpRequest& r) { return NoRoute(r); });
   http.Post("/(.*)", [](const net::HttpRequest& r) { return NoRoute(r); });
   http.Delete("/(.*)", [](const net::HttpRequest& r) { return NoRoute(r); });

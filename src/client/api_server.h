@@ -57,7 +57,10 @@ Status TakePreferences(nlohmann::json& body, Preferences* prefs);
 class ApiServer {
  public:
   ApiServer(SessionPool* pool, const SecretGuard* guard, ApiOptions options);
+  // The API's routes. Then any other routes the process serves (agents), then RegisterFallbacks:
+  // routes match in the order they were added, and the fallbacks match every path.
   void Register(net::HttpServer& http);
+  void RegisterFallbacks(net::HttpServer& http);
 
  private:
   net::HttpResponse Models();

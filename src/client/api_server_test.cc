@@ -72,6 +72,7 @@ class LocalApiTest : public ::testing::Test {
     guard_ = std::make_unique<SecretGuard>();
     api_ = std::make_unique<ApiServer>(pool_.get(), guard_.get(), o);
     api_->Register(http_);
+    api_->RegisterFallbacks(http_);
     port_ = *http_.Listen("127.0.0.1", 0);
     thread_ = std::thread([this] { http_.Run(); });
   }
