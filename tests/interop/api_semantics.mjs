@@ -66,6 +66,18 @@ const whole = await client.chat.completions.create({ model, messages, temperatur
 out.parts = { parts: parts.choices[0].message.content, whole: whole.choices[0].message.content,
               prompt_tokens: [parts.usage.prompt_tokens, whole.usage.prompt_tokens] };
 
+// A conversation: every turn reaches the model (the stories default template tells the story so
+// far, system text left out), not only the last user message.
+const turns = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Once upon a time' },
+               { role: 'assistant', content: 'there was a dog.' }, { role: 'user', content: 'The dog ran home.' }];
+const multi = await client.chat.completions.create({ model, messages: turns, temperature: 0, max_tokens: 4 });
+const story = await client.chat.completions.create({
+  model, temperature: 0, max_tokens: 4,
+  messages: [{ role: 'user', content: 'Once upon a time there was a dog. The dog ran home.' }] });
+const last = await client.chat.completions.create({ model, messages: [turns[3]], temperature: 0, max_tokens: 4 });
+out.multi = { prompt_tokens: [multi.usage.prompt_tokens, story.usage.prompt_tokens, last.usage.prompt_tokens],
+              text: [multi.choices[0].message.content, story.choices[0].message.content] };
+
 // Bad fields: 400 in OpenAI's shape, naming the parameter.
 out.bad = [];
 for (const extra of [{ max_tokens: '10' }, { max_tokens: -1 }, { max_tokens: 0 }, { max_tokens: 1.5 },

@@ -188,6 +188,10 @@ TEST(ApiSemanticsInteropTest, OfficialSdkSeesExactOpenAiSemanticsOnEveryPath) {
   // Content parts.
   EXPECT_EQ(j["parts"]["parts"], j["parts"]["whole"]) << j["parts"];
   EXPECT_EQ(j["parts"]["prompt_tokens"][0], j["parts"]["prompt_tokens"][1]) << j["parts"];
+  // Multi-turn: the whole conversation is the prompt (the story so far), more than the last turn.
+  EXPECT_EQ(j["multi"]["prompt_tokens"][0], j["multi"]["prompt_tokens"][1]) << j["multi"];
+  EXPECT_GT(j["multi"]["prompt_tokens"][0].get<int>(), j["multi"]["prompt_tokens"][2].get<int>()) << j["multi"];
+  EXPECT_EQ(j["multi"]["text"][0], j["multi"]["text"][1]) << j["multi"];
   // 400s naming the field.
   const char* params[] = {"max_tokens", "max_tokens", "max_tokens", "max_tokens", "temperature", "n"};
   ASSERT_EQ(j["bad"].size(), 6u);
