@@ -1,6 +1,7 @@
 #include "agent/actions_http.h"
 
 #include <algorithm>
+#include <cctype>
 #include <memory>
 
 namespace lt::agent {
@@ -9,11 +10,56 @@ using json = nlohmann::json;
 
 namespace {
 
+// The host part of a Host header ("127.0.0.1:8080" -> "127.0.0.1", "[::1]:80" -> "::1").
+std::string HostName(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    return std::string(close == std::string_view::npos ? host.substr(1) : host.substr(1, close - 1));
+  }
+  return std::string(host.substr(0, host.find(':')));
+}
+
+bool IsIpv4(std::string_view h) {
+  int parts = 0;
+  while (true) {
+    size_t dot = h.find('.');
+    std::string_view p = h.substr(0, dot);
+    if (p.empty() || p.size() > 3 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return false;
+    if (std::stoi(std::string(p)) > 255) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    h.remove_prefix(dot + 1);
+  }
+  return parts == 4;
+}
+
+// The page's own origin is trusted only when the browser reached it by address or as localhost:
+// under DNS rebinding a page of evil.example reaches 127.0.0.1 with Host and Origin both naming
+// evil.example, so "Origin equals Host" alone would let it list and confirm actions.
+bool AddressedDirectly(std::string_view host_header) {
+  std::string h = HostName(host_header);
+  for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (h == "localhost" || (h.size() > 10 && h.compare(h.size() - 10, 10, ".localhost") == 0)) return true;
+  if (IsIpv4(h)) return true;
+  return !h.empty() && h.find(':') != std::string::npos &&
+         std::all_of(h.begin(), h.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.'; });
+}
+
 struct Guard {
   ActionsHttpOptions options;
   std::optional<net::HttpResponse> Refuse(const net::HttpRequest& req, bool api) const {
     std::string origin = req.Header("Origin");
-    if (!origin.empty() && origin != "http://" + req.Header("Host") &&
+    std::string host = req.Header("Host");
+    if (!host.empty() && !AddressedDirectly(host) &&
+        std::find(options.allow_origins.begin(), options.allow_origins.end(), "http://" + host) ==
+            options.allow_origins.end()) {
+      return net::HttpResponse::ErrorJson(403, "permission_denied",
+                                          "Host " + host.substr(0, 200) +
+                                              " is not an address or localhost (a DNS-rebinding guard; give "
+                                              "--allow-origin http://" + host.substr(0, 200) + " to allow it)");
+    }
+    if (!origin.empty() && origin != "http://" + host &&
         std::find(options.allow_origins.begin(), options.allow_origins.end(), origin) == options.allow_origins.end()) {
       return net::HttpResponse::ErrorJson(403, "permission_denied", "origin " + origin.substr(0, 200) + " is not allowed");
     }

@@ -9,6 +9,7 @@
 #include "agent/runtime.h"
 #include "chain/chain_world.h"
 #include "client/secret_guard.h"
+#include "net/http_test_support.h"
 #include "support/process.h"
 
 namespace lt::chaintest {
@@ -300,7 +301,24 @@ TEST_F(AgentChain, ActionRoutesRefuseOtherOriginsAndFormPosts) {
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->status, 200);
   EXPECT_NE(page->body.find("Confirm"), std::string::npos);
+  // DNS rebinding: a page of evil.example that resolved to 127.0.0.1 sends Host and Origin both
+  // naming evil.example; it may neither list nor confirm.
+  const std::string evil_host = "evil.example:" + std::to_string(port_);
+  for (const std::string request :
+       {"GET /v1/lt/actions HTTP/1.1\r\nHost: " + evil_host + "\r\n\r\n",
+        "POST /v1/lt/actions/x/confirm HTTP/1.1\r\nHost: " + evil_host + "\r\nOrigin: http://" + evil_host +
+            "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"}) {
+    net::testing::RawConn raw(port_);
+    ASSERT_TRUE(raw.Send(request));
+    auto answer = raw.Read();
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->status, 403) << answer->body;
+  }
+  auto local = c->Get("/v1/lt/actions");  // by address: allowed
+  ASSERT_TRUE(local.ok());
+  EXPECT_EQ(local->status, 200);
 }
 
 }  // namespace
 }  // namespace lt::chaintest
+
