@@ -6,43 +6,15 @@
 #include <mutex>
 
 #include "provider/backend.h"
+#include "provider/backend_test_support.h"
 
 namespace lt::provider {
 namespace {
 
 using nlohmann::json;
 
-struct Outcome {
-  std::string text;
-  Result<GenerationResult> done = MakeError(ErrorCode::kInternal, "not finished");
-};
-
-Outcome RunOnce(Backend& b, const json& req) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool finished = false;
-  Outcome o;
-  GenerationCallbacks cb;
-  cb.on_chunk = [&](std::string_view d) {
-    std::lock_guard<std::mutex> l(mu);
-    o.text += d;
-    return true;
-  };
-  cb.on_done = [&](Result<GenerationResult> r) {
-    std::lock_guard<std::mutex> l(mu);
-    o.done = std::move(r);
-    finished = true;
-    cv.notify_all();
-  };
-  auto g = b.Start(req, cb);
-  if (!g.ok()) {
-    o.done = g.error();
-    return o;
-  }
-  std::unique_lock<std::mutex> l(mu);
-  cv.wait_for(l, std::chrono::seconds(60), [&] { return finished; });
-  return o;
-}
+using testing::Outcome;
+using testing::RunOnce;
 
 std::unique_ptr<Backend> Shipped() {
   BuiltinBackendOptions o;
