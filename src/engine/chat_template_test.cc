@@ -11,15 +11,12 @@
 #include "engine/chat.h"
 #include "engine/model.h"
 #include "engine/random_model.h"
+#include "engine/random_model_test_support.h"
 
 namespace lt::engine {
 namespace {
 
 std::shared_ptr<const Model> Random(const std::string& kind) {
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("lt-chat-template-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::string path = (dir / (kind + ".gguf")).string();
   RandomModelSpec s;
   s.kind = kind;
   s.dim = 64;
@@ -28,12 +25,7 @@ std::shared_ptr<const Model> Random(const std::string& kind) {
   s.heads = 2;
   s.vocab = 600;
   s.context = 256;
-  Status st = WriteRandomModel(s, path);
-  EXPECT_TRUE(st.ok()) << st.error().message;
-  auto m = Model::Load(path);
-  std::filesystem::remove_all(dir);
-  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
-  return m.ok() ? *m : nullptr;
+  return testing::LoadRandomModel(s);
 }
 
 const std::vector<ChatTurn> kChat = {{"system", "Be brief."},

@@ -11,14 +11,12 @@
 #include "engine/chat.h"
 #include "engine/engine.h"
 #include "engine/random_model.h"
+#include "engine/random_model_test_support.h"
 
 namespace lt::engine {
 namespace {
 
 std::shared_ptr<const Model> RandomLlama3() {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() / ("lt-prefix-cache-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  std::string path = (dir / "llama3.gguf").string();
   RandomModelSpec s;
   s.kind = "llama3";
   s.type = "q8_0";
@@ -29,12 +27,7 @@ std::shared_ptr<const Model> RandomLlama3() {
   s.vocab = 800;
   s.context = 512;
   s.seed = 3;
-  Status st = WriteRandomModel(s, path);
-  EXPECT_TRUE(st.ok()) << st.error().message;
-  auto m = Model::Load(path);
-  std::filesystem::remove_all(dir);
-  EXPECT_TRUE(m.ok()) << (m.ok() ? "" : m.error().message);
-  return m.ok() ? *m : nullptr;
+  return testing::LoadRandomModel(s);
 }
 
 struct Turn {
