@@ -412,11 +412,7 @@ Result<StatsInfo> EvmLedger::GetStats() {
   s.sessions_settled = c.sessions_settled;
   s.receipts_refused = c.receipts_refused;
   s.settle_batches = c.settle_batches;
-  if (c.sessions_settled > 0) {
-    s.transactions_per_settled_session = static_cast<double>(c.txs) / static_cast<double>(c.sessions_settled);
-    s.settle_transactions_per_session =
-        static_cast<double>(c.settle_batches) / static_cast<double>(c.sessions_settled);
-  }
+  s.DeriveRatios();
   s.models = c.models;
   s.providers = c.providers;
   return s;

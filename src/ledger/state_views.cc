@@ -120,11 +120,7 @@ StatsInfo StatsView(const LedgerState& s, uint64_t tx_log_size) {
   st.sessions_settled = g.sessions_settled;
   st.receipts_refused = g.receipts_refused;
   st.settle_batches = g.settle_batches;
-  if (g.sessions_settled > 0) {
-    st.transactions_per_settled_session = static_cast<double>(g.txs) / static_cast<double>(g.sessions_settled);
-    st.settle_transactions_per_session =
-        static_cast<double>(g.settle_batches) / static_cast<double>(g.sessions_settled);
-  }
+  st.DeriveRatios();
   st.accounts = s.accounts_.size();
   st.models = s.models_.size();
   st.providers = s.providers_.size();

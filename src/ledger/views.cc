@@ -238,6 +238,12 @@ Result<DayInfo> DayInfo::FromJson(const json& j) {
 
 // -------------------------------------------------------------------------------- stats
 
+void StatsInfo::DeriveRatios() {
+  if (sessions_settled == 0) return;
+  transactions_per_settled_session = static_cast<double>(transactions) / static_cast<double>(sessions_settled);
+  settle_transactions_per_session = static_cast<double>(settle_batches) / static_cast<double>(sessions_settled);
+}
+
 json StatsInfo::ToJson() const {
   return {{"transactions", transactions},
           {"tx_log_entries", tx_log_entries},

@@ -101,6 +101,8 @@ struct StatsInfo {
   uint64_t transactions = 0, tx_log_entries = 0, sessions_settled = 0, receipts_refused = 0, settle_batches = 0;
   std::optional<double> transactions_per_settled_session, settle_transactions_per_session;
   uint64_t accounts = 0, models = 0, providers = 0;
+  // Sets the two ratios from the counts (unset while no session has settled).
+  void DeriveRatios();
   nlohmann::json ToJson() const;
   static Result<StatsInfo> FromJson(const nlohmann::json& j);
 };
