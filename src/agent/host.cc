@@ -29,6 +29,18 @@ ChatFn HttpChatFn(std::string base_url, std::string api_key, int timeout_ms) {
   };
 }
 
+Result<std::pair<std::string, AgentSpec>> LoadAgentFile(const std::string& path) {
+  LT_TRY(std::string text, RealFileSystem::Default()->ReadFile(path, 1 << 20));
+  LT_TRY(json j, ParseJsonChecked(text, path));
+  if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || !j.contains("agent") ||
+      (j.contains("kind") && j["kind"] != "agent")) {
+    return InvalidArgument(path + ": expected {\"name\": ..., \"kind\": \"agent\", \"agent\": {...}}");
+  }
+  auto spec = AgentSpec::FromJson(j["agent"]);
+  if (!spec.ok()) return spec.error().Wrap(path);
+  return std::pair{j["name"].get<std::string>(), std::move(*spec)};
+}
+
 Result<std::unique_ptr<AgentHost>> AgentHost::Create(AgentHostOptions options, crypto::PrivateKey user,
                                                      ScreenFn screen) {
   std::unique_ptr<AgentHost> h(new AgentHost());
@@ -40,28 +52,46 @@ Result<std::unique_ptr<AgentHost>> AgentHost::Create(AgentHostOptions options, c
   LT_TRY(h->rpc_, evm::EthRpc::Connect(o.deployment.rpc));
   h->wallet_ = std::make_unique<Wallet>(h->rpc_.get(), std::move(user), std::move(chain));
   h->store_ = std::make_unique<ActionStore>(h->wallet_.get(), SystemClock::Default(), o.actions);
-  RealFileSystem fs;
+  std::vector<std::pair<std::string, AgentSpec>> all = o.agents;
   for (const auto& file : o.agent_files) {
-    LT_TRY(std::string text, fs.ReadFile(file, 1 << 20));
-    LT_TRY(json j, ParseJsonChecked(text, file));
-    if (!j.is_object() || !j.contains("name") || !j["name"].is_string() || j.value("kind", "agent") != "agent" ||
-        !j.contains("agent")) {
-      return InvalidArgument(file + ": expected {\"name\": ..., \"kind\": \"agent\", \"agent\": {...}}");
-    }
-    auto spec = AgentSpec::FromJson(j["agent"]);
-    if (!spec.ok()) return spec.error().Wrap(file);
-    LT_TRY_STATUS(spec->CheckAgainst(h->set_));
-    h->agents_[j["name"].get<std::string>()] = std::move(*spec);
+    LT_TRY(auto named, LoadAgentFile(file));
+    all.push_back(std::move(named));
   }
-  h->chat_ = HttpChatFn(o.chat_url, o.chat_api_key);
+  for (auto& [name, spec] : all) {
+    if (auto s = spec.CheckAgainst(h->set_); !s.ok()) return s.error().Wrap("agent " + name);
+    if (h->agents_.count(name)) return InvalidArgument("agent " + name + " is given twice");
+    h->agents_[name] = std::move(spec);
+  }
+  if (o.chat) {
+    h->chat_ = o.chat;
+  } else {
+    ChatFn http_chat = HttpChatFn(o.chat_url, o.chat_api_key);
+    h->chat_ = [http_chat](const std::string&, const AgentSpec&, const json& request) { return http_chat(request); };
+  }
   h->screen_ = std::move(screen);
   return h;
 }
 
+std::string AgentHost::Find(const std::string& model) const {
+  if (agents_.count(model)) return model;
+  const std::string latest = ":latest";
+  if (model.size() > latest.size() && model.compare(model.size() - latest.size(), latest.size(), latest) == 0) {
+    std::string bare = model.substr(0, model.size() - latest.size());
+    if (agents_.count(bare)) return bare;
+  } else if (agents_.count(model + latest)) {
+    return model + latest;
+  }
+  return "";
+}
+
 Result<TurnResult> AgentHost::Turn(const std::string& name, const std::vector<json>& messages) {
-  auto it = agents_.find(name);
-  if (it == agents_.end()) return NotFound("no agent '" + name.substr(0, 128) + "' on this client");
-  AgentRuntime rt(it->second, &set_, &index_, store_.get(), chat_, screen_, options_.runtime);
+  std::string found = Find(name);
+  auto it = agents_.find(found);
+  if (found.empty() || it == agents_.end()) return NotFound("no agent '" + name.substr(0, 128) + "' on this client");
+  const AgentSpec& spec = it->second;
+  AgentChatFn chat = chat_;
+  ChatFn bound = [chat, found, &spec](const json& request) { return chat(found, spec, request); };
+  AgentRuntime rt(spec, &set_, &index_, store_.get(), bound, screen_, options_.runtime);
   return rt.Turn(messages);
 }
 

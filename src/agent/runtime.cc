@@ -14,15 +14,24 @@ constexpr const char* kHouseRules =
     "function: the user sees it in plain words and confirms or rejects it; nothing is sent before. "
     "Only the trusted contracts below exist for you. MOR amounts are decimal strings (\"5\" is 5 MOR).";
 
+// o[key] when it is a string, else "" (json::value throws on another type; a const operator[]
+// on a missing key is undefined).
+std::string StrField(const json& o, const char* key) {
+  if (!o.is_object()) return "";
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string LastUserText(const std::vector<json>& messages) {
   for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
-    if (!it->is_object() || it->value("role", "") != "user") continue;
-    const json& c = (*it)["content"];
-    if (c.is_string()) return c.get<std::string>();
+    if (StrField(*it, "role") != "user") continue;
+    auto c = it->find("content");
+    if (c == it->end()) return "";
+    if (c->is_string()) return c->get<std::string>();
     std::string text;
-    if (c.is_array()) {
-      for (const auto& part : c) {
-        if (part.is_object() && part.value("type", "") == "text") text += part.value("text", "") + " ";
+    if (c->is_array()) {
+      for (const auto& part : *c) {
+        if (StrField(part, "type") == "text") text += StrField(part, "text") + " ";
       }
     }
     return text;
@@ -163,6 +172,14 @@ Result<TurnResult> AgentRuntime::Turn(const std::vector<json>& messages) {
         !answer["choices"][0].contains("message") || !answer["choices"][0]["message"].is_object()) {
       return InvalidArgument("the model's answer has no choices[0].message");
     }
+    if (answer.contains("usage") && answer["usage"].is_object()) {
+      const json& u = answer["usage"];
+      for (auto [key, sum] : {std::pair{"prompt_tokens", &out.prompt_tokens}, std::pair{"completion_tokens", &out.completion_tokens}}) {
+        if (u.contains(key) && u[key].is_number_integer() && u[key].get<int64_t>() >= 0 && u[key].get<int64_t>() < (int64_t{1} << 40)) {
+          *sum += u[key].get<int64_t>();
+        }
+      }
+    }
     json msg = answer["choices"][0]["message"];
     json clean = {{"role", "assistant"}, {"content", msg.contains("content") ? msg["content"] : json(nullptr)}};
     json calls = msg.value("tool_calls", json::array());
@@ -175,9 +192,9 @@ Result<TurnResult> AgentRuntime::Turn(const std::vector<json>& messages) {
     if (calls.size() > options_.max_tool_calls) return InvalidArgument("the model asked for too many tool calls at once");
     bool proposed = false;
     for (const auto& call : calls) {
-      std::string id = call.is_object() ? call.value("id", "") : "";
-      const json fn = call.is_object() ? call.value("function", json::object()) : json::object();
-      std::string name = fn.is_object() ? fn.value("name", "") : "";
+      std::string id = StrField(call, "id");
+      const json fn = call.is_object() && call.contains("function") ? call["function"] : json::object();
+      std::string name = StrField(fn, "name");
       std::string arguments = fn.is_object() && fn.contains("arguments") && fn["arguments"].is_string()
                                   ? fn["arguments"].get<std::string>()
                                   : "";

@@ -42,6 +42,8 @@ struct TurnResult {
   std::vector<nlohmann::json> actions;   // pending actions made in this turn (ActionStore views)
   std::string refused;                   // the screen's refusal, when it ended the turn
   std::vector<RetrievalHit> retrieved;
+  // The sum of the answers' usage (an answer without usage counts nothing).
+  int64_t prompt_tokens = 0, completion_tokens = 0;
 };
 
 class AgentRuntime {

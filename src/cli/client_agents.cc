@@ -1,6 +1,15 @@
 #include "cli/client_agents.h"
 
+#include <filesystem>
+#include <mutex>
+#include <set>
+
 #include "cli/chain_ledger.h"
+#include "ledger/client.h"
+#include "openai/response.h"
+#include "registry/holders.h"
+#include "registry/manifest.h"
+#include "registry/resolve.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -9,37 +18,102 @@ namespace lt::cli {
 
 void AddAgentFlags(CLI::App* serve, AgentFlags* f) {
   serve->add_option("--agent", f->agent_files,
-                    "An agent file {\"name\",\"kind\":\"agent\",\"agent\":{...}} to serve at /v1/lt/agents/chat (repeat; "
-                    "needs --chain; doc/agents.md)");
+                    "An agent to serve: NS/NAME[:TAG] of the registry or a file {\"name\",\"kind\":\"agent\",\"agent\":{...}} "
+                    "(repeat; needs --chain; doc/agents.md)");
   serve->add_option("--trusted-dir", f->trusted_dir, "The trusted contracts (default: $LT_TRUSTED_DIR or the shipped set)");
   serve->add_option("--agent-chat-url", f->chat_url,
-                    "OpenAI-compatible base URL the agents' completions go to (default: this client's own API)");
+                    "OpenAI-compatible base URL the agents' completions go to (default: sessions with providers of the agent)");
 }
 
-Result<std::unique_ptr<agent::AgentHost>> StartAgents(const AgentFlags& f, const std::string& chain_file,
-                                                      const crypto::PrivateKey& user, const client::SecretGuard& guard,
-                                                      const std::vector<std::string>& allow_origins,
-                                                      const std::string& api_key, const std::string& host, int port,
+Result<agent::AgentSpec> ResolveAgent(const std::string& ref, const std::string& ledger_url,
+                                      const std::vector<std::string>& routers) {
+  LT_TRY(registry::ModelRef r, registry::ParseModelRef(ref));
+  if (r.cid) return InvalidArgument("--agent " + ref + ": name an agent NAME[:TAG] (it follows its tag) or a file");
+  LT_TRY(auto ledger, ledger::RemoteLedger::Connect(ledger_url));
+  LT_TRY(registry::Resolved res, registry::ResolveTag(*ledger, r.name, r.tag));
+  registry::RouterHolders holders(routers, {});
+  auto block = registry::FetchBlock(holders, res.manifest);
+  if (!block.ok()) return block.error().Wrap("agent " + ref + ": manifest " + res.manifest.ToString());
+  LT_TRY(registry::Manifest m, registry::Manifest::Decode(std::string_view(reinterpret_cast<const char*>(block->data()), block->size())));
+  if (m.kind != "agent" || !m.agent.is_object()) {
+    return InvalidArgument("--agent " + ref + " is a " + m.kind + ", not an agent (lt models lists the kinds)");
+  }
+  auto spec = agent::AgentSpec::FromJson(m.agent);
+  if (!spec.ok()) return spec.error().Wrap("agent " + ref + " (manifest " + res.manifest.ToString() + ")");
+  return *spec;
+}
+
+namespace {
+
+// An agent's completion through the pool: a session for the agent when a provider offers it,
+// else for its base model (logged once per agent).
+agent::AgentChatFn PoolChat(client::SessionPool* pool, client::Preferences prefs) {
+  auto warned = std::make_shared<std::pair<std::mutex, std::set<std::string>>>();
+  return [pool, prefs, warned](const std::string& name, const agent::AgentSpec& spec,
+                               const nlohmann::json& request) -> Result<nlohmann::json> {
+    client::ChatOutcome out;
+    client::ClientError err;
+    std::string route = name;
+    bool ok = pool->Chat(route, request, prefs, {}, &out, &err);
+    if (!ok && (err.code == "model_not_found" || err.code == "no_provider")) {
+      {
+        std::lock_guard lock(warned->first);
+        if (warned->second.insert(name).second) {
+          LT_WARN("agent " << name << ": no provider offers it (" << err.message << "); its base model "
+                           << spec.base_model << " serves it, and its builder is not paid for these sessions");
+        }
+      }
+      route = spec.base_model;
+      ok = pool->Chat(route, request, prefs, {}, &out, &err);
+    }
+    if (!ok) return MakeError(ErrorCode::kUnavailable, route + ": " + err.message + " [" + err.code + "]");
+    openai::AnswerHead head{openai::Kind::kChat, "chatcmpl-agent", 0, out.model.empty() ? route : out.model, ""};
+    openai::Usage usage = out.result.usage.is_object() && !out.result.usage.empty()
+                              ? openai::Usage::FromJson(out.result.usage)
+                              : openai::Usage{0, static_cast<int64_t>(out.result.chunks)};
+    return openai::Answer(head, out.result.text, out.result.finish_reason.empty() ? "stop" : out.result.finish_reason,
+                          out.result.tool_calls, usage);
+  };
+}
+
+}  // namespace
+
+Result<std::unique_ptr<agent::AgentHost>> StartAgents(const AgentFlags& f, const AgentContext& c,
                                                       net::HttpServer& http) {
   if (f.agent_files.empty()) return std::unique_ptr<agent::AgentHost>();
-  if (chain_file.empty()) return InvalidArgument("--agent needs --chain: agents propose transactions on a chain");
+  if (c.chain_file.empty()) return InvalidArgument("--agent needs --chain: agents propose transactions on a chain");
   agent::AgentHostOptions o;
-  LT_TRY(o.deployment, LoadChainFile(chain_file));
+  LT_TRY(o.deployment, LoadChainFile(c.chain_file));
   o.trusted_dir = f.trusted_dir;
-  o.agent_files = f.agent_files;
-  std::string local = host == "0.0.0.0" ? "127.0.0.1" : host;
-  o.chat_url = f.chat_url.empty() ? "http://" + local + ":" + std::to_string(port) : f.chat_url;
-  o.chat_api_key = api_key;
-  o.http.allow_origins = allow_origins;
-  o.http.api_key = api_key;
-  auto screen = [&guard](const nlohmann::json& body) -> std::optional<std::string> {
-    if (auto finding = guard.ScanRequest(body)) return finding->Message();
+  for (const auto& a : f.agent_files) {
+    if (std::filesystem::exists(a)) {
+      o.agent_files.push_back(a);
+      continue;
+    }
+    if (a.find('/') == std::string::npos || a.find(".json") != std::string::npos) {
+      return InvalidArgument("--agent " + a + ": no such file (an agent is a file or a registry name NS/NAME[:TAG])");
+    }
+    LT_TRY(agent::AgentSpec spec, ResolveAgent(a, c.ledger_url, c.routers));
+    o.agents.emplace_back(a.find(':') == std::string::npos ? a + ":latest" : a, std::move(spec));
+  }
+  if (f.chat_url.empty()) {
+    o.chat = PoolChat(c.pool, c.prefs);
+  } else {
+    o.chat_url = f.chat_url;
+    o.chat_api_key = c.api_key;
+  }
+  o.http.allow_origins = c.allow_origins;
+  o.http.api_key = c.api_key;
+  const client::SecretGuard* guard = c.guard;
+  auto screen = [guard](const nlohmann::json& body) -> std::optional<std::string> {
+    if (auto finding = guard->ScanRequest(body)) return finding->Message();
     return std::nullopt;
   };
-  LT_TRY(auto h, agent::AgentHost::Create(std::move(o), user, screen));
+  LT_TRY(auto h, agent::AgentHost::Create(std::move(o), *c.user, screen));
   h->Register(http);
-  LT_INFO("client: " << h->agents().size() << " agent(s); pending actions at http://" << local << ":" << port
-                     << "/lt/actions");
+  std::string names;
+  for (const auto& [name, spec] : h->agents()) names += (names.empty() ? "" : ", ") + name;
+  LT_INFO("client: agents " << names << "; pending actions at /lt/actions");
   return h;
 }
 

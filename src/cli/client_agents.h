@@ -1,6 +1,9 @@
 // Agents in `lt client serve` (doc/agents.md "In lt client serve"): the flags and the start of
-// agent::AgentHost next to the OpenAI routes. cmd_client.cc calls these two functions; nothing
-// else of the client changes.
+// agent::AgentHost next to the OpenAI routes. An --agent is a file or NAME[:TAG] of the registry
+// (the manifest from the routers' holders, checked against its CID). The agents' completions go
+// through the client's session pool under the agent's name, so a provider that offers the agent
+// serves them and the agent's builder is paid for them; when no provider offers it (or it is a
+// file that no ledger knows), under its base model. --agent-chat-url sends them elsewhere instead.
 #ifndef LT_CLI_CLIENT_AGENTS_H_
 #define LT_CLI_CLIENT_AGENTS_H_
 
@@ -11,6 +14,7 @@
 
 #include "agent/host.h"
 #include "client/secret_guard.h"
+#include "client/session_pool.h"
 
 namespace lt::cli {
 
@@ -22,14 +26,27 @@ struct AgentFlags {
 
 void AddAgentFlags(CLI::App* serve, AgentFlags* f);
 
-// With --agent: needs --chain (the deployment file or devnet.json); registers the agent routes
-// on `http` (after Listen, before Run). The agents' chat completions go to chat_url, by default
-// this client's own API at http://HOST:PORT. Without --agent: nullptr, nothing registered.
-Result<std::unique_ptr<agent::AgentHost>> StartAgents(const AgentFlags& f, const std::string& chain_file,
-                                                      const crypto::PrivateKey& user, const client::SecretGuard& guard,
-                                                      const std::vector<std::string>& allow_origins,
-                                                      const std::string& api_key, const std::string& host, int port,
+struct AgentContext {
+  std::string chain_file;  // --chain: the deployment file or devnet.json
+  std::string ledger_url;  // to resolve NAME:TAG
+  std::vector<std::string> routers;
+  const crypto::PrivateKey* user = nullptr;
+  const client::SecretGuard* guard = nullptr;
+  client::SessionPool* pool = nullptr;
+  client::Preferences prefs;
+  std::vector<std::string> allow_origins;
+  std::string api_key;
+};
+
+// With --agent: needs --chain; registers the agent routes on `http` (after Listen, before Run).
+// Without --agent: nullptr, nothing registered.
+Result<std::unique_ptr<agent::AgentHost>> StartAgents(const AgentFlags& f, const AgentContext& c,
                                                       net::HttpServer& http);
+
+// The agent NAME[:TAG] of the registry: its manifest from the ledger's tag and the holders the
+// routers know, which must be of kind agent with a valid agent object.
+Result<agent::AgentSpec> ResolveAgent(const std::string& ref, const std::string& ledger_url,
+                                      const std::vector<std::string>& routers);
 
 // `lt model push --kind agent --format agent NAME AGENT.json`: the manifest's `agent` object from
 // the one file (the agent file shape {"name","kind":"agent","agent":{...}}, or the bare agent

@@ -158,7 +158,18 @@ Status Serve(const ClientFlags& f) {
   net::HttpServer http(ho);
   api.Register(http);
   LT_TRY(int port, http.Listen(hp.first, hp.second));
-  LT_TRY(auto agents, StartAgents(f.agents, f.chain, s.user, guard, f.allow_origins, api_options.api_key, hp.first, port, http));
+  AgentContext ac;
+  ac.chain_file = f.chain;
+  ac.ledger_url = s.ledger_url;
+  ac.routers = f.routers;
+  ac.user = &s.user;
+  ac.guard = &guard;
+  ac.pool = &pool;
+  ac.prefs = s.prefs;
+  ac.allow_origins = f.allow_origins;
+  ac.api_key = api_options.api_key;
+  LT_TRY(auto agents, StartAgents(f.agents, ac, http));
+  api.SetAgents(agents.get());
   api.RegisterFallbacks(http);  // last: they match every path
   LT_INFO("client: user " << pool.user().ToChecksumHex() << ", OpenAI API at http://" << hp.first << ":"
                           << port << "/v1");

@@ -187,12 +187,17 @@ net::HttpResponse ApiServer::Models() {
   }
   json data = json::array();
   for (const auto& m : *models) {
+    if (!AgentName(m).empty()) continue;  // listed once, as the agent it is, below
     data.push_back({{"id", m}, {"object", "model"}, {"created", 0}, {"owned_by", m.substr(0, m.find('/'))}});
   }
+  for (auto& a : AgentModels()) data.push_back(std::move(a));
   return net::HttpResponse::Json(200, {{"object", "list"}, {"data", data}});
 }
 
 net::HttpResponse ApiServer::Model(const std::string& id) {
+  for (auto& a : AgentModels()) {
+    if (a["id"] == id) return net::HttpResponse::Json(200, a);
+  }
   auto models = pool_->LiveModels();
   if (!models.ok()) {
     return OpenAiErrorResponse(503, "cannot list models: " + models.error().message, "server_error",
@@ -241,6 +246,11 @@ net::HttpResponse ApiServer::Complete(const net::HttpRequest& req, openai::Kind 
   if (checked.model.empty()) {
     return OpenAiErrorResponse(400, "'model' is required (a name such as demo/stories:260k)",
                                "invalid_request_error", "missing_model", "model");
+  }
+  if (kind == openai::Kind::kChat && agents_ != nullptr) {
+    if (std::string agent = AgentName(checked.model); !agent.empty()) {
+      return AgentCompletion(agent, body, checked.stream, checked.include_usage, pool_->AllowanceWarning());
+    }
   }
   if (kind == openai::Kind::kText) body = openai::CompletionBodyToSend(body, checked);
   const std::string prefix = echo ? checked.messages[0].text : "";

@@ -13,6 +13,8 @@
 // over the HTTP server's own cap (4 MiB in `lt client serve`) gets net's 413 {"error":{"code",
 // "message"}} before any handler runs, as do PUT/PATCH to unknown routes (net's 404).
 //   GET  /v1/sessions, /health  the open sessions; liveness of the API
+// With agents (SetAgents; doc/agents.md "In lt client serve"), /v1/models lists them too and a
+// chat completion whose model is an agent's name is one agent turn (client/api_agents.cc).
 // The API is local and says so (issue 15, M2; doc/client.md "Local API"): a request that carries
 // an Origin header (a browser's) is served only when that origin is in `allow_origins` (else
 // 403), a CORS preflight (OPTIONS) is answered only for those origins, a POST must have a JSON
@@ -34,6 +36,10 @@
 #include "client/session_pool.h"
 #include "net/http.h"
 #include "openai/response.h"
+
+namespace lt::agent {
+class AgentHost;
+}
 
 namespace lt::client {
 
@@ -61,6 +67,8 @@ class ApiServer {
   // routes match in the order they were added, and the fallbacks match every path.
   void Register(net::HttpServer& http);
   void RegisterFallbacks(net::HttpServer& http);
+  // Agents served next to the models (not owned; may be null).
+  void SetAgents(agent::AgentHost* agents) { agents_ = agents; }
 
  private:
   net::HttpResponse Models();
@@ -73,6 +81,15 @@ class ApiServer {
   net::HttpResponse Completions(const net::HttpRequest& req);
   // Both routes: the request checked, sent through the pool, answered in `kind`'s shape.
   net::HttpResponse Complete(const net::HttpRequest& req, openai::Kind kind);
+  // A chat completion for agent `agent` (api_agents.cc): one turn of the runtime; the answer's
+  // text is the agent's reply followed by its pending actions in plain words, which also come
+  // as `lt_actions` (the views of GET /v1/lt/actions).
+  net::HttpResponse AgentCompletion(const std::string& agent, const nlohmann::json& body, bool stream,
+                                    bool include_usage, const std::string& warning);
+  // The agent `model` names ("" when it names none).
+  std::string AgentName(const std::string& model) const;
+  // /v1/models entries of the agents.
+  std::vector<nlohmann::json> AgentModels() const;
   // The local-only checks every route runs first; an error answer, or nothing.
   std::optional<net::HttpResponse> Refuse(const net::HttpRequest& req) const;
   net::Handler Guarded(net::Handler h) const;
@@ -81,6 +98,7 @@ class ApiServer {
   SessionPool* pool_;
   const SecretGuard* guard_;
   ApiOptions options_;
+  agent::AgentHost* agents_ = nullptr;
 };
 
 }  // namespace lt::client

@@ -56,6 +56,23 @@ Status ModelSource::PullModels(ProviderConfig& config) {
     LT_INFO("pulling " << res.name << ":" << res.tag << " manifest " << res.manifest.ToString());
     auto m = registry::EnsureModel(*store_, holders, res.manifest, res.name + ":" + res.tag, res.name);
     if (!m.ok()) return m.error().Wrap("pulling model " + mc.name);
+    const Hash32 offered = registry::ManifestDigest(res.manifest);
+    if (m->manifest.kind == "agent") {
+      // An agent is served by its base model's weights; the offer and the tickets name the
+      // agent's manifest, so its sessions are billed to the agent (doc/agents.md "Sessions and pay").
+      const nlohmann::json& a = m->manifest.agent;
+      auto base = a.is_object() && a.contains("base_model") && a["base_model"].is_string()
+                      ? registry::ParseModelRef(a["base_model"].get<std::string>())
+                      : Result<registry::ModelRef>(InvalidArgument("the agent manifest names no base_model"));
+      if (!base.ok() || base->cid) {
+        return InvalidArgument("agent " + mc.name + ": " + (base.ok() ? "base_model must be NAME:TAG" : base.error().message));
+      }
+      LT_TRY(registry::Resolved bres, registry::ResolveTag(*l, base->name, base->tag));
+      LT_INFO("agent " << mc.name << " runs on " << bres.name << ":" << bres.tag << ": pulling it");
+      m = registry::EnsureModel(*store_, holders, bres.manifest, bres.name + ":" + bres.tag, bres.name);
+      if (!m.ok()) return m.error().Wrap("pulling " + bres.name + ":" + bres.tag + ", the base model of agent " + mc.name);
+      if (m->manifest.kind == "agent") return InvalidArgument("agent " + mc.name + ": its base model is an agent");
+    }
     // One file: the model. Several: the tokenizer by its name, the model the largest of the rest.
     const registry::LocalFile* model = nullptr;
     const registry::LocalFile* tok = nullptr;
@@ -69,7 +86,7 @@ Status ModelSource::PullModels(ProviderConfig& config) {
     if (!model) return InvalidArgument("model " + mc.name + ": the pulled manifest names no model file");
     mc.path = model->path;
     if (tok && mc.tokenizer.empty()) mc.tokenizer = tok->path;
-    mc.manifest = registry::ManifestDigest(res.manifest);
+    mc.manifest = offered;
     mc.has_manifest = true;
     std::string sources;
     for (const auto& [url, n] : m->blocks_by_peer) sources += (sources.empty() ? "" : ", ") + url + ": " + std::to_string(n);
