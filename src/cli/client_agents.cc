@@ -76,12 +76,9 @@ agent::AgentChatFn PoolChat(client::SessionPool* pool, client::Preferences prefs
   };
 }
 
-}  // namespace
-
-Result<std::unique_ptr<agent::AgentHost>> StartAgents(const AgentFlags& f, const AgentContext& c,
-                                                      net::HttpServer& http) {
-  if (f.agent_files.empty()) return std::unique_ptr<agent::AgentHost>();
-  if (c.chain_file.empty()) return InvalidArgument("--agent needs --chain: agents propose transactions on a chain");
+// The host for `agents` (files or NAME[:TAG]), its chat through the pool unless --agent-chat-url.
+Result<std::unique_ptr<agent::AgentHost>> MakeHost(const AgentFlags& f, const AgentContext& c) {
+  if (c.chain_file.empty()) return InvalidArgument("an agent needs --chain (the deployment file or devnet.json): agents propose transactions on a chain");
   agent::AgentHostOptions o;
   LT_TRY(o.deployment, LoadChainFile(c.chain_file));
   o.trusted_dir = f.trusted_dir;
@@ -109,12 +106,83 @@ Result<std::unique_ptr<agent::AgentHost>> StartAgents(const AgentFlags& f, const
     if (auto finding = guard->ScanRequest(body)) return finding->Message();
     return std::nullopt;
   };
-  LT_TRY(auto h, agent::AgentHost::Create(std::move(o), *c.user, screen));
+  return agent::AgentHost::Create(std::move(o), *c.user, screen);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<agent::AgentHost>> StartAgents(const AgentFlags& f, const AgentContext& c,
+                                                      net::HttpServer& http) {
+  if (f.agent_files.empty()) return std::unique_ptr<agent::AgentHost>();
+  LT_TRY(auto h, MakeHost(f, c));
   h->Register(http);
   std::string names;
   for (const auto& [name, spec] : h->agents()) names += (names.empty() ? "" : ", ") + name;
   LT_INFO("client: agents " << names << "; pending actions at /lt/actions");
   return h;
+}
+
+Result<std::unique_ptr<agent::AgentHost>> StartChatAgent(const std::string& model, const AgentContext& c,
+                                                         std::string* name) {
+  auto ref = registry::ParseModelRef(model);
+  if (!ref.ok() || ref->cid) return std::unique_ptr<agent::AgentHost>();
+  auto ledger = ledger::RemoteLedger::Connect(c.ledger_url);
+  if (!ledger.ok()) return std::unique_ptr<agent::AgentHost>();
+  auto info = (*ledger)->GetModel(ref->name);
+  if (!info.ok() || info->kind != "agent") return std::unique_ptr<agent::AgentHost>();
+  AgentFlags f;
+  *name = ref->name + ":" + ref->tag;
+  f.agent_files = {*name};
+  return MakeHost(f, c);
+}
+
+Status AgentChatTurn(agent::AgentHost& host, const std::string& name, std::vector<nlohmann::json>* convo,
+                     const std::string& text, std::istream& in, std::ostream& out, bool json_out) {
+  std::vector<nlohmann::json> messages = *convo;
+  messages.push_back({{"role", "user"}, {"content", text}});
+  LT_TRY(agent::TurnResult t, host.Turn(name, messages));
+  if (!t.refused.empty()) return InvalidArgument(t.refused);
+  for (auto& m : t.messages) messages.push_back(m);
+  if (!json_out && !t.reply.empty()) out << t.reply << std::endl;
+  nlohmann::json decided = nlohmann::json::array();
+  for (const auto& a : t.actions) {
+    const std::string id = a.value("id", "");
+    if (json_out) {
+      std::cerr << "pending action " << id << ": " << a.value("text", "") << std::endl;
+    } else {
+      out << "The agent proposes: " << a.value("text", "") << std::endl;
+    }
+    std::cerr << "Confirm? [y/N] " << std::flush;
+    std::string answer;
+    if (!std::getline(in, answer)) answer.clear();
+    for (auto& ch : answer) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    bool yes = answer == "y" || answer == "yes";
+    auto done = yes ? host.actions().Confirm(id) : host.actions().Reject(id);
+    if (!done.ok()) {
+      if (!json_out) out << "Not sent: " << done.error().message << std::endl;
+      decided.push_back({{"id", id}, {"state", "failed"}, {"error", done.error().message}});
+      continue;
+    }
+    const nlohmann::json& v = *done;
+    if (!json_out) {
+      out << (yes ? (v.value("state", "") == "confirmed" ? "Sent: transaction " + v.value("tx_hash", "")
+                                                          : "Not sent: " + v.value("error", v.value("state", "")))
+                  : std::string("Rejected: nothing was sent."))
+          << std::endl;
+    }
+    // The agent's view of its call: the pending result replaced with the decision.
+    if (v.contains("tool_message") && v["tool_message"].is_object()) {
+      for (auto& m : messages) {
+        if (m.value("role", "") == "tool" && m.value("tool_call_id", "") == v["tool_message"].value("tool_call_id", "")) {
+          m = v["tool_message"];
+        }
+      }
+    }
+    decided.push_back(v);
+  }
+  if (json_out) out << nlohmann::json{{"text", t.reply}, {"actions", decided}}.dump() << std::endl;
+  *convo = std::move(messages);
+  return OkStatus();
 }
 
 Result<nlohmann::json> AgentObjectForPush(const std::string& kind, const std::string& format,

@@ -43,6 +43,22 @@ struct AgentContext {
 Result<std::unique_ptr<agent::AgentHost>> StartAgents(const AgentFlags& f, const AgentContext& c,
                                                       net::HttpServer& http);
 
+// `lt chat MODEL` when MODEL is an agent (the ledger says its kind): the agent, resolved as for
+// StartAgents, in a host with no HTTP routes; *name gets the name it runs under. Null when MODEL
+// is not an agent (or the ledger does not know it: the model path reports that). An agent needs
+// --chain.
+Result<std::unique_ptr<agent::AgentHost>> StartChatAgent(const std::string& model, const AgentContext& c,
+                                                         std::string* name);
+
+// One user message to the agent in `lt chat`: the reply printed on `out`; each pending action in
+// plain words, then "Confirm? [y/N]" (on stderr when `in` is a terminal) and one line read from
+// `in`: "y"/"yes" signs and sends it with the user's key, anything else rejects it. The
+// conversation `convo` gets the turn's messages, the tool result of a confirmed action carrying
+// its transaction hash, so the agent sees it on the next turn. Under `json_out` one JSON line
+// {"text","actions":[view after the decision]}.
+Status AgentChatTurn(agent::AgentHost& host, const std::string& name, std::vector<nlohmann::json>* convo,
+                     const std::string& text, std::istream& in, std::ostream& out, bool json_out);
+
 // The agent NAME[:TAG] of the registry: its manifest from the ledger's tag and the holders the
 // routers know, which must be of kind agent with a valid agent object.
 Result<agent::AgentSpec> ResolveAgent(const std::string& ref, const std::string& ledger_url,

@@ -131,6 +131,20 @@ client::PoolOptions PoolOptionsFrom(const ClientFlags& f, const Setup& s) {
   return o;
 }
 
+AgentContext MakeAgentContext(const ClientFlags& f, const Setup& s, const client::SecretGuard& guard,
+                              client::SessionPool& pool) {
+  AgentContext ac;
+  ac.chain_file = f.chain;
+  ac.ledger_url = s.ledger_url;
+  ac.routers = f.routers;
+  ac.user = &s.user;
+  ac.guard = &guard;
+  ac.pool = &pool;
+  ac.prefs = s.prefs;
+  ac.allow_origins = f.allow_origins;
+  return ac;
+}
+
 Status Serve(const ClientFlags& f) {
   SetLogTag("client");
   LT_TRY(auto hp, net::ParseHostPort(f.listen));
@@ -158,15 +172,7 @@ Status Serve(const ClientFlags& f) {
   net::HttpServer http(ho);
   api.Register(http);
   LT_TRY(int port, http.Listen(hp.first, hp.second));
-  AgentContext ac;
-  ac.chain_file = f.chain;
-  ac.ledger_url = s.ledger_url;
-  ac.routers = f.routers;
-  ac.user = &s.user;
-  ac.guard = &guard;
-  ac.pool = &pool;
-  ac.prefs = s.prefs;
-  ac.allow_origins = f.allow_origins;
+  AgentContext ac = MakeAgentContext(f, s, guard, pool);
   ac.api_key = api_options.api_key;
   LT_TRY(auto agents, StartAgents(f.agents, ac, http));
   api.SetAgents(agents.get());
@@ -186,9 +192,15 @@ Status Chat(CommandContext& ctx, const ClientFlags& f, bool prompt_given) {
   client::SecretGuard guard(s.words);
   client::SessionPool pool(PoolOptionsFrom(f, s), s.user, s.domain);
   pool.Start();
+  // An agent (the ledger says the model's kind): its turns run here, its actions asked y/N.
+  AgentContext ac = MakeAgentContext(f, s, guard, pool);
+  std::string agent_name;
+  LT_TRY(auto agent_host, StartChatAgent(f.model, ac, &agent_name));
+  std::vector<json> agent_convo;
   json messages = json::array();
   Status result = OkStatus();
   auto ask = [&](const std::string& text) -> Status {
+    if (agent_host) return AgentChatTurn(*agent_host, agent_name, &agent_convo, text, std::cin, std::cout, ctx.global.json);
     messages.push_back({{"role", "user"}, {"content", text}});
     json req = {{"model", f.model}, {"messages", messages}, {"max_tokens", f.max_tokens}, {"stream", true}};
     if (f.temperature >= 0) req["temperature"] = f.temperature;

@@ -164,7 +164,7 @@ TEST(AgentNetwork, AnAgentOnTheNetworkProposesTheUserConfirmsAndItsBuilderIsPaid
                       ledger_url + "\"\nrouters = [" + routers_toml +
                       "]\naccept_any_router = true\nmeter_interval_seconds = 2\n\n[[model]]\nname = "
                       "\"acme/helper:latest\"\nbackend = \"openai\"\nupstream = \"http://127.0.0.1:" +
-                      std::to_string(upstream.port()) + "\"\nupstream_model = \"scripted\"\nprice = \"0.001\"\ntps = 100\n");
+                      std::to_string(upstream.port()) + "\"\nupstream_model = \"scripted\"\nprice = \"0.001\"\ntps = 100\nslots = 4\n");
   test::LtProcess provider({"--datadir", work + "/p4data", "provider", "serve", "--config", work + "/provider.toml"});
   ASSERT_TRUE(test::WaitForHttp("127.0.0.1", hport, "/health")) << provider.Stderr();
 
@@ -293,6 +293,29 @@ TEST(AgentNetwork, AnAgentOnTheNetworkProposesTheUserConfirmsAndItsBuilderIsPaid
     EXPECT_EQ(tx_count(), txs0 + 2);
     EXPECT_EQ(vault(), *v1.CheckedAdd(*U256::FromMor("5")));
   }
+
+  // `lt chat` with the agent asks y/N on its input: "n" sends nothing, "y" sends one transaction.
+  std::vector<std::string> chat_args = {"chat", "acme/helper", "deposit 5 MOR", "--chain", devnet_json, "--keystore",
+                                        user["keystore"], "--password-file", user["password_file"]};
+  for (const auto& r : net["routers"]) {
+    chat_args.push_back("--router");
+    chat_args.push_back(r["url"]);
+  }
+  uint64_t txs_before_chat = tx_count();
+  upstream.ProposeDeposit("call_4", "5");
+  auto no = test::RunLt(chat_args, "n\n", 120000);
+  ASSERT_EQ(no.exit_code, 0) << no.err << no.out;
+  EXPECT_NE(no.out.find("The agent proposes: On chain 31337, call deposit on ComputeContract"), std::string::npos) << no.out;
+  EXPECT_NE(no.out.find("Rejected: nothing was sent."), std::string::npos) << no.out;
+  EXPECT_NE(no.err.find("Confirm? [y/N]"), std::string::npos) << no.err;
+  EXPECT_EQ(tx_count(), txs_before_chat);
+  U256 v2 = vault();
+  upstream.ProposeDeposit("call_5", "5");
+  auto yes = test::RunLt(chat_args, "y\n", 120000);
+  ASSERT_EQ(yes.exit_code, 0) << yes.err << yes.out;
+  EXPECT_NE(yes.out.find("Sent: transaction 0x"), std::string::npos) << yes.out;
+  EXPECT_EQ(tx_count(), txs_before_chat + 1);
+  EXPECT_EQ(vault(), *v2.CheckedAdd(*U256::FromMor("5")));
 
   // The agent's sessions settle under its manifest; at the day's close its builder is paid.
   const crypto::Address smith_addr = *crypto::ParseAddress(smith);
