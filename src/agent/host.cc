@@ -46,7 +46,7 @@ Result<std::unique_ptr<AgentHost>> AgentHost::Create(AgentHostOptions options, c
   std::unique_ptr<AgentHost> h(new AgentHost());
   h->options_ = std::move(options);
   const AgentHostOptions& o = h->options_;
-  LT_TRY(h->set_, TrustedSet::LoadDir(o.trusted_dir.empty() ? DefaultTrustedDir() : o.trusted_dir));
+  LT_TRY(h->set_, o.trusted_dir.empty() ? TrustedSet::LoadDefault() : TrustedSet::LoadDir(o.trusted_dir));
   h->index_ = DocIndex::Build(h->set_);
   LT_TRY(ChainBinding chain, Bind(h->set_, o.deployment.chain_id, &o.deployment));
   LT_TRY(h->rpc_, evm::EthRpc::Connect(o.deployment.rpc));

@@ -37,7 +37,7 @@ using AgentChatFn =
 Result<std::pair<std::string, AgentSpec>> LoadAgentFile(const std::string& path);
 
 struct AgentHostOptions {
-  std::string trusted_dir;  // "": DefaultTrustedDir()
+  std::string trusted_dir;  // "": TrustedSet::LoadDefault()
   evm::Deployment deployment;
   std::vector<std::string> agent_files;
   std::vector<std::pair<std::string, AgentSpec>> agents;  // already resolved (name, spec)

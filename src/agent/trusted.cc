@@ -8,10 +8,6 @@
 #include "util/fs.h"
 #include "util/json.h"
 
-#ifndef LT_TRUSTED_DIR
-#define LT_TRUSTED_DIR "contracts/trusted"
-#endif
-
 namespace lt::agent {
 
 using json = nlohmann::json;
@@ -316,9 +312,21 @@ Result<ChainBinding> Bind(const TrustedSet& set, uint64_t chain_id, const evm::D
   return b;
 }
 
-std::string DefaultTrustedDir() {
-  if (const char* e = std::getenv("LT_TRUSTED_DIR"); e && *e) return e;
-  return LT_TRUSTED_DIR;
+extern const std::vector<std::pair<std::string_view, std::string_view>> kEmbeddedTrustedFiles;  // generated
+
+Result<TrustedSet> TrustedSet::LoadEmbedded() {
+  std::vector<std::pair<std::string, json>> files;
+  for (const auto& [name, text] : kEmbeddedTrustedFiles) {
+    LT_TRY(json j, ParseJsonChecked(text, std::string(name)));
+    files.emplace_back(std::string(name), std::move(j));
+  }
+  if (files.empty()) return NotFound("trusted contracts: none were built in");
+  return FromJson(files);
+}
+
+Result<TrustedSet> TrustedSet::LoadDefault() {
+  if (const char* e = std::getenv("LT_TRUSTED_DIR"); e && *e) return LoadDir(e);
+  return LoadEmbedded();
 }
 
 }  // namespace lt::agent

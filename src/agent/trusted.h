@@ -78,6 +78,10 @@ class TrustedSet {
  public:
   // Every *.json of `dir`, in name order.
   static Result<TrustedSet> LoadDir(const std::string& dir);
+  // The set compiled into the binary from contracts/trusted/*.json.
+  static Result<TrustedSet> LoadEmbedded();
+  // $LT_TRUSTED_DIR when set, else the embedded set.
+  static Result<TrustedSet> LoadDefault();
   // (file name, parsed JSON) pairs; the name prefixes errors.
   static Result<TrustedSet> FromJson(const std::vector<std::pair<std::string, nlohmann::json>>& files);
 
@@ -100,9 +104,6 @@ struct ChainBinding {
 // as from_deployment, and must be of the same chain. Contracts without an address there are left
 // out (an agent cannot propose calls to them).
 Result<ChainBinding> Bind(const TrustedSet& set, uint64_t chain_id, const evm::Deployment* deployment);
-
-// The default folder: $LT_TRUSTED_DIR, else the source tree's contracts/trusted the build recorded.
-std::string DefaultTrustedDir();
 
 }  // namespace lt::agent
 

@@ -29,6 +29,26 @@ TEST(Trusted, ShippedSetLoadsWithComputeContractAndMor) {
   EXPECT_TRUE(cc->Find("account")->read_only());
 }
 
+// The binary carries the same set as the source tree (no folder needed at run time).
+TEST(Trusted, EmbeddedSetIsTheShippedFolder) {
+  auto embedded = TrustedSet::LoadEmbedded();
+  ASSERT_TRUE(embedded.ok()) << embedded.error().message;
+  TrustedSet folder = Shipped();
+  ASSERT_EQ(embedded->contracts().size(), folder.contracts().size());
+  for (size_t i = 0; i < folder.contracts().size(); ++i) {
+    const TrustedContract& a = embedded->contracts()[i];
+    const TrustedContract& b = folder.contracts()[i];
+    EXPECT_EQ(a.name, b.name);
+    EXPECT_EQ(a.about, b.about);
+    ASSERT_EQ(a.functions.size(), b.functions.size()) << a.name;
+    for (size_t k = 0; k < a.functions.size(); ++k) {
+      EXPECT_EQ(a.functions[k].name, b.functions[k].name);
+      EXPECT_EQ(a.functions[k].doc, b.functions[k].doc);
+      EXPECT_EQ(a.functions[k].abi->signature, b.functions[k].abi->signature);
+    }
+  }
+}
+
 // The trusted ABI must be the compiled contracts' ABI: same selectors for every function.
 TEST(Trusted, AbiMatchesTheCompiledArtifacts) {
   TrustedSet s = Shipped();
