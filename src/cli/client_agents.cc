@@ -93,7 +93,9 @@ Result<std::unique_ptr<agent::AgentHost>> MakeHost(const AgentFlags& f, const Ag
     LT_TRY(agent::AgentSpec spec, ResolveAgent(a, c.ledger_url, c.routers));
     o.agents.emplace_back(a.find(':') == std::string::npos ? a + ":latest" : a, std::move(spec));
   }
-  if (f.chat_url.empty()) {
+  if (c.local_chat) {
+    o.chat = c.local_chat;
+  } else if (f.chat_url.empty()) {
     o.chat = PoolChat(c.pool, c.prefs);
   } else {
     o.chat_url = f.chat_url;

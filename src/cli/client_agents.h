@@ -36,6 +36,7 @@ struct AgentContext {
   client::Preferences prefs;
   std::vector<std::string> allow_origins;
   std::string api_key;
+  agent::AgentChatFn local_chat;  // --local: the agents run on this instead of the network
 };
 
 // With --agent: needs --chain; registers the agent routes on `http` (after Listen, before Run).

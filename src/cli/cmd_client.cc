@@ -9,6 +9,7 @@
 
 #include "cli/chain_ledger.h"
 #include "cli/client_agents.h"
+#include "cli/client_local.h"
 #include "cli/commands.h"
 #include "cli/user_config.h"
 #include "client/api_server.h"
@@ -41,6 +42,7 @@ struct ClientFlags {
   std::vector<std::string> allow_origins;
   std::string api_key, api_key_file;
   AgentFlags agents;
+  LocalFlags local;
   // chat
   std::string model, prompt;
   int max_tokens = 256;
@@ -84,7 +86,8 @@ struct Setup {
 
 Result<Setup> Prepare(const ClientFlags& f) {
   if (f.ledger.empty() && f.chain.empty()) return InvalidArgument(NoNetworkHint(f.datadir));
-  if (f.routers.empty()) return InvalidArgument("give at least one --router URL (flag or config key router)");
+  if (f.routers.empty() && f.local.model.empty())
+    return InvalidArgument("give at least one --router URL (flag or config key router)");
   if (f.keystore.empty()) return InvalidArgument("give --keystore (flag or config key keystore)");
   if (f.request_timeout_seconds < 0) return InvalidArgument("--request-timeout-seconds must be 0 or positive");
   if (f.first_token_timeout_seconds < 0)
@@ -166,6 +169,14 @@ Status Serve(const ClientFlags& f) {
     if (api_options.api_key.empty()) return InvalidArgument("--api-key-file " + f.api_key_file + ": the first line is empty");
   }
   client::ApiServer api(&pool, &guard, api_options);
+  LT_TRY(auto local, LocalEngine::Load(f.local));
+  if (local) {
+    LocalEngine* l = local.get();
+    api.SetLocal(
+        l->name(), [l](const net::HttpRequest& r) { return l->Chat(r); },
+        [l](const net::HttpRequest& r) { return l->Complete(r); });
+    LT_INFO("client: " << l->name() << " runs here (--local): its requests and the agents' never leave this machine");
+  }
   net::HttpServerOptions ho;
   ho.max_body_bytes = 4 << 20;
   ho.write_timeout_seconds = 300;
@@ -174,6 +185,7 @@ Status Serve(const ClientFlags& f) {
   LT_TRY(int port, http.Listen(hp.first, hp.second));
   AgentContext ac = MakeAgentContext(f, s, guard, pool);
   ac.api_key = api_options.api_key;
+  if (local) ac.local_chat = local->AgentChat();
   LT_TRY(auto agents, StartAgents(f.agents, ac, http));
   api.SetAgents(agents.get());
   api.RegisterFallbacks(http);  // last: they match every path
@@ -287,6 +299,12 @@ void RegisterClientCommands(CLI::App& app, CommandContext& ctx) {
   serve->add_option("--api-key", f.api_key, "Require 'Authorization: Bearer KEY' on every request");
   serve->add_option("--api-key-file", f.api_key_file, "The same, the key read from the file's first line");
   AddAgentFlags(serve, &f.agents);
+  serve->add_option("--local", f.local.model,
+                    "Run this model file (llama2.c .bin or GGUF) here with the built-in engine: requests naming it and "
+                    "every agent's completions never leave this machine");
+  serve->add_option("--local-tokenizer", f.local.tokenizer, "Tokenizer of a --local llama2.c checkpoint");
+  serve->add_option("--local-name", f.local.name, "Model id of --local in the API (default: the file name without extension)");
+  serve->add_option("--local-threads", f.local.threads, "Engine threads of --local (0: all cores)")->capture_default_str();
   AddConfigFlags(serve, &f.config, &f.devnet);
   serve->callback([&ctx, serve] {
     RunCommand(ctx, [&]() -> Status {

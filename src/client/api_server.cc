@@ -181,6 +181,7 @@ net::HttpResponse ApiServer::MissingV1(const net::HttpRequest& req) {
 
 net::HttpResponse ApiServer::Models() {
   auto models = pool_->LiveModels();
+  if (!models.ok() && !local_name_.empty()) models = std::vector<std::string>();  // the local model still answers
   if (!models.ok()) {
     return OpenAiErrorResponse(503, "cannot list models: " + models.error().message, "server_error",
                                "ledger_unavailable");
@@ -191,6 +192,9 @@ net::HttpResponse ApiServer::Models() {
     data.push_back({{"id", m}, {"object", "model"}, {"created", 0}, {"owned_by", m.substr(0, m.find('/'))}});
   }
   for (auto& a : AgentModels()) data.push_back(std::move(a));
+  if (!local_name_.empty()) {
+    data.push_back({{"id", local_name_}, {"object", "model"}, {"created", 0}, {"owned_by", "local"}, {"lt_local", true}});
+  }
   return net::HttpResponse::Json(200, {{"object", "list"}, {"data", data}});
 }
 
@@ -246,6 +250,9 @@ net::HttpResponse ApiServer::Complete(const net::HttpRequest& req, openai::Kind 
   if (checked.model.empty()) {
     return OpenAiErrorResponse(400, "'model' is required (a name such as demo/stories:260k)",
                                "invalid_request_error", "missing_model", "model");
+  }
+  if (!local_name_.empty() && checked.model == local_name_) {
+    return kind == openai::Kind::kChat ? local_chat_(req) : local_completions_(req);
   }
   if (kind == openai::Kind::kChat && agents_ != nullptr) {
     if (std::string agent = AgentName(checked.model); !agent.empty()) {

@@ -14,7 +14,8 @@
 // "message"}} before any handler runs, as do PUT/PATCH to unknown routes (net's 404).
 //   GET  /v1/sessions, /health  the open sessions; liveness of the API
 // With agents (SetAgents; doc/agents.md "In lt client serve"), /v1/models lists them too and a
-// chat completion whose model is an agent's name is one agent turn (client/api_agents.cc).
+// chat completion whose model is an agent's name is one agent turn (client/api_agents.cc). With a
+// local model (SetLocal), requests naming it are answered in this process.
 // The API is local and says so (issue 15, M2; doc/client.md "Local API"): a request that carries
 // an Origin header (a browser's) is served only when that origin is in `allow_origins` (else
 // 403), a CORS preflight (OPTIONS) is answered only for those origins, a POST must have a JSON
@@ -69,6 +70,13 @@ class ApiServer {
   void RegisterFallbacks(net::HttpServer& http);
   // Agents served next to the models (not owned; may be null).
   void SetAgents(agent::AgentHost* agents) { agents_ = agents; }
+  // A model this process runs itself (`--local`): requests for `name` go to these handlers (after
+  // the local checks and the secret guard), never to the network. Before Register.
+  void SetLocal(std::string name, net::Handler chat, net::Handler completions) {
+    local_name_ = std::move(name);
+    local_chat_ = std::move(chat);
+    local_completions_ = std::move(completions);
+  }
 
  private:
   net::HttpResponse Models();
@@ -99,6 +107,8 @@ class ApiServer {
   const SecretGuard* guard_;
   ApiOptions options_;
   agent::AgentHost* agents_ = nullptr;
+  std::string local_name_;
+  net::Handler local_chat_, local_completions_;
 };
 
 }  // namespace lt::client

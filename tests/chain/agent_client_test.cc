@@ -5,6 +5,7 @@
 // signed by the user's keystore key, and the vault grows by 5 MOR.
 #include <deque>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "chain/chain_world.h"
@@ -126,6 +127,66 @@ TEST_F(AgentClient, ConfirmedDepositThroughLtClientServe) {
   EXPECT_EQ(*anvil_->rpc().TransactionCount(bob_.GetAddress(), "latest"), before_txs + 1);
   EXPECT_EQ(Acct(bob_).vault, Mor("605"));
   CheckInvariant();
+  EXPECT_EQ(client.Stop(), 0) << client.Stderr();
+}
+
+// --local: the model runs in the client; requests naming it and the agent's completions never
+// reach a router (the only one given does not exist) nor the scripted upstream.
+TEST_F(AgentClient, LocalModelServesTheAgentAndItsOwnRequestsInProcess) {
+  std::string dir = test::TempDir("lt-agent-local");
+  test::WriteFile(dir + "/deployment.json", deployment_.ToJson().dump());
+  test::WriteFile(dir + "/pw", "agent\n");
+  SeededRandom rng(7);
+  auto ks = crypto::EncryptKeystore(bob_, ByteSpan(reinterpret_cast<const uint8_t*>("agent"), 5),
+                                    crypto::LightKdfParams(), rng);
+  ASSERT_TRUE(ks.ok());
+  test::WriteFile(dir + "/bob.json", *ks);
+  test::WriteFile(dir + "/agent.json",
+                  json{{"name", "acme/helper"},
+                       {"kind", "agent"},
+                       {"agent",
+                        {{"base_model", "demo/stories:260k"},
+                         {"system_prompt", "You help with Lake Travis money."},
+                         {"tools", json::array({{{"type", "function"}, {"function", {{"name", "get_balance"}}}}})},
+                         {"trusted_contracts", {"ComputeContract", "MorToken"}}}}}
+                      .dump());
+  int port = test::FreePort();
+  test::LtProcess client({"client", "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--chain",
+                          dir + "/deployment.json", "--router", "http://127.0.0.1:1", "--keystore", dir + "/bob.json",
+                          "--password-file", dir + "/pw", "--agent", dir + "/agent.json", "--local",
+                          test::ModelsDir() + "/stories260K.bin", "--local-tokenizer",
+                          test::ModelsDir() + "/tok512.bin", "--local-name", "demo/stories:260k", "--local-threads", "1"});
+  ASSERT_TRUE(test::WaitForHttp("127.0.0.1", port, "/health")) << client.Stderr();
+  auto http = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(port));
+  auto models = http->Get("/v1/models");
+  ASSERT_TRUE(models.ok());
+  json catalog = *models->Json();
+  std::set<std::string> ids;
+  for (const auto& m : catalog["data"]) ids.insert(m["id"].get<std::string>());
+  EXPECT_TRUE(ids.count("demo/stories:260k") && ids.count("acme/helper")) << models->body;
+
+  json plain = {{"model", "demo/stories:260k"},
+                {"max_tokens", 8},
+                {"messages", json::array({{{"role", "user"}, {"content", "Once upon a time"}}})}};
+  auto r = http->Post("/v1/chat/completions", plain.dump());
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->status, 200) << r->body << client.Stderr();
+  json a = *r->Json();
+  EXPECT_EQ(a["usage"]["completion_tokens"], 8) << r->body;
+  EXPECT_FALSE(a["choices"][0]["message"]["content"].get<std::string>().empty());
+
+  json turn = {{"model", "acme/helper"},
+               {"max_tokens", 16},
+               {"messages", json::array({{{"role", "user"}, {"content", "what is my balance?"}}})}};
+  auto t = http->Post("/v1/chat/completions", turn.dump());
+  ASSERT_TRUE(t.ok());
+  ASSERT_EQ(t->status, 200) << t->body << client.Stderr();
+  json ta = *t->Json();
+  EXPECT_GT(ta["usage"]["prompt_tokens"].get<int>(), 0) << t->body;
+  {
+    std::lock_guard lock(mu_);
+    EXPECT_TRUE(requests_.empty()) << "the local agent's completions reached the network upstream";
+  }
   EXPECT_EQ(client.Stop(), 0) << client.Stderr();
 }
 
