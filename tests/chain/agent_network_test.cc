@@ -333,6 +333,25 @@ TEST(AgentNetwork, AnAgentOnTheNetworkProposesTheUserConfirmsAndItsBuilderIsPaid
   EXPECT_GE(stats->sessions_settled, 1u);
   EXPECT_GT((*chain)->GetAccount(p4_addr)->claimable, U256()) << "the provider of the agent was not paid";
 
+  // A provider that pulls the agent runs it with its base model's files, offering the agent's
+  // manifest.
+  std::string p5 = new_key("p5");
+  ASSERT_EQ(test::RunLt({"devnet", "fund", "--devnet", devnet_json, p5, "20"}).exit_code, 0);
+  int sport5 = test::FreePort(), hport5 = test::FreePort();
+  test::WriteFile(work + "/p5.toml",
+                  "keystore = \"p5.json\"\npassword_file = \"pw\"\nlisten = \"127.0.0.1:" + std::to_string(sport5) +
+                      "\"\nhttp_listen = \"127.0.0.1:" + std::to_string(hport5) + "\"\nstake = \"10\"\nledger = \"" +
+                      ledger_url + "\"\nrouters = [" + routers_toml +
+                      "]\naccept_any_router = true\n\n[[model]]\nname = \"acme/helper:latest\"\nprice = \"0.001\"\nthreads = 1\n");
+  test::LtProcess puller({"--datadir", work + "/p5data", "provider", "serve", "--config", work + "/p5.toml"});
+  ASSERT_TRUE(test::WaitForHttp("127.0.0.1", hport5, "/health", 60000)) << puller.Stderr();
+  auto status = test::RunLt({"--datadir", work + "/p5data", "--json", "provider", "status", "--config", work + "/p5.toml"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  json st = json::parse(status.out);
+  EXPECT_EQ(st["models"][0]["manifest"], json::parse(push.out)["bytes32"]) << status.out;
+  EXPECT_NE(puller.Stderr().find("agent acme/helper:latest runs on demo/stories:260k"), std::string::npos)
+      << puller.Stderr();
+
   EXPECT_EQ(client.Stop(), 0) << client.Stderr();
 }
 
