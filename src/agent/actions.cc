@@ -46,7 +46,12 @@ json ActionStore::Render(const Proposal& p) {
   }
   text += " with " + (arg_text.empty() ? std::string("no arguments") : arg_text) + ", value " + p.value.ToDecimal() +
           " wei.";
-  if (options_.simulate) {
+  if (options_.simulate && f.needs_signature()) {
+    v["simulation"] = {{"ok", nullptr},
+                       {"skipped", "the call carries your signature, and only your confirmation signs: it is not "
+                                   "simulated before (the balances below follow the contract's rules)"}};
+    text += " Not simulated before you confirm: it carries your signature, which only your confirmation makes.";
+  } else if (options_.simulate) {
     auto est = wallet_->Estimate(p);
     if (!est.ok()) {
       v["simulation"] = {{"ok", false}, {"error", est.error().message}};
@@ -79,6 +84,9 @@ json ActionStore::Render(const Proposal& p) {
       }
       effects.push_back(std::move(x));
     }
+  } else {
+    v["balances_error"] = bal.error().message;
+    text += " Your balances could not be read: " + bal.error().message + ".";
   }
   v["effects"] = std::move(effects);
   v["text"] = text;

@@ -128,6 +128,12 @@ std::string AgentRuntime::RunTool(const std::string& name, const std::string& ar
     auto p = ParseProposal(args, *set_, wallet->chain());
     if (!p.ok()) return Err(p.error().message);
     if (name == "estimate") {
+      if (p->function->needs_signature()) {
+        return json{{"would_succeed", nullptr},
+                    {"note", "not simulated: the call needs the user's signature, made only when the user confirms; "
+                             "propose it and the user sees the balances it would change"}}
+            .dump();
+      }
       auto e = wallet->Estimate(*p);
       if (!e.ok()) return Err(e.error().message);
       if (e->reverted) return json{{"would_succeed", false}, {"reason", e->message}}.dump();

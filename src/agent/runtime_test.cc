@@ -85,7 +85,9 @@ TEST_F(RuntimeTest, ProposalBecomesAPendingActionAndTheTurnEnds) {
   json a = t->actions[0];
   EXPECT_EQ(a["state"], "pending");
   EXPECT_EQ(a["tool_call_id"], "c1");
-  EXPECT_EQ(a["simulation"]["ok"], false);  // the chain is down: said, not hidden
+  EXPECT_TRUE(a["simulation"]["ok"].is_null());  // deposit carries the user's signature: not before confirmation
+  EXPECT_TRUE(a["balances_error"].is_string());  // the chain is down: said, not hidden
+  EXPECT_NE(a["text"].get<std::string>().find("could not be read"), std::string::npos);
   EXPECT_EQ(t->messages.size(), 2u);        // the assistant's call and the tool's result
   // Reject sends nothing; a second reject or a confirm is refused.
   auto r = store_->Reject(a["id"]);

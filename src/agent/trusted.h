@@ -52,6 +52,14 @@ struct TrustedFunction {
   std::map<std::string, std::string> units;  // argument -> "MOR"
   std::vector<BalanceEffect> effects;
   bool read_only() const { return abi->view; }
+  // True when a fill is the user's EIP-712 signature: such a call is never simulated before the
+  // user confirms (only a confirmation signs).
+  bool needs_signature() const {
+    for (const auto& [arg, fill] : fills) {
+      if (fill.kind == ArgFill::Kind::kEip712) return true;
+    }
+    return false;
+  }
   // The inputs the agent gives (the ABI's inputs without the filled ones), in order.
   std::vector<const evm::AbiParam*> AgentInputs() const;
 };

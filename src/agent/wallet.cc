@@ -104,6 +104,10 @@ Result<Balances> Wallet::Read() {
 }
 
 Result<evm::CallOutcome> Wallet::Estimate(const Proposal& p) {
+  if (p.function->needs_signature()) {
+    return MakeError(ErrorCode::kFailedPrecondition, "not simulated before you confirm: the call carries your signature, and only your "
+                        "confirmation signs");
+  }
   LT_TRY(Bytes data, Calldata(p));
   evm::CallRequest c;
   c.from = address();

@@ -5,9 +5,10 @@
 // balances, and signs and sends the EIP-1559 transaction (evm::TxSender: the user's key pays the
 // gas). The ledger nonce is read at the moment of completing, so a confirmation made later
 // carries the nonce current then.
-// Simulation (eth_estimateGas / eth_call from the user) of a call with an EIP-712 fill needs the
-// signature: it is made for that one request, sent only to the user's own JSON-RPC endpoint
-// (which never broadcasts a call), and dropped; set `simulate_signed` false to skip it.
+// Only a confirmation signs: a call with an EIP-712 fill (the user's signature of a ledger
+// message, which anyone holding it could relay) is never estimated or simulated, since that
+// would hand a valid signature to the JSON-RPC endpoint before the user said yes; Estimate
+// refuses it with kFailedPrecondition and the view shows the balances from the contract's rules.
 // Thread-safety: methods may be called from any thread (EthRpc and TxSender serialize).
 #ifndef LT_AGENT_WALLET_H_
 #define LT_AGENT_WALLET_H_
@@ -43,6 +44,7 @@ class Wallet {
   // Balances on the bound Compute Contract (coin only when it is not bound).
   Result<Balances> Read();
   // eth_estimateGas from the user (CallOutcome.reverted with the decoded reason in `message`).
+  // kFailedPrecondition, with nothing signed or sent, for a call that needs the user's signature.
   Result<evm::CallOutcome> Estimate(const Proposal& p);
   // Signs and sends the transaction; waits for its receipt.
   Result<evm::SendOutcome> Send(const Proposal& p);

@@ -3,6 +3,7 @@
 // API (one transaction signed by the user; the vault grows by 5 MOR). Refusals are reported to
 // the agent; the secret guard keeps keys out of the agent's context.
 #include <deque>
+#include <mutex>
 #include <thread>
 
 #include "agent/actions_http.h"
@@ -126,8 +127,11 @@ TEST_F(AgentChain, ConfirmedDepositSendsOneTransactionSignedByTheUser) {
   EXPECT_EQ(a["contract"]["address"], deployment_.contract.ToChecksumHex());
   EXPECT_EQ(a["function"], "deposit");
   EXPECT_EQ(a["args"], json::parse(R"({"amount":"5 MOR"})"));
-  EXPECT_EQ(a["simulation"]["ok"], true) << a.dump();
-  EXPECT_GT(a["gas_estimate"].get<uint64_t>(), 21000u);
+  // deposit carries the user's signature: not simulated before the user confirms.
+  EXPECT_TRUE(a["simulation"]["ok"].is_null()) << a.dump();
+  EXPECT_TRUE(a["simulation"]["skipped"].is_string()) << a.dump();
+  EXPECT_FALSE(a.contains("gas_estimate")) << a.dump();
+  EXPECT_NE(a["text"].get<std::string>().find("Not simulated before you confirm"), std::string::npos) << a.dump();
   ASSERT_EQ(a["effects"].size(), 2u);
   EXPECT_EQ(a["effects"][0], json::parse(R"({"balance":"wallet","before":"100 MOR","after":"95 MOR","change":"-5 MOR"})"));
   EXPECT_EQ(a["effects"][1], json::parse(R"({"balance":"vault","before":"600 MOR","after":"605 MOR","change":"+5 MOR"})"));
@@ -286,6 +290,93 @@ TEST_F(AgentChain, WebPageConfirmButtonSendsTheDeposit) {
   EXPECT_EQ(BobTxCount(), before_txs + 1);
   EXPECT_EQ(Acct(bob_).vault, Mor("605"));
   EXPECT_EQ((*store_->Get(id))["state"], "confirmed");
+}
+
+// Only a confirmation signs: before it, no JSON-RPC request carries a call of a function that
+// needs the user's signature (a signed deposit or transfer could be relayed by whoever sees it).
+// The wallet talks to anvil through a recording proxy.
+TEST_F(AgentChain, NothingSignedReachesTheChainBeforeConfirmation) {
+  std::mutex mu;
+  std::vector<json> seen;
+  net::HttpServer proxy;
+  const std::string anvil_url = anvil_->url();
+  proxy.Post("/", [&](const net::HttpRequest& req) {
+    {
+      std::lock_guard lock(mu);
+      seen.push_back(json::parse(req.body, nullptr, false));
+    }
+    auto c = net::HttpClient::Create(anvil_url);
+    auto r = c.ok() ? c->Post("/", req.body, "application/json") : Result<net::HttpClientResponse>(c.error());
+    if (!r.ok()) return net::HttpResponse::ErrorJson(502, "proxy", r.error().message);
+    net::HttpResponse out;
+    out.status = r->status;
+    out.body = r->body;
+    return out;
+  });
+  int pport = *proxy.Listen("127.0.0.1", 0);
+  std::thread pthread([&] { proxy.Run(); });
+  auto rpc = evm::EthRpc::Connect("http://127.0.0.1:" + std::to_string(pport));
+  ASSERT_TRUE(rpc.ok()) << rpc.error().message;
+  agent::Wallet wallet(rpc->get(), bob_, chain_);
+  agent::ActionStore store(&wallet, &clock_);
+  script_.push_back(ToolCallAnswer("call_1", "propose_transaction",
+                                   {{"contract", "ComputeContract"}, {"function", "deposit"}, {"args", {{"amount", "5"}}}}));
+  script_.push_back(ToolCallAnswer("call_2", "estimate",
+                                   {{"contract", "ComputeContract"},
+                                    {"function", "transfer"},
+                                    {"args", {{"to", alice_.GetAddress().ToChecksumHex()}, {"amount", "50"}}}}));
+  script_.push_back(ToolCallAnswer("call_3", "propose_transaction",
+                                   {{"contract", "ComputeContract"},
+                                    {"function", "transfer"},
+                                    {"args", {{"to", alice_.GetAddress().ToChecksumHex()}, {"amount", "50"}}}}));
+  agent::AgentRuntime rt(spec_, &set_, &index_, &store,
+                         [this](const json& req) -> Result<json> {
+                           requests_.push_back(req);
+                           if (script_.empty()) return TextAnswer("done");
+                           json a = script_.front();
+                           script_.pop_front();
+                           return a;
+                         },
+                         nullptr);
+  auto t1 = rt.Turn(Ask("deposit 5 MOR"));
+  ASSERT_TRUE(t1.ok()) << t1.error().message;
+  ASSERT_EQ(t1->actions.size(), 1u);
+  auto t2 = rt.Turn(Ask("send 50 MOR to alice"));
+  ASSERT_TRUE(t2.ok()) << t2.error().message;
+  ASSERT_EQ(t2->actions.size(), 1u);
+  // The estimate tool said why it did not simulate.
+  bool estimate_said = false;
+  for (const auto& m : t2->messages) {
+    if (m["role"] == "tool" && m["tool_call_id"] == "call_2")
+      estimate_said = m["content"].get<std::string>().find("\"would_succeed\":null") != std::string::npos;
+  }
+  EXPECT_TRUE(estimate_said);
+
+  const agent::TrustedContract* cc = set_.Find("ComputeContract");
+  auto carries = [&](const std::string& fn) {
+    std::string sel = HexEncode0x(cc->Find(fn)->abi->selector);
+    std::lock_guard lock(mu);
+    for (const auto& r : seen) {
+      std::string body = r.dump();
+      if (body.find(sel.substr(2)) != std::string::npos || r.value("method", "") == "eth_sendRawTransaction") return true;
+    }
+    return false;
+  };
+  EXPECT_FALSE(carries("deposit")) << "a signed deposit reached the JSON-RPC endpoint before confirmation";
+  EXPECT_FALSE(carries("transfer")) << "a signed transfer reached the JSON-RPC endpoint before confirmation";
+  {
+    std::lock_guard lock(mu);
+    EXPECT_FALSE(seen.empty());  // balances were read through the proxy
+  }
+
+  Tick();
+  auto c = store.Confirm(t1->actions[0]["id"]);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  EXPECT_EQ((*c)["state"], "confirmed") << c->dump();
+  EXPECT_TRUE(carries("deposit"));
+  EXPECT_EQ(Acct(bob_).vault, Mor("605"));
+  proxy.Stop();
+  pthread.join();
 }
 
 // The routes are local: another origin, a form post and an unknown action are refused.
