@@ -1,10 +1,13 @@
-// The agent's inputs from a model and from files: propose_transaction arguments (a model's tool
-// call) checked against the shipped trusted set and the chain binding, and trusted-contract files
-// themselves. First byte even: the rest is tool arguments; odd: a trusted-contract JSON file.
-// Neither may crash, throw, or accept arguments that do not encode.
+// The agent's inputs from a model, the registry and files: propose_transaction arguments (a
+// model's tool call) checked against the shipped trusted set and the chain binding, trusted-
+// contract files themselves, and an agent manifest's `agent` object (fetched from a registry
+// holder by `--agent NS/NAME`). First byte % 3 == 0: the rest is tool arguments; 1: a
+// trusted-contract JSON file; 2: an agent object. None may crash, throw, or accept arguments
+// that do not encode; an accepted agent object survives its own JSON round trip.
 #include <cstddef>
 #include <cstdint>
 
+#include "agent/agent_spec.h"
 #include "agent/proposal.h"
 #include "util/json.h"
 
@@ -14,7 +17,7 @@ struct World {
   lt::agent::TrustedSet set;
   lt::agent::ChainBinding chain;
   World() {
-    auto s = lt::agent::TrustedSet::LoadDir(lt::agent::DefaultTrustedDir());
+    auto s = lt::agent::TrustedSet::LoadEmbedded();
     if (!s.ok()) __builtin_trap();
     set = *s;
     lt::evm::Deployment d;
@@ -33,7 +36,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   nlohmann::json j = lt::ParseJson(text);
   if (j.is_discarded()) return 0;
-  if (data[0] % 2 == 0) {
+  if (data[0] % 3 == 2) {
+    auto spec = lt::agent::AgentSpec::FromJson(j);
+    if (spec.ok()) {
+      (void)spec->CheckAgainst(world.set);
+      auto again = lt::agent::AgentSpec::FromJson(spec->ToJson());
+      if (!again.ok() || again->ToJson() != spec->ToJson()) __builtin_trap();
+    }
+    return 0;
+  }
+  if (data[0] % 3 == 0) {
     auto p = lt::agent::ParseProposal(j, world.set, world.chain);
     if (p.ok()) {
       // An accepted proposal's own arguments always encode.
