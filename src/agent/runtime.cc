@@ -14,24 +14,16 @@ constexpr const char* kHouseRules =
     "function: the user sees it in plain words and confirms or rejects it; nothing is sent before. "
     "Only the trusted contracts below exist for you. MOR amounts are decimal strings (\"5\" is 5 MOR).";
 
-// o[key] when it is a string, else "" (json::value throws on another type; a const operator[]
-// on a missing key is undefined).
-std::string StrField(const json& o, const char* key) {
-  if (!o.is_object()) return "";
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 std::string LastUserText(const std::vector<json>& messages) {
   for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
-    if (StrField(*it, "role") != "user") continue;
+    if (JsonStr(*it, "role") != "user") continue;
     auto c = it->find("content");
     if (c == it->end()) return "";
     if (c->is_string()) return c->get<std::string>();
     std::string text;
     if (c->is_array()) {
       for (const auto& part : *c) {
-        if (StrField(part, "type") == "text") text += StrField(part, "text") + " ";
+        if (JsonStr(part, "type") == "text") text += JsonStr(part, "text") + " ";
       }
     }
     return text;
@@ -198,9 +190,9 @@ Result<TurnResult> AgentRuntime::Turn(const std::vector<json>& messages) {
     if (calls.size() > options_.max_tool_calls) return InvalidArgument("the model asked for too many tool calls at once");
     bool proposed = false;
     for (const auto& call : calls) {
-      std::string id = StrField(call, "id");
+      std::string id = JsonStr(call, "id");
       const json fn = call.is_object() && call.contains("function") ? call["function"] : json::object();
-      std::string name = StrField(fn, "name");
+      std::string name = JsonStr(fn, "name");
       std::string arguments = fn.is_object() && fn.contains("arguments") && fn["arguments"].is_string()
                                   ? fn["arguments"].get<std::string>()
                                   : "";

@@ -148,11 +148,11 @@ Status AgentChatTurn(agent::AgentHost& host, const std::string& name, std::vecto
   if (!json_out && !t.reply.empty()) out << t.reply << std::endl;
   nlohmann::json decided = nlohmann::json::array();
   for (const auto& a : t.actions) {
-    const std::string id = a.value("id", "");
+    const std::string id = JsonStr(a, "id");
     if (json_out) {
-      std::cerr << "pending action " << id << ": " << a.value("text", "") << std::endl;
+      std::cerr << "pending action " << id << ": " << JsonStr(a, "text") << std::endl;
     } else {
-      out << "The agent proposes: " << a.value("text", "") << std::endl;
+      out << "The agent proposes: " << JsonStr(a, "text") << std::endl;
     }
     std::cerr << "Confirm? [y/N] " << std::flush;
     std::string answer;
@@ -167,15 +167,15 @@ Status AgentChatTurn(agent::AgentHost& host, const std::string& name, std::vecto
     }
     const nlohmann::json& v = *done;
     if (!json_out) {
-      out << (yes ? (v.value("state", "") == "confirmed" ? "Sent: transaction " + v.value("tx_hash", "")
-                                                          : "Not sent: " + v.value("error", v.value("state", "")))
+      out << (yes ? (JsonStr(v, "state") == "confirmed" ? "Sent: transaction " + JsonStr(v, "tx_hash")
+                                                          : "Not sent: " + (v.contains("error") ? JsonStr(v, "error") : JsonStr(v, "state")))
                   : std::string("Rejected: nothing was sent."))
           << std::endl;
     }
     // The agent's view of its call: the pending result replaced with the decision.
     if (v.contains("tool_message") && v["tool_message"].is_object()) {
       for (auto& m : messages) {
-        if (m.value("role", "") == "tool" && m.value("tool_call_id", "") == v["tool_message"].value("tool_call_id", "")) {
+        if (JsonStr(m, "role") == "tool" && JsonStr(m, "tool_call_id") == JsonStr(v["tool_message"], "tool_call_id")) {
           m = v["tool_message"];
         }
       }

@@ -7,6 +7,7 @@
 
 #include "agent/host.h"
 #include "client/api_server.h"
+#include "util/json.h"
 #include "util/random.h"
 
 namespace lt::client {
@@ -15,18 +16,12 @@ using nlohmann::json;
 
 namespace {
 
-std::string Str(const json& o, const char* key) {
-  if (!o.is_object()) return "";
-  auto it = o.find(key);
-  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
 // "Pending action 1a2b...: On chain 31337, call deposit on ComputeContract ... Nothing is sent
 // until you confirm it (...)".
 std::string ActionLine(const json& a) {
-  std::string line = "Pending action " + Str(a, "id") + ": " + Str(a, "text");
+  std::string line = "Pending action " + JsonStr(a, "id") + ": " + JsonStr(a, "text");
   line += " Nothing is sent until you confirm it (the /lt/actions page of this API, or POST /v1/lt/actions/" +
-          Str(a, "id") + "/confirm); it expires unconfirmed.";
+          JsonStr(a, "id") + "/confirm); it expires unconfirmed.";
   return line;
 }
 
@@ -52,7 +47,7 @@ net::HttpResponse ApiServer::AgentCompletion(const std::string& agent, const jso
                                              bool include_usage, const std::string& warning) {
   std::vector<json> messages;
   for (const auto& m : body["messages"]) {
-    if (Str(m, "role") == "system" || Str(m, "role") == "developer") {
+    if (JsonStr(m, "role") == "system" || JsonStr(m, "role") == "developer") {
       return OpenAiErrorResponse(400,
                                  agent + " is an agent with its own system prompt: send user and assistant messages "
                                          "only",

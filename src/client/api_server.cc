@@ -202,6 +202,10 @@ net::HttpResponse ApiServer::Model(const std::string& id) {
   for (auto& a : AgentModels()) {
     if (a["id"] == id) return net::HttpResponse::Json(200, a);
   }
+  if (!local_name_.empty() && id == local_name_) {
+    return net::HttpResponse::Json(
+        200, {{"id", local_name_}, {"object", "model"}, {"created", 0}, {"owned_by", "local"}, {"lt_local", true}});
+  }
   auto models = pool_->LiveModels();
   if (!models.ok()) {
     return OpenAiErrorResponse(503, "cannot list models: " + models.error().message, "server_error",

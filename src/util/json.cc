@@ -57,4 +57,10 @@ std::optional<uint64_t> JsonUint(const nlohmann::json& v) {
   return std::nullopt;
 }
 
+std::string JsonStr(const nlohmann::json& o, const char* key) {
+  if (!o.is_object()) return "";
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace lt

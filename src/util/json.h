@@ -37,6 +37,10 @@ Result<nlohmann::json> ParseJsonChecked(std::string_view text, std::string_view 
 // else (negative, fractional, a string, ...).
 std::optional<uint64_t> JsonUint(const nlohmann::json& v);
 
+// o[key] when o is an object whose `key` is a string; "" otherwise (json::value throws on a value
+// of another type, and a const operator[] on a missing key is undefined).
+std::string JsonStr(const nlohmann::json& o, const char* key);
+
 }  // namespace lt
 
 #endif  // LT_UTIL_JSON_H_

@@ -164,6 +164,10 @@ TEST_F(AgentClient, LocalModelServesTheAgentAndItsOwnRequestsInProcess) {
   std::set<std::string> ids;
   for (const auto& m : catalog["data"]) ids.insert(m["id"].get<std::string>());
   EXPECT_TRUE(ids.count("demo/stories:260k") && ids.count("acme/helper")) << models->body;
+  auto one = http->Get("/v1/models/demo/stories:260k");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->status, 200) << one->body;
+  EXPECT_EQ((*one->Json())["owned_by"], "local") << one->body;
 
   json plain = {{"model", "demo/stories:260k"},
                 {"max_tokens", 8},
