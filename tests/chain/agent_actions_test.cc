@@ -66,9 +66,10 @@ class AgentChain : public ChainWorld {
     }
   }
 
-  agent::AgentRuntime Runtime() {
+  // The runtime over the scripted model, its actions in `store` (default: store_).
+  agent::AgentRuntime Runtime(agent::ActionStore* store = nullptr) {
     return agent::AgentRuntime(
-        spec_, &set_, &index_, store_.get(),
+        spec_, &set_, &index_, store ? store : store_.get(),
         [this](const json& req) -> Result<json> {
           requests_.push_back(req);
           if (script_.empty()) return TextAnswer("done");
@@ -329,15 +330,7 @@ TEST_F(AgentChain, NothingSignedReachesTheChainBeforeConfirmation) {
                                    {{"contract", "ComputeContract"},
                                     {"function", "transfer"},
                                     {"args", {{"to", alice_.GetAddress().ToChecksumHex()}, {"amount", "50"}}}}));
-  agent::AgentRuntime rt(spec_, &set_, &index_, &store,
-                         [this](const json& req) -> Result<json> {
-                           requests_.push_back(req);
-                           if (script_.empty()) return TextAnswer("done");
-                           json a = script_.front();
-                           script_.pop_front();
-                           return a;
-                         },
-                         nullptr);
+  auto rt = Runtime(&store);
   auto t1 = rt.Turn(Ask("deposit 5 MOR"));
   ASSERT_TRUE(t1.ok()) << t1.error().message;
   ASSERT_EQ(t1->actions.size(), 1u);

@@ -46,6 +46,30 @@ class AgentClient : public ChainWorld {
       if (upstream_thread_.joinable()) upstream_thread_.join();
     }
   }
+  // A fresh folder with deployment.json, bob's keystore bob.json (password file pw) and
+  // agent.json: acme/helper on `base_model` with the listed built-in tools.
+  std::string WriteClientFiles(const std::string& prefix, const std::string& base_model,
+                               const std::vector<std::string>& tools) {
+    std::string dir = test::TempDir(prefix);
+    test::WriteFile(dir + "/deployment.json", deployment_.ToJson().dump());
+    test::WriteFile(dir + "/pw", "agent\n");
+    SeededRandom rng(7);
+    auto ks = crypto::EncryptKeystore(bob_, ByteSpan(reinterpret_cast<const uint8_t*>("agent"), 5),
+                                      crypto::LightKdfParams(), rng);
+    EXPECT_TRUE(ks.ok());
+    test::WriteFile(dir + "/bob.json", ks.ok() ? *ks : "");
+    json tool_list = json::array();
+    for (const auto& t : tools) tool_list.push_back({{"type", "function"}, {"function", {{"name", t}}}});
+    test::WriteFile(dir + "/agent.json", json{{"name", "acme/helper"},
+                                              {"kind", "agent"},
+                                              {"agent",
+                                               {{"base_model", base_model},
+                                                {"system_prompt", "You help with Lake Travis money."},
+                                                {"tools", tool_list},
+                                                {"trusted_contracts", {"ComputeContract", "MorToken"}}}}}
+                                             .dump());
+    return dir;
+  }
   std::mutex mu_;
   std::deque<json> script_;
   std::vector<json> requests_;
@@ -55,24 +79,7 @@ class AgentClient : public ChainWorld {
 };
 
 TEST_F(AgentClient, ConfirmedDepositThroughLtClientServe) {
-  std::string dir = test::TempDir("lt-agent-client");
-  test::WriteFile(dir + "/deployment.json", deployment_.ToJson().dump());
-  test::WriteFile(dir + "/pw", "agent\n");
-  SeededRandom rng(7);
-  auto ks = crypto::EncryptKeystore(bob_, ByteSpan(reinterpret_cast<const uint8_t*>("agent"), 5),
-                                    crypto::LightKdfParams(), rng);
-  ASSERT_TRUE(ks.ok());
-  test::WriteFile(dir + "/bob.json", *ks);
-  test::WriteFile(dir + "/agent.json",
-                  json{{"name", "acme/helper"},
-                       {"kind", "agent"},
-                       {"agent",
-                        {{"base_model", "acme/llama:latest"},
-                         {"system_prompt", "You help with Lake Travis money."},
-                         {"tools", json::array({{{"type", "function"}, {"function", {{"name", "propose_transaction"}}}},
-                                                {{"type", "function"}, {"function", {{"name", "get_balance"}}}}})},
-                         {"trusted_contracts", {"ComputeContract", "MorToken"}}}}}
-                      .dump());
+  std::string dir = WriteClientFiles("lt-agent-client", "acme/llama:latest", {"propose_transaction", "get_balance"});
   json call = {{"contract", "ComputeContract"}, {"function", "deposit"}, {"args", {{"amount", "5"}}}};
   script_.push_back(
       {{"choices",
@@ -133,23 +140,7 @@ TEST_F(AgentClient, ConfirmedDepositThroughLtClientServe) {
 // --local: the model runs in the client; requests naming it and the agent's completions never
 // reach a router (the only one given does not exist) nor the scripted upstream.
 TEST_F(AgentClient, LocalModelServesTheAgentAndItsOwnRequestsInProcess) {
-  std::string dir = test::TempDir("lt-agent-local");
-  test::WriteFile(dir + "/deployment.json", deployment_.ToJson().dump());
-  test::WriteFile(dir + "/pw", "agent\n");
-  SeededRandom rng(7);
-  auto ks = crypto::EncryptKeystore(bob_, ByteSpan(reinterpret_cast<const uint8_t*>("agent"), 5),
-                                    crypto::LightKdfParams(), rng);
-  ASSERT_TRUE(ks.ok());
-  test::WriteFile(dir + "/bob.json", *ks);
-  test::WriteFile(dir + "/agent.json",
-                  json{{"name", "acme/helper"},
-                       {"kind", "agent"},
-                       {"agent",
-                        {{"base_model", "demo/stories:260k"},
-                         {"system_prompt", "You help with Lake Travis money."},
-                         {"tools", json::array({{{"type", "function"}, {"function", {{"name", "get_balance"}}}}})},
-                         {"trusted_contracts", {"ComputeContract", "MorToken"}}}}}
-                      .dump());
+  std::string dir = WriteClientFiles("lt-agent-local", "demo/stories:260k", {"get_balance"});
   int port = test::FreePort();
   test::LtProcess client({"client", "serve", "--listen", "127.0.0.1:" + std::to_string(port), "--chain",
                           dir + "/deployment.json", "--router", "http://127.0.0.1:1", "--keystore", dir + "/bob.json",
