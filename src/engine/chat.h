@@ -7,6 +7,9 @@
 // top_p and seed (none: `default_seed`, or the clock when that is 0). On failure: false with an
 // OpenAI error (400 invalid_value: no user message; 400 context_length_exceeded: the prompt does
 // not fit the context).
+// ToolPlanOf: whether the answer is to be parsed for tool calls (the request offers tools and
+// tool_choice is not "none"), in which syntax and for which names (engine/tool_calls.h); the
+// servers then hold the answer back until it is whole.
 // StopFilter: generated pieces in, text to send out: stop strings cut the text (the stop string
 // itself is never sent), text that could still become a stop string is held back, output never
 // ends inside a UTF-8 sequence, and single control bytes other than \n \t \r are dropped.
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/tool_calls.h"
 #include "openai/chat_request.h"
 #include "util/result.h"
 
@@ -28,6 +32,15 @@ namespace lt::engine {
 // Fills `out` but its callbacks.
 bool ChatToRequest(const Model& model, const openai::ChatRequest& chat, uint64_t default_seed, Request* out,
                    openai::ApiError* error);
+
+struct ToolPlan {
+  bool active = false;
+  ToolSyntax syntax = ToolSyntax::kTagged;
+  std::vector<std::string> names;
+  ParsedAnswer Parse(std::string_view text) const { return ParseToolCalls(syntax, text, names); }
+};
+
+ToolPlan ToolPlanOf(const Model& model, const openai::ChatRequest& chat);
 
 class StopFilter {
  public:
