@@ -32,7 +32,8 @@ std::string ChatRequest::LastUserText() const {
 }
 
 bool CheckBuiltinEngine(const ChatRequest& request, ApiError* error) {
-  if (request.wants_tools && (request.tool_choice == "required" || request.tool_choice == "function")) {
+  if (request.wants_tools && (request.tool_choice == "required" || request.tool_choice == "function" ||
+                              request.tool_choice == "other")) {
     *error = InvalidValue("tool_choice",
                           "this model runs on the builtin engine, which cannot force a tool call (tool_choice '" +
                               request.tool_choice + "'); send tool_choice \"auto\" or \"none\" (providers with "
@@ -141,7 +142,14 @@ bool ToolFields(const json& m, size_t index, ChatMessage* msg, ApiError* error) 
   for (size_t k = 0; k < calls->size(); ++k) {
     const json& c = (*calls)[k];
     std::string cp = param + ".tool_calls[" + std::to_string(k) + "]";
-    const json* fn = c.is_object() ? Field(c, "function") : nullptr;
+    if (!c.is_object()) {
+      *error = InvalidValue(cp, "each tool call must be an object");
+      return false;
+    }
+    // Calls of other types (OpenAI's "custom" tools) pass to upstreams; the engine skips them.
+    const json* type = Field(c, "type");
+    if (type != nullptr && !(type->is_string() && *type == "function")) continue;
+    const json* fn = Field(c, "function");
     const json* name = fn != nullptr && fn->is_object() ? Field(*fn, "name") : nullptr;
     if (name == nullptr || !name->is_string()) {
       *error = InvalidValue(cp, "each tool call needs a 'function' object with a string 'name'");
@@ -172,7 +180,8 @@ bool ToolFields(const json& m, size_t index, ChatMessage* msg, ApiError* error) 
   return true;
 }
 
-// tool_choice: "none", "auto", "required" or {"type":"function","function":{"name":"..."}}.
+// tool_choice: "none", "auto", "required" or {"type":"function","function":{"name":"..."}} (or
+// another object type, kept as "other").
 bool ToolChoice(const json& body, ChatRequest* out, ApiError* error) {
   const json* c = Field(body, "tool_choice");
   if (c == nullptr) return true;
@@ -180,15 +189,21 @@ bool ToolChoice(const json& body, ChatRequest* out, ApiError* error) {
     out->tool_choice = c->get<std::string>();
     return true;
   }
-  const json* fn = c->is_object() ? Field(*c, "function") : nullptr;
-  const json* name = fn != nullptr && fn->is_object() ? Field(*fn, "name") : nullptr;
-  if (name == nullptr || !name->is_string()) {
-    *error = InvalidValue("tool_choice", "'tool_choice' must be \"none\", \"auto\", \"required\" or "
-                                         "{\"type\":\"function\",\"function\":{\"name\":\"...\"}}");
+  const json* type = c->is_object() ? Field(*c, "type") : nullptr;
+  if (type == nullptr || !type->is_string()) {
+    *error = InvalidValue("tool_choice", "'tool_choice' must be \"none\", \"auto\", \"required\" or an object "
+                                         "with a string 'type', e.g. {\"type\":\"function\",\"function\":{\"name\":\"...\"}}");
     return false;
   }
-  out->tool_choice = "function";
-  out->tool_choice_name = name->get<std::string>();
+  const json* fn = Field(*c, "function");
+  const json* name = fn != nullptr && fn->is_object() ? Field(*fn, "name") : nullptr;
+  if (*type == "function" && (name == nullptr || !name->is_string())) {
+    *error = InvalidValue("tool_choice.function.name", "a function tool_choice needs a string 'function.name'");
+    return false;
+  }
+  // Other types (OpenAI's "allowed_tools", "custom") pass to upstreams; the engine refuses them.
+  out->tool_choice = *type == "function" ? "function" : "other";
+  if (name != nullptr && name->is_string()) out->tool_choice_name = name->get<std::string>();
   return true;
 }
 

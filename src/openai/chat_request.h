@@ -19,9 +19,12 @@
 //   stop                   a string or an array of up to 4 strings (empty strings ignored)
 //   stream                 a boolean;  stream_options  an object whose include_usage is a boolean
 //   tools                  an array (wants_tools: non-empty and tool_choice is not "none")
-//   tool_choice            "none", "auto", "required" or {"type":"function","function":{"name"}}
-//   messages[].tool_calls  an array (at most kMaxToolCalls) of {"id"?, "type"?, "function":
-//                          {"name": string, "arguments": string or object}}; tool_call_id and
+//   tool_choice            "none", "auto", "required" or an object with a string "type"
+//                          ({"type":"function","function":{"name": string}}; other types kept
+//                          as "other" for upstreams)
+//   messages[].tool_calls  an array (at most kMaxMessageToolCalls) of objects; those of type
+//                          "function" (or no type) {"id"?, "function": {"name": string,
+//                          "arguments": string or object}}, others skipped; tool_call_id and
 //                          name of a message: strings
 //   response_format        an object with a string "type"
 // Everything else (user, ...) is left in the body for backends that forward it; tools,
@@ -90,7 +93,7 @@ struct ChatRequest {
   bool wants_tools = false;
   std::string response_format;  // its "type"; "" when absent
   nlohmann::json tools;          // the "tools" array as sent; null when absent
-  std::string tool_choice;       // "none", "auto", "required", "function"; "" when absent
+  std::string tool_choice;       // "none", "auto", "required", "function", "other"; "" when absent
   std::string tool_choice_name;  // the function's name when tool_choice is "function"
 
   // The text of the last user message ("" when there is none).
@@ -99,7 +102,7 @@ struct ChatRequest {
 
 // For the builtin engine, which writes text and parses tool calls out of it (doc/engine.md "Tool
 // calls") but cannot force them: false with a 400 unsupported_parameter naming `tool_choice`
-// ("required" or a named function) or `response_format` (other than "text"), or invalid_value
+// ("required", a named function, or another object type) or `response_format` (other than "text"), or invalid_value
 // naming `tools[i]` for a tool that is not {"type":"function","function":{"name": string, ...}}
 // (at most kMaxTools); true otherwise (they all pass unchanged to openai upstreams).
 inline constexpr size_t kMaxTools = 128;

@@ -103,6 +103,11 @@ TEST(ChatRequestTest, C1_L1_EveryBadValueIsA400NamingItsParameter) {
        "messages[0].tool_calls"},
       {"tool call without a name", [](json& b) { b["messages"][0]["tool_calls"] = {{{"function", json::object()}}}; },
        "messages[0].tool_calls[0]"},
+      {"tool call a string", [](json& b) { b["messages"][0]["tool_calls"] = {"f"}; }, "messages[0].tool_calls[0]"},
+      {"function tool_choice without a name",
+       [](json& b) { b["tool_choice"] = {{"type", "function"}, {"function", json::object()}}; },
+       "tool_choice.function.name"},
+      {"tool_choice an object without a type", [](json& b) { b["tool_choice"] = json::object(); }, "tool_choice"},
       {"tool call arguments a number",
        [](json& b) { b["messages"][0]["tool_calls"] = {{{"function", {{"name", "f"}, {"arguments", 1}}}}}; },
        "messages[0].tool_calls[0].function.arguments"},
@@ -130,7 +135,8 @@ TEST(ChatRequestTest, ToolCallsAndToolResultsOfTheHistoryAreRead) {
   json b = json::parse(R"({"messages":[{"role":"user","content":"Weather?"},
       {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",
         "function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},
-        {"id":"call_2","function":{"name":"g","arguments":{"x":1}}},{"function":{"name":"h"}}]},
+        {"id":"call_2","function":{"name":"g","arguments":{"x":1}}},{"function":{"name":"h"}},
+        {"id":"call_4","type":"custom","custom":{"name":"c","input":"x"}}]},
       {"role":"tool","tool_call_id":"call_1","name":"get_weather","content":"sunny"}],
       "tools":[{"type":"function","function":{"name":"get_weather"}}],"tool_choice":"auto"})");
   ChatRequest r;
@@ -143,7 +149,7 @@ TEST(ChatRequestTest, ToolCallsAndToolResultsOfTheHistoryAreRead) {
   EXPECT_EQ(r.messages[1].tool_calls[0].name, "get_weather");
   EXPECT_EQ(r.messages[1].tool_calls[0].arguments, R"({"city":"Paris"})");
   EXPECT_EQ(r.messages[1].tool_calls[1].arguments, R"({"x":1})");
-  EXPECT_EQ(r.messages[1].tool_calls[2].arguments, "{}");
+  EXPECT_EQ(r.messages[1].tool_calls[2].arguments, "{}");  // the custom call is not the engine's
   EXPECT_EQ(r.messages[2].tool_call_id, "call_1");
   EXPECT_EQ(r.messages[2].name, "get_weather");
   EXPECT_TRUE(r.wants_tools);

@@ -111,6 +111,11 @@ TEST(CheckBuiltinEngineTest, ToolsPassButForcedToolChoiceAndStructuredOutputAreR
   EXPECT_EQ(r.tool_choice_name, "f");
   EXPECT_FALSE(CheckBuiltinEngine(r, &e));
   EXPECT_EQ(e.param, "tool_choice");
+  tools["tool_choice"] = {{"type", "allowed_tools"}, {"allowed_tools", {{"mode", "auto"}}}};  // for upstreams
+  ASSERT_TRUE(ParseChatRequest(tools, &r, &e));
+  EXPECT_EQ(r.tool_choice, "other");
+  EXPECT_FALSE(CheckBuiltinEngine(r, &e));
+  EXPECT_EQ(e.param, "tool_choice");
   tools["tool_choice"] = "none";
   ASSERT_TRUE(ParseChatRequest(tools, &r, &e));
   EXPECT_FALSE(r.wants_tools);
