@@ -14,14 +14,15 @@
 // without special parsing, so a user writing "<|im_end|>" cannot end a turn. Text runs between
 // markers are tokenized separately, exactly as llama.cpp tokenizes the rendered string with
 // special parsing (SentencePiece's "▁" prefix after each special token included).
-// Roles: developer is system; llama-2 puts the system text in `<<SYS>>` in the first user turn,
-// mistral folds it into the next user turn ("system\n\nuser"); tool and function results are
-// `ipython` turns for llama-3, `tool` turns for chatml and user turns for llama-2 and mistral;
-// consecutive turns of one role are joined with "\n\n" where the family needs alternation
-// (llama-2, mistral). kDefault (stories260K and templates of unknown families): the user and
-// assistant texts in order, joined by a space where neither side has one, BOS first as the
-// vocabulary asks; system, developer and tool texts are left out (a model without a template
-// cannot tell instructions from text to continue).
+// Roles: developer is system, function is tool; llama-2 puts the system text in `<<SYS>>` in
+// the first user turn, mistral folds it into the next user turn ("system\n\nuser"); tool
+// results as below; consecutive turns of one role are joined with "\n\n" where the family needs
+// alternation (llama-2, mistral). kDefault (stories260K and templates of unknown families): the
+// user and assistant texts (and tool results) in order, joined by a space where neither side has
+// one, BOS first as the vocabulary asks; system and developer texts are left out (a model
+// without a template cannot tell instructions from text to continue).
+// DetectChatFormat adds what a template holds beyond its family (ChatFormat); RenderChat with a
+// ChatFormat renders it (the ChatFamily overload: the family alone, no tools).
 // Tools (doc/engine.md "Tool calls"): RenderChat with a non-empty `tools` array (OpenAI function
 // schemas, written by engine/tool_json.h) puts them in the prompt, and assistant turns with
 // tool_calls and tool turns are written the way the family's tool-capable template does:
