@@ -74,6 +74,12 @@ ToolPlan ToolPlanOf(const Model& model, const openai::ChatRequest& chat) {
   if (chat.raw_prompt || !chat.wants_tools) return plan;
   plan.active = true;
   plan.syntax = ToolSyntaxOf(ChatFormatOf(model.tokenizer()));
+  const Tokenizer& tok = model.tokenizer();
+  plan.tokenizer = &tok;
+  for (std::string_view marker : {"[TOOL_CALLS]", "<|python_tag|>", "<tool_call>", "</tool_call>"}) {
+    int id = tok.Find(marker);
+    if (id >= 0 && tok.type(id) == TokenType::kControl) plan.preserved.push_back(id);
+  }
   for (const auto& t : chat.tools) {  // shapes checked by openai::CheckBuiltinEngine
     auto fn = t.is_object() ? t.find("function") : t.end();
     if (fn == t.end() || !fn->is_object()) continue;
@@ -81,6 +87,14 @@ ToolPlan ToolPlanOf(const Model& model, const openai::ChatRequest& chat) {
     if (name != fn->end() && name->is_string()) plan.names.push_back(name->get<std::string>());
   }
   return plan;
+}
+
+std::string_view ToolPlan::Piece(int token, std::string_view piece) const {
+  if (!active || tokenizer == nullptr) return piece;
+  for (int id : preserved) {
+    if (id == token) return tokenizer->text(id);
+  }
+  return piece;
 }
 
 StopFilter::StopFilter(std::vector<std::string> stop) : stop_(std::move(stop)) {

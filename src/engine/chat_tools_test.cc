@@ -208,5 +208,31 @@ TEST(ChatToolsTest, ChatToRequestRendersTheOfferedTools) {
   EXPECT_FALSE(ToolPlanOf(*m, chat).active);
 }
 
+// Control tokens decode to "": a tool marker that is one (Llama 3.1's <|python_tag|> here) keeps
+// its text while tools are active, so the parser sees it.
+TEST(ChatToolsTest, ToolMarkersThatAreControlTokensKeepTheirText) {
+  auto m = Random("llama3", 1024);
+  ASSERT_NE(m, nullptr);
+  const Tokenizer& t = m->tokenizer();
+  int tag = t.Find("<|python_tag|>");
+  ASSERT_GE(tag, 0);
+  EXPECT_EQ(t.Decode(-1, tag), "");
+  openai::ChatRequest chat;
+  openai::ApiError error;
+  ASSERT_TRUE(openai::ParseChatRequest(json{{"messages", {{{"role", "user"}, {"content", "Hi"}}}}, {"tools", kTools}},
+                                       &chat, &error));
+  ToolPlan plan = ToolPlanOf(*m, chat);
+  ASSERT_TRUE(plan.active);
+  EXPECT_EQ(plan.syntax, ToolSyntax::kJson);
+  EXPECT_EQ(plan.Piece(tag, ""), "<|python_tag|>");
+  EXPECT_EQ(plan.Piece(5, "ab"), "ab");
+  std::string answer = std::string(plan.Piece(tag, "")) + R"({"name": "get_weather", "parameters": {"city": "Rome"}})";
+  ParsedAnswer a = plan.Parse(answer);
+  ASSERT_EQ(a.calls.size(), 1u);
+  EXPECT_EQ(a.content, "");
+  chat.wants_tools = false;
+  EXPECT_EQ(ToolPlanOf(*m, chat).Piece(tag, ""), "");  // no tools: control tokens stay silent
+}
+
 }  // namespace
 }  // namespace lt::engine

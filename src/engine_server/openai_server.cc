@@ -186,7 +186,7 @@ net::HttpResponse OpenAiServer::Complete(const net::HttpRequest& req, openai::Ki
   bool include_usage = chat.include_usage;
   const std::string prefix = echo ? chat.messages[0].text : "";
 
-  r.on_token = [ch](int, std::string_view piece) { return ch->OnPiece(piece); };
+  r.on_token = [ch, plan](int token, std::string_view piece) { return ch->OnPiece(plan.Piece(token, piece)); };
   r.on_done = [ch](const Completion& c) { ch->OnDone(c); };
   Status submitted = engine_->Submit(std::move(r));
   if (!submitted.ok()) {

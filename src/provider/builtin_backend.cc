@@ -87,7 +87,7 @@ class BuiltinBackend final : public Backend {
     if (!engine::ChatToRequest(engine_.model(), chat, seed_, &r, &bad)) return InvalidArgument(bad.message);
     r.reuse_prefix = true;
     auto job = std::make_shared<Job>(chat.stop, engine::ToolPlanOf(engine_.model(), chat), std::move(cb));
-    r.on_token = [job](int, std::string_view piece) { return job->OnPiece(piece); };
+    r.on_token = [job](int token, std::string_view piece) { return job->OnPiece(job->plan.Piece(token, piece)); };
     r.on_done = [job](const engine::Completion& c) { job->OnDone(c); };
     LT_TRY_STATUS(engine_.Submit(std::move(r)));
     return std::shared_ptr<Generation>(job);
