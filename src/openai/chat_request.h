@@ -71,9 +71,9 @@ struct ChatToolCall {
 struct ChatMessage {
   std::string role;
   std::string text;  // the content's text (parts joined); "" for null content
-  std::vector<ChatToolCall> tool_calls;  // assistant messages
-  std::string tool_call_id;              // tool messages; "" when absent
-  std::string name;                      // "" when absent
+  std::vector<ChatToolCall> tool_calls = {};  // assistant messages
+  std::string tool_call_id = {};              // tool messages; "" when absent
+  std::string name = {};                      // "" when absent
 };
 
 struct ChatRequest {
