@@ -270,7 +270,9 @@ TEST(OpenAiServerTest, ToolsReachThePromptAndTheAnswerIsWellFormedWholeAndStream
   EXPECT_EQ(finish, reason) << sink.data;
   EXPECT_EQ(usage["prompt_tokens"], wj["usage"]["prompt_tokens"]) << sink.data;
   EXPECT_EQ(usage["completion_tokens"], 9) << sink.data;
-  if (!msg.contains("tool_calls")) EXPECT_EQ(text, msg["content"].get<std::string>()) << sink.data;
+  if (!msg.contains("tool_calls")) {
+    EXPECT_EQ(text, msg["content"].get<std::string>()) << sink.data;
+  }
   EXPECT_EQ(calls.is_array(), msg.contains("tool_calls")) << sink.data;
 }
 
