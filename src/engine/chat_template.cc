@@ -1,5 +1,7 @@
 #include "engine/chat_template.h"
 
+#include <optional>
+
 #include "engine/tool_json.h"
 
 namespace lt::engine {
@@ -187,55 +189,62 @@ void RenderMistral(Builder& b, const Tokenizer& tok, std::vector<ChatTurn> turns
   }
 }
 
-// Mistral with its tool markers (v0.3's tool parts in the v0.1 turns above): the tools before
-// the last user turn, calls and results in their own blocks, no merging of tool turns.
-void RenderMistralTools(Builder& b, const Tokenizer& tok, std::vector<ChatTurn> turns, const nlohmann::json& tools) {
-  std::string system;
-  size_t i = 0;
-  for (; i < turns.size() && turns[i].role == "system"; ++i) system += (system.empty() ? "" : "\n\n") + turns[i].text;
-  turns.erase(turns.begin(), turns.begin() + static_cast<std::ptrdiff_t>(i));
+// Mistral-7B-Instruct v0.3 (a template with [AVAILABLE_TOOLS]): <s>[INST] U[/INST] A</s>...,
+// the tools before the last user turn, the system text in front of the last turn when that is a
+// user turn (else nowhere, as that template does), calls and results in their blocks.
+void RenderMistralV3(Builder& b, const Tokenizer& tok, std::vector<ChatTurn> turns, const nlohmann::json& tools) {
+  std::optional<std::string> system;
+  size_t start = 0;
+  if (!turns.empty() && turns[0].role == "system") {
+    system = turns[0].text;
+    start = 1;
+  }
   for (ChatTurn& t : turns) {
-    if (t.role == "system") t.role = "user";
+    if (t.role == "system") t.role = "user";  // only the first may be a system turn
   }
   size_t last_user = turns.size();
-  for (size_t k = 0; k < turns.size(); ++k) {
+  for (size_t k = start; k < turns.size(); ++k) {
     if (turns[k].role == "user") last_user = k;
   }
-  bool folded = system.empty();
   b.Token(tok.bos_id());
-  for (size_t k = 0; k < turns.size(); ++k) {
+  for (size_t k = start; k < turns.size(); ++k) {
     const ChatTurn& t = turns[k];
     if (t.role == "user") {
       if (HasTools(tools) && k == last_user) {
-        b.Marker("[AVAILABLE_TOOLS]");
         std::string list;
-        for (const auto& tool : tools) list += (list.empty() ? "" : ", ") + JinjaJson(CanonicalTool(tool));
+        for (const auto& tool : tools) {
+          nlohmann::ordered_json fn = CanonicalTool(tool)["function"];
+          std::string fields;
+          for (auto it = fn.begin(); it != fn.end(); ++it) {
+            if (it.key() == "return") continue;
+            if (!fields.empty()) fields += ", ";
+            fields += "\"" + it.key() + "\": " +
+                      (it->is_string() ? "\"" + it->get<std::string>() + "\"" : JinjaJson(it.value()));
+          }
+          list += (list.empty() ? "" : ", ") + std::string("{\"type\": \"function\", \"function\": {") + fields + "}}";
+        }
+        b.Marker("[AVAILABLE_TOOLS]");
         b.Text(" [" + list + "]");
         b.Marker("[/AVAILABLE_TOOLS]");
       }
       b.Marker("[INST]");
-      b.Text(" " + (folded ? t.text : system + "\n\n" + t.text) + " ");
-      folded = true;
+      b.Text(" " + (k + 1 == turns.size() && system ? *system + "\n\n" : std::string()) + t.text);
       b.Marker("[/INST]");
     } else if (t.role == "tool") {
       b.Marker("[TOOL_RESULTS]");
-      std::string r = " {\"content\": " + JinjaJson(t.text);
-      if (!t.tool_call_id.empty()) r += ", \"call_id\": " + JinjaJson(t.tool_call_id);
-      b.Text(r + "}");
+      b.Text(" {\"content\": " + t.text + ", \"call_id\": \"" + t.tool_call_id + "\"}");
       b.Marker("[/TOOL_RESULTS]");
     } else if (!t.tool_calls.empty()) {
-      b.Marker("[TOOL_CALLS]");
       std::string list;
       for (const ChatToolCall& c : t.tool_calls) {
         list += (list.empty() ? "" : ", ") + std::string("{\"name\": ") + JinjaJson(c.name) +
-                ", \"arguments\": " + TemplateArguments(c.arguments);
-        if (!c.id.empty()) list += ", \"id\": " + JinjaJson(c.id);
-        list += "}";
+                ", \"arguments\": " + TemplateArguments(c.arguments) + ", \"id\": \"" + c.id + "\"}";
       }
+      b.Marker("[TOOL_CALLS]");
       b.Text(" [" + list + "]");
       b.Token(tok.eos_id());
     } else {
-      b.Text(t.text);
+      b.Text(" " + Strip(t.text));
       b.Token(tok.eos_id());
     }
   }
@@ -452,7 +461,7 @@ RenderedChat RenderChat(const Tokenizer& tok, const ChatFormat& f, const std::ve
     case ChatFamily::kLlama2: RenderLlama2(b, tok, std::move(n)); break;
     case ChatFamily::kMistral:
       if (f.mistral_tools) {
-        RenderMistralTools(b, tok, std::move(n), tools);
+        RenderMistralV3(b, tok, std::move(n), tools);
       } else {
         RenderMistral(b, tok, std::move(n));
       }

@@ -37,8 +37,10 @@
 //            first user turn, each as JSON with 4-space indent; a call as
 //            `{"name": .., "parameters": ..}` alone in the assistant turn; results as ipython
 //            turns holding the result as a JSON string;
-//   mistral  with `[AVAILABLE_TOOLS]` in the template: `[AVAILABLE_TOOLS] [..][/AVAILABLE_TOOLS]`
-//            before the last user turn, `[TOOL_CALLS] [..]` + EOS, `[TOOL_RESULTS] {..}[/TOOL_RESULTS]`;
+//   mistral  with `[AVAILABLE_TOOLS]` in the template, Mistral-7B-Instruct v0.3's template for the
+//            whole conversation (`[INST] U[/INST] A</s>`, the system text in front of the last
+//            turn when it is a user turn): `[AVAILABLE_TOOLS] [..][/AVAILABLE_TOOLS]` before the
+//            last user turn, `[TOOL_CALLS] [..]` + EOS, `[TOOL_RESULTS] {..}[/TOOL_RESULTS]`;
 //   other    (llama-2, mistral without those markers, kDefault): the plain-text format
 //            kToolsPreamble + the tools as JSON lines, in the system text (kDefault: first),
 //            calls as `<tool_call>{"name": .., "arguments": ..}</tool_call>` in the assistant's
@@ -66,7 +68,7 @@ enum class ChatFamily { kDefault, kLlama2, kLlama3, kChatml, kMistral };
 struct ChatFormat {
   ChatFamily family = ChatFamily::kDefault;
   bool llama31 = false;         // llama-3: Meta's 3.1 system block ("Cutting Knowledge Date")
-  bool mistral_tools = false;   // mistral: [AVAILABLE_TOOLS] / [TOOL_CALLS] / [TOOL_RESULTS]
+  bool mistral_tools = false;   // mistral v0.3: [AVAILABLE_TOOLS] / [TOOL_CALLS] / [TOOL_RESULTS]
   std::string default_system;   // chatml: Qwen's default system text, when the template holds it
 };
 

@@ -129,7 +129,9 @@ TEST(ChatToolsTest, Llama31WritesJsonToolCallingAndItsSystemBlock) {
             "<|start_header_id|>ipython<|end_header_id|>\n\n22 C<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n");
 }
 
-TEST(ChatToolsTest, MistralWithToolMarkersWritesThemAroundTheTurns) {
+// Mistral-7B-Instruct v0.3's template (tool markers in it): its turns for the whole conversation,
+// the system text in front of the last turn when that is a user turn, the result as it is.
+TEST(ChatToolsTest, MistralV03WritesItsToolBlocksAndTurns) {
   auto m = Random("mistral");
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
@@ -138,13 +140,18 @@ TEST(ChatToolsTest, MistralWithToolMarkersWritesThemAroundTheTurns) {
   EXPECT_FALSE(f.mistral_tools);
   f.mistral_tools = true;
   std::vector<ChatTurn> turns = kAgent;
+  turns.push_back({"assistant", " Warm. "});
   turns.push_back({"user", "And Rome?"});
   RenderedChat r = RenderChat(t, f, turns, kTools);
   EXPECT_EQ(r.text,
-            "<s>[INST] Be brief.\n\nWeather in Paris? [/INST][TOOL_CALLS] [{\"name\": \"get_weather\", \"arguments\": "
-            "{\"city\": \"Paris\", \"unit\": \"C\"}, \"id\": \"call_1\"}]</s>[TOOL_RESULTS] {\"content\": \"22 C\", "
-            "\"call_id\": \"call_1\"}[/TOOL_RESULTS][AVAILABLE_TOOLS] [" + kToolJson +
-                "][/AVAILABLE_TOOLS][INST] And Rome? [/INST]");
+            "<s>[INST] Weather in Paris?[/INST][TOOL_CALLS] [{\"name\": \"get_weather\", \"arguments\": {\"city\": "
+            "\"Paris\", \"unit\": \"C\"}, \"id\": \"call_1\"}]</s>[TOOL_RESULTS] {\"content\": 22 C, \"call_id\": "
+            "\"call_1\"}[/TOOL_RESULTS] Warm.</s>[AVAILABLE_TOOLS] [" + kToolJson +
+                "][/AVAILABLE_TOOLS][INST] Be brief.\n\nAnd Rome?[/INST]");
+  EXPECT_EQ(r.tokens, t.Tokenize(r.text, false, true));
+  // Ending on a tool result: the template has no place for the system text.
+  RenderedChat agent = RenderChat(t, f, kAgent, nullptr);
+  EXPECT_EQ(agent.text.find("Be brief."), std::string::npos) << agent.text;
 }
 
 TEST(ChatToolsTest, FamiliesWithoutToolTemplatesUseThePlainTextFormat) {

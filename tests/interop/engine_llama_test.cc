@@ -6,8 +6,9 @@
 //    BOS-prefixed prompt;
 //  - for each architecture: a conversation rendered by engine/chat_template.h gives the tokens
 //    of the GGUF's own Jinja chat template run by @huggingface/jinja and tokenized by llama.cpp;
-//  - with the real Qwen2.5 and Llama-3.1 templates (tests/llama/templates): conversations with
-//    tools, tool calls and tool results render to the same text and tokens;
+//  - with the real Qwen2.5, Llama-3.1 and Mistral-7B-Instruct-v0.3 templates (tests/llama/
+//    templates): conversations with tools, tool calls and tool results render to the same text
+//    and tokens;
 //  - for each architecture x the 4-, 5- and 6-bit types, BF16 and the q4_k_m mix: greedy
 //    agreement >= 95% over a teacher-forced sequence.
 // Skipped, with a message, when node or tests/llama/node_modules is missing (make deps).
@@ -193,26 +194,28 @@ std::string ReadTemplate(const std::string& name) {
 }
 
 // Agent conversations as OpenAI messages (tool call arguments as objects, as llama.cpp hands them
-// to templates; our side gets them as the JSON strings a client sends). `single`: one call per
+// to templates; our side gets them as the JSON strings a client sends; ids of 9 characters, as
+// Mistral's template demands). `single`: one call per
 // assistant turn (Llama-3.1's template refuses more).
-json ToolConversations(bool single) {
+nlohmann::ordered_json ToolConversations(bool single) {
+  using json = nlohmann::ordered_json;  // a call's function is {"name", "arguments"}, in that order
   json sys = {{"role", "system"}, {"content", " You run errands. "}};
   json u1 = {{"role", "user"}, {"content", "What is the weather in Paris?  Caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC"}};
   auto call = [](const std::string& id, const std::string& name, json args) {
     return json{{"id", id}, {"type", "function"}, {"function", {{"name", name}, {"arguments", args}}}};
   };
   json a1 = {{"role", "assistant"}, {"content", nullptr},
-             {"tool_calls", json::array({call("call_1", "get_weather", {{"city", "Paris"}, {"days", 2}})})}};
-  json t1 = {{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "{\"temp\": 22, \"sky\": \"clear\"}"}};
+             {"tool_calls", json::array({call("callabc01", "get_weather", {{"city", "Paris"}, {"days", 2}})})}};
+  json t1 = {{"role", "tool"}, {"tool_call_id", "callabc01"}, {"content", "{\"temp\": 22, \"sky\": \"clear\"}"}};
   json a2 = {{"role", "assistant"}, {"content", "It is 22 degrees and clear."}};
   json u2 = {{"role", "user"}, {"content", "And tomorrow in Rome?"}};
   json convs = json::array({json::array({u1}), json::array({sys, u1, a1, t1}), json::array({sys, u1, a1, t1, a2, u2})});
   if (!single) {
     json a3 = {{"role", "assistant"}, {"content", "Looking both up."},
-               {"tool_calls", json::array({call("call_2", "get_weather", {{"city", "Rome"}}),
-                                           call("call_3", "search", {{"query", "Rome \"events\""}})})}};
-    json t2 = {{"role", "tool"}, {"tool_call_id", "call_2"}, {"content", "rain"}};
-    json t3 = {{"role", "tool"}, {"tool_call_id", "call_3"}, {"content", "a concert"}};
+               {"tool_calls", json::array({call("callabc02", "get_weather", {{"city", "Rome"}}),
+                                           call("callabc03", "search", {{"query", "Rome \"events\""}})})}};
+    json t2 = {{"role", "tool"}, {"tool_call_id", "callabc02"}, {"content", "rain"}};
+    json t3 = {{"role", "tool"}, {"tool_call_id", "callabc03"}, {"content", "a concert"}};
     convs.push_back(json::array({sys, u1, a1, t1, a2, u2, a3, t2, t3}));
   }
   return convs;
@@ -226,7 +229,8 @@ json Tools() {
       "parameters":{"type":"object","properties":{"query":{"type":"string"}},"required":["query"]}}}])");
 }
 
-std::vector<eng::ChatTurn> Turns(const json& conv) {
+std::vector<eng::ChatTurn> Turns(const nlohmann::ordered_json& conv) {
+  using json = nlohmann::ordered_json;
   std::vector<eng::ChatTurn> turns;
   for (const json& msg : conv) {
     eng::ChatTurn t{msg["role"].get<std::string>(), msg["content"].is_string() ? msg["content"].get<std::string>() : ""};
@@ -241,16 +245,18 @@ std::vector<eng::ChatTurn> Turns(const json& conv) {
   return turns;
 }
 
-// The real templates of two tool-capable families, run by Jinja on the synthetic models'
+// The real templates of three tool-capable families, run by Jinja on the synthetic models'
 // vocabularies (their markers are the same tokens): with and without tools, every conversation
 // renders to the same text and tokens.
-TEST_F(EngineLlamaCppTest, ToolConversationsRenderAsTheRealQwen25AndLlama31Templates) {
+TEST_F(EngineLlamaCppTest, ToolConversationsRenderAsTheRealQwen25Llama31AndMistralV03Templates) {
   struct Case {
     const char* arch;
     const char* file;
     bool single;
   };
-  const Case cases[] = {{"qwen2", "qwen2.5-instruct.jinja", false}, {"llama3", "llama-3.1-instruct.jinja", true}};
+  const Case cases[] = {{"qwen2", "qwen2.5-instruct.jinja", false},
+                        {"llama3", "llama-3.1-instruct.jinja", true},
+                        {"mistral", "mistral-7b-instruct-v0.3.jinja", false}};
   std::string tools_text = "[";
   for (const json& t : Tools()) tools_text += (tools_text.size() > 1 ? "," : "") + eng::CanonicalTool(t).dump();
   tools_text += "]";
@@ -259,7 +265,7 @@ TEST_F(EngineLlamaCppTest, ToolConversationsRenderAsTheRealQwen25AndLlama31Templ
     std::string tmpl = ReadTemplate(c.file);
     ASSERT_FALSE(tmpl.empty()) << c.file;
     json job = {{"op", "chat"}, {"model", ModelFile(c.arch, "q8_0")}, {"template", tmpl},
-                {"conversations", ToolConversations(c.single)}};
+                {"conversations", ToolConversations(c.single).dump()}};
     jobs.push_back(job);
     job["tools"] = tools_text;
     jobs.push_back(job);
@@ -271,10 +277,11 @@ TEST_F(EngineLlamaCppTest, ToolConversationsRenderAsTheRealQwen25AndLlama31Templ
     auto m = Load(ModelFile(c.arch, "q8_0"));
     ASSERT_NE(m, nullptr);
     eng::ChatFormat f = eng::DetectChatFormat(ReadTemplate(c.file));
-    EXPECT_TRUE(std::string(c.arch) == "qwen2" ? !f.default_system.empty() : f.llama31) << c.file;
+    const std::string arch = c.arch;
+    EXPECT_TRUE(arch == "qwen2" ? !f.default_system.empty() : arch == "llama3" ? f.llama31 : f.mistral_tools) << c.file;
     for (bool with_tools : {false, true}) {
       const json& got = res[k++];
-      json convs = ToolConversations(c.single);
+      nlohmann::ordered_json convs = ToolConversations(c.single);
       for (size_t i = 0; i < convs.size(); ++i) {
         eng::RenderedChat r = eng::RenderChat(m->tokenizer(), f, Turns(convs[i]), with_tools ? Tools() : json());
         EXPECT_EQ(r.text, got["texts"][i].get<std::string>()) << c.file << " tools=" << with_tools << " conversation " << i;

@@ -16,8 +16,9 @@
 //                                                              llama.cpp's tokenizer with special parsing,
 //                                                              as llama-server reads a chat; optional
 //                                                              "template" (Jinja text run instead of the
-//                                                              GGUF's) and "tools" (JSON text of the tools
-//                                                              array, so its key order is kept)
+//                                                              GGUF's), "tools" (JSON text of the tools
+//                                                              array, so its key order is kept) and
+//                                                              "conversations" as JSON text (the same)
 // Optional per job: "threads" (default 1). Nothing is downloaded or built: getLlama uses the
 // prebuilt binary only.
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
@@ -63,7 +64,8 @@ for (const job of input.jobs) {
   } else if (job.op === "chat") {
     const template = new Template(job.template ?? m.fileInfo.metadata.tokenizer.chat_template);
     const tools = job.tools === undefined ? {} : {tools: JSON.parse(job.tools)};
-    const texts = job.conversations.map((messages) => template.render({
+    const conversations = typeof job.conversations === "string" ? JSON.parse(job.conversations) : job.conversations;
+    const texts = conversations.map((messages) => template.render({
       messages, add_generation_prompt: true, bos_token: m.tokens.bosString ?? "", eos_token: m.tokens.eosString ?? "",
       ...tools,
     }));
