@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (r.raw_prompt && r.messages.size() != 1) __builtin_trap();
   lt::openai::ApiError plain;
-  (void)lt::openai::CheckPlainText(r, &plain);
+  (void)lt::openai::CheckBuiltinEngine(r, &plain);
   (void)r.LastUserText();
   return 0;
 }

@@ -38,8 +38,15 @@ bool ChatToRequest(const Model& model, const openai::ChatRequest& chat, uint64_t
   } else {
     std::vector<ChatTurn> turns;
     turns.reserve(chat.messages.size());
-    for (const auto& m : chat.messages) turns.push_back({m.role, m.text});
-    r.prompt_tokens = RenderChat(model.tokenizer(), ChatFamilyOf(model.tokenizer()), turns).tokens;
+    for (const auto& m : chat.messages) {
+      ChatTurn t{m.role, m.text};
+      for (const auto& c : m.tool_calls) t.tool_calls.push_back({c.id, c.name, c.arguments});
+      t.tool_call_id = m.tool_call_id;
+      turns.push_back(std::move(t));
+    }
+    r.prompt_tokens = RenderChat(model.tokenizer(), ChatFormatOf(model.tokenizer()), turns,
+                                 chat.wants_tools ? chat.tools : nlohmann::json())
+                          .tokens;
   }
   if (static_cast<int>(r.prompt_tokens.size()) >= ctx) {
     *error = {400,
@@ -60,6 +67,34 @@ bool ChatToRequest(const Model& model, const openai::ChatRequest& chat, uint64_t
   }
   if (r.sampling.seed == 0) r.sampling.seed = 0x9e3779b97f4a7c15ull;  // 0 means "from the clock" in run.c
   return true;
+}
+
+ToolPlan ToolPlanOf(const Model& model, const openai::ChatRequest& chat) {
+  ToolPlan plan;
+  if (chat.raw_prompt || !chat.wants_tools) return plan;
+  plan.active = true;
+  plan.syntax = ToolSyntaxOf(ChatFormatOf(model.tokenizer()));
+  const Tokenizer& tok = model.tokenizer();
+  plan.tokenizer = &tok;
+  for (std::string_view marker : {"[TOOL_CALLS]", "<|python_tag|>", "<tool_call>", "</tool_call>"}) {
+    int id = tok.Find(marker);
+    if (id >= 0 && tok.type(id) == TokenType::kControl) plan.preserved.push_back(id);
+  }
+  for (const auto& t : chat.tools) {  // shapes checked by openai::CheckBuiltinEngine
+    auto fn = t.is_object() ? t.find("function") : t.end();
+    if (fn == t.end() || !fn->is_object()) continue;
+    auto name = fn->find("name");
+    if (name != fn->end() && name->is_string()) plan.names.push_back(name->get<std::string>());
+  }
+  return plan;
+}
+
+std::string_view ToolPlan::Piece(int token, std::string_view piece) const {
+  if (!active || tokenizer == nullptr) return piece;
+  for (int id : preserved) {
+    if (id == token) return tokenizer->text(id);
+  }
+  return piece;
 }
 
 StopFilter::StopFilter(std::vector<std::string> stop) : stop_(std::move(stop)) {

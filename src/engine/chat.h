@@ -7,6 +7,10 @@
 // top_p and seed (none: `default_seed`, or the clock when that is 0). On failure: false with an
 // OpenAI error (400 invalid_value: no user message; 400 context_length_exceeded: the prompt does
 // not fit the context).
+// ToolPlanOf: whether the answer is to be parsed for tool calls (the request offers tools and
+// tool_choice is not "none"), in which syntax and for which names (engine/tool_calls.h); the
+// servers then hold the answer back until it is whole, taking each token's text through
+// ToolPlan::Piece (tool markers that are control tokens keep their text).
 // StopFilter: generated pieces in, text to send out: stop strings cut the text (the stop string
 // itself is never sent), text that could still become a stop string is held back, output never
 // ends inside a UTF-8 sequence, and single control bytes other than \n \t \r are dropped.
@@ -20,6 +24,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/tool_calls.h"
 #include "openai/chat_request.h"
 #include "util/result.h"
 
@@ -28,6 +33,23 @@ namespace lt::engine {
 // Fills `out` but its callbacks.
 bool ChatToRequest(const Model& model, const openai::ChatRequest& chat, uint64_t default_seed, Request* out,
                    openai::ApiError* error);
+
+struct ToolPlan {
+  bool active = false;
+  ToolSyntax syntax = ToolSyntax::kTagged;
+  std::vector<std::string> names;
+  // The tool markers that are control tokens of the vocabulary (Mistral v0.3's [TOOL_CALLS],
+  // Llama 3.1's <|python_tag|>): control tokens decode to "", so while tools are active their
+  // text is kept for the parser (llama.cpp's "preserved tokens").
+  std::vector<int> preserved;
+  const Tokenizer* tokenizer = nullptr;
+
+  ParsedAnswer Parse(std::string_view text) const { return ParseToolCalls(syntax, text, names); }
+  // The text a generated token adds to the answer: `piece`, or a preserved marker's text.
+  std::string_view Piece(int token, std::string_view piece) const;
+};
+
+ToolPlan ToolPlanOf(const Model& model, const openai::ChatRequest& chat);
 
 class StopFilter {
  public:

@@ -93,11 +93,12 @@ TEST(ChatTemplateTest, ChatmlRendersRolesBetweenImStartAndImEnd) {
                               {{"developer", "Be brief."}, {"user", "Hi"}, {"tool", "42"}, {"user", "So?"}});
   EXPECT_EQ(r.text,
             "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n"
-            "<|im_start|>tool\n42<|im_end|>\n<|im_start|>user\nSo?<|im_end|>\n<|im_start|>assistant\n");
+            "<|im_start|>user\n<tool_response>\n42\n</tool_response><|im_end|>\n<|im_start|>user\nSo?<|im_end|>\n"
+            "<|im_start|>assistant\n");
   Expect e{t, {}};  // qwen2 adds no BOS
   e.Special("<|im_start|>").Text("system\nBe brief.").Special("<|im_end|>").Text("\n");
   e.Special("<|im_start|>").Text("user\nHi").Special("<|im_end|>").Text("\n");
-  e.Special("<|im_start|>").Text("tool\n42").Special("<|im_end|>").Text("\n");
+  e.Special("<|im_start|>").Text("user\n<tool_response>\n42\n</tool_response>").Special("<|im_end|>").Text("\n");
   e.Special("<|im_start|>").Text("user\nSo?").Special("<|im_end|>").Text("\n");
   e.Special("<|im_start|>").Text("assistant\n");
   EXPECT_EQ(r.tokens, e.ids);
@@ -136,7 +137,7 @@ TEST(ChatTemplateTest, MistralFoldsTheSystemPromptIntoTheFirstUserTurn) {
   EXPECT_EQ(r.tokens, t.Tokenize(r.text, false, true));
   // Consecutive user turns (a tool result counts as one) are joined so the roles alternate.
   RenderedChat j = RenderChat(t, ChatFamily::kMistral, {{"user", "a"}, {"tool", "b"}});
-  EXPECT_EQ(j.text, "<s>[INST] a\n\nb [/INST]");
+  EXPECT_EQ(j.text, "<s>[INST] a\n\n<tool_response>b</tool_response> [/INST]");
 }
 
 TEST(ChatTemplateTest, SpecialTextInsideAMessageStaysText) {

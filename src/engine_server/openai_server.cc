@@ -5,6 +5,7 @@
 #include "openai/completion_request.h"
 #include "openai/response.h"
 #include "util/json.h"
+#include "util/random.h"
 
 #include <chrono>
 #include <condition_variable>
@@ -57,6 +58,23 @@ struct Channel {
 const char* Reason(const Channel& ch) {
   if (ch.filter.stopped()) return "stop";
   return ch.result.reason == FinishReason::kLength ? "length" : "stop";
+}
+
+// The whole answer of a request that offered tools: its text parsed for calls.
+struct ToolAnswer {
+  std::string content;
+  json calls;  // null when none
+  std::string reason;
+};
+
+ToolAnswer ParseAnswer(const engine::ToolPlan& plan, const Channel& ch) {
+  engine::ParsedAnswer p = plan.Parse(ch.text);
+  ToolAnswer a{std::move(p.content), nullptr, Reason(ch)};
+  if (!p.calls.empty()) {
+    a.calls = engine::ToolCallsJson(p.calls, *SecureRandom::Default());
+    a.reason = "tool_calls";
+  }
+  return a;
 }
 
 }  // namespace
@@ -153,7 +171,7 @@ net::HttpResponse OpenAiServer::Complete(const net::HttpRequest& req, openai::Ki
   bool echo = false;
   bool ok = kind == openai::Kind::kText ? openai::ParseCompletionRequest(*parsed, &chat, &echo, &bad)
                                         : openai::ParseChatRequest(*parsed, &chat, &bad);
-  if (!ok || !openai::CheckPlainText(chat, &bad)) return OpenAiError(bad.status, bad.message, bad.type, bad.code, bad.param);
+  if (!ok || !openai::CheckBuiltinEngine(chat, &bad)) return OpenAiError(bad.status, bad.message, bad.type, bad.code, bad.param);
   if (!chat.model.empty() && chat.model != options_.model_name) {
     return OpenAiError(404, "The model '" + chat.model + "' does not exist; this server has '" + options_.model_name + "'",
                        "invalid_request_error", "model_not_found", "model");
@@ -162,11 +180,13 @@ net::HttpResponse OpenAiServer::Complete(const net::HttpRequest& req, openai::Ki
   if (!engine::ChatToRequest(engine_->model(), chat, 0, &r, &bad)) {
     return OpenAiError(bad.status, bad.message, bad.type, bad.code, bad.param);
   }
+  // With tools the answer is held back until it is whole, then parsed for calls.
+  const engine::ToolPlan plan = engine::ToolPlanOf(engine_->model(), chat);
   auto ch = std::make_shared<Channel>(chat.stop);
   bool include_usage = chat.include_usage;
   const std::string prefix = echo ? chat.messages[0].text : "";
 
-  r.on_token = [ch](int, std::string_view piece) { return ch->OnPiece(piece); };
+  r.on_token = [ch, plan](int token, std::string_view piece) { return ch->OnPiece(plan.Piece(token, piece)); };
   r.on_done = [ch](const Completion& c) { ch->OnDone(c); };
   Status submitted = engine_->Submit(std::move(r));
   if (!submitted.ok()) {
@@ -189,6 +209,11 @@ net::HttpResponse OpenAiServer::Complete(const net::HttpRequest& req, openai::Ki
     }
     if (!ch->result.status.ok()) return OpenAiError(503, ch->result.status.error().message, "server_error", "unavailable");
     net::HttpResponse resp;
+    if (plan.active) {
+      ToolAnswer a = ParseAnswer(plan, *ch);
+      resp.body = Dump(openai::Answer(head, a.content, a.reason, a.calls, usage(ch->result)));
+      return resp;
+    }
     resp.body = Dump(openai::Answer(head, prefix + ch->text, Reason(*ch), nullptr, usage(ch->result)));
     return resp;
   }
@@ -196,7 +221,7 @@ net::HttpResponse OpenAiServer::Complete(const net::HttpRequest& req, openai::Ki
   net::HttpResponse resp;
   resp.content_type = "text/event-stream";
   resp.headers.emplace("Cache-Control", "no-cache");
-  resp.stream = [ch, head, include_usage, usage, deadline, prefix](net::ChunkSink& sink) {
+  resp.stream = [ch, head, include_usage, usage, deadline, prefix, plan](net::ChunkSink& sink) {
     std::string start = openai::StreamStart(head);
     if (!prefix.empty()) start += openai::StreamDelta(head, prefix);
     if (!start.empty() && !sink.Write(start)) {
@@ -208,10 +233,12 @@ net::HttpResponse OpenAiServer::Complete(const net::HttpRequest& req, openai::Ki
       bool done;
       {
         std::unique_lock<std::mutex> lk(ch->mu);
-        if (!ch->cv.wait_until(lk, deadline, [&] { return ch->done || ch->text.size() > ch->sent; })) {
+        if (!ch->cv.wait_until(lk, deadline,
+                               [&] { return ch->done || (!plan.active && ch->text.size() > ch->sent); })) {
           ch->client_gone = true;
           return;
         }
+        if (plan.active) break;
         delta = ch->text.substr(ch->sent);
         ch->sent = ch->text.size();
         done = ch->done && ch->sent == ch->text.size();
@@ -221,6 +248,14 @@ net::HttpResponse OpenAiServer::Complete(const net::HttpRequest& req, openai::Ki
         return;
       }
       if (done) break;
+    }
+    if (plan.active) {  // done: the whole answer, parsed
+      ToolAnswer a = ParseAnswer(plan, *ch);
+      std::string out;
+      if (!a.content.empty()) out += openai::StreamDelta(head, a.content);
+      if (!a.calls.is_null()) out += openai::StreamToolCalls(head, a.calls);
+      sink.Write(out + openai::StreamEnd(head, a.reason, include_usage, usage(ch->result)));
+      return;
     }
     sink.Write(openai::StreamEnd(head, Reason(*ch), include_usage, usage(ch->result)));
   };

@@ -5,14 +5,20 @@
 // openai/completion_request.h). Answers are written by openai/response.h. Unknown routes get
 // 404, known routes under another method 405 (catch-all GET/POST/DELETE routes registered
 // last), bodies over max_body_bytes 413, in OpenAI's shape (a body over the HTTP server's own cap,
-// 4 MiB in `lt engine serve`, gets net's 413 before any handler runs). Tools and a response_format other than text get a 400 naming the field
-// (the engine writes plain text: openai::CheckPlainText).
+// // 4 MiB in `lt engine serve`, gets net's 413 before any handler runs). A response_format other
+// than text, and a tool_choice that forces a call, get a 400 naming the field
+// (openai::CheckBuiltinEngine).
+// Tools: with `tools` (tool_choice "auto" or absent) the prompt carries them and the answer is
+// held back until generation ends, then parsed for tool calls (engine/tool_calls.h): calls come
+// back as message.tool_calls (ids "call_<hex>") with finish_reason "tool_calls", the text
+// outside them as content (null when none); streamed, as one content delta and one tool_calls
+// delta before the closing chunk. Malformed call text stays content.
 //
-// The model has no chat template: the prompt is the content of the LAST user message, used as
-// the start of the story (doc/engine.md, "Prompt format"). Honoured fields: model (must match the
+// The prompt is the conversation through the model's chat template (engine/chat_template.h,
+// doc/engine.md "Prompt format"). Honoured fields: model (must match the
 // served name when given), messages, max_tokens / max_completion_tokens, temperature (0..2, 0 is
 // greedy), top_p (0..1], seed, stop (string or up to 4 strings), stream, stream_options.
-// include_usage, n (only 1). Bad input is a 4xx with an OpenAI-shaped body
+// include_usage, n (only 1), tools, tool_choice ("auto", "none"). Bad input is a 4xx with an OpenAI-shaped body
 // {"error":{"message","type","param","code"}}; handlers never throw.
 // Threads: HTTP threads only parse, queue the request on the engine and format the callbacks'
 // output; all inference runs on the engine thread. Thread-safety: handlers are thread-safe;

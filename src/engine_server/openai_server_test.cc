@@ -188,16 +188,110 @@ TEST(OpenAiServerTest, LegacyCompletionsContinueThePromptWithEchoAndUsage) {
   }
 }
 
-TEST(OpenAiServerTest, ToolsAndJsonModeAreAClear400) {
+TEST(OpenAiServerTest, ForcedToolChoiceAndJsonModeAreAClear400) {
   Engine e(Shipped(), {1, 2, 8});
   OpenAiServer s(&e, {"m"});
+  for (const char* choice : {R"("required")", R"({"type":"function","function":{"name":"f"}})"}) {
+    auto r = s.ChatCompletions(Post(std::string(R"({"messages":[{"role":"user","content":"x"}],
+        "tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":)") + choice + "}"));
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(json::parse(r.body)["error"]["param"], "tool_choice") << r.body;
+  }
   auto r = s.ChatCompletions(Post(R"({"messages":[{"role":"user","content":"x"}],
-      "tools":[{"type":"function","function":{"name":"f"}}]})"));
+      "tools":[{"type":"function","function":{"name":7}}]})"));
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(json::parse(r.body)["error"]["param"], "tools");
+  EXPECT_EQ(json::parse(r.body)["error"]["param"], "tools[0]") << r.body;
   r = s.ChatCompletions(Post(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(json::parse(r.body)["error"]["param"], "response_format");
+}
+
+// The model cannot be steered into a call (engine/tool_calls_test.cc tests the parser); here the
+// tools reach the prompt and the answer stays well-formed, whole and streamed, with exact usage.
+TEST(OpenAiServerTest, ToolsReachThePromptAndTheAnswerIsWellFormedWholeAndStreamed) {
+  Engine e(Shipped(), {1, 2, 8});
+  OpenAiServer s(&e, {"m"});
+  const json tools = json::parse(R"([{"type":"function","function":{"name":"get_weather","description":"The weather",
+      "parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}])");
+  json body = {{"messages", {{{"role", "user"}, {"content", "Once upon a time"}}}}, {"temperature", 0}, {"max_tokens", 9}};
+  auto plain = s.ChatCompletions(Post(body.dump()));
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  const json pj = json::parse(plain.body);
+  body["tools"] = tools;
+  auto with = s.ChatCompletions(Post(body.dump()));
+  ASSERT_EQ(with.status, 200) << with.body;
+  const json wj = json::parse(with.body);
+  EXPECT_GT(wj["usage"]["prompt_tokens"].get<int>(), pj["usage"]["prompt_tokens"].get<int>() + 20) << with.body;
+  EXPECT_EQ(wj["usage"]["completion_tokens"], 9);
+  const json& msg = wj["choices"][0]["message"];
+  EXPECT_EQ(msg["role"], "assistant");
+  const std::string reason = wj["choices"][0]["finish_reason"];
+  if (msg.contains("tool_calls")) {  // whatever the model wrote: either shape is whole
+    EXPECT_EQ(reason, "tool_calls");
+    for (const auto& c : msg["tool_calls"]) {
+      EXPECT_EQ(c["type"], "function");
+      EXPECT_EQ(c["function"]["name"], "get_weather");
+      EXPECT_TRUE(json::parse(c["function"]["arguments"].get<std::string>()).is_object());
+    }
+  } else {
+    EXPECT_EQ(reason, "length");
+    EXPECT_TRUE(msg["content"].is_string()) << with.body;
+  }
+  // tool_choice "none": the prompt of no tools.
+  body["tool_choice"] = "none";
+  auto none = s.ChatCompletions(Post(body.dump()));
+  EXPECT_EQ(json::parse(none.body)["usage"]["prompt_tokens"], pj["usage"]["prompt_tokens"]) << none.body;
+  body.erase("tool_choice");
+
+  // Streamed: held back, then the same answer in one content delta, the closing chunk, usage.
+  body["stream"] = true;
+  body["stream_options"] = {{"include_usage", true}};
+  auto st = s.ChatCompletions(Post(body.dump()));
+  ASSERT_EQ(st.status, 200);
+  ASSERT_TRUE(st.stream);
+  Sink sink;
+  st.stream(sink);
+  std::string text, finish;
+  json usage, calls;
+  size_t pos = 0;
+  while ((pos = sink.data.find("data: ", pos)) != std::string::npos) {
+    size_t end = sink.data.find("\n\n", pos);
+    std::string ev = sink.data.substr(pos + 6, end - pos - 6);
+    pos = end;
+    if (ev == "[DONE]") break;
+    json c = json::parse(ev);
+    if (c.contains("usage") && !c["usage"].is_null()) usage = c["usage"];
+    if (c["choices"].empty()) continue;
+    const json& d = c["choices"][0]["delta"];
+    if (d.contains("content") && d["content"].is_string()) text += d["content"].get<std::string>();
+    if (d.contains("tool_calls")) calls = d["tool_calls"];
+    if (c["choices"][0]["finish_reason"].is_string()) finish = c["choices"][0]["finish_reason"];
+  }
+  EXPECT_EQ(finish, reason) << sink.data;
+  EXPECT_EQ(usage["prompt_tokens"], wj["usage"]["prompt_tokens"]) << sink.data;
+  EXPECT_EQ(usage["completion_tokens"], 9) << sink.data;
+  if (!msg.contains("tool_calls")) {
+    EXPECT_EQ(text, msg["content"].get<std::string>()) << sink.data;
+  }
+  EXPECT_EQ(calls.is_array(), msg.contains("tool_calls")) << sink.data;
+}
+
+// An agent's history: an assistant turn with tool_calls (content null) and the tool's result.
+TEST(OpenAiServerTest, ToolCallHistoryIsRenderedIntoThePrompt) {
+  Engine e(Shipped(), {1, 2, 8});
+  OpenAiServer s(&e, {"m"});
+  json body = {{"messages", {{{"role", "user"}, {"content", "Once upon a time"}}}}, {"temperature", 0}, {"max_tokens", 3}};
+  const int base = json::parse(s.ChatCompletions(Post(body.dump())).body)["usage"]["prompt_tokens"];
+  body["messages"].push_back(json::parse(R"({"role":"assistant","content":null,"tool_calls":[{"id":"call_1",
+      "type":"function","function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}}]})"));
+  body["messages"].push_back({{"role", "tool"}, {"tool_call_id", "call_1"}, {"content", "sunny"}});
+  auto r = s.ChatCompletions(Post(body.dump()));
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_GT(json::parse(r.body)["usage"]["prompt_tokens"].get<int>(), base + 10) << r.body;
+  body["messages"][1]["tool_calls"] = "nope";
+  r = s.ChatCompletions(Post(body.dump()));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["error"]["param"], "messages[1].tool_calls") << r.body;
 }
 
 // Unknown route, wrong method and a body over the limit in OpenAI's shape, through a real

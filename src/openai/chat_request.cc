@@ -31,13 +31,32 @@ std::string ChatRequest::LastUserText() const {
   return "";
 }
 
-bool CheckPlainText(const ChatRequest& request, ApiError* error) {
-  if (request.wants_tools) {
-    *error = InvalidValue("tools",
-                          "this model runs on the builtin engine, which cannot call tools (send tool_choice \"none\" "
-                          "or no tools; providers with an openai backend pass tools to their upstream)");
+bool CheckBuiltinEngine(const ChatRequest& request, ApiError* error) {
+  if (request.wants_tools && (request.tool_choice == "required" || request.tool_choice == "function" ||
+                              request.tool_choice == "other")) {
+    *error = InvalidValue("tool_choice",
+                          "this model runs on the builtin engine, which cannot force a tool call (tool_choice '" +
+                              request.tool_choice + "'); send tool_choice \"auto\" or \"none\" (providers with "
+                              "an openai backend pass tool_choice to their upstream)");
     error->code = "unsupported_parameter";
     return false;
+  }
+  if (request.wants_tools && request.tools.size() > kMaxTools) {
+    *error = InvalidValue("tools", "'tools' has more than " + std::to_string(kMaxTools) + " entries");
+    return false;
+  }
+  for (size_t i = 0; request.wants_tools && i < request.tools.size(); ++i) {
+    const json& t = request.tools[i];
+    auto type = t.is_object() ? t.find("type") : t.end();
+    auto fn = t.is_object() ? t.find("function") : t.end();
+    auto name = fn != t.end() && fn->is_object() ? fn->find("name") : t.end();
+    bool ok = t.is_object() && (type == t.end() || (type->is_string() && *type == "function")) && fn != t.end() &&
+              fn->is_object() && name != fn->end() && name->is_string() && !name->get<std::string>().empty();
+    if (!ok) {
+      *error = InvalidValue("tools[" + std::to_string(i) + "]",
+                            "each tool must be {\"type\":\"function\",\"function\":{\"name\":\"...\", ...}}");
+      return false;
+    }
   }
   if (!request.response_format.empty() && request.response_format != "text") {
     *error = InvalidValue("response_format", "this model runs on the builtin engine, which only writes text "
@@ -101,6 +120,93 @@ bool Content(const json& m, size_t index, std::string* text, ApiError* error) {
   return true;
 }
 
+// messages[i].tool_calls, tool_call_id and name.
+bool ToolFields(const json& m, size_t index, ChatMessage* msg, ApiError* error) {
+  std::string param = "messages[" + std::to_string(index) + "]";
+  for (const char* key : {"tool_call_id", "name"}) {
+    const json* v = Field(m, key);
+    if (v == nullptr) continue;
+    if (!v->is_string()) {
+      *error = InvalidValue(param + "." + key, std::string("'") + key + "' must be a string");
+      return false;
+    }
+    (std::string_view(key) == "name" ? msg->name : msg->tool_call_id) = v->get<std::string>();
+  }
+  const json* calls = Field(m, "tool_calls");
+  if (calls == nullptr) return true;
+  if (!calls->is_array() || calls->size() > kMaxMessageToolCalls) {
+    *error = InvalidValue(param + ".tool_calls", "'tool_calls' must be an array of at most " +
+                                                     std::to_string(kMaxMessageToolCalls) + " calls");
+    return false;
+  }
+  for (size_t k = 0; k < calls->size(); ++k) {
+    const json& c = (*calls)[k];
+    std::string cp = param + ".tool_calls[" + std::to_string(k) + "]";
+    if (!c.is_object()) {
+      *error = InvalidValue(cp, "each tool call must be an object");
+      return false;
+    }
+    // Calls of other types (OpenAI's "custom" tools) pass to upstreams; the engine skips them.
+    const json* type = Field(c, "type");
+    if (type != nullptr && !(type->is_string() && *type == "function")) continue;
+    const json* fn = Field(c, "function");
+    const json* name = fn != nullptr && fn->is_object() ? Field(*fn, "name") : nullptr;
+    if (name == nullptr || !name->is_string()) {
+      *error = InvalidValue(cp, "each tool call needs a 'function' object with a string 'name'");
+      return false;
+    }
+    ChatToolCall call;
+    call.name = name->get<std::string>();
+    if (const json* id = Field(c, "id")) {
+      if (!id->is_string()) {
+        *error = InvalidValue(cp + ".id", "a tool call's 'id' must be a string");
+        return false;
+      }
+      call.id = id->get<std::string>();
+    }
+    const json* args = Field(*fn, "arguments");
+    if (args == nullptr) {
+      call.arguments = "{}";
+    } else if (args->is_string()) {
+      call.arguments = args->get<std::string>();
+    } else if (args->is_object()) {
+      call.arguments = args->dump(-1, ' ', false, json::error_handler_t::replace);
+    } else {
+      *error = InvalidValue(cp + ".function.arguments", "a tool call's 'arguments' must be a JSON string");
+      return false;
+    }
+    msg->tool_calls.push_back(std::move(call));
+  }
+  return true;
+}
+
+// tool_choice: "none", "auto", "required" or {"type":"function","function":{"name":"..."}} (or
+// another object type, kept as "other").
+bool ToolChoice(const json& body, ChatRequest* out, ApiError* error) {
+  const json* c = Field(body, "tool_choice");
+  if (c == nullptr) return true;
+  if (c->is_string() && (*c == "none" || *c == "auto" || *c == "required")) {
+    out->tool_choice = c->get<std::string>();
+    return true;
+  }
+  const json* type = c->is_object() ? Field(*c, "type") : nullptr;
+  if (type == nullptr || !type->is_string()) {
+    *error = InvalidValue("tool_choice", "'tool_choice' must be \"none\", \"auto\", \"required\" or an object "
+                                         "with a string 'type', e.g. {\"type\":\"function\",\"function\":{\"name\":\"...\"}}");
+    return false;
+  }
+  const json* fn = Field(*c, "function");
+  const json* name = fn != nullptr && fn->is_object() ? Field(*fn, "name") : nullptr;
+  if (*type == "function" && (name == nullptr || !name->is_string())) {
+    *error = InvalidValue("tool_choice.function.name", "a function tool_choice needs a string 'function.name'");
+    return false;
+  }
+  // Other types (OpenAI's "allowed_tools", "custom") pass to upstreams; the engine refuses them.
+  out->tool_choice = *type == "function" ? "function" : "other";
+  if (name != nullptr && name->is_string()) out->tool_choice_name = name->get<std::string>();
+  return true;
+}
+
 }  // namespace
 
 bool ParseChatRequest(const json& body, ChatRequest* out, ApiError* error) {
@@ -143,6 +249,7 @@ bool ParseChatRequest(const json& body, ChatRequest* out, ApiError* error) {
     ChatMessage msg;
     msg.role = role->get<std::string>();
     if (!Content(m, i, &msg.text, error)) return false;
+    if (!ToolFields(m, i, &msg, error)) return false;
     out->messages.push_back(std::move(msg));
   }
   for (const char* key : {"max_tokens", "max_completion_tokens"}) {
@@ -204,9 +311,10 @@ bool ParseChatRequest(const json& body, ChatRequest* out, ApiError* error) {
       *error = InvalidValue("tools", "'tools' must be an array");
       return false;
     }
-    const json* choice = Field(body, "tool_choice");
-    out->wants_tools = !t->empty() && !(choice != nullptr && choice->is_string() && *choice == "none");
+    out->tools = *t;
   }
+  if (!ToolChoice(body, out, error)) return false;
+  out->wants_tools = out->tools.is_array() && !out->tools.empty() && out->tool_choice != "none";
   if (const json* rf = Field(body, "response_format")) {
     auto type = rf->is_object() ? rf->find("type") : rf->end();
     if (!rf->is_object() || type == rf->end() || !type->is_string()) {

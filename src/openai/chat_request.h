@@ -19,9 +19,17 @@
 //   stop                   a string or an array of up to 4 strings (empty strings ignored)
 //   stream                 a boolean;  stream_options  an object whose include_usage is a boolean
 //   tools                  an array (wants_tools: non-empty and tool_choice is not "none")
+//   tool_choice            "none", "auto", "required" or an object with a string "type"
+//                          ({"type":"function","function":{"name": string}}; other types kept
+//                          as "other" for upstreams)
+//   messages[].tool_calls  an array (at most kMaxMessageToolCalls) of objects; those of type
+//                          "function" (or no type) {"id"?, "function": {"name": string,
+//                          "arguments": string or object}}, others skipped; tool_call_id and
+//                          name of a message: strings
 //   response_format        an object with a string "type"
-// Everything else (tool_choice, user, ...) is left in the body for backends that forward it;
-// tools and response_format too, unchanged (CheckPlainText refuses them for the builtin engine).
+// Everything else (user, ...) is left in the body for backends that forward it; tools,
+// tool_choice and response_format too, unchanged. CheckBuiltinEngine says what the builtin
+// engine cannot honour.
 // Thread-safety: pure functions.
 #ifndef LT_OPENAI_CHAT_REQUEST_H_
 #define LT_OPENAI_CHAT_REQUEST_H_
@@ -51,9 +59,21 @@ struct ApiError {
 
 ApiError InvalidValue(std::string param, std::string message);
 
+inline constexpr size_t kMaxMessageToolCalls = 128;
+
+// One tool call of an assistant message (the history an agent sends back).
+struct ChatToolCall {
+  std::string id;         // "" when absent
+  std::string name;
+  std::string arguments;  // JSON text as sent (an object sent as an object is dumped)
+};
+
 struct ChatMessage {
   std::string role;
   std::string text;  // the content's text (parts joined); "" for null content
+  std::vector<ChatToolCall> tool_calls = {};  // assistant messages
+  std::string tool_call_id = {};              // tool messages; "" when absent
+  std::string name = {};                      // "" when absent
 };
 
 struct ChatRequest {
@@ -69,19 +89,24 @@ struct ChatRequest {
   // A legacy text completion (openai/completion_request.h): one user message whose text is
   // continued as it is, never put in a chat template.
   bool raw_prompt = false;
-  // Fields the builtin engine cannot honour, for CheckPlainText: "tools" (a non-empty array,
-  // unless tool_choice is "none") and a response_format other than {"type":"text"}.
+  // "tools" is a non-empty array and tool_choice is not "none": the model may call them.
   bool wants_tools = false;
   std::string response_format;  // its "type"; "" when absent
+  nlohmann::json tools;          // the "tools" array as sent; null when absent
+  std::string tool_choice;       // "none", "auto", "required", "function", "other"; "" when absent
+  std::string tool_choice_name;  // the function's name when tool_choice is "function"
 
   // The text of the last user message ("" when there is none).
   std::string LastUserText() const;
 };
 
-// For a backend that generates plain text (the builtin engine): false with a 400
-// unsupported_parameter naming `tools` or `response_format` when the request asks for them
-// (they pass unchanged to openai upstreams); true otherwise.
-bool CheckPlainText(const ChatRequest& request, ApiError* error);
+// For the builtin engine, which writes text and parses tool calls out of it (doc/engine.md "Tool
+// calls") but cannot force them: false with a 400 unsupported_parameter naming `tool_choice`
+// ("required", a named function, or another object type) or `response_format` (other than "text"), or invalid_value
+// naming `tools[i]` for a tool that is not {"type":"function","function":{"name": string, ...}}
+// (at most kMaxTools); true otherwise (they all pass unchanged to openai upstreams).
+inline constexpr size_t kMaxTools = 128;
+bool CheckBuiltinEngine(const ChatRequest& request, ApiError* error);
 
 // Parses and validates `body` (already bounded in size and depth by the caller).
 // On failure: false, with `error` saying which parameter and why (status 400).

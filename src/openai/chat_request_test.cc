@@ -99,6 +99,23 @@ TEST(ChatRequestTest, C1_L1_EveryBadValueIsA400NamingItsParameter) {
       {"include_usage a string (L1)", [](json& b) { b["stream_options"] = {{"include_usage", "yes"}}; },
        "stream_options.include_usage"},
       {"stream_options a string", [](json& b) { b["stream_options"] = "x"; }, "stream_options"},
+      {"tool_calls an object", [](json& b) { b["messages"][0]["tool_calls"] = json::object(); },
+       "messages[0].tool_calls"},
+      {"tool call without a name", [](json& b) { b["messages"][0]["tool_calls"] = {{{"function", json::object()}}}; },
+       "messages[0].tool_calls[0]"},
+      {"tool call a string", [](json& b) { b["messages"][0]["tool_calls"] = {"f"}; }, "messages[0].tool_calls[0]"},
+      {"function tool_choice without a name",
+       [](json& b) { b["tool_choice"] = {{"type", "function"}, {"function", json::object()}}; },
+       "tool_choice.function.name"},
+      {"tool_choice an object without a type", [](json& b) { b["tool_choice"] = json::object(); }, "tool_choice"},
+      {"tool call arguments a number",
+       [](json& b) { b["messages"][0]["tool_calls"] = {{{"function", {{"name", "f"}, {"arguments", 1}}}}}; },
+       "messages[0].tool_calls[0].function.arguments"},
+      {"tool call id a number",
+       [](json& b) { b["messages"][0]["tool_calls"] = {{{"id", 1}, {"function", {{"name", "f"}}}}}; },
+       "messages[0].tool_calls[0].id"},
+      {"tool_call_id a number", [](json& b) { b["messages"][0]["tool_call_id"] = 5; }, "messages[0].tool_call_id"},
+      {"tool_choice a number", [](json& b) { b["tool_choice"] = 5; }, "tool_choice"},
   };
   for (const auto& row : rows) {
     json b = Base();
@@ -111,6 +128,33 @@ TEST(ChatRequestTest, C1_L1_EveryBadValueIsA400NamingItsParameter) {
     EXPECT_FALSE(e.message.empty()) << row.what;
     EXPECT_EQ(e.Body()["error"]["type"], "invalid_request_error") << row.what;
   }
+}
+
+// An agent's history: assistant tool calls (arguments a string, or an object) and tool results.
+TEST(ChatRequestTest, ToolCallsAndToolResultsOfTheHistoryAreRead) {
+  json b = json::parse(R"({"messages":[{"role":"user","content":"Weather?"},
+      {"role":"assistant","content":null,"tool_calls":[{"id":"call_1","type":"function",
+        "function":{"name":"get_weather","arguments":"{\"city\":\"Paris\"}"}},
+        {"id":"call_2","function":{"name":"g","arguments":{"x":1}}},{"function":{"name":"h"}},
+        {"id":"call_4","type":"custom","custom":{"name":"c","input":"x"}}]},
+      {"role":"tool","tool_call_id":"call_1","name":"get_weather","content":"sunny"}],
+      "tools":[{"type":"function","function":{"name":"get_weather"}}],"tool_choice":"auto"})");
+  ChatRequest r;
+  ApiError e;
+  ASSERT_TRUE(ParseChatRequest(b, &r, &e)) << e.message;
+  ASSERT_EQ(r.messages.size(), 3u);
+  ASSERT_EQ(r.messages[1].tool_calls.size(), 3u);
+  EXPECT_EQ(r.messages[1].text, "");
+  EXPECT_EQ(r.messages[1].tool_calls[0].id, "call_1");
+  EXPECT_EQ(r.messages[1].tool_calls[0].name, "get_weather");
+  EXPECT_EQ(r.messages[1].tool_calls[0].arguments, R"({"city":"Paris"})");
+  EXPECT_EQ(r.messages[1].tool_calls[1].arguments, R"({"x":1})");
+  EXPECT_EQ(r.messages[1].tool_calls[2].arguments, "{}");  // the custom call is not the engine's
+  EXPECT_EQ(r.messages[2].tool_call_id, "call_1");
+  EXPECT_EQ(r.messages[2].name, "get_weather");
+  EXPECT_TRUE(r.wants_tools);
+  EXPECT_EQ(r.tool_choice, "auto");
+  EXPECT_EQ(r.tools.size(), 1u);
 }
 
 TEST(ChatRequestTest, NotAnObjectIsInvalidJson) {

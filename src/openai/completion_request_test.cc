@@ -89,31 +89,57 @@ TEST(CompletionRequestTest, ParseAnyRequestTellsChatsFromCompletionsAndTheBodyTo
   EXPECT_EQ(CompletionBodyToSend(Base(), ChatRequest{})["prompt"], "");
 }
 
-TEST(CheckPlainTextTest, ToolsAndStructuredOutputAreRefusedForTheBuiltinEngine) {
+TEST(CheckBuiltinEngineTest, ToolsPassButForcedToolChoiceAndStructuredOutputAreRefused) {
   json chat = {{"messages", {{{"role", "user"}, {"content", "hi"}}}}};
   ChatRequest r;
   ApiError e;
   ASSERT_TRUE(ParseChatRequest(chat, &r, &e));
-  EXPECT_TRUE(CheckPlainText(r, &e));
+  EXPECT_TRUE(CheckBuiltinEngine(r, &e));
 
   json tools = chat;
   tools["tools"] = json::array({{{"type", "function"}, {"function", {{"name", "f"}}}}});
   ASSERT_TRUE(ParseChatRequest(tools, &r, &e));
-  EXPECT_FALSE(CheckPlainText(r, &e));
-  EXPECT_EQ(e.param, "tools");
+  EXPECT_TRUE(r.wants_tools);
+  EXPECT_TRUE(CheckBuiltinEngine(r, &e));
+  tools["tool_choice"] = "required";
+  ASSERT_TRUE(ParseChatRequest(tools, &r, &e));
+  EXPECT_FALSE(CheckBuiltinEngine(r, &e));
+  EXPECT_EQ(e.param, "tool_choice");
   EXPECT_EQ(e.code, "unsupported_parameter");
+  tools["tool_choice"] = {{"type", "function"}, {"function", {{"name", "f"}}}};
+  ASSERT_TRUE(ParseChatRequest(tools, &r, &e));
+  EXPECT_EQ(r.tool_choice_name, "f");
+  EXPECT_FALSE(CheckBuiltinEngine(r, &e));
+  EXPECT_EQ(e.param, "tool_choice");
+  tools["tool_choice"] = {{"type", "allowed_tools"}, {"allowed_tools", {{"mode", "auto"}}}};  // for upstreams
+  ASSERT_TRUE(ParseChatRequest(tools, &r, &e));
+  EXPECT_EQ(r.tool_choice, "other");
+  EXPECT_FALSE(CheckBuiltinEngine(r, &e));
+  EXPECT_EQ(e.param, "tool_choice");
   tools["tool_choice"] = "none";
   ASSERT_TRUE(ParseChatRequest(tools, &r, &e));
-  EXPECT_TRUE(CheckPlainText(r, &e));
+  EXPECT_FALSE(r.wants_tools);
+  EXPECT_TRUE(CheckBuiltinEngine(r, &e));
+  tools["tool_choice"] = "sometimes";
+  EXPECT_FALSE(ParseChatRequest(tools, &r, &e));
+  EXPECT_EQ(e.param, "tool_choice");
+  tools.erase("tool_choice");
+  for (json bad : {json("f"), json{{"type", "function"}}, json{{"type", 5}, {"function", {{"name", "f"}}}},
+                   json{{"function", {{"name", 7}}}}, json{{"function", {{"name", ""}}}}}) {
+    tools["tools"] = json::array({{{"type", "function"}, {"function", {{"name", "ok"}}}}, bad});
+    ASSERT_TRUE(ParseChatRequest(tools, &r, &e)) << bad;
+    EXPECT_FALSE(CheckBuiltinEngine(r, &e)) << bad;
+    EXPECT_EQ(e.param, "tools[1]") << bad;
+  }
 
   json rf = chat;
   rf["response_format"] = {{"type", "json_object"}};
   ASSERT_TRUE(ParseChatRequest(rf, &r, &e));
-  EXPECT_FALSE(CheckPlainText(r, &e));
+  EXPECT_FALSE(CheckBuiltinEngine(r, &e));
   EXPECT_EQ(e.param, "response_format");
   rf["response_format"] = {{"type", "text"}};
   ASSERT_TRUE(ParseChatRequest(rf, &r, &e));
-  EXPECT_TRUE(CheckPlainText(r, &e));
+  EXPECT_TRUE(CheckBuiltinEngine(r, &e));
   rf["response_format"] = "json";
   EXPECT_FALSE(ParseChatRequest(rf, &r, &e));
   EXPECT_EQ(e.param, "response_format");

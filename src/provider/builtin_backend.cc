@@ -5,6 +5,9 @@
 // Prompt caching: every request is submitted with reuse_prefix, and the engine keeps as many
 // finished KV caches as there are slots, so the next turn of a conversation (which repeats the
 // turns so far through the chat template) prefills only what is new (engine/engine.h).
+// Tools: a request that offers tools (engine::ToolPlanOf) gets no chunk until generation ends;
+// then the text is parsed for tool calls (engine/tool_calls.h): the text outside them goes out
+// as one chunk, the calls in GenerationResult::tool_calls with finish_reason "tool_calls".
 #include "provider/backend.h"
 
 #ifdef LT_HAVE_ENGINE
@@ -16,6 +19,7 @@
 #include "engine/engine.h"
 #include "openai/chat_request.h"
 #include "openai/completion_request.h"
+#include "util/random.h"
 
 namespace lt::provider {
 namespace {
@@ -24,14 +28,15 @@ using nlohmann::json;
 
 // One generation: the stop filter and the caller's callbacks, driven from the engine thread.
 struct Job final : Generation {
-  explicit Job(std::vector<std::string> stop, GenerationCallbacks callbacks)
-      : filter(std::move(stop)), cb(std::move(callbacks)) {}
+  Job(std::vector<std::string> stop, engine::ToolPlan tool_plan, GenerationCallbacks callbacks)
+      : filter(std::move(stop)), plan(std::move(tool_plan)), cb(std::move(callbacks)) {}
   void Cancel() override { cancelled.store(true); }
 
   // Engine thread. False ends the generation (cancelled, the caller is gone, or a stop string).
   bool OnPiece(std::string_view piece) {
     if (cancelled.load()) return false;
     std::string out = filter.Push(piece);
+    if (plan.active) return !filter.stopped();  // the whole text is parsed at the end
     if (!out.empty() && !cb.on_chunk(out)) {
       cancelled.store(true);
       return false;
@@ -42,9 +47,17 @@ struct Job final : Generation {
     if (!c.status.ok()) return cb.on_done(c.status.error());
     if (cancelled.load()) return cb.on_done(MakeError(ErrorCode::kUnavailable, "cancelled"));
     std::string rest = filter.Finish();
-    if (!rest.empty()) cb.on_chunk(rest);
     GenerationResult r;
     r.finish_reason = !filter.stopped() && c.reason == engine::FinishReason::kLength ? "length" : "stop";
+    if (plan.active) {
+      engine::ParsedAnswer a = plan.Parse(filter.text());
+      rest = std::move(a.content);
+      if (!a.calls.empty()) {
+        r.tool_calls = engine::ToolCallsJson(a.calls, *SecureRandom::Default());
+        r.finish_reason = "tool_calls";
+      }
+    }
+    if (!rest.empty()) cb.on_chunk(rest);
     r.prompt_tokens = static_cast<uint32_t>(c.prompt_tokens);
     r.completion_tokens = static_cast<uint32_t>(c.completion_tokens);
     r.cached_tokens = static_cast<uint32_t>(c.cached_tokens);
@@ -53,6 +66,7 @@ struct Job final : Generation {
 
   std::atomic<bool> cancelled{false};
   engine::StopFilter filter;
+  engine::ToolPlan plan;
   GenerationCallbacks cb;
 };
 
@@ -66,14 +80,14 @@ class BuiltinBackend final : public Backend {
     // Every field is checked before use (a "role" of 5 used to throw here and end the provider).
     openai::ChatRequest chat;
     openai::ApiError bad;
-    if (!openai::ParseAnyRequest(request, &chat, &bad) || !openai::CheckPlainText(chat, &bad)) {
+    if (!openai::ParseAnyRequest(request, &chat, &bad) || !openai::CheckBuiltinEngine(chat, &bad)) {
       return InvalidArgument(bad.param.empty() ? bad.message : bad.param + ": " + bad.message);  // as session.cc words it
     }
     engine::Request r;
     if (!engine::ChatToRequest(engine_.model(), chat, seed_, &r, &bad)) return InvalidArgument(bad.message);
     r.reuse_prefix = true;
-    auto job = std::make_shared<Job>(chat.stop, std::move(cb));
-    r.on_token = [job](int, std::string_view piece) { return job->OnPiece(piece); };
+    auto job = std::make_shared<Job>(chat.stop, engine::ToolPlanOf(engine_.model(), chat), std::move(cb));
+    r.on_token = [job](int token, std::string_view piece) { return job->OnPiece(job->plan.Piece(token, piece)); };
     r.on_done = [job](const engine::Completion& c) { job->OnDone(c); };
     LT_TRY_STATUS(engine_.Submit(std::move(r)));
     return std::shared_ptr<Generation>(job);

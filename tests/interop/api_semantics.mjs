@@ -151,7 +151,14 @@ out.tools = {
   responseFormatUnchanged: isDeepStrictEqual(upstreamSaw.response_format, response_format),
   toolChoice: upstreamSaw.tool_choice,
   streamed, streamFinish: tcsFinish, streamUsage: tcsUsage,
-  builtin: await errorOf(client.chat.completions.create({ model, messages, tools, max_tokens: 5 })),
+  // The builtin engine: tools reach the prompt (more prompt tokens), the answer is well-formed; a
+  // tool_choice that forces a call is a 400 naming it.
+  builtin: await errorOf(client.chat.completions.create({ model, messages, tools, tool_choice: 'required', max_tokens: 5 })),
+  builtinTools: await (async () => {
+    const r = await client.chat.completions.create({ model, messages, tools, max_tokens: 5, temperature: 0 });
+    const p = await client.chat.completions.create({ model, messages, max_tokens: 5, temperature: 0 });
+    return { message: r.choices[0].message, finish: r.choices[0].finish_reason, usage: r.usage, plainUsage: p.usage };
+  })(),
 };
 
 // Failover: the provider holding the session is frozen; the request goes to another one.

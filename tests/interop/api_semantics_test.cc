@@ -7,7 +7,7 @@
 // 400s in OpenAI's shape for bad fields, 404/405/413 in OpenAI's shape, a bad model name as 404
 // model_not_found, a manifest digest as the model not taken for a key, /v1/completions, tool
 // calls and response_format passed through unchanged with the upstream's usage, the builtin
-// engine's 400 for tools, and exact usage after a failover (the provider holding the session is
+// engine's tools (in the prompt, a well-formed answer) and its 400 for a forced tool_choice, and exact usage after a failover (the provider holding the session is
 // frozen midway). Skipped, with a message, when node or the SDK is missing.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -242,7 +242,16 @@ TEST(ApiSemanticsInteropTest, OfficialSdkSeesExactOpenAiSemanticsOnEveryPath) {
   EXPECT_EQ(t["streamFinish"], "tool_calls") << t;
   EXPECT_EQ(t["streamUsage"]["completion_tokens"], 12) << t;
   EXPECT_EQ(t["builtin"]["status"], 400) << t;
-  EXPECT_NE(t["builtin"]["message"].get<std::string>().find("tools"), std::string::npos) << t;
+  EXPECT_NE(t["builtin"]["message"].get<std::string>().find("tool_choice"), std::string::npos) << t;
+  const auto& bt = t["builtinTools"];
+  EXPECT_EQ(bt["usage"]["completion_tokens"], 5) << bt;
+  EXPECT_GT(bt["usage"]["prompt_tokens"].get<int>(), bt["plainUsage"]["prompt_tokens"].get<int>() + 20) << bt;
+  if (bt["message"].contains("tool_calls")) {
+    EXPECT_EQ(bt["finish"], "tool_calls") << bt;
+  } else {
+    EXPECT_EQ(bt["finish"], "length") << bt;
+    EXPECT_TRUE(bt["message"]["content"].is_string()) << bt;
+  }
   // Failover: exact usage from the provider that answered.
   const auto& f = j["failover"];
   EXPECT_EQ(f["completion_tokens"], 9) << f;

@@ -6,6 +6,9 @@
 //    BOS-prefixed prompt;
 //  - for each architecture: a conversation rendered by engine/chat_template.h gives the tokens
 //    of the GGUF's own Jinja chat template run by @huggingface/jinja and tokenized by llama.cpp;
+//  - with the real Qwen2.5, Llama-3.1 and Mistral-7B-Instruct-v0.3 templates (tests/llama/
+//    templates): conversations with tools, tool calls and tool results render to the same text
+//    and tokens;
 //  - for each architecture x the 4-, 5- and 6-bit types, BF16 and the q4_k_m mix: greedy
 //    agreement >= 95% over a teacher-forced sequence.
 // Skipped, with a message, when node or tests/llama/node_modules is missing (make deps).
@@ -13,13 +16,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <map>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "engine/chat_template.h"
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "engine/random_model.h"
+#include "engine/tool_json.h"
 #include "support/process.h"
 
 namespace lt::test {
@@ -176,6 +182,111 @@ TEST_F(EngineLlamaCppTest, ChatTemplatesRenderTheTokensOfTheGgufTemplate) {
       eng::RenderedChat r = eng::RenderChat(m->tokenizer(), family, turns);
       EXPECT_EQ(r.text, got["texts"][i].get<std::string>()) << arch << " conversation " << i;
       EXPECT_EQ(r.tokens, got["tokens"][i].get<std::vector<int>>()) << arch << " conversation " << i;
+    }
+  }
+}
+
+std::string ReadTemplate(const std::string& name) {
+  std::ifstream f(LlamaDir() + "/templates/" + name);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Agent conversations as OpenAI messages (tool call arguments as objects, as llama.cpp hands them
+// to templates; our side gets them as the JSON strings a client sends; ids of 9 characters, as
+// Mistral's template demands). `single`: one call per
+// assistant turn (Llama-3.1's template refuses more).
+nlohmann::ordered_json ToolConversations(bool single) {
+  using json = nlohmann::ordered_json;  // a call's function is {"name", "arguments"}, in that order
+  json sys = {{"role", "system"}, {"content", " You run errands. "}};
+  json u1 = {{"role", "user"}, {"content", "What is the weather in Paris?  Caf\xC3\xA9 \xE6\x97\xA5\xE6\x9C\xAC"}};
+  auto call = [](const std::string& id, const std::string& name, json args) {
+    return json{{"id", id}, {"type", "function"}, {"function", {{"name", name}, {"arguments", args}}}};
+  };
+  json a1 = {{"role", "assistant"}, {"content", nullptr},
+             {"tool_calls", json::array({call("callabc01", "get_weather", {{"city", "Paris"}, {"days", 2}})})}};
+  json t1 = {{"role", "tool"}, {"tool_call_id", "callabc01"}, {"content", "{\"temp\": 22, \"sky\": \"clear\"}"}};
+  json a2 = {{"role", "assistant"}, {"content", "It is 22 degrees and clear."}};
+  json u2 = {{"role", "user"}, {"content", "And tomorrow in Rome?"}};
+  json convs = json::array({json::array({u1}), json::array({sys, u1, a1, t1}), json::array({sys, u1, a1, t1, a2, u2})});
+  if (!single) {
+    json a3 = {{"role", "assistant"}, {"content", "Looking both up."},
+               {"tool_calls", json::array({call("callabc02", "get_weather", {{"city", "Rome"}}),
+                                           call("callabc03", "search", {{"query", "Rome \"events\""}})})}};
+    json t2 = {{"role", "tool"}, {"tool_call_id", "callabc02"}, {"content", "rain"}};
+    json t3 = {{"role", "tool"}, {"tool_call_id", "callabc03"}, {"content", "a concert"}};
+    convs.push_back(json::array({sys, u1, a1, t1, a2, u2, a3, t2, t3}));
+  }
+  return convs;
+}
+
+json Tools() {
+  return json::parse(R"([{"type":"function","function":{"name":"get_weather","description":"The weather in a city",
+      "parameters":{"type":"object","properties":{"city":{"type":"string","description":"City name"},
+      "days":{"type":"integer","enum":[1,2,3]}},"required":["city"]}}},
+      {"type":"function","function":{"name":"search","description":"Search the web for \"events\"",
+      "parameters":{"type":"object","properties":{"query":{"type":"string"}},"required":["query"]}}}])");
+}
+
+std::vector<eng::ChatTurn> Turns(const nlohmann::ordered_json& conv) {
+  using json = nlohmann::ordered_json;
+  std::vector<eng::ChatTurn> turns;
+  for (const json& msg : conv) {
+    eng::ChatTurn t{msg["role"].get<std::string>(), msg["content"].is_string() ? msg["content"].get<std::string>() : ""};
+    if (msg.contains("tool_calls")) {
+      for (const json& c : msg["tool_calls"]) {
+        t.tool_calls.push_back({c["id"], c["function"]["name"], c["function"]["arguments"].dump()});
+      }
+    }
+    if (msg.contains("tool_call_id")) t.tool_call_id = msg["tool_call_id"];
+    turns.push_back(std::move(t));
+  }
+  return turns;
+}
+
+// The real templates of three tool-capable families, run by Jinja on the synthetic models'
+// vocabularies (their markers are the same tokens): with and without tools, every conversation
+// renders to the same text and tokens.
+TEST_F(EngineLlamaCppTest, ToolConversationsRenderAsTheRealQwen25Llama31AndMistralV03Templates) {
+  struct Case {
+    const char* arch;
+    const char* file;
+    bool single;
+  };
+  const Case cases[] = {{"qwen2", "qwen2.5-instruct.jinja", false},
+                        {"llama3", "llama-3.1-instruct.jinja", true},
+                        {"mistral", "mistral-7b-instruct-v0.3.jinja", false}};
+  std::string tools_text = "[";
+  for (const json& t : Tools()) tools_text += (tools_text.size() > 1 ? "," : "") + eng::CanonicalTool(t).dump();
+  tools_text += "]";
+  json jobs = json::array();
+  for (const Case& c : cases) {
+    std::string tmpl = ReadTemplate(c.file);
+    ASSERT_FALSE(tmpl.empty()) << c.file;
+    json job = {{"op", "chat"}, {"model", ModelFile(c.arch, "q8_0")}, {"template", tmpl},
+                {"conversations", ToolConversations(c.single).dump()}};
+    jobs.push_back(job);
+    job["tools"] = tools_text;
+    jobs.push_back(job);
+  }
+  json res = Peer(jobs);
+  ASSERT_EQ(res.size(), jobs.size());
+  size_t k = 0;
+  for (const Case& c : cases) {
+    auto m = Load(ModelFile(c.arch, "q8_0"));
+    ASSERT_NE(m, nullptr);
+    eng::ChatFormat f = eng::DetectChatFormat(ReadTemplate(c.file));
+    const std::string arch = c.arch;
+    EXPECT_TRUE(arch == "qwen2" ? !f.default_system.empty() : arch == "llama3" ? f.llama31 : f.mistral_tools) << c.file;
+    for (bool with_tools : {false, true}) {
+      const json& got = res[k++];
+      nlohmann::ordered_json convs = ToolConversations(c.single);
+      for (size_t i = 0; i < convs.size(); ++i) {
+        eng::RenderedChat r = eng::RenderChat(m->tokenizer(), f, Turns(convs[i]), with_tools ? Tools() : json());
+        EXPECT_EQ(r.text, got["texts"][i].get<std::string>()) << c.file << " tools=" << with_tools << " conversation " << i;
+        EXPECT_EQ(r.tokens, got["tokens"][i].get<std::vector<int>>()) << c.file << " tools=" << with_tools << " conversation " << i;
+      }
     }
   }
 }

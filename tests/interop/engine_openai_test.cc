@@ -1,6 +1,8 @@
 // `lt engine serve` against the official OpenAI SDK for node (tests/interop/engine_openai.mjs):
 // it lists the models, gets a plain and a streamed chat completion with the golden greedy text,
-// and sees a 400 as an APIError. Skipped, with a message, when node or the SDK is missing.
+// and sees a 400 as an APIError; with tools, the answer whole and streamed is well-formed for the
+// SDK, with the tools in the prompt (more prompt tokens) and an agent's tool-call history
+// accepted. Skipped, with a message, when node or the SDK is missing.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -39,6 +41,21 @@ TEST(EngineOpenAiInteropTest, OfficialSdkListsCompletesAndStreams) {
   EXPECT_EQ(j["stream"]["finish_reason"], "length");
   EXPECT_EQ(j["error"]["status"], 400);
   EXPECT_EQ(j["error"]["type"], "invalid_request_error");
+  const auto& t = j["tools"];
+  EXPECT_GT(t["plain"]["usage"]["prompt_tokens"].get<int>(), j["plain"]["usage"]["prompt_tokens"].get<int>() + 20) << t;
+  EXPECT_EQ(t["plain"]["usage"]["completion_tokens"], 30) << t;
+  EXPECT_EQ(t["stream"]["usage"], t["plain"]["usage"]) << t;
+  EXPECT_EQ(t["stream"]["finish_reason"], t["plain"]["finish_reason"]) << t;
+  if (t["plain"]["message"].contains("tool_calls")) {  // the model cannot be steered: either shape
+    EXPECT_EQ(t["plain"]["finish_reason"], "tool_calls") << t;
+    EXPECT_EQ(t["stream"]["toolCalls"].size(), t["plain"]["message"]["tool_calls"].size()) << t;
+  } else {
+    EXPECT_EQ(t["plain"]["finish_reason"], "length") << t;
+    EXPECT_EQ(t["stream"]["content"], t["plain"]["message"]["content"]) << t;
+    EXPECT_TRUE(t["stream"]["toolCalls"].empty()) << t;
+  }
+  EXPECT_GT(t["history"]["usage"]["prompt_tokens"].get<int>(), t["plain"]["usage"]["prompt_tokens"].get<int>()) << t;
+  EXPECT_EQ(t["history"]["usage"]["completion_tokens"], 5) << t;
   EXPECT_EQ(server.Stop(), 0) << server.Stderr();
 }
 

@@ -14,7 +14,11 @@
 //                                                              @huggingface/jinja (add_generation_prompt,
 //                                                              bos_token/eos_token from the vocabulary), then
 //                                                              llama.cpp's tokenizer with special parsing,
-//                                                              as llama-server reads a chat
+//                                                              as llama-server reads a chat; optional
+//                                                              "template" (Jinja text run instead of the
+//                                                              GGUF's), "tools" (JSON text of the tools
+//                                                              array, so its key order is kept) and
+//                                                              "conversations" as JSON text (the same)
 // Optional per job: "threads" (default 1). Nothing is downloaded or built: getLlama uses the
 // prebuilt binary only.
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
@@ -58,9 +62,12 @@ for (const job of input.jobs) {
   } else if (job.op === "info") {
     results.push({bos: m.tokens.bos, eos: m.tokens.eos, eot: m.tokens.eot});
   } else if (job.op === "chat") {
-    const template = new Template(m.fileInfo.metadata.tokenizer.chat_template);
-    const texts = job.conversations.map((messages) => template.render({
+    const template = new Template(job.template ?? m.fileInfo.metadata.tokenizer.chat_template);
+    const tools = job.tools === undefined ? {} : {tools: JSON.parse(job.tools)};
+    const conversations = typeof job.conversations === "string" ? JSON.parse(job.conversations) : job.conversations;
+    const texts = conversations.map((messages) => template.render({
       messages, add_generation_prompt: true, bos_token: m.tokens.bosString ?? "", eos_token: m.tokens.eosString ?? "",
+      ...tools,
     }));
     results.push({texts, tokens: texts.map((t) => Array.from(m.tokenize(t, true)))});
   } else if (job.op === "greedy") {
