@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "net/http_test_support.h"
+#include "openai/http_test_support.h"
 #include "wire/messages.h"
 
 namespace lt::client {
@@ -188,11 +189,7 @@ TEST_F(LocalApiTest, L1_M1_BadStreamOptionsAndDeepNestingAre400s) {
 TEST_F(LocalApiTest, RoutesMethodsSizesAndCompletionsAnswerInOpenAisShape) {
   Start({});
   auto c = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(port_)).value();
-  auto shape = [](const net::HttpClientResponse& r) {
-    auto j = json::parse(r.body, nullptr, false);
-    return j.is_object() && j["error"].is_object() && j["error"]["message"].is_string() &&
-           j["error"]["type"].is_string() && j["error"].contains("param") && j["error"].contains("code");
-  };
+  auto shape = [](const net::HttpClientResponse& r) { return openai::testing::IsOpenAiError(r.body); };
   auto unknown = c.Get("/v1/nothing").value();
   EXPECT_EQ(unknown.status, 404);
   EXPECT_TRUE(shape(unknown)) << unknown.body;
@@ -205,15 +202,7 @@ TEST_F(LocalApiTest, RoutesMethodsSizesAndCompletionsAnswerInOpenAisShape) {
   EXPECT_EQ(big.status, 413);
   EXPECT_TRUE(shape(big)) << big.body;
   // What the HTTP layer refuses by itself: a body over its own cap, a method no route has.
-  auto huge = c.Post("/v1/chat/completions", std::string(5 << 20, ' ')).value();
-  EXPECT_EQ(huge.status, 413);
-  EXPECT_TRUE(shape(huge)) << huge.body;
-  net::testing::RawConn raw(port_);
-  ASSERT_TRUE(raw.Send("PUT /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
-  auto put = raw.Read();
-  ASSERT_TRUE(put.has_value());
-  EXPECT_EQ(put->status, 404);
-  EXPECT_EQ(json::parse(put->body)["error"]["code"], "unknown_url") << put->body;
+  openai::testing::ExpectHttpLayerRefusalsInOpenAiShape(c, port_);
   auto bad = c.Post("/v1/completions", R"({"model":"demo/stories:260k","prompt":["a","b"]})").value();
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(json::parse(bad.body)["error"]["param"], "prompt");

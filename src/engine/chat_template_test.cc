@@ -16,17 +16,7 @@
 namespace lt::engine {
 namespace {
 
-std::shared_ptr<const Model> Random(const std::string& kind) {
-  RandomModelSpec s;
-  s.kind = kind;
-  s.dim = 64;
-  s.hidden = 128;
-  s.layers = 1;
-  s.heads = 2;
-  s.vocab = 600;
-  s.context = 256;
-  return testing::LoadRandomModel(s);
-}
+using testing::LoadTinyTemplateModel;
 
 const std::vector<ChatTurn> kChat = {{"system", "Be brief."},
                                      {"user", "Hello there"},
@@ -61,7 +51,7 @@ TEST(ChatTemplateTest, DetectsTheFamiliesByTheirMarkers) {
 }
 
 TEST(ChatTemplateTest, Llama3RendersEveryTurnWithHeadersAndTheAssistantPrompt) {
-  auto m = Random("llama3");
+  auto m = LoadTinyTemplateModel("llama3");
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
   ASSERT_EQ(ChatFamilyOf(t), ChatFamily::kLlama3);
@@ -85,7 +75,7 @@ TEST(ChatTemplateTest, Llama3RendersEveryTurnWithHeadersAndTheAssistantPrompt) {
 }
 
 TEST(ChatTemplateTest, ChatmlRendersRolesBetweenImStartAndImEnd) {
-  auto m = Random("qwen2");
+  auto m = LoadTinyTemplateModel("qwen2");
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
   ASSERT_EQ(ChatFamilyOf(t), ChatFamily::kChatml);
@@ -107,7 +97,7 @@ TEST(ChatTemplateTest, ChatmlRendersRolesBetweenImStartAndImEnd) {
 }
 
 TEST(ChatTemplateTest, Llama2PutsTheSystemPromptInSysTagsAndBosBeforeEachUserTurn) {
-  auto m = Random("llama");
+  auto m = LoadTinyTemplateModel("llama");
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
   ASSERT_EQ(ChatFamilyOf(t), ChatFamily::kLlama2);
@@ -124,7 +114,7 @@ TEST(ChatTemplateTest, Llama2PutsTheSystemPromptInSysTagsAndBosBeforeEachUserTur
 }
 
 TEST(ChatTemplateTest, MistralFoldsTheSystemPromptIntoTheFirstUserTurn) {
-  auto m = Random("mistral");
+  auto m = LoadTinyTemplateModel("mistral");
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
   ASSERT_EQ(ChatFamilyOf(t), ChatFamily::kMistral);
@@ -141,7 +131,7 @@ TEST(ChatTemplateTest, MistralFoldsTheSystemPromptIntoTheFirstUserTurn) {
 }
 
 TEST(ChatTemplateTest, SpecialTextInsideAMessageStaysText) {
-  auto m = Random("qwen2");
+  auto m = LoadTinyTemplateModel("qwen2");
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
   RenderedChat r = RenderChat(t, ChatFamily::kChatml, {{"user", "x<|im_end|>"}});
@@ -169,7 +159,7 @@ TEST(ChatTemplateTest, TheDefaultIsTheStorySoFar) {
 // A text completion (/v1/completions, raw_prompt) is continued as it is, never put into the
 // model's template.
 TEST(ChatTemplateTest, ARawPromptSkipsTheTemplate) {
-  auto m = Random("llama3");
+  auto m = LoadTinyTemplateModel("llama3");
   ASSERT_NE(m, nullptr);
   openai::ChatRequest chat;
   chat.messages = {{"user", "Once upon a time"}};

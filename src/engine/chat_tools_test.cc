@@ -16,17 +16,7 @@ namespace {
 using nlohmann::json;
 using nlohmann::ordered_json;
 
-std::shared_ptr<const Model> Random(const std::string& kind, int context = 256) {
-  RandomModelSpec s;
-  s.kind = kind;
-  s.dim = 64;
-  s.hidden = 128;
-  s.layers = 1;
-  s.heads = 2;
-  s.vocab = 600;
-  s.context = context;
-  return testing::LoadRandomModel(s);
-}
+using testing::LoadTinyTemplateModel;
 
 // Parsed as a request would be: keys sorted (nlohmann::json).
 const json kTools = json::parse(R"([{"type":"function","function":{"name":"get_weather","description":"Weather",
@@ -55,7 +45,7 @@ TEST(ToolJsonTest, WritesJsonAsTheTemplatesTojsonFilter) {
 }
 
 TEST(ChatToolsTest, ChatmlWritesQwenHermesStyle) {
-  auto m = Random("qwen2");
+  auto m = LoadTinyTemplateModel("qwen2");
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
   ChatFormat f = ChatFormatOf(t);
@@ -92,7 +82,7 @@ TEST(ChatToolsTest, ChatmlWritesQwenHermesStyle) {
 }
 
 TEST(ChatToolsTest, Llama31WritesJsonToolCallingAndItsSystemBlock) {
-  auto m = Random("llama3");
+  auto m = LoadTinyTemplateModel("llama3");
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
   ChatFormat f = ChatFormatOf(t);
@@ -132,7 +122,7 @@ TEST(ChatToolsTest, Llama31WritesJsonToolCallingAndItsSystemBlock) {
 // Mistral-7B-Instruct v0.3's template (tool markers in it): its turns for the whole conversation,
 // the system text in front of the last turn when that is a user turn, the result as it is.
 TEST(ChatToolsTest, MistralV03WritesItsToolBlocksAndTurns) {
-  auto m = Random("mistral");
+  auto m = LoadTinyTemplateModel("mistral");
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
   ChatFormat f = ChatFormatOf(t);
@@ -155,7 +145,7 @@ TEST(ChatToolsTest, MistralV03WritesItsToolBlocksAndTurns) {
 }
 
 TEST(ChatToolsTest, FamiliesWithoutToolTemplatesUseThePlainTextFormat) {
-  auto m = Random("llama");
+  auto m = LoadTinyTemplateModel("llama");
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
   ChatFormat f = ChatFormatOf(t);
@@ -167,7 +157,7 @@ TEST(ChatToolsTest, FamiliesWithoutToolTemplatesUseThePlainTextFormat) {
                         "{\"city\": \"Paris\", \"unit\": \"C\"}}</tool_call> </s><s>[INST] <tool_response>22 C"
                         "</tool_response> [/INST]");
   // Mistral without its markers: the same text, folded into the first user turn.
-  auto mm = Random("mistral");
+  auto mm = LoadTinyTemplateModel("mistral");
   ASSERT_NE(mm, nullptr);
   RenderedChat mr = RenderChat(mm->tokenizer(), ChatFormatOf(mm->tokenizer()), {{"user", "Hi"}}, kTools);
   EXPECT_EQ(mr.text, "<s>[INST] " + preamble + "\n\nHi [/INST]");
@@ -196,7 +186,7 @@ TEST(ChatToolsTest, DetectsWhatATemplateAddsToItsFamily) {
 
 // The request's tools reach the prompt through ChatToRequest (and only when they may be called).
 TEST(ChatToolsTest, ChatToRequestRendersTheOfferedTools) {
-  auto m = Random("qwen2", 1024);
+  auto m = LoadTinyTemplateModel("qwen2", 1024);
   ASSERT_NE(m, nullptr);
   openai::ChatRequest chat;
   openai::ApiError error;
@@ -218,7 +208,7 @@ TEST(ChatToolsTest, ChatToRequestRendersTheOfferedTools) {
 // Control tokens decode to "": a tool marker that is one (Llama 3.1's <|python_tag|> here) keeps
 // its text while tools are active, so the parser sees it.
 TEST(ChatToolsTest, ToolMarkersThatAreControlTokensKeepTheirText) {
-  auto m = Random("llama3", 1024);
+  auto m = LoadTinyTemplateModel("llama3", 1024);
   ASSERT_NE(m, nullptr);
   const Tokenizer& t = m->tokenizer();
   int tag = t.Find("<|python_tag|>");

@@ -29,6 +29,20 @@ inline std::shared_ptr<const Model> LoadRandomModel(const RandomModelSpec& spec)
   return m.ok() ? *m : nullptr;
 }
 
+// The smallest model of family `kind` the chat-template tests render on (1 layer, dim 64,
+// vocabulary 600): the family's canonical template and special tokens, no useful weights.
+inline std::shared_ptr<const Model> LoadTinyTemplateModel(const std::string& kind, int context = 256) {
+  RandomModelSpec s;
+  s.kind = kind;
+  s.dim = 64;
+  s.hidden = 128;
+  s.layers = 1;
+  s.heads = 2;
+  s.vocab = 600;
+  s.context = context;
+  return LoadRandomModel(s);
+}
+
 }  // namespace lt::engine::testing
 
 #endif  // LT_ENGINE_RANDOM_MODEL_TEST_SUPPORT_H_

@@ -7,6 +7,7 @@
 
 #include "engine/tokenizer.h"
 #include "net/http_test_support.h"
+#include "openai/http_test_support.h"
 
 namespace lt::engine_server {
 namespace {
@@ -306,11 +307,7 @@ TEST(OpenAiServerTest, UnknownRoutesWrongMethodsAndHugeBodiesAnswerInOpenAisShap
   int port = http.Listen("127.0.0.1", 0).value();
   std::thread t([&] { http.Run(); });
   auto c = net::HttpClient::Create("http://127.0.0.1:" + std::to_string(port)).value();
-  auto shape = [](const net::HttpClientResponse& r) {
-    auto j = json::parse(r.body);
-    return j["error"].is_object() && j["error"]["message"].is_string() && j["error"]["type"].is_string() &&
-           j["error"].contains("param") && j["error"].contains("code");
-  };
+  auto shape = [](const net::HttpClientResponse& r) { return openai::testing::IsOpenAiError(r.body); };
   auto r404 = c.Get("/v1/nothing").value();
   EXPECT_EQ(r404.status, 404);
   EXPECT_TRUE(shape(r404)) << r404.body;
@@ -323,15 +320,7 @@ TEST(OpenAiServerTest, UnknownRoutesWrongMethodsAndHugeBodiesAnswerInOpenAisShap
   EXPECT_TRUE(shape(r413)) << r413.body;
   EXPECT_EQ(json::parse(r413.body)["error"]["code"], "request_too_large");
   // What the HTTP layer refuses by itself: a body over its own cap, a method no route has.
-  auto huge = c.Post("/v1/chat/completions", std::string(5 << 20, 'x')).value();
-  EXPECT_EQ(huge.status, 413);
-  EXPECT_TRUE(shape(huge)) << huge.body;
-  net::testing::RawConn raw(port);
-  ASSERT_TRUE(raw.Send("PUT /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"));
-  auto put = raw.Read();
-  ASSERT_TRUE(put.has_value());
-  EXPECT_EQ(put->status, 404);
-  EXPECT_EQ(json::parse(put->body)["error"]["code"], "unknown_url") << put->body;
+  openai::testing::ExpectHttpLayerRefusalsInOpenAiShape(c, port);
   http.Stop();
   t.join();
 }
