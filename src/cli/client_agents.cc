@@ -5,7 +5,6 @@
 #include <set>
 
 #include "cli/chain_ledger.h"
-#include "ledger/client.h"
 #include "openai/response.h"
 #include "registry/holders.h"
 #include "registry/manifest.h"
@@ -25,12 +24,11 @@ void AddAgentFlags(CLI::App* serve, AgentFlags* f) {
                     "OpenAI-compatible base URL the agents' completions go to (default: sessions with providers of the agent)");
 }
 
-Result<agent::AgentSpec> ResolveAgent(const std::string& ref, const std::string& ledger_url,
+Result<agent::AgentSpec> ResolveAgent(const std::string& ref, ledger::Ledger& ledger,
                                       const std::vector<std::string>& routers) {
   LT_TRY(registry::ModelRef r, registry::ParseModelRef(ref));
   if (r.cid) return InvalidArgument("--agent " + ref + ": name an agent NAME[:TAG] (it follows its tag) or a file");
-  LT_TRY(auto ledger, ledger::RemoteLedger::Connect(ledger_url));
-  LT_TRY(registry::Resolved res, registry::ResolveTag(*ledger, r.name, r.tag));
+  LT_TRY(registry::Resolved res, registry::ResolveTag(ledger, r.name, r.tag));
   registry::RouterHolders holders(routers, {});
   auto block = registry::FetchBlock(holders, res.manifest);
   if (!block.ok()) return block.error().Wrap("agent " + ref + ": manifest " + res.manifest.ToString());
@@ -90,7 +88,8 @@ Result<std::unique_ptr<agent::AgentHost>> MakeHost(const AgentFlags& f, const Ag
     if (a.find('/') == std::string::npos || a.find(".json") != std::string::npos) {
       return InvalidArgument("--agent " + a + ": no such file (an agent is a file or a registry name NS/NAME[:TAG])");
     }
-    LT_TRY(agent::AgentSpec spec, ResolveAgent(a, c.ledger_url, c.routers));
+    if (c.ledger == nullptr) return InvalidArgument("--agent " + a + ": resolving a registry name needs the ledger");
+    LT_TRY(agent::AgentSpec spec, ResolveAgent(a, *c.ledger, c.routers));
     o.agents.emplace_back(a.find(':') == std::string::npos ? a + ":latest" : a, std::move(spec));
   }
   if (c.local_chat) {
@@ -128,9 +127,8 @@ Result<std::unique_ptr<agent::AgentHost>> StartChatAgent(const std::string& mode
                                                          std::string* name) {
   auto ref = registry::ParseModelRef(model);
   if (!ref.ok() || ref->cid) return std::unique_ptr<agent::AgentHost>();
-  auto ledger = ledger::RemoteLedger::Connect(c.ledger_url);
-  if (!ledger.ok()) return std::unique_ptr<agent::AgentHost>();
-  auto info = (*ledger)->GetModel(ref->name);
+  if (c.ledger == nullptr) return std::unique_ptr<agent::AgentHost>();
+  auto info = c.ledger->GetModel(ref->name);
   if (!info.ok() || info->kind != "agent") return std::unique_ptr<agent::AgentHost>();
   AgentFlags f;
   *name = ref->name + ":" + ref->tag;

@@ -15,6 +15,7 @@
 #include "agent/host.h"
 #include "client/secret_guard.h"
 #include "client/session_pool.h"
+#include "ledger/ledger.h"
 
 namespace lt::cli {
 
@@ -28,7 +29,7 @@ void AddAgentFlags(CLI::App* serve, AgentFlags* f);
 
 struct AgentContext {
   std::string chain_file;  // --chain: the deployment file or devnet.json
-  std::string ledger_url;  // to resolve NAME:TAG
+  ledger::Ledger* ledger = nullptr;  // to resolve NAME:TAG and tell agents from models (not owned)
   std::vector<std::string> routers;
   const crypto::PrivateKey* user = nullptr;
   const client::SecretGuard* guard = nullptr;
@@ -62,7 +63,7 @@ Status AgentChatTurn(agent::AgentHost& host, const std::string& name, std::vecto
 
 // The agent NAME[:TAG] of the registry: its manifest from the ledger's tag and the holders the
 // routers know, which must be of kind agent with a valid agent object.
-Result<agent::AgentSpec> ResolveAgent(const std::string& ref, const std::string& ledger_url,
+Result<agent::AgentSpec> ResolveAgent(const std::string& ref, ledger::Ledger& ledger,
                                       const std::vector<std::string>& routers);
 
 // `lt model push --kind agent --format agent NAME AGENT.json`: the manifest's `agent` object from

@@ -82,6 +82,7 @@ struct Setup {
   std::vector<std::string> words;
   std::unique_ptr<LocalLedgerBridge> bridge;  // --chain: the chain's ledger API, in this process
   std::string ledger_url;
+  std::unique_ptr<ledger::RemoteLedger> ledger;  // the connection that gave the domain (agents reuse it)
 };
 
 Result<Setup> Prepare(const ClientFlags& f) {
@@ -106,7 +107,8 @@ Result<Setup> Prepare(const ClientFlags& f) {
           {},
           {},
           std::move(bridge),
-          url};
+          url,
+          std::move(*ledger)};
   auto price = U256::FromMor(f.max_price);
   if (!price.ok() || price->IsZero())
     return InvalidArgument("--max-price must be a positive MOR amount per second");
@@ -138,7 +140,7 @@ AgentContext MakeAgentContext(const ClientFlags& f, const Setup& s, const client
                               client::SessionPool& pool) {
   AgentContext ac;
   ac.chain_file = f.chain;
-  ac.ledger_url = s.ledger_url;
+  ac.ledger = s.ledger.get();
   ac.routers = f.routers;
   ac.user = &s.user;
   ac.guard = &guard;
