@@ -281,6 +281,7 @@ TEST_F(AgentChain, WebPageConfirmButtonSendsTheDeposit) {
   Tick();
   auto r = test::Run(node, {LT_SOURCE_DIR "/tests/chain/click_page.mjs", chromium,
                             "http://127.0.0.1:" + std::to_string(port_) + "/lt/actions", "#action-" + id + " .confirm",
+                            "#action-" + id,
                             "Transaction: 0x", test::TempDir("lt-chromium")},
                      "", 90000);
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
@@ -388,7 +389,7 @@ TEST_F(AgentChain, ActionRoutesRefuseOtherOriginsAndFormPosts) {
   // DNS rebinding: a page of evil.example that resolved to 127.0.0.1 sends Host and Origin both
   // naming evil.example; it may neither list nor confirm.
   const std::string evil_host = "evil.example:" + std::to_string(port_);
-  for (const std::string request :
+  for (const std::string& request :
        {"GET /v1/lt/actions HTTP/1.1\r\nHost: " + evil_host + "\r\n\r\n",
         "POST /v1/lt/actions/x/confirm HTTP/1.1\r\nHost: " + evil_host + "\r\nOrigin: http://" + evil_host +
             "\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"}) {

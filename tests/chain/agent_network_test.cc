@@ -286,6 +286,7 @@ TEST(AgentNetwork, AnAgentOnTheNetworkProposesTheUserConfirmsAndItsBuilderIsPaid
     U256 v1 = vault();
     auto r = test::Run(node, {LT_SOURCE_DIR "/tests/chain/click_page.mjs", chromium,
                               "http://127.0.0.1:" + std::to_string(port) + "/lt/actions", "#action-" + id + " .confirm",
+                              "#action-" + id,
                               "Transaction: 0x", test::TempDir("lt-chromium")},
                        "", 90000);
     ASSERT_EQ(r.exit_code, 0) << r.err << r.out;

@@ -1,10 +1,11 @@
 // Drives headless Chromium over the DevTools protocol on a pipe (--remote-debugging-pipe: fd 3
 // to the browser, fd 4 from it; no npm package needed): opens URL, waits until SELECTOR exists,
-// clicks it, waits until the page's text contains WAIT_TEXT, and prints the page's text.
-// Usage: node click_page.mjs CHROMIUM URL SELECTOR WAIT_TEXT PROFILE_DIR
+// clicks it, waits until the element WAIT_SELECTOR exists and its text contains WAIT_TEXT (scoped,
+// so text already on the page elsewhere cannot end the wait early), and prints the page's text.
+// Usage: node click_page.mjs CHROMIUM URL SELECTOR WAIT_SELECTOR WAIT_TEXT PROFILE_DIR
 import { spawn } from 'node:child_process';
 
-const [chromium, url, selector, waitText, profile] = process.argv.slice(2);
+const [chromium, url, selector, waitSelector, waitText, profile] = process.argv.slice(2);
 const browser = spawn(chromium, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
   `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank'],
   { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] });
@@ -43,7 +44,9 @@ try {
   const sel = JSON.stringify(selector);
   await until(sessionId, `!!document.querySelector(${sel})`, selector);
   await evaluate(sessionId, `document.querySelector(${sel}).click(); true`);
-  await until(sessionId, `document.body.innerText.includes(${JSON.stringify(waitText)})`, waitText);
+  const scope = `document.querySelector(${JSON.stringify(waitSelector)})`;
+  await until(sessionId, `!!${scope} && ${scope}.innerText.includes(${JSON.stringify(waitText)})`,
+    `${waitText} in ${waitSelector}`);
   console.log(await evaluate(sessionId, 'document.body.innerText'));
   await send('Browser.close').catch(() => {});
   process.exit(0);
