@@ -292,6 +292,13 @@ TEST(ProviderBookTest, EndpointsGiveSessionAndLivenessUrls) {
   EXPECT_EQ(e->http, "http://10.0.0.2:9000");
   EXPECT_FALSE(ParseProviderEndpoint("nonsense").ok());
   EXPECT_FALSE(ParseProviderEndpoint("h:1;ftp://x").ok());
+  // The liveness URL is a base URL with a host and port (found by fuzz_router_api: "http://" was
+  // taken, and stripped of its slashes to "http:").
+  for (const char* bad : {"120.0.1:7070;http://", "h:1;http:///", "h:1;http://h", "h:1;http://h:2/ping", "h:1;http://:2"}) {
+    auto r = ParseProviderEndpoint(bad);
+    EXPECT_FALSE(r.ok()) << bad << " gave " << r->http;
+    if (!r.ok()) EXPECT_NE(r.error().message.find("liveness URL"), std::string::npos) << r.error().message;
+  }
 }
 
 }  // namespace

@@ -27,6 +27,13 @@ Result<ProviderEndpoints> ParseProviderEndpoint(std::string_view endpoint) {
     }
     e.http = std::string(http);
     while (!e.http.empty() && e.http.back() == '/') e.http.pop_back();
+    // A base URL: http://HOST:PORT, nothing after (the router appends /ping).
+    const std::string hostport = e.http.size() > 7 ? e.http.substr(7) : std::string();
+    auto live = net::ParseHostPort(hostport);
+    if (hostport.find('/') != std::string::npos || !live.ok()) {
+      return InvalidArgument("provider endpoint '" + std::string(endpoint) +
+                             "': liveness URL must be http://HOST:PORT" + (live.ok() ? "" : " (" + live.error().message + ")"));
+    }
   } else {
     if (hp->second <= 0 || hp->second >= 65535) {
       return InvalidArgument("provider endpoint '" + std::string(endpoint) + "': no liveness port after " +
