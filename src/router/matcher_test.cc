@@ -297,7 +297,9 @@ TEST(ProviderBookTest, EndpointsGiveSessionAndLivenessUrls) {
   for (const char* bad : {"120.0.1:7070;http://", "h:1;http:///", "h:1;http://h", "h:1;http://h:2/ping", "h:1;http://:2"}) {
     auto r = ParseProviderEndpoint(bad);
     EXPECT_FALSE(r.ok()) << bad << " gave " << r->http;
-    if (!r.ok()) EXPECT_NE(r.error().message.find("liveness URL"), std::string::npos) << r.error().message;
+    if (!r.ok()) {
+      EXPECT_NE(r.error().message.find("liveness URL"), std::string::npos) << r.error().message;
+    }
   }
 }
 
