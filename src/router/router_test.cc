@@ -125,7 +125,7 @@ class RouterTest : public ::testing::Test {
   }
 
   void AddProvider(const crypto::PrivateKey& k, int n, uint64_t price, uint32_t tps = 50, uint32_t min_seconds = 0) {
-    std::string url = "http://p" + std::to_string(n);
+    std::string url = "http://p" + std::to_string(n) + ":80";
     ASSERT_TRUE(testkit::RegisterProvider(*inner_, k, "127.0.0.1:" + std::to_string(9000 + n) + ";" + url, Mor("2")).ok());
     ASSERT_TRUE(testkit::SetOffer(*inner_, k, manifest_, U256(price), min_seconds, tps, 4).ok());
     prober_.by_url[url] = FakeProber::Entry{&k};
@@ -343,7 +343,7 @@ TEST_F(RouterTest, UnmetReasonsAreCountedPerModel) {
   auto slow_rfc = Rfc(rich_, 2, 1000);
   slow_rfc.min_tps = 20;
   EXPECT_EQ(Code(r.HandleRfc(Body(slow_rfc, rich_))), "too_slow");
-  prober_.by_url["http://p1"].mode = FakeProber::Mode::kBusy;
+  prober_.by_url["http://p1:80"].mode = FakeProber::Mode::kBusy;
   EXPECT_EQ(Code(r.HandleRfc(Body(Rfc(rich_, 3), rich_))), "all_busy");
   json stats = J(r.Stats());
   EXPECT_EQ(stats["unmet"]["acme/llama:v1"]["too_expensive"], 1);
@@ -355,8 +355,8 @@ TEST_F(RouterTest, ProviderFailingLivenessIsSkippedAndBanned) {
   AddProvider(p1_, 1, 100);  // cheapest, but down
   AddProvider(p2_, 2, 150);  // signs with the wrong key
   AddProvider(p3_, 3, 300);
-  prober_.by_url["http://p1"].mode = FakeProber::Mode::kFail;
-  prober_.by_url["http://p2"].mode = FakeProber::Mode::kWrongSigner;
+  prober_.by_url["http://p1:80"].mode = FakeProber::Mode::kFail;
+  prober_.by_url["http://p2:80"].mode = FakeProber::Mode::kWrongSigner;
   Router& r = MakeRouter();
   auto res = r.HandleRfc(Body(Rfc(rich_, 1), rich_));
   ASSERT_EQ(res.status, 200) << res.body;
@@ -366,11 +366,11 @@ TEST_F(RouterTest, ProviderFailingLivenessIsSkippedAndBanned) {
   EXPECT_EQ(r.book().BanRemainingMs(p1_.GetAddress()), 15000u);
   // While banned they are not even asked.
   ASSERT_EQ(r.HandleRfc(Body(Rfc(rich_, 2), rich_)).status, 200);
-  EXPECT_EQ(prober_.by_url["http://p1"].pings, 1);
+  EXPECT_EQ(prober_.by_url["http://p1:80"].pings, 1);
   // After the ban p1 is tried again, fails again: 30 s.
   clock_.AdvanceSeconds(16);
   ASSERT_EQ(r.HandleRfc(Body(Rfc(rich_, 3), rich_)).status, 200);
-  EXPECT_EQ(prober_.by_url["http://p1"].pings, 2);
+  EXPECT_EQ(prober_.by_url["http://p1:80"].pings, 2);
   EXPECT_EQ(r.book().BanRemainingMs(p1_.GetAddress()), 30000u);
 }
 
@@ -379,12 +379,12 @@ TEST_F(RouterTest, AtMostThreeLivenessChecks) {
   AddProvider(p2_, 2, 110);
   AddProvider(p3_, 3, 120);
   AddProvider(p4_, 4, 130);
-  for (auto& [url, e] : prober_.by_url) e.mode = url == "http://p4" ? FakeProber::Mode::kOk : FakeProber::Mode::kFail;
+  for (auto& [url, e] : prober_.by_url) e.mode = url == "http://p4:80" ? FakeProber::Mode::kOk : FakeProber::Mode::kFail;
   Router& r = MakeRouter();
   auto res = r.HandleRfc(Body(Rfc(rich_, 1), rich_));
   EXPECT_EQ(res.status, 503);
   EXPECT_EQ(Code(res), "liveness_failed");
-  EXPECT_EQ(prober_.by_url["http://p4"].pings, 0);
+  EXPECT_EQ(prober_.by_url["http://p4:80"].pings, 0);
   // Now the three are banned, the fourth is first.
   EXPECT_EQ(r.HandleRfc(Body(Rfc(rich_, 2), rich_)).status, 200);
 }
@@ -683,7 +683,7 @@ TEST_F(RouterTest, AnnouncesArePersistedRefreshedExpiredAndBounded) {
   ASSERT_EQ(h.size(), 2u) << h.dump();
   EXPECT_EQ(h[0]["provider"], p1_.GetAddress().ToChecksumHex());  // registered providers first
   EXPECT_EQ(h[0]["http"], "http://127.0.0.1:7071");
-  EXPECT_EQ(h[0]["endpoint"], "127.0.0.1:9001;http://p1");
+  EXPECT_EQ(h[0]["endpoint"], "127.0.0.1:9001;http://p1:80");
   EXPECT_EQ(h[1]["http"], "http://127.0.0.1:8080");
   EXPECT_FALSE(h[1].contains("endpoint"));
   // The announced URL is the provider's liveness URL from now on.
