@@ -112,7 +112,8 @@ void BM_PackedMatMul(benchmark::State& state) {
 }
 // From memory: 8 matrices of the 1B shape's ffn_gate/up (8192x2048) or ffn_down (2048x8192), about
 // 75 MB (Q4_K) to 140 MB (Q8_0), and 32 of 2048x768. In cache (L2): one 1024x256 or 512x2048.
-// Q4_0 also unpacked, for comparison with its AVX-512 row kernel.
+// Q4_0 also unpacked, for comparison with its AVX-512 row kernel; Q5_K and Q6_K packed and
+// unpacked (their row kernels are AVX2), decode and 64 tokens.
 BENCHMARK(BM_PackedMatMul)
     ->ArgsProduct({{8, 2, 12}, {8192}, {2048}, {1}, {8}, {1}})
     ->ArgsProduct({{8, 2, 12}, {2048}, {8192}, {1}, {8}, {1}})
@@ -120,7 +121,9 @@ BENCHMARK(BM_PackedMatMul)
     ->ArgsProduct({{8, 2, 12}, {1024}, {256}, {1}, {1}, {1}})
     ->ArgsProduct({{8, 2, 12}, {512}, {2048}, {1}, {1}, {1}})
     ->ArgsProduct({{2}, {8192}, {2048}, {1, 64}, {8}, {0}})
-    ->ArgsProduct({{2}, {8192}, {2048}, {64}, {8}, {1}});
+    ->ArgsProduct({{2}, {8192}, {2048}, {64}, {8}, {1}})
+    ->ArgsProduct({{13, 14}, {8192}, {2048}, {1, 64}, {8}, {0, 1}})
+    ->ArgsProduct({{13, 14}, {512}, {2048}, {1}, {1}, {0, 1}});
 
 void BM_ShippedModelDecodeStep(benchmark::State& state) {
   auto m = Model::Load(std::string(LT_MODELS_DIR) + "/stories260K.bin", std::string(LT_MODELS_DIR) + "/tok512.bin");

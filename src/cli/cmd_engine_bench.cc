@@ -1,9 +1,9 @@
 // lt bench engine: llama-bench style figures (pp512, tg128) of the built-in engine and of
 // llama.cpp (node-llama-cpp, when installed) on the same GGUF files in the same run, with the
 // ratio, and the resident memory against the file size. Models: the shipped stories260K
-// (converted to an F32 GGUF) and synthetic 110M- and 1B-shaped models in Q8_0 and Q4_K, written
-// by lt model random into a temporary directory and removed afterwards. doc/engine.md has the
-// figures measured so far.
+// (converted to an F32 GGUF) and synthetic 110M- and 1B-shaped models in Q8_0, Q4_K and the
+// Q4_K_M/Q5_K_M mixes, written by lt model random into a temporary directory and removed
+// afterwards. doc/engine.md has the figures measured so far.
 #include <unistd.h>
 
 #include <algorithm>
@@ -102,9 +102,13 @@ Status Bench(CommandContext& ctx, const BenchFlags& f) {
     s.context = 2048;
     models.push_back({label, type, (dir / (label + "-" + type + ".gguf")).string(), s, true});
   };
-  for (const char* t : {"q8_0", "q4_k"}) add("110M (llama, 768x12)", "llama", t, 768, 2048, 12, 12, 12, 32000);
+  // q4_k_m and q5_k_m mix types as llama.cpp's quantizer does (Q6_K classifier and half of
+  // attn_v/ffn_down; Q5_K and Q6_K in q5_k_m): the files people run most.
+  for (const char* t : {"q8_0", "q4_k", "q4_k_m", "q5_k_m"}) {
+    add("110M (llama, 768x12)", "llama", t, 768, 2048, 12, 12, 12, 32000);
+  }
   if (!f.skip_large) {
-    for (const char* t : {"q8_0", "q4_k"}) add("1B (llama3, 2048x16)", "llama3", t, 2048, 8192, 16, 32, 8, 128256);
+    for (const char* t : {"q8_0", "q4_k", "q4_k_m"}) add("1B (llama3, 2048x16)", "llama3", t, 2048, 8192, 16, 32, 8, 128256);
   }
 
   nlohmann::json out = nlohmann::json::array();

@@ -155,14 +155,23 @@ LT_AVX512 void Q4_0Tile(const uint8_t* w, size_t gstride, int64_t nb, const uint
   }
 }
 
-// ---------------------------------------------------------------- Q4_K weights, Q8_K activations
+// ---------------------------------------------------------- Q4_K and Q5_K weights, Q8_K activations
 
 constexpr size_t kQ4KBlock = 2368;
+constexpr size_t kQ5KBlock = kQ4KBlock + 512;  // Q4_K's bytes and the fifth bits
 
-template <int R, int T>
-LT_AVX512 void Q4KTile(const uint8_t* w, size_t gstride, int64_t nk, const uint8_t* const* x, float* y, int64_t ldy) {
+// kFive: Q5_K, whose values are the Q4_K nibble plus 16 x a bit from the sub-block's fifth bits.
+// Its block starts with the tail (mins, scales, d, dmin) and then each sub-block's quants and
+// fifth bits, so the tile reads it in address order (pack.h).
+template <int R, int T, bool kFive>
+LT_AVX512 void Q45KTile(const uint8_t* w, size_t gstride, int64_t nk, const uint8_t* const* x, float* y, int64_t ldy) {
+  constexpr size_t kBlock = kFive ? kQ5KBlock : kQ4KBlock;
+  constexpr size_t kTail = kFive ? 0 : 2048;    // mins [4][16][2], scales [8][16], d [16], dmin [16]
+  constexpr size_t kQuants = kFive ? 320 : 0;   // sub-block j at kQuants + j * kJ
+  constexpr size_t kJ = kFive ? 320 : 256;
   const __m512i m4 = _mm512_set1_epi8(0x0F);
   const __m512i m4h = _mm512_set1_epi8(static_cast<char>(0xF0));
+  const __m512i m10 = _mm512_set1_epi8(0x10);
   const __m512i zero = _mm512_setzero_si512();
   __m512 acc[R][T];
 #pragma GCC unroll 8
@@ -180,7 +189,7 @@ LT_AVX512 void Q4KTile(const uint8_t* w, size_t gstride, int64_t nk, const uint8
       const __m128i b1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xb[t]->bsums + 8));
       _mm_store_si128(reinterpret_cast<__m128i*>(pairs[t]), _mm_hadd_epi16(b0, b1));
     }
-    const uint8_t* blk = w + sb * kQ4KBlock;
+    const uint8_t* blk = w + sb * kBlock;
     __m512i isc[R][T];
 #pragma GCC unroll 8
     for (int t = 0; t < T; ++t) {
@@ -191,7 +200,8 @@ LT_AVX512 void Q4KTile(const uint8_t* w, size_t gstride, int64_t nk, const uint8
       // Two partial sums per (row group, token), of the low nibbles and of 16 x the high nibbles
       // (p & 0xF0 saves a shift per load; at most 240 * 127 * 16 per lane, and the sum is exactly
       // divisible by 16): integers, so nothing depends on the split, and the chains of dependent
-      // vpdpbusd a decode tile waits on are half as long.
+      // vpdpbusd a decode tile waits on are half as long. Q5_K's high values (up to 31) are not
+      // scaled by 16 (they would not fit a byte).
       constexpr bool kSplit = R * T <= 4;  // registers for two sums per (row group, token)
       __m512i isl[R][T], ish[R][T];
 #pragma GCC unroll 8
@@ -204,10 +214,18 @@ LT_AVX512 void Q4KTile(const uint8_t* w, size_t gstride, int64_t nk, const uint8
         __m512i lo[R], hi[R];
 #pragma GCC unroll 4
         for (int r = 0; r < R; ++r) {
-          const __m512i p = _mm512_load_si512(blk + r * gstride + (j * 4 + h) * 64);
+          const __m512i p = _mm512_load_si512(blk + r * gstride + kQuants + j * kJ + h * 64);
           lo[r] = _mm512_and_si512(p, m4);
-          // kSplit: 16 x the high nibble, its sum shifted back below.
-          hi[r] = kSplit ? _mm512_and_si512(p, m4h) : _mm512_and_si512(_mm512_srli_epi16(p, 4), m4);
+          if (kFive) {
+            // Bit h of the plane's byte is the low element's fifth bit, bit 4 + h the high one's.
+            const __m512i qb = _mm512_load_si512(blk + r * gstride + kQuants + j * kJ + 256);
+            lo[r] = _mm512_or_si512(lo[r], _mm512_and_si512(_mm512_slli_epi16(qb, 4 - h), m10));
+            hi[r] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(p, 4), m4),
+                                    _mm512_and_si512(_mm512_srli_epi16(qb, h), m10));
+          } else {
+            // kSplit: 16 x the high nibble, its sum shifted back below.
+            hi[r] = kSplit ? _mm512_and_si512(p, m4h) : _mm512_and_si512(_mm512_srli_epi16(p, 4), m4);
+          }
         }
 #pragma GCC unroll 8
         for (int t = 0; t < T; ++t) {
@@ -226,17 +244,18 @@ LT_AVX512 void Q4KTile(const uint8_t* w, size_t gstride, int64_t nk, const uint8
       }
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {
-        const __m512i sc = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(blk + r * gstride + 2176 + j * 16)));
+        const __m512i sc = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(blk + r * gstride + kTail + 128 + j * 16)));
 #pragma GCC unroll 8
         for (int t = 0; t < T; ++t) {
-          const __m512i sum = kSplit ? _mm512_add_epi32(isl[r][t], _mm512_srai_epi32(ish[r][t], 4)) : isl[r][t];
+          const __m512i high = kFive ? ish[r][t] : _mm512_srai_epi32(ish[r][t], 4);
+          const __m512i sum = kSplit ? _mm512_add_epi32(isl[r][t], high) : isl[r][t];
           isc[r][t] = _mm512_add_epi32(isc[r][t], _mm512_mullo_epi32(sum, sc));
         }
       }
     }
 #pragma GCC unroll 4
     for (int r = 0; r < R; ++r) {
-      const uint8_t* tail = blk + r * gstride + 2048;
+      const uint8_t* tail = blk + r * gstride + kTail;
       __m512i mins[4];
 #pragma GCC unroll 4
       for (int i = 0; i < 4; ++i) mins[i] = _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(tail + 32 * i)));
@@ -261,6 +280,105 @@ LT_AVX512 void Q4KTile(const uint8_t* w, size_t gstride, int64_t nk, const uint8
   }
 }
 
+// ---------------------------------------------------------------- Q6_K weights, Q8_K activations
+
+constexpr size_t kQ6KBlock = 3392;
+
+// Block (pack.h): scales [8 j][16 rows][2] at 0, d at 256, sub-block j at 320 + 384 j (quants as
+// Q4_K's, then the high two bits of its low and high halves), read in address order.
+// A value is d x sc x (q - 32), q = nibble + 16 x two bits from the block's high-bit plane, sc an
+// int8 per 16 elements: the integer sum of a block is sum_g sc_g (sum q x - 32 x bsum_g), bsum_g
+// the activation sum of sub-block g (Q8_K keeps them).
+template <int R, int T>
+LT_AVX512 void Q6KTile(const uint8_t* w, size_t gstride, int64_t nk, const uint8_t* const* x, float* y, int64_t ldy) {
+  const __m512i m4 = _mm512_set1_epi8(0x0F);
+  const __m512i m30 = _mm512_set1_epi8(0x30);
+  const __m512i zero = _mm512_setzero_si512();
+  __m512 acc[R][T];
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) acc[r][t] = _mm512_setzero_ps();
+  }
+  for (int64_t sb = 0; sb < nk; ++sb) {
+    const BlockQ8_K* xb[T];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) xb[t] = reinterpret_cast<const BlockQ8_K*>(x[t] + sb * sizeof(BlockQ8_K));
+    const uint8_t* blk = w + sb * kQ6KBlock;
+    __m512i isc[R][T], bias[R][T];
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) isc[r][t] = bias[r][t] = zero;
+    }
+    for (int j = 0; j < 8; ++j) {
+      __m512i isl[R][T], ish[R][T];
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) isl[r][t] = ish[r][t] = zero;
+      }
+      __m512i hb0[R], hb1[R];
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        hb0[r] = _mm512_load_si512(blk + r * gstride + 320 + j * 384 + 256);
+        hb1[r] = _mm512_load_si512(blk + r * gstride + 320 + j * 384 + 320);
+      }
+#pragma GCC unroll 4
+      for (int h = 0; h < 4; ++h) {
+        __m512i lo[R], hi[R];
+#pragma GCC unroll 4
+        for (int r = 0; r < R; ++r) {
+          const __m512i p = _mm512_load_si512(blk + r * gstride + 320 + j * 384 + h * 64);
+          // Bits 2h..2h+1 of the plane's byte, moved to bits 4..5 (16-bit shifts: the mask keeps
+          // each byte's own bits).
+          const __m512i b0 = h < 2 ? _mm512_slli_epi16(hb0[r], 4 - 2 * h) : _mm512_srli_epi16(hb0[r], 2 * h - 4);
+          const __m512i b1 = h < 2 ? _mm512_slli_epi16(hb1[r], 4 - 2 * h) : _mm512_srli_epi16(hb1[r], 2 * h - 4);
+          lo[r] = _mm512_or_si512(_mm512_and_si512(p, m4), _mm512_and_si512(b0, m30));
+          hi[r] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(p, 4), m4), _mm512_and_si512(b1, m30));
+        }
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) {
+          const __m512i xl = Bcast32(xb[t]->qs + 32 * j + 4 * h);
+          const __m512i xh = Bcast32(xb[t]->qs + 32 * j + 16 + 4 * h);
+#pragma GCC unroll 4
+          for (int r = 0; r < R; ++r) {
+            isl[r][t] = _mm512_dpbusd_epi32(isl[r][t], lo[r], xl);
+            ish[r][t] = _mm512_dpbusd_epi32(ish[r][t], hi[r], xh);
+          }
+        }
+      }
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        // Each 32-bit lane: (sc_2j, sc_2j+1) of one row as two int16.
+        const __m512i sc = _mm512_cvtepi8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(blk + r * gstride + j * 32)));
+        const __m512i sc_lo = _mm512_srai_epi32(_mm512_slli_epi32(sc, 16), 16);
+        const __m512i sc_hi = _mm512_srai_epi32(sc, 16);
+#pragma GCC unroll 8
+        for (int t = 0; t < T; ++t) {
+          isc[r][t] = _mm512_add_epi32(isc[r][t], _mm512_mullo_epi32(isl[r][t], sc_lo));
+          isc[r][t] = _mm512_add_epi32(isc[r][t], _mm512_mullo_epi32(ish[r][t], sc_hi));
+          bias[r][t] = _mm512_dpwssd_epi32(bias[r][t], sc, Bcast32(xb[t]->bsums + 2 * j));
+        }
+      }
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
+      const __m512 dv = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(blk + r * gstride + 256)));
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) {
+        const __m512i sum = _mm512_sub_epi32(isc[r][t], _mm512_slli_epi32(bias[r][t], 5));
+        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dv, _mm512_set1_ps(xb[t]->d)), acc[r][t]);
+      }
+    }
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) _mm512_storeu_ps(y + t * ldy + 16 * r, acc[r][t]);
+  }
+}
+
 // ---------------------------------------------------------------- tiling
 
 using TileFn = void (*)(const uint8_t*, size_t, int64_t, const uint8_t* const*, float*, int64_t);
@@ -275,7 +393,18 @@ using TileFn = void (*)(const uint8_t*, size_t, int64_t, const uint8_t* const*, 
 
 LT_TILE_TABLE(Q8_0K, Q8_0Tile)
 LT_TILE_TABLE(Q4_0K, Q4_0Tile)
+template <int R, int T>
+LT_AVX512 void Q4KTile(const uint8_t* w, size_t gs, int64_t nk, const uint8_t* const* x, float* y, int64_t ldy) {
+  Q45KTile<R, T, false>(w, gs, nk, x, y, ldy);
+}
+template <int R, int T>
+LT_AVX512 void Q5KTile(const uint8_t* w, size_t gs, int64_t nk, const uint8_t* const* x, float* y, int64_t ldy) {
+  Q45KTile<R, T, true>(w, gs, nk, x, y, ldy);
+}
+
 LT_TILE_TABLE(Q4KK, Q4KTile)
+LT_TILE_TABLE(Q5KK, Q5KTile)
+LT_TILE_TABLE(Q6KK, Q6KTile)
 
 // Decode: up to 4 groups (64 rows) of one token. Prefill: one group of up to kTokens tokens.
 constexpr int kTokens = 8;
@@ -290,6 +419,8 @@ struct Tiles {
 const Tiles<Q8_0K> kQ8_0Tiles;
 const Tiles<Q4_0K> kQ4_0Tiles;
 const Tiles<Q4KK> kQ4KTiles;
+const Tiles<Q5KK> kQ5KTiles;
+const Tiles<Q6KK> kQ6KTiles;
 
 }  // namespace
 
@@ -317,6 +448,18 @@ bool Avx512PackedMatMul(const Matrix& w, const Activations& x, float* y, int64_t
       act = DType::kQ8_K;
       nb = w.cols / kQKK;
       break;
+    case DType::kQ5_K:
+      decode = kQ5KTiles.decode;
+      prefill = kQ5KTiles.prefill;
+      act = DType::kQ8_K;
+      nb = w.cols / kQKK;
+      break;
+    case DType::kQ6_K:
+      decode = kQ6KTiles.decode;
+      prefill = kQ6KTiles.prefill;
+      act = DType::kQ8_K;
+      nb = w.cols / kQKK;
+      break;
     default: return false;
   }
   const size_t gstride = PackedGroupBytes(w.type, w.cols);
@@ -329,7 +472,7 @@ bool Avx512PackedMatMul(const Matrix& w, const Activations& x, float* y, int64_t
     // streams a group apart advancing 256 bytes at a time, are faster when the weights are in
     // cache but 35-50% slower when they come from memory, as in a decode step (Zen 4,
     // bench/engine_bench.cc BM_PackedMatMul).
-    const int64_t step = w.type == DType::kQ4_K ? 1 : 4;
+    const int64_t step = act == DType::kQ8_K ? 1 : 4;  // the same holds for Q5_K and Q6_K
     xs[0] = x.QRow(act, 0);
     for (int64_t g = g0; g < g1; g += step) {
       const int gr = static_cast<int>(std::min<int64_t>(step, g1 - g));

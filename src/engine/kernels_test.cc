@@ -91,7 +91,7 @@ TEST(KernelsTest, EveryIsaAgreesWithPortableAndMatchesTheFloatProduct) {
 // to the same tokens one at a time, for every tile shape (prefill == step-by-step decoding).
 TEST(KernelsTest, PackedKernelsAgreeWithPortableAndBatchEqualsOneByOne) {
   if (DetectIsa() != Isa::kAvx512) GTEST_SKIP() << "no AVX-512 VNNI on this CPU: packed kernels do not run";
-  for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K}) {
+  for (DType t : {DType::kQ8_0, DType::kQ4_0, DType::kQ4_K, DType::kQ5_K, DType::kQ6_K}) {
     for (int cols : {256, 768}) {
       const int rows = 112;  // 7 groups: decode tiles of 4 and 3 groups
       ASSERT_TRUE(Packable(t, rows, cols));

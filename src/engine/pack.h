@@ -18,6 +18,15 @@
 //   [16 rows][4 bytes k] whose low nibble is element 32j+4h+k and high nibble element 32j+16+4h+k;
 //   mins [4][16 rows][2] u8 (sub-blocks 2i, 2i+1); scales [8][16 rows] u8; d [16] fp16;
 //   dmin [16] fp16.
+// - Q5_K, nk super-blocks of 2880 bytes: Q4_K's tail (mins, scales, d, dmin; 320 bytes) first,
+//   then per sub-block j (320 bytes) its quants [4 h][16 rows][4 k] as Q4_K's and its fifth bits
+//   [16 rows][4 bytes k]: bit h of byte k is element 32j+4h+k's, bit 4+h element 32j+16+4h+k's.
+// - Q6_K, nk super-blocks of 3392 bytes: int8 scales [8 j][16 rows][2] (sub-blocks 2j, 2j+1 of
+//   16 values), d [16] fp16, 32 bytes padding; then per sub-block j (384 bytes) the low four bits
+//   as Q4_K's quants and the high two bits [2 halves s][16 rows][4 bytes k], bits 2h..2h+1 of
+//   byte k element 32j+16s+4h+k's.
+// Q5_K and Q6_K blocks are in the order the kernels read them: from memory, reading out of
+// address order measured 2-3x slower (doc/engine.md).
 // Thread-safety: pure functions; PackRows may run concurrently on disjoint groups.
 #ifndef LT_ENGINE_PACK_H_
 #define LT_ENGINE_PACK_H_
