@@ -292,6 +292,9 @@ TEST(ProviderBookTest, EndpointsGiveSessionAndLivenessUrls) {
   EXPECT_EQ(e->http, "http://10.0.0.2:9000");
   EXPECT_FALSE(ParseProviderEndpoint("nonsense").ok());
   EXPECT_FALSE(ParseProviderEndpoint("h:1;ftp://x").ok());
+  // fuzz_router_api's find: a liveness URL with no host was accepted as "http:".
+  EXPECT_FALSE(ParseProviderEndpoint("120.0.1:7070;http://").ok());
+  EXPECT_FALSE(ParseProviderEndpoint("h:1;http:///").ok());
 }
 
 }  // namespace

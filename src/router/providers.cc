@@ -27,6 +27,9 @@ Result<ProviderEndpoints> ParseProviderEndpoint(std::string_view endpoint) {
     }
     e.http = std::string(http);
     while (!e.http.empty() && e.http.back() == '/') e.http.pop_back();
+    if (e.http.size() <= 7) {  // "http://" alone (its slashes trimmed)
+      return InvalidArgument("provider endpoint '" + std::string(endpoint) + "': liveness URL has no host");
+    }
   } else {
     if (hp->second <= 0 || hp->second >= 65535) {
       return InvalidArgument("provider endpoint '" + std::string(endpoint) + "': no liveness port after " +
