@@ -63,21 +63,29 @@ void Step(const std::string& s) {
 }
 
 // D is wiped at start, but only if it looks like a devnet's (or is empty): never a user's folder.
+// A devnet's folder holds devnet.json once it is ready, and devnet.started (its pid) from the first
+// moment, so a start interrupted by Ctrl-C or a failed start leaves a folder the next run may wipe.
+constexpr char kStartedFile[] = "devnet.started";
+
 Status PrepareDatadir(const Plan& p) {
   const std::string& d = p.options.datadir;
   std::error_code ec;
   if (fs::exists(d, ec)) {
     if (!fs::is_directory(d, ec)) return InvalidArgument("--datadir " + d + ": not a directory");
     bool empty = fs::is_empty(d, ec);
-    if (!empty && !fs::exists(d + "/devnet.json", ec)) {
+    std::vector<std::string> marks;
+    for (const std::string& f : {d + "/devnet.json", d + "/" + kStartedFile}) {
+      if (fs::exists(f, ec)) marks.push_back(f);
+    }
+    if (!empty && marks.empty()) {
       return InvalidArgument(
           "--datadir " + d +
           ": exists, is not empty and holds no devnet.json; refusing to wipe it (pick a new folder)");
     }
-    if (fs::exists(d + "/devnet.json", ec)) {
-      std::ifstream f(d + "/devnet.json");
+    for (const std::string& mark : marks) {
+      std::ifstream f(mark);
       json prev = ParseJson(std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>()));
-      int pid = prev.is_object() ? prev.value("pid", 0) : 0;
+      int pid = prev.is_object() && prev.value("pid", json()).is_number_integer() ? prev["pid"].get<int>() : 0;
       std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
       std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
       if (pid > 0 && pid != ::getpid() && cmdline.find("devnet") != std::string::npos) {
@@ -89,7 +97,10 @@ Status PrepareDatadir(const Plan& p) {
     fs::remove_all(d, ec);
     if (ec) return IoError("cannot clear " + d + ": " + ec.message());
   }
-  for (const auto& sub : {d, p.keys_dir, p.logs_dir, p.builder_datadir, p.client_datadir}) {
+  fs::create_directories(d, ec);
+  if (ec) return IoError("cannot create " + d + ": " + ec.message());
+  LT_TRY_STATUS(WriteText(d + "/" + kStartedFile, json{{"pid", static_cast<int>(::getpid())}}.dump() + "\n"));
+  for (const auto& sub : {p.keys_dir, p.logs_dir, p.builder_datadir, p.client_datadir}) {
     fs::create_directories(sub, ec);
     if (ec) return IoError("cannot create " + sub + ": " + ec.message());
   }

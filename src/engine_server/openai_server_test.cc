@@ -205,6 +205,13 @@ TEST(OpenAiServerTest, ForcedToolChoiceAndJsonModeAreAClear400) {
   r = s.ChatCompletions(Post(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})"));
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(json::parse(r.body)["error"]["param"], "response_format");
+  // Logprobs are not computed: asking for them is a 400 naming the field, not "logprobs": null.
+  r = s.ChatCompletions(Post(R"({"messages":[{"role":"user","content":"x"}],"logprobs":true,"top_logprobs":2})"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["error"]["param"], "logprobs") << r.body;
+  r = s.ChatCompletions(Post(R"({"messages":[{"role":"user","content":"x"}],"logit_bias":{"5":-100}})"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(json::parse(r.body)["error"]["param"], "logit_bias") << r.body;
 }
 
 // The model cannot be steered into a call (engine/tool_calls_test.cc tests the parser); here the

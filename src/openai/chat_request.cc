@@ -58,6 +58,15 @@ bool CheckBuiltinEngine(const ChatRequest& request, ApiError* error) {
       return false;
     }
   }
+  if (request.logprobs || request.logit_bias) {
+    const char* field = request.logprobs ? "logprobs" : "logit_bias";
+    *error = InvalidValue(field, std::string("this model runs on the builtin engine, which ") +
+                                     (request.logprobs ? "does not return logprobs; send logprobs false or leave it out"
+                                                       : "does not bias tokens; leave logit_bias out or empty") +
+                                     " (providers with an openai backend pass it to their upstream)");
+    error->code = "unsupported_parameter";
+    return false;
+  }
   if (!request.response_format.empty() && request.response_format != "text") {
     *error = InvalidValue("response_format", "this model runs on the builtin engine, which only writes text "
                                              "(response_format type '" + request.response_format.substr(0, 40) +
@@ -322,6 +331,26 @@ bool ParseChatRequest(const json& body, ChatRequest* out, ApiError* error) {
       return false;
     }
     out->response_format = type->get<std::string>();
+  }
+  if (const json* lp = Field(body, "logprobs")) {
+    if (!lp->is_boolean()) {
+      *error = InvalidValue("logprobs", "'logprobs' must be a boolean");
+      return false;
+    }
+    out->logprobs = lp->get<bool>();
+  }
+  if (const json* tl = Field(body, "top_logprobs")) {
+    if (!tl->is_number_integer() || tl->get<int64_t>() < 0 || tl->get<int64_t>() > 20) {
+      *error = InvalidValue("top_logprobs", "'top_logprobs' must be an integer from 0 to 20");
+      return false;
+    }
+  }
+  if (const json* lb = Field(body, "logit_bias")) {
+    if (!lb->is_object()) {
+      *error = InvalidValue("logit_bias", "'logit_bias' must be an object of token ids to biases");
+      return false;
+    }
+    out->logit_bias = !lb->empty();
   }
   if (const json* so = Field(body, "stream_options")) {
     if (!so->is_object()) {

@@ -27,6 +27,8 @@
 //                          "arguments": string or object}}, others skipped; tool_call_id and
 //                          name of a message: strings
 //   response_format        an object with a string "type"
+//   logprobs               a boolean;  top_logprobs  an integer from 0 to 20
+//   logit_bias             an object (of token id -> bias)
 // Everything else (user, ...) is left in the body for backends that forward it; tools,
 // tool_choice and response_format too, unchanged. CheckBuiltinEngine says what the builtin
 // engine cannot honour.
@@ -92,6 +94,8 @@ struct ChatRequest {
   // "tools" is a non-empty array and tool_choice is not "none": the model may call them.
   bool wants_tools = false;
   std::string response_format;  // its "type"; "" when absent
+  bool logprobs = false;         // logprobs: true (the answer must carry them)
+  bool logit_bias = false;       // logit_bias is a non-empty object
   nlohmann::json tools;          // the "tools" array as sent; null when absent
   std::string tool_choice;       // "none", "auto", "required", "function", "other"; "" when absent
   std::string tool_choice_name;  // the function's name when tool_choice is "function"
@@ -102,7 +106,9 @@ struct ChatRequest {
 
 // For the builtin engine, which writes text and parses tool calls out of it (doc/engine.md "Tool
 // calls") but cannot force them: false with a 400 unsupported_parameter naming `tool_choice`
-// ("required", a named function, or another object type) or `response_format` (other than "text"), or invalid_value
+// ("required", a named function, or another object type), `response_format` (other than "text"),
+// `logprobs` (true) or `logit_bias` (non-empty): it returns no logprobs and biases no token, and
+// answering as if it did would mislead the client. Or invalid_value
 // naming `tools[i]` for a tool that is not {"type":"function","function":{"name": string, ...}}
 // (at most kMaxTools); true otherwise (they all pass unchanged to openai upstreams).
 inline constexpr size_t kMaxTools = 128;

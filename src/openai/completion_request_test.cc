@@ -143,6 +143,32 @@ TEST(CheckBuiltinEngineTest, ToolsPassButForcedToolChoiceAndStructuredOutputAreR
   rf["response_format"] = "json";
   EXPECT_FALSE(ParseChatRequest(rf, &r, &e));
   EXPECT_EQ(e.param, "response_format");
+  // logprobs and logit_bias: the engine has neither, so a request that asks for them is told
+  // (they used to be ignored: logprobs came back null); false, absent or empty pass.
+  for (json off : {json{{"logprobs", false}}, json{{"logprobs", nullptr}}, json{{"logit_bias", json::object()}},
+                   json{{"top_logprobs", 0}}}) {
+    json b = chat;
+    b.update(off);
+    ASSERT_TRUE(ParseChatRequest(b, &r, &e)) << off;
+    EXPECT_TRUE(CheckBuiltinEngine(r, &e)) << off;
+  }
+  for (auto [extra, param] : {std::pair{json{{"logprobs", true}, {"top_logprobs", 2}}, "logprobs"},
+                              std::pair{json{{"logit_bias", {{"50256", -100}}}}, "logit_bias"}}) {
+    json b = chat;
+    b.update(extra);
+    ASSERT_TRUE(ParseChatRequest(b, &r, &e)) << extra;
+    EXPECT_FALSE(CheckBuiltinEngine(r, &e)) << extra;
+    EXPECT_EQ(e.param, param);
+    EXPECT_EQ(e.code, "unsupported_parameter");
+  }
+  for (auto [extra, param] : {std::pair{json{{"logprobs", "yes"}}, "logprobs"},
+                              std::pair{json{{"top_logprobs", 21}}, "top_logprobs"},
+                              std::pair{json{{"logit_bias", json::array()}}, "logit_bias"}}) {
+    json b = chat;
+    b.update(extra);
+    EXPECT_FALSE(ParseChatRequest(b, &r, &e)) << extra;
+    EXPECT_EQ(e.param, param);
+  }
   json bad_tools = chat;
   bad_tools["tools"] = "f";
   EXPECT_FALSE(ParseChatRequest(bad_tools, &r, &e));

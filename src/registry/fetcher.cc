@@ -34,7 +34,8 @@ struct Task {
   std::shared_ptr<FileJob> file;
   uint64_t offset = 0;
   uint64_t expected = 0;  // leaf length from the parent's blocksizes
-  std::set<size_t> tried;  // peers that answered 404 or failed for this task
+  std::set<size_t> tried;  // peers that answered 404 (or were dropped) for this task
+  std::map<size_t, std::string> why;  // peer -> its last failure on this task, for the error
 };
 
 // A source with no blocks: flat directories need none to be listed.
@@ -168,7 +169,7 @@ class PullRun {
         }
         auto p = PickPeer(t.tried);
         if (!p) {
-          Fail(NotFound("no peer could provide block " + t.cid.ToString() + AllBannedNote()));
+          Fail(NotFound("no peer could provide block " + t.cid.ToString() + WhyNote(t)));
           break;
         }
         req = std::make_shared<Request>(Request{std::move(t), SteadyClock::now(), {}, false});
@@ -246,11 +247,21 @@ class PullRun {
         continue;
       }
       if (!resp.ok() || resp->status != 200) {
-        bool transport = !resp.ok();
-        if (transport && ++peers_[peer].failures >= options_.max_peer_failures) {
-          Ban(peer, "unreachable: " + resp.error().message);
+        // A transport failure, 429 or 5xx may pass: the peer is asked again, and dropped after
+        // max_peer_failures in a row. Any other status (404: not here) is its answer for this block.
+        int status = resp.ok() ? resp->status : 0;
+        bool transient = status == 0 || status == 429 || status >= 500;
+        std::string why = status == 0 ? "unreachable: " + resp.error().message
+                                      : "answered HTTP " + std::to_string(status) + (status == 404 ? " (not held)" : "");
+        req->task.why[peer] = why;
+        int failures = peers_[peer].failures = transient ? peers_[peer].failures + 1 : 0;
+        if (transient && failures >= options_.max_peer_failures) Ban(peer, why);
+        Requeue(req, peer, !transient);
+        if (transient && !peers_[peer].banned) {  // back off before asking it again
+          l.unlock();
+          std::this_thread::sleep_for(std::chrono::milliseconds(100 << std::min(failures, 3)));
+          l.lock();
         }
-        Requeue(req, peer, true);
         continue;
       }
       peers_[peer].failures = 0;
@@ -270,10 +281,14 @@ class PullRun {
     cv_.notify_all();
   }
 
-  std::string AllBannedNote() {  // mu_ held
+  // Why no peer gave `t`: each peer's last answer for it, and the peers dropped for the pull.
+  std::string WhyNote(const Task& t) {  // mu_ held
     std::string note;
-    for (const Peer& p : peers_) {
-      if (p.banned) note += "; " + p.url + " banned (" + p.reason + ")";
+    for (size_t i = 0; i < peers_.size(); ++i) {
+      std::string why = peers_[i].banned ? "banned (" + peers_[i].reason + ")"
+                        : t.why.count(i)  ? t.why.at(i)
+                                          : "";
+      if (!why.empty()) note += (note.empty() ? ": " : "; ") + peers_[i].url + " " + why;
     }
     return note;
   }

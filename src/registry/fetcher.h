@@ -5,9 +5,11 @@
 // GET /ipfs/<cid>?format=raw by a pool of workers (workers_per_peer per peer), spread over the
 // peers by least in-flight requests. Every block is hashed and compared with its CID before
 // anything is written; a peer that sends a wrong block (or an oversized one) is banned for the
-// rest of the pull and the block is asked from another peer. A peer that fails transport
-// `max_peer_failures` times in a row is dropped. A 404 means "not here": another peer is tried;
-// when no usable peer remains the pull fails with an error naming the block. Endgame: when
+// rest of the pull and the block is asked from another peer. A transport failure, 429 or 5xx is
+// taken as passing: the block is asked again (that worker backs off 0.2-0.8 s) and the peer is
+// dropped after `max_peer_failures` of them in a row. A 404 (any other status) means "not here":
+// another peer is tried; when no usable peer remains the pull fails with an error naming the
+// block and what each peer answered for it (or why it was dropped). Endgame: when
 // nothing is left to hand out, an idle worker re-asks the oldest request (older than
 // endgame_after_ms) from a different peer; the first verified answer wins.
 // Resume: blocks already in the store (file nodes, leaves committed to a partial file) are not

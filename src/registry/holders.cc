@@ -104,8 +104,12 @@ Result<std::vector<std::string>> RouterHolders::FindPeers(const Cid& cid) {
     if (seen.insert(url).second) out.push_back(url);
   };
   for (const std::string& p : peers_) {
-    if (NormalizeGatewayUrl(p).rfind("http://", 0) != 0) {
+    std::string url = NormalizeGatewayUrl(p);
+    if (url.rfind("https://", 0) == 0) {
       return InvalidArgument("peer '" + p + "': only http:// gateways can be reached (this build's HTTP client has no TLS)");
+    }
+    if (url.rfind("http://", 0) != 0 || url.size() == 7) {
+      return InvalidArgument("peer '" + p + "' is not a gateway URL: give http://HOST:PORT (e.g. http://127.0.0.1:7070)");
     }
   }
   std::string asked;

@@ -328,5 +328,21 @@ TEST(IpfsRoutingTest, RoutingAnswersKeepOnlyGatewayProviders) {
   EXPECT_FALSE(ParseRoutingAnswer("application/json", std::string(2 << 20, ' ')).ok());
 }
 
+// A --peer that is not a URL is told so (it used to be told that https needs TLS).
+TEST(IpfsRoutingTest, PeerUrlsThatAreNotHttpAreRefusedWithTheReason) {
+  Cid any = Cid::Of(kCodecRaw, ByteSpan());
+  auto peers = [&](std::string p) { return RouterHolders({}, {std::move(p)}).FindPeers(any); };
+  EXPECT_EQ(peers("http://127.0.0.1:7070/ipfs/").value(), std::vector<std::string>{"http://127.0.0.1:7070"});
+  auto tls = peers("https://gw.example");
+  ASSERT_FALSE(tls.ok());
+  EXPECT_NE(tls.error().message.find("no TLS"), std::string::npos) << tls.error().message;
+  for (std::string bad : {"nonsense", "127.0.0.1:7070", "ftp://h", "http://"}) {
+    auto r = peers(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.error().message.find("is not a gateway URL: give http://HOST:PORT"), std::string::npos)
+        << r.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace lt::registry

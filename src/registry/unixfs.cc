@@ -182,7 +182,8 @@ Result<ImportEntry> ImportFd(int fd, ImportSink* sink, const ImportOptions& opti
   int threads = options.hash_threads > 0 ? options.hash_threads
                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   struct stat st;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && ::lseek(fd, 0, SEEK_CUR) == 0) {
+  // A size of 0 may not mean empty (/proc and /sys files, some FUSE files): those are read to EOF.
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && ::lseek(fd, 0, SEEK_CUR) == 0) {
     return ImportSized(fd, static_cast<uint64_t>(st.st_size), sink, options, threads);
   }
   const size_t batch = static_cast<size_t>(threads) * 4;

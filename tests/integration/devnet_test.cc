@@ -234,6 +234,32 @@ TEST(Devnet, RefusesAFolderThatIsNotADevnet) {
   EXPECT_TRUE(fs::exists(dir + "/precious.txt"));
 }
 
+// Ctrl-C during the start leaves no devnet.json; the folder is still the devnet's, so running
+// the same command again starts (it used to be refused as "not a devnet": `lt devnet` with the
+// default datadir then needed a manual rm -rf ~/.laketravis/devnet).
+TEST(Devnet, AStartStoppedByCtrlCCanBeRunAgain) {
+  std::string dir = TempDir("lt-devnet-again") + "/net";
+  int port = FreePort();
+  {
+    LtProcess devnet({"devnet", "--datadir", dir, "--api-port", std::to_string(port), "--no-showcase"});
+    ASSERT_TRUE(WaitForFile(dir + "/keys/user.json", devnet, 300)) << devnet.Stdout() << devnet.Stderr();
+    devnet.Stop(SIGINT, 60000);
+  }
+  ASSERT_FALSE(fs::exists(dir + "/devnet.json")) << "the start was not interrupted early enough";
+  // While a devnet starts there, another one is refused (it would wipe the first one's folder).
+  LtProcess devnet({"devnet", "--datadir", dir, "--api-port", std::to_string(port), "--no-showcase"});
+  std::string mine = "{\"pid\":" + std::to_string(devnet.pid()) + "}\n";
+  for (int i = 0; i < 3000 && devnet.Running() && ReadFileOrEmpty(dir + "/devnet.started") != mine; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(ReadFileOrEmpty(dir + "/devnet.started"), mine) << devnet.Stdout() << devnet.Stderr();
+  auto second = RunLt({"devnet", "--datadir", dir, "--api-port", std::to_string(FreePort())});
+  EXPECT_EQ(second.exit_code, 1);
+  EXPECT_NE(second.err.find("is running there"), std::string::npos) << second.err;
+  ASSERT_TRUE(WaitForFile(dir + "/devnet.json", devnet, 300)) << devnet.Stdout() << devnet.Stderr();
+  EXPECT_EQ(devnet.Stop(SIGTERM, 60000), 0) << devnet.Stdout() << devnet.Stderr();
+}
+
 TEST(Devnet, RefusesABusyApiPort) {
   std::string dir = TempDir("lt-devnet-port") + "/net";
   int port = FreePort();

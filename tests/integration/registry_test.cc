@@ -14,7 +14,8 @@ namespace lt::test {
 namespace {
 
 // A tiny peer in Python: proxies GET /ipfs/... to an honest gateway, but either corrupts every
-// block ("lie") or serves N requests and then stalls ("stall:N").
+// block ("lie"), serves N requests and then stalls ("stall:N"), or fails request N once: closes
+// the connection without an answer ("drop:N") or answers 503 Retry-After ("busy:N").
 constexpr char kPeerPy[] = R"PY(
 import sys, time, urllib.request
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
@@ -26,6 +27,15 @@ class H(BaseHTTPRequestHandler):
         served[0] += 1
         if mode.startswith('stall:') and served[0] > int(mode[6:]):
             time.sleep(3600)
+        if mode.startswith('drop:') and served[0] == int(mode[5:]):
+            self.close_connection = True
+            return
+        if mode.startswith('busy:') and served[0] == int(mode[5:]):
+            self.send_response(503)
+            self.send_header('Retry-After', '1')
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+            return
         body = urllib.request.urlopen(upstream + self.path).read()
         if mode == 'lie':
             body = bytes(b ^ 0x5a for b in body)
@@ -125,6 +135,34 @@ TEST_F(RegistryTest, LyingPeerIsBannedAndThePullCompletes) {
   EXPECT_EQ(only_liar.exit_code, 1);
   EXPECT_NE(only_liar.err.find("banned"), std::string::npos) << only_liar.err;
   EXPECT_EQ(Pulled(d2), "");
+}
+
+// One dropped connection or one busy answer from the only peer is passing: the block is asked
+// again and the pull completes (it used to end at the first failure, naming no reason).
+TEST_F(RegistryTest, OneFailedRequestToTheOnlyPeerIsRetried) {
+  Peer honest = StartPeer("honest");
+  for (const std::string mode : {"drop:3", "busy:3"}) {
+    int port = FreePort();
+    auto flaky = StartPyPeer(port, honest.url(), mode);  // the readiness probe is request 1
+    std::string d = dir_ + "/puller-" + mode.substr(0, 4);
+    auto r = RunLt({"--datadir", d, "--json", "model", "pull", "--cid", root_, "--workers-per-peer", "1", "--peer",
+                    "http://127.0.0.1:" + std::to_string(port)});
+    ASSERT_EQ(r.exit_code, 0) << mode << ": " << r.err;
+    EXPECT_TRUE(nlohmann::json::parse(r.out)["banned"].empty()) << mode;
+    EXPECT_EQ(Pulled(d), content_) << mode;
+  }
+}
+
+// When no peer gives a block, the error says what each one answered for it.
+TEST_F(RegistryTest, FailedPullSaysWhatEachPeerAnswered) {
+  Peer a = StartPeer("a");
+  std::string dead = "http://127.0.0.1:" + std::to_string(FreePort());
+  std::string missing = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku";  // the empty file: not held
+  auto r = RunLt({"--datadir", dir_ + "/puller", "model", "pull", "--cid", missing, "--peer", a.url(), "--peer", dead});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no peer could provide block " + missing), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(a.url() + " answered HTTP 404"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(dead + " banned (unreachable"), std::string::npos) << r.err;
 }
 
 TEST_F(RegistryTest, KilledPullResumesWithoutRefetching) {

@@ -222,5 +222,43 @@ TEST_F(IpfsInterop, KuboMadeCarsImport) {
   for (const auto& b : read["blocks"]) EXPECT_TRUE(theirs.count(b[0].get<std::string>())) << b[0];
 }
 
+// Odd shapes from `lt store serve`, read by independent IPFS code (odd_shapes.mjs): Helia lists
+// and reads every file by path, ipfs-unixfs-exporter reads byte ranges from nothing but the
+// blocks of `?format=car&entity-bytes=` answers. Empty files (top level and nested), a one-byte
+// file, a file of exactly one chunk and one of a chunk plus a byte, an empty directory, names with
+// a space and non-ASCII; once as we import them (CIDv1, raw leaves) and once as kubo does (the
+// importer's unixfs-v0-2015: CIDv0, dag-pb leaves, 256 KiB chunks), imported from its CAR.
+TEST_F(IpfsInterop, IndependentReadersGetOddShapesFromTheGateway) {
+  std::string tree = dir_ + "/odd";
+  fs::create_directories(tree + "/sub/deeper");
+  fs::create_directories(tree + "/emptydir");
+  WriteFile(tree + "/empty", "");
+  WriteFile(tree + "/sub/empty2", "");
+  WriteFile(tree + "/one", "1");
+  WriteFile(tree + "/exact_chunk", Pattern(1 << 20, 3));
+  WriteFile(tree + "/chunk_plus_1", Pattern((1 << 20) + 1, 4));
+  WriteFile(tree + "/sub/hello world.txt", "x y\n");
+  WriteFile(tree + "/sub/deeper/\xc3\xa9.txt", "u\n");
+  std::string dd = dir_ + "/store";
+  auto add = RunLt({"--datadir", dd, "--json", "store", "add", tree});
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  std::string ours = json::parse(add.out)["cid"];
+  std::string car = dir_ + "/kubo.car";
+  std::string kubo = Node("make_car.mjs", {tree, "--profile", "unixfs-v0-2015", "--car", car})["cid"];
+  ASSERT_EQ(kubo.rfind("Qm", 0), 0u);
+  auto imp = RunLt({"--datadir", dd, "model", "import", "--car", car});
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  int port = FreePort();
+  LtProcess serve({"--datadir", dd, "store", "serve", "--listen", "127.0.0.1:" + std::to_string(port)});
+  ASSERT_TRUE(WaitForHttp("127.0.0.1", port, "/ipfs/bafkqaaa?format=raw")) << serve.Stderr();
+  for (const std::string& root : {ours, kubo}) {
+    json r = Node("odd_shapes.mjs", {"http://127.0.0.1:" + std::to_string(port), root, tree});
+    EXPECT_EQ(r["files"], 7) << root << " " << r.dump();
+    EXPECT_EQ(r["dirs"], 4) << root << " " << r.dump();
+    EXPECT_EQ(r["ranges"], 27) << root << " " << r.dump();
+    EXPECT_EQ(r["bad"], json::array()) << root << " " << r.dump();
+  }
+}
+
 }  // namespace
 }  // namespace lt::test
