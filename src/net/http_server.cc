@@ -890,6 +890,26 @@ Result<int> HttpServer::Listen(const std::string& host, int port) {
   return MakeError(ErrorCode::kIo, "cannot listen on " + where + " (" + last + "; address in use or not local?)");
 }
 
+namespace {
+
+// Runs the event loop until it is stopped. A handler that throws is logged and the loop goes on:
+// an exception out of io.run() would end the process (on the calling thread it would unwind past
+// the joinable worker threads: "terminate called without an active exception").
+void RunEventLoop(asio::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      LT_ERROR("http event loop: a handler threw: " << e.what());
+    } catch (...) {
+      LT_ERROR("http event loop: a handler threw");
+    }
+  }
+}
+
+}  // namespace
+
 void HttpServer::Run() {
   Impl& im = *impl_;
   if (!im.acceptor || im.stopping) return;
@@ -899,8 +919,8 @@ void HttpServer::Run() {
   std::vector<std::thread> threads;
   for (int i = 0; i < std::max(1, im.options.threads); ++i) threads.emplace_back([&im] { im.Worker(); });
   std::vector<std::thread> loops;
-  for (int i = 1; i < std::max(1, im.options.io_threads); ++i) loops.emplace_back([&im] { im.io.run(); });
-  im.io.run();
+  for (int i = 1; i < std::max(1, im.options.io_threads); ++i) loops.emplace_back([&im] { RunEventLoop(im.io); });
+  RunEventLoop(im.io);
   for (auto& t : loops) t.join();
   {
     std::lock_guard<std::mutex> l(im.jobs_mu);
