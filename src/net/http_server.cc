@@ -47,6 +47,7 @@
 #include "net/http_parse.h"
 #include "net/route.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 namespace lt::net {
 
@@ -898,9 +899,17 @@ void HttpServer::Run() {
   im.Sweep();
   std::vector<std::thread> threads;
   for (int i = 0; i < std::max(1, im.options.threads); ++i) threads.emplace_back([&im] { im.Worker(); });
+  // An exception escaping a handler of the event loop is logged and the loop goes on (asio allows
+  // run() again after a throw): it must not unwind Run(), whose joinable threads would then end
+  // the process in std::terminate.
+  auto run_loop = [&im] {
+    for (;;) {
+      if (CatchAll("http event loop", [&im] { im.io.run(); })) return;
+    }
+  };
   std::vector<std::thread> loops;
-  for (int i = 1; i < std::max(1, im.options.io_threads); ++i) loops.emplace_back([&im] { im.io.run(); });
-  im.io.run();
+  for (int i = 1; i < std::max(1, im.options.io_threads); ++i) loops.emplace_back(run_loop);
+  run_loop();
   for (auto& t : loops) t.join();
   {
     std::lock_guard<std::mutex> l(im.jobs_mu);
