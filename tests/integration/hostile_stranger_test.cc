@@ -139,6 +139,13 @@ TEST(HostileStrangerTest, EveryRoleOfADevnetAnswersAPathOfInvalidUtf8AndStaysUp)
     for (int i = 0; i < 40; ++i) key += "\xc3\xa9";
     ExpectRefusal(port, Post("/rfc", json{{key, 1}}.dump()), "router: POST /rfc with a long unknown key");
   }
+  // A malformed model name is the caller's mistake (400), not a bad gateway (502, which OpenAI
+  // clients retry).
+  for (const char* model : {"x", "ACME/x"}) {
+    json chat = {{"model", model}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}, {"max_tokens", 1}};
+    RawAnswer a = Raw(api_port, Post("/v1/chat/completions", chat.dump()));
+    EXPECT_EQ(a.status, 400) << model << ":\n" << a.text.substr(0, 400);
+  }
   for (const Role& r : roles) {
     EXPECT_TRUE(Alive(r.pid)) << r.name << " (pid " << r.pid << ") ended";
     EXPECT_GT(Raw(r.port, Get("/health")).status, 0) << r.name << " no longer answers";
