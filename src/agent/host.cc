@@ -21,7 +21,7 @@ ChatFn HttpChatFn(std::string base_url, std::string api_key, int timeout_ms) {
     auto body = ParseJsonChecked(r.body, "the chat answer");
     if (r.status != 200) {
       std::string m = body.ok() && (*body).contains("error") && (*body)["error"].is_object()
-                          ? (*body)["error"].value("message", "")
+                          ? JsonStr((*body)["error"], "message")
                           : r.body.substr(0, 200);
       return MakeError(ErrorCode::kUnavailable, "chat completion: HTTP " + std::to_string(r.status) + ": " + m);
     }

@@ -463,7 +463,13 @@ Result<ChatResult> SessionClient::Chat(const json& request, const std::function<
         res.finish_reason = fr != e.json.end() && fr->is_string() ? fr->get<std::string>() : "stop";
         auto usage = e.json.find("usage");
         res.usage = usage != e.json.end() && usage->is_object() ? *usage : json::object();
-        if (auto tc = e.json.find("tool_calls"); tc != e.json.end() && tc->is_array()) res.tool_calls = *tc;
+        // A provider's tool calls are kept only as an array of objects: a [5] from a hostile
+        // provider threw in the local API's stream (openai::StreamToolCalls sets each "index")
+        // and cut the user's answer off without an error.
+        if (auto tc = e.json.find("tool_calls"); tc != e.json.end() && tc->is_array() &&
+                                                  std::all_of(tc->begin(), tc->end(), [](const json& c) { return c.is_object(); })) {
+          res.tool_calls = *tc;
+        }
         return res;
       } else if (e.kind == ClientEvent::Kind::kRequestError) {
         pending_.erase(id);

@@ -74,6 +74,11 @@ ClientError RouterError(int status, const std::string& code, const std::string& 
     e.status = 409;
     e.type = "invalid_request_error";
     e.message = msg + " (every offer bills a longer minimum session: raise --want-seconds / lt_want_seconds)";
+  } else if (status == 400) {
+    // What the router found malformed came from the request: a model name such as "x" or
+    // "ACME/x", a zero price or seconds. A 502 here told OpenAI clients to retry it.
+    e.status = 400;
+    e.type = "invalid_request_error";
   } else if (status == 429) {
     e.status = 429;
     e.type = "rate_limit_error";

@@ -13,8 +13,10 @@ namespace {
 
 Error FromErrorJson(const json& e, int status) {
   // Map the stable code name back to the ErrorCode.
-  std::string code = e.value("code", "");
-  std::string message = e.value("message", "HTTP " + std::to_string(status));
+  // The ledger's answer is input: fields of another type are ignored (json::value would throw).
+  std::string code = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
+  std::string message = e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>()
+                                                                          : "HTTP " + std::to_string(status);
   return MakeError(ErrorCodeFromName(code).value_or(ErrorCode::kInternal), message);
 }
 

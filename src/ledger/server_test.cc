@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <thread>
 
 #include "ledger/test_fixture.h"
 
@@ -90,6 +91,32 @@ TEST_F(LedgerServerTest, BadRequestsGetJsonErrorsAndChangeNothing) {
   EXPECT_NE(h_->embedded->GetStateInfo()->state_hash, before);
 }
 
+TEST_F(LedgerServerTest, HostileBytesAndTypesGet4xxWithoutExceptionText) {
+  // Each of these was a 500 quoting nlohmann's exception ("[json.exception.type_error...]"), and
+  // GET /no%ff ended the ledger process (the 404 was made on the event loop).
+  Tx t;
+  t.type = TxType::kDeposit;
+  t.amount = Mor("1");
+  nlohmann::json tx = SignedTxToJson(SignTx(t, TestKey(1), h_->embedded->domain()));
+  tx["domain"] = h_->embedded->domain().ToJson();
+  tx["domain"]["name"] = 5;
+  ExpectError(client_->Post("/tx", tx.dump()), 401, "unauthenticated");
+  tx["domain"]["name"] = "LakeTravis";
+  tx["domain"]["version"] = nlohmann::json::array();
+  ExpectError(client_->Post("/tx", tx.dump()), 401, "unauthenticated");
+  ExpectError(client_->Get("/account/%ff"), 400, "invalid_argument");
+  ExpectError(client_->Get("/models/%ff%fe"), 400, "invalid_argument");
+  ExpectError(client_->Get("/no/such/route%ff"), 404, "not_found");
+  for (const char* path : {"/account/%ff", "/no/such/route%ff"}) {
+    auto r = client_->Get(path);
+    ASSERT_TRUE(r.ok()) << path << ": " << r.error().message;
+    EXPECT_EQ(r->body.find("json.exception"), std::string::npos) << path << ": " << r->body;
+  }
+  auto health = client_->Get("/health");
+  ASSERT_TRUE(health.ok()) << health.error().message;
+  EXPECT_EQ(health->status, 200);
+}
+
 TEST_F(LedgerServerTest, ReadEndpointsAnswerJson) {
   for (const char* path :
        {"/models", "/providers", "/day", "/stats", "/genesis", "/state", "/txs", "/health"}) {
@@ -104,6 +131,34 @@ TEST_F(LedgerServerTest, ReadEndpointsAnswerJson) {
   EXPECT_EQ(j["wallet"], Mor("10").ToDecimal());
   auto state = *client_->Get("/state")->Json();
   EXPECT_EQ(state["invariant_ok"], true);
+}
+
+// The client side: a ledger's error body is input too. {"error":{"message":5}} threw out of
+// RemoteLedger (json::value), ending whichever thread asked (a router's settlement loop).
+TEST(RemoteLedgerTest, ErrorBodyOfAnotherShapeIsAnErrorNotAnException) {
+  net::HttpServer fake;
+  Genesis g = DevGenesis(1000, 1767225600, {{TestKey(1).GetAddress(), Mor("10"), Mor("10")}});
+  fake.Get("/genesis", [&g](const net::HttpRequest&) { return net::HttpResponse::Json(200, GenesisToJson(g)); });
+  fake.Get("/account/(.+)", [](const net::HttpRequest&) {
+    return net::HttpResponse::Json(500, {{"error", {{"code", 7}, {"message", 5}}}});
+  });
+  auto port = fake.Listen("127.0.0.1", 0);
+  ASSERT_TRUE(port.ok());
+  std::thread t([&] { fake.Run(); });
+  struct Joiner {
+    net::HttpServer& s;
+    std::thread& t;
+    ~Joiner() {
+      s.Stop();
+      t.join();
+    }
+  } joiner{fake, t};
+  auto remote = RemoteLedger::Connect("http://127.0.0.1:" + std::to_string(*port));
+  ASSERT_TRUE(remote.ok()) << remote.error().message;
+  Result<AccountInfo> a = InvalidArgument("not run");
+  EXPECT_NO_THROW(a = (*remote)->GetAccount(TestKey(1).GetAddress()));
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().code, ErrorCode::kInternal) << a.error().message;
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "crypto/eip712.h"
 #include "crypto/keccak.h"
+#include "util/json.h"
 
 namespace lt::ledger {
 
@@ -241,7 +242,7 @@ Result<crypto::Signature> GetSignature(const json& body) {
 
 Status CheckDomain(const json& d, const LedgerDomain& domain) {
   if (!d.is_object()) return InvalidArgument("domain must be an object");
-  if (d.value("name", "") != "LakeTravis" || d.value("version", "") != "1") {
+  if (JsonStr(d, "name") != "LakeTravis" || JsonStr(d, "version") != "1") {  // json::value throws on a non-string
     return Unauthenticated("domain must be {name: \"LakeTravis\", version: \"1\"}");
   }
   if (!d.contains("chainId")) return InvalidArgument("domain.chainId: missing");

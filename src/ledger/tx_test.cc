@@ -113,6 +113,31 @@ TEST(LedgerTx, MalformedMessagesAreRefusedWithTheField) {
   EXPECT_FALSE(ParseSignedTx(nlohmann::json::array(), d).ok());
 }
 
+TEST(LedgerTx, DomainFieldsOfAnotherTypeAreRefusedNotThrown) {
+  // A number where the domain's name or version belongs once threw out of json::value, and the
+  // ledger's POST /tx answered 500 with nlohmann's exception text.
+  LedgerDomain d = Domain();
+  nlohmann::json j = SignedTxToJson(SignTx(Sample(TxType::kTransfer), TestKey(1), d));
+  nlohmann::json typed = {{"typedData", TxTypedData(SignTx(Sample(TxType::kTransfer), TestKey(1), d).tx, d)},
+                          {"signature", j["signature"]}};
+  for (const char* field : {"name", "version"}) {
+    for (const nlohmann::json& v : {nlohmann::json(5), nlohmann::json::array(), nlohmann::json(nullptr)}) {
+      auto bad = j;
+      bad["domain"] = d.ToJson();
+      bad["domain"][field] = v;
+      Result<SignedTx> r = InvalidArgument("not run");
+      ASSERT_NO_THROW(r = ParseSignedTx(bad, d)) << field << " = " << v.dump();
+      ASSERT_FALSE(r.ok());
+      EXPECT_NE(r.error().message.find("domain must be"), std::string::npos) << r.error().message;
+      auto bad_typed = typed;
+      bad_typed["typedData"]["domain"][field] = v;
+      ASSERT_NO_THROW(r = ParseSignedTx(bad_typed, d)) << field << " = " << v.dump();
+      ASSERT_FALSE(r.ok());
+      EXPECT_NE(r.error().message.find("domain must be"), std::string::npos) << r.error().message;
+    }
+  }
+}
+
 TEST(LedgerTx, SettleBatchCommitsToItsReceipts) {
   LedgerDomain d = Domain();
   Tx t;

@@ -57,7 +57,10 @@ int HttpStatusFor(ErrorCode code) {
 HttpResponse HttpResponse::Json(int status, const nlohmann::json& j) {
   HttpResponse r;
   r.status = status;
-  r.body = j.dump();
+  // Replace, not throw: an answer often quotes the request (a path, a key cut at N bytes), and
+  // invalid UTF-8 there made dump() throw, which on the event loop (a 404 for GET /x%ff) ended the
+  // process.
+  r.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return r;
 }
 
@@ -82,7 +85,9 @@ Error ErrorFromResponse(const HttpClientResponse& r) {
   auto j = r.Json();
   if (j.ok() && j->is_object() && j->contains("error") && (*j)["error"].is_object()) {
     const auto& e = (*j)["error"];
-    std::string msg = e.value("message", std::string("error"));
+    // A peer's error body is input: a message or code of another type is ignored (json::value
+    // would throw, and a hostile server's answer would end the caller's thread).
+    std::string msg = e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "error";
     std::string name = e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
     code = ErrorCodeFromName(name).value_or(code);
     return MakeError(code, msg);

@@ -47,6 +47,7 @@
 #include "net/http_parse.h"
 #include "net/route.h"
 #include "util/log.h"
+#include "util/thread.h"
 
 namespace lt::net {
 
@@ -890,26 +891,6 @@ Result<int> HttpServer::Listen(const std::string& host, int port) {
   return MakeError(ErrorCode::kIo, "cannot listen on " + where + " (" + last + "; address in use or not local?)");
 }
 
-namespace {
-
-// Runs the event loop until it is stopped. A handler that throws is logged and the loop goes on:
-// an exception out of io.run() would end the process (on the calling thread it would unwind past
-// the joinable worker threads: "terminate called without an active exception").
-void RunEventLoop(asio::io_context& io) {
-  for (;;) {
-    try {
-      io.run();
-      return;
-    } catch (const std::exception& e) {
-      LT_ERROR("http event loop: a handler threw: " << e.what());
-    } catch (...) {
-      LT_ERROR("http event loop: a handler threw");
-    }
-  }
-}
-
-}  // namespace
-
 void HttpServer::Run() {
   Impl& im = *impl_;
   if (!im.acceptor || im.stopping) return;
@@ -918,9 +899,17 @@ void HttpServer::Run() {
   im.Sweep();
   std::vector<std::thread> threads;
   for (int i = 0; i < std::max(1, im.options.threads); ++i) threads.emplace_back([&im] { im.Worker(); });
+  // An exception escaping a handler of the event loop is logged and the loop goes on (asio allows
+  // run() again after a throw): it must not unwind Run(), whose joinable threads would then end
+  // the process in std::terminate.
+  auto run_loop = [&im] {
+    for (;;) {
+      if (CatchAll("http event loop", [&im] { im.io.run(); })) return;
+    }
+  };
   std::vector<std::thread> loops;
-  for (int i = 1; i < std::max(1, im.options.io_threads); ++i) loops.emplace_back([&im] { RunEventLoop(im.io); });
-  RunEventLoop(im.io);
+  for (int i = 1; i < std::max(1, im.options.io_threads); ++i) loops.emplace_back(run_loop);
+  run_loop();
   for (auto& t : loops) t.join();
   {
     std::lock_guard<std::mutex> l(im.jobs_mu);

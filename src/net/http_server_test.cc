@@ -283,6 +283,31 @@ TEST(HttpServerConformanceTest, HandlerExceptionIsJson500AndServerKeepsServing) 
   ExpectStillServes(s.port());
 }
 
+TEST(HttpServerConformanceTest, InvalidUtf8InThePathIsAnsweredAndServerKeepsServing) {
+  // The answers quote the decoded path. Invalid UTF-8 there made json::dump throw: for the 404,
+  // made on the event loop, that ended the process (GET /x%ff stopped a ledger or router); for a
+  // handler's answer it was a 500 carrying nlohmann's exception text.
+  TestServer s;
+  RawConn c(s.port());
+  ASSERT_TRUE(c.ok());
+  ASSERT_TRUE(c.Send(GetReq("/no/such/route%ff%fe")));
+  auto r = c.Read();
+  ASSERT_TRUE(r.has_value()) << "no answer to GET /no/such/route%ff%fe";
+  EXPECT_EQ(r->status, 404) << r->body;
+  auto j = ParseJson(r->body);
+  EXPECT_EQ(j["error"]["code"], "not_found") << r->body;
+  std::string msg = j["error"]["message"].is_string() ? j["error"]["message"].get<std::string>() : "";
+  EXPECT_NE(msg.find("/no/such/route"), std::string::npos) << msg;
+
+  ASSERT_TRUE(c.Send(GetReq("/holders/%c3%28%ff")));
+  r = c.Read();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200) << r->body;
+  EXPECT_EQ(r->body.find("json.exception"), std::string::npos) << r->body;
+  EXPECT_EQ(ParseJson(r->body)["matches"].size(), 2u) << r->body;
+  ExpectStillServes(s.port());
+}
+
 TEST(HttpServerConformanceTest, GarbageRequestLineIs400AndServerKeepsServing) {
   TestServer s;
   {

@@ -46,6 +46,27 @@ TEST(HttpServerTest, ServesThenASecondServerCannotTakeItsPort) {
   t.join();
 }
 
+// A peer's error body is input: {"error":{"message":5}} once threw out of ErrorFromResponse
+// (json::value), and a hostile router's answer ended the thread that asked (a provider's receipt
+// or announce loop).
+TEST(HttpClientTest, ErrorBodyOfAnotherShapeGivesAnErrorNotAnException) {
+  for (const char* body : {R"({"error":{"message":5,"code":7}})", R"({"error":{"message":null,"code":["x"]}})",
+                           R"({"error":{"message":{"a":1}}})", R"({"error":{}})"}) {
+    HttpClientResponse r;
+    r.status = 500;
+    r.body = body;
+    Error e = MakeError(ErrorCode::kIo, "not run");
+    ASSERT_NO_THROW(e = ErrorFromResponse(r)) << body;
+    EXPECT_EQ(e.code, ErrorCode::kInternal) << body;
+    EXPECT_FALSE(e.message.empty()) << body;
+  }
+  HttpClientResponse r;
+  r.status = 409;
+  r.body = R"({"error":{"message":"taken","code":"already_exists"}})";
+  EXPECT_EQ(ErrorFromResponse(r).message, "taken");
+  EXPECT_EQ(ErrorFromResponse(r).code, ErrorCode::kAlreadyExists);
+}
+
 // An answer larger than the client's max_body_bytes is refused, not held in memory, whether it
 // says its length or streams chunks; a streamed request hands the same answer to its caller.
 TEST(HttpClientTest, AnswerOverTheBodyLimitIsRefused) {

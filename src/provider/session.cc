@@ -17,7 +17,8 @@ namespace {
 
 Bytes ErrorJsonBytes(const Error& e) {
   json j = {{"code", std::string(ErrorCodeName(e.code))}, {"message", e.message}};
-  std::string s = j.dump();
+  // Replace, not throw: a message may quote the request cut at N bytes (mid UTF-8 sequence).
+  std::string s = j.dump(-1, ' ', false, json::error_handler_t::replace);
   return Bytes(s.begin(), s.end());
 }
 
@@ -203,6 +204,7 @@ void ProviderSession::HandleInit(ByteSpan body) {
   auto frame = wire::EncodeFrame(FrameType::kHandshakeReply, res->reply_body);
   if (transport_ != nullptr) transport_->Send(std::move(*frame));
   state_ = State::kOpen;
+  decoder_.set_max_length(wire::kMaxFrameLength);
   start_ms_ = svc_.clock->MonotonicMillis();
   if (start_ms_ == 0) start_ms_ = 1;
   next_meter_ms_ = start_ms_ + svc_.policy.meter_interval_ms;

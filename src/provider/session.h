@@ -163,7 +163,9 @@ class ProviderSession : public std::enable_shared_from_this<ProviderSession> {
   const SessionServices& svc_;
   SessionTransport* transport_;
   State state_ = State::kAwaitInit;
-  wire::FrameDecoder decoder_;
+  // Before the handshake only a handshake-init frame fits: a stranger that announces a 16 MiB
+  // frame and sends it must not make the provider buffer 16 MiB per connection.
+  wire::FrameDecoder decoder_{static_cast<uint32_t>(1 + wire::kHandshakeInitSize)};
   uint64_t created_ms_;
   uint64_t start_ms_ = 0;
   uint64_t next_meter_ms_ = 0;

@@ -97,7 +97,9 @@ net::HttpResponse DelegatedProviders(const ProviderBook& book, registry::BlockIn
   auto cid = registry::Cid::Parse(text);
   if (!cid.ok()) {
     r.status = 422;
-    r.body = json{{"error", {{"code", "invalid_argument"}, {"message", cid.error().message}}}}.dump();
+    // The message quotes the request's text, which may be invalid UTF-8 (GET .../%ff): replace, not throw.
+    r.body = json{{"error", {{"code", "invalid_argument"}, {"message", cid.error().message}}}}.dump(
+        -1, ' ', false, json::error_handler_t::replace);
     return r;
   }
   // The holders of the CID itself (either form), else of the announced roots it lies under.

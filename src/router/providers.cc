@@ -260,6 +260,16 @@ bool ProviderBook::HasAnnounced(const crypto::Address& p) const {
   return it != state_.end() && it->second.announced_until >= clock_->NowSeconds();
 }
 
+std::pair<size_t, size_t> ProviderBook::RootCounts(const crypto::Address& p, const std::vector<std::string>& roots) const {
+  std::lock_guard<std::mutex> l(mu_);
+  size_t held = 0;
+  for (const auto& [addr, s] : state_) held += s.roots.size();
+  auto it = state_.find(p);
+  size_t fresh = 0;
+  for (const auto& cid : roots) fresh += it == state_.end() || it->second.roots.count(cid) == 0 ? 1 : 0;
+  return {held, fresh};
+}
+
 size_t ProviderBook::Announcers() const {
   std::lock_guard<std::mutex> l(mu_);
   uint64_t now = clock_->NowSeconds();

@@ -101,6 +101,9 @@ class ProviderBook {
   uint64_t AnnounceGeneration() const;
   // Whether p has announced something that has not expired yet.
   bool HasAnnounced(const crypto::Address& p) const;
+  // The roots held for all announcers (expired ones until the next prune), and how many of
+  // `roots` announcer `p` does not hold yet.
+  std::pair<size_t, size_t> RootCounts(const crypto::Address& p, const std::vector<std::string>& roots) const;
   // Announcers with anything unexpired.
   size_t Announcers() const;
   // Forgets expired roots and http URLs.

@@ -66,6 +66,9 @@ struct RouterOptions {
   uint64_t announce_ttl_s = 3600;       // an announced root lasts this long after the announce's `at`
   size_t max_roots_per_announcer = 10000;
   size_t max_announcers = 10000;
+  // All announcers' roots together (about 300 bytes of memory each, and a row on disk): without
+  // it 10,000 announcers of 10,000 roots each, no stake needed, could make a router hold ~30 GB.
+  size_t max_announced_roots = 1000000;
   QueueOptions queue;
   ProviderBookOptions book;
 };

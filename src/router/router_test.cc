@@ -731,6 +731,40 @@ TEST_F(RouterTest, AnnouncesArePersistedRefreshedExpiredAndBounded) {
   EXPECT_EQ(holders(TestCid(10)).size() + holders(TestCid(11)).size(), 1u);
 }
 
+TEST_F(RouterTest, AnnouncedRootsAreBoundedInAll) {
+  // Announcing needs no stake: fresh keys of 10,000 roots each used to add ~3 MB per key (up to
+  // 10,000 keys). All announcers' roots together are capped; refreshing roots already held is
+  // always accepted.
+  AddProvider(p1_, 1, 100);
+  RouterOptions o;
+  o.db_path = (dir_ / "router.db").string();
+  o.max_roots_per_announcer = 3;
+  o.max_announced_roots = 4;
+  auto made = Router::Create(o, *ledger_, Key(20), &clock_, &rng_, &prober_);
+  ASSERT_TRUE(made.ok()) << made.error().message;
+  Router& r = **made;
+  auto announce = [&](const crypto::PrivateKey& k, const std::string& roots) {
+    wire::SignedAnnounce a;
+    a.announce.provider = k.GetAddress();
+    a.announce.http = "http://127.0.0.1:7071";
+    a.announce.roots = roots;
+    a.announce.at = clock_.NowSeconds();
+    a.signature = a.announce.Sign(k, domain_);
+    return r.HandleAnnounce(a.ToJson().dump());
+  };
+  ASSERT_EQ(announce(p1_, TestCid(1) + "," + TestCid(2) + "," + TestCid(3)).status, 200);
+  auto full = announce(Key(77), TestCid(4) + "," + TestCid(5));
+  EXPECT_EQ(full.status, 429) << full.body;
+  EXPECT_NE(full.body.find("too many announced roots"), std::string::npos) << full.body;
+  EXPECT_NE(full.headers.find("Retry-After"), full.headers.end());
+  EXPECT_EQ(announce(Key(77), TestCid(4)).status, 200);  // one more fits
+  EXPECT_EQ(announce(Key(78), TestCid(6)).status, 429);
+  EXPECT_EQ(announce(p1_, TestCid(1) + "," + TestCid(2)).status, 200);  // a refresh adds nothing
+  clock_.AdvanceSeconds(3601);  // expired roots make room once pruned
+  r.book().PruneAnnounces();
+  EXPECT_EQ(announce(Key(78), TestCid(6)).status, 200);
+}
+
 // The user's address in every form it could be written: lowercase and checksummed hex, raw bytes.
 std::vector<std::string> AddressForms(const crypto::Address& a) {
   return {a.ToLowerHex().substr(2), a.ToChecksumHex().substr(2),

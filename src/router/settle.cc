@@ -364,6 +364,14 @@ HttpResponse Router::HandleAnnounce(const std::string& body) {
     r.headers.emplace("Retry-After", "60");
     return r;
   }
+  if (auto [held, fresh] = book_.RootCounts(a->announce.provider, roots);
+      fresh > 0 && held + fresh > options_.max_announced_roots) {
+    HttpResponse r = Err(429, "resource_exhausted",
+                         "this router tracks too many announced roots (" + std::to_string(held) + " of at most " +
+                             std::to_string(options_.max_announced_roots) + "); try again later");
+    r.headers.emplace("Retry-After", "60");
+    return r;
+  }
   uint64_t expires_at = a->announce.at + options_.announce_ttl_s;
   if (auto st = store_->PutAnnounce(a->announce.provider, http, roots, expires_at, options_.max_roots_per_announcer);
       !st.ok()) {

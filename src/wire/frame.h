@@ -72,6 +72,9 @@ class FrameDecoder {
   // Bytes still wanted for the current frame (header first); useful for exact reads.
   size_t Wanted() const;
   bool failed() const { return failed_; }
+  // Changes the limit for the frames whose header has not been read yet (a provider accepts only
+  // a handshake-sized frame from a peer that has not shaken hands).
+  void set_max_length(uint32_t max_length) { max_length_ = max_length; }
   // True when no partial frame is buffered.
   bool idle() const { return header_len_ == 0 && !ready_; }
 

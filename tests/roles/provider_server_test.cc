@@ -41,6 +41,8 @@ class EchoBackend final : public Backend {
       }
       GenerationResult r;
       r.completion_tokens = n;
+      if (text == "garbage tool calls") r.tool_calls = nlohmann::json::array({5, "x", nullptr});
+      if (text == "a tool call") r.tool_calls = nlohmann::json::parse(R"([{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}])");
       cb.on_done(r);
     }).detach();
     return std::shared_ptr<Generation>(g);
@@ -132,6 +134,21 @@ TEST_F(ServerTest, ChatStreamsOverTcpAndCloseProducesAReceipt) {
   auto receipts = sink.Take();
   ASSERT_EQ(receipts.size(), 1u);
   EXPECT_EQ(receipts[0].voucher.user_sig, v->user_sig);
+}
+
+TEST_F(ServerTest, ToolCallsThatAreNotObjectsAreNotPassedOn) {
+  // A hostile provider's "tool_calls":[5,"x",null] reached the local API, whose stream threw on
+  // it (setting each call's "index") and cut the user's answer off without an error.
+  auto c = client::SessionClient::Connect("127.0.0.1", port, domain, Ticket(), user);
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  auto r = (*c)->Chat(Req("garbage tool calls"), [](std::string_view) { return true; });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->text, "garbage tool calls");
+  EXPECT_TRUE(r->tool_calls.empty()) << r->tool_calls.dump();
+  r = (*c)->Chat(Req("a tool call"), [](std::string_view) { return true; });
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->tool_calls.size(), 1u) << r->tool_calls.dump();
+  EXPECT_EQ(r->tool_calls[0]["function"]["name"], "f");
 }
 
 TEST_F(ServerTest, SeveralRequestsAtOnceOnOneSession) {

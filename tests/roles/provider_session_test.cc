@@ -244,6 +244,34 @@ TEST_F(SessionTest, GarbageInsteadOfHandshakeGetsErrorFrameAndClose) {
   EXPECT_NE(std::string(AsString(f->body)).find("frame length"), std::string::npos);
 }
 
+TEST_F(SessionTest, OversizedFirstFrameIsRefusedBeforeItIsBuffered) {
+  // A stranger announcing a 16 MiB "handshake" and sending it made the provider buffer it all
+  // (per connection, up to the caps: gigabytes) until the handshake timeout. The first frame is
+  // a handshake-init of a fixed size, so anything longer is refused from its header.
+  session = std::make_shared<ProviderSession>(svc, &transport);
+  Bytes header;
+  wire::PutU32(header, wire::kMaxFrameLength);
+  header.push_back(static_cast<uint8_t>(FrameType::kHandshakeInit));
+  session->OnBytes(header);
+  EXPECT_TRUE(transport.closed) << "the 16 MiB header was accepted";
+  wire::FrameDecoder d;
+  ASSERT_TRUE(d.Feed(transport.out).ok());
+  auto f = d.Next();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->type, FrameType::kError);
+  EXPECT_NE(std::string(AsString(f->body)).find("frame length"), std::string::npos) << AsString(f->body);
+  // A real handshake still opens, and after it a large request frame is fine.
+  transport.out.clear();
+  transport.closed = false;
+  Open(Sign(BaseTicket(), router));
+  ASSERT_TRUE(cli->established());
+  std::string big(64 * 1024, 'x');
+  ASSERT_TRUE(cli->SendRequest(1, {{"messages", {{{"role", "user"}, {"content", big}}}}}).ok());
+  Pump();
+  EXPECT_EQ(backend->requests.size(), 1u);
+  EXPECT_EQ(session->state(), ProviderSession::State::kOpen);
+}
+
 TEST_F(SessionTest, HandshakeThatNeverFinishesTimesOut) {
   session = std::make_shared<ProviderSession>(svc, &transport);
   session->OnBytes(Bytes{0, 0, 2, 4, 1, 9});  // half a handshake frame
@@ -319,6 +347,26 @@ TEST_F(SessionTest, BackendErrorReachesTheClientWithItsMessage) {
   }
   EXPECT_TRUE(found);
   EXPECT_EQ(session->state(), ProviderSession::State::kOpen);  // a request error is not fatal
+}
+
+TEST_F(SessionTest, ErrorMessageCutInsideAUtf8SequenceReachesTheClient) {
+  // The builtin backend quotes a request's response_format type cut at 40 bytes, which can end
+  // inside a UTF-8 sequence ("é" is two bytes). The error frame's json::dump threw on it: the
+  // exception left OnBytes, the connection was never read again and the client got no answer.
+  Open(Sign(BaseTicket(), router));
+  ASSERT_TRUE(cli->SendRequest(1, {{"messages", {{{"role", "user"}, {"content", "hi"}}}}}).ok());
+  Pump();
+  std::string cut = "response_format: type '" + std::string("\xc3\xa9\xc3\xa9\xc3", 5) + "' is not supported";
+  ASSERT_NO_THROW(backend->Emit(0, {}, InvalidArgument(cut)));
+  ASSERT_NO_THROW(Pump());
+  bool found = false;
+  for (const auto& e : events) {
+    if (e.kind == ClientEvent::Kind::kRequestError && e.request_id == 1) {
+      found = e.error.message.find("is not supported") != std::string::npos;
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(session->state(), ProviderSession::State::kOpen);
 }
 
 TEST_F(SessionTest, RequestsBeyondTheSlotsAreRefusedButOthersRun) {
