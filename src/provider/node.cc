@@ -369,6 +369,11 @@ Result<std::unique_ptr<ProviderNode>> ProviderNode::Create(const ProviderConfig&
   ro.spool_path = spool;
   ro.direct_after_seconds = c.direct_settle_after_seconds;
   ro.retry_seconds = std::clamp<uint32_t>(c.direct_settle_after_seconds, 1, 10);
+  {
+    const crypto::PrivateKey* key = &impl->identity;
+    const wire::Domain domain = impl->domain;
+    ro.countersign = [key, domain](const wire::Receipt& r) { return wire::CountersignReceipt(*key, r, domain); };
+  }
   if (impl->ledger) {
     LedgerLink* link = impl->ledger.get();
     ro.settle_direct = [link](const std::vector<Receipt>& rs) { return link->Settle(rs); };

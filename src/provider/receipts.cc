@@ -134,6 +134,7 @@ bool RouterReceiptSink::ToRouters(const json& j) {
     LT_WARN("receipts: a queued receipt does not parse: " << receipt.error().message);
     return false;
   }
+  if (o_.countersign) receipt->provider_sig = o_.countersign(*receipt);
   rpc::RouterFailure failure;
   if (routers_.PostReceipt(*receipt, &failure).ok()) {
     std::lock_guard<std::mutex> l(mu_);

@@ -79,6 +79,9 @@ class MemoryReceiptSink final : public ReceiptSink {
 struct ReceiptSinkOptions {
   std::vector<std::string> routers;
   std::string spool_path;
+  // The provider's countersignature of a receipt (wire::CountersignReceipt), sent with it to the
+  // routers, which take receipts only so signed. Empty: sent without one (the routers refuse it).
+  std::function<crypto::Signature(const wire::Receipt&)> countersign;
   DirectSettleFn settle_direct;  // empty: receipts wait in the spool for the routers
   uint32_t direct_after_seconds = 60;
   uint32_t retry_seconds = 10;

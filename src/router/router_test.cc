@@ -444,7 +444,45 @@ std::string ReceiptBody(const wire::TicketGrant& g, const crypto::PrivateKey& us
   v.ttft_ms = 50;
   v.is_final = true;
   rb.voucher = wire::SignVoucher(user, d, v);
+  // Countersigned by the ticket's provider, as a provider posts it (the test providers are
+  // Key(31) to Key(34)).
+  for (int k = 31; k <= 34; ++k) {
+    crypto::PrivateKey p = Key(k);
+    if (p.GetAddress() == g.ticket.ticket.provider) rb.provider_sig = wire::CountersignReceipt(p, rb, d);
+  }
   return rb.ToJson().dump();
+}
+
+// A receipt is taken only from the ticket's provider. Before, anyone could post one and the first
+// per session was kept: a user posted its own 1-second voucher as the session began, it settled,
+// and the provider's receipt for the whole session was answered "duplicate" (a hostile re-test).
+TEST_F(RouterTest, OnlyTheTicketsProviderPostsItsReceipt) {
+  AddProvider(p1_, 1, 1000);
+  Router& r = MakeRouter();
+  auto g = wire::TicketGrant::FromJson(J(r.HandleRfc(Body(Rfc(rich_, 1), rich_))));
+  ASSERT_TRUE(g.ok());
+  json early = json::parse(ReceiptBody(*g, rich_, domain_, 1));
+  ASSERT_TRUE(early.contains("providerSignature"));
+  early.erase("providerSignature");
+  auto bare = r.HandleReceipt(early.dump());
+  EXPECT_EQ(bare.status, 401) << bare.body;
+  EXPECT_NE(bare.body.find("providerSignature"), std::string::npos) << bare.body;
+  // Countersigned by the user itself (or anyone but the provider): refused too.
+  auto by_user = wire::Receipt::FromJson(early);
+  ASSERT_TRUE(by_user.ok());
+  by_user->provider_sig = wire::CountersignReceipt(rich_, *by_user, domain_);
+  EXPECT_EQ(r.HandleReceipt(by_user->ToJson().dump()).status, 401);
+  json junk = early;
+  junk["providerSignature"] = 5;
+  EXPECT_EQ(r.HandleReceipt(junk.dump()).status, 400);
+  // The provider's receipt for the whole session is the one taken and settled.
+  auto ack = r.HandleReceipt(ReceiptBody(*g, rich_, domain_, 30));
+  ASSERT_EQ(ack.status, 200) << ack.body;
+  EXPECT_EQ(J(ack)["duplicate"], false);
+  EXPECT_EQ(J(ack)["cost"], "30000");
+  auto settled = r.SettleOnce();
+  ASSERT_TRUE(settled.ok()) << settled.error().message;
+  EXPECT_EQ(*settled, 1u);
 }
 
 TEST_F(RouterTest, ReceiptsAreSettledOnceAndBecomeRecords) {
@@ -536,7 +574,12 @@ TEST_F(RouterTest, AcknowledgedReceiptsSurviveARestartAndSettleOnce) {
   for (const auto& row : rows) {
     json body = {{"ticket", row["ticket"]}, {"ticketSignature", row["ticketSignature"]},
                  {"voucher", row["voucher"]}, {"voucherSignature", row["voucherSignature"]}};
-    ASSERT_EQ(copy.HandleReceipt(body.dump()).status, 200);
+    auto rc = wire::Receipt::FromJson(body);  // stored without the provider's countersignature
+    ASSERT_TRUE(rc.ok());
+    for (const crypto::PrivateKey* p : {&p1_, &p2_, &p3_, &p4_}) {
+      if (p->GetAddress() == rc->ticket.ticket.provider) rc->provider_sig = wire::CountersignReceipt(*p, *rc, domain_);
+    }
+    ASSERT_EQ(copy.HandleReceipt(rc->ToJson().dump()).status, 200);
   }
   U256 claim_before = inner_->GetAccount(p1_.GetAddress())->claimable;
   auto again = copy.SettleOnce();
@@ -619,7 +662,12 @@ TEST_F(RouterTest, ClientFailsOverToTheNextRouterOverHttp) {
   wire::Voucher v;
   v.session_id = g->ticket.ticket.session_id;
   v.seconds = 5;
-  EXPECT_TRUE(client.PostReceipt(wire::Receipt{g->ticket, wire::SignVoucher(rich_, domain_, v)}).ok());
+  wire::Receipt posted{g->ticket, wire::SignVoucher(rich_, domain_, v), std::nullopt};
+  EXPECT_FALSE(client.PostReceipt(posted).ok()) << "a receipt without the provider's countersignature";
+  for (const crypto::PrivateKey* p : {&p1_, &p2_, &p3_, &p4_}) {
+    if (p->GetAddress() == g->ticket.ticket.provider) posted.provider_sig = wire::CountersignReceipt(*p, posted, domain_);
+  }
+  EXPECT_TRUE(client.PostReceipt(posted).ok());
   server.Stop();
 }
 

@@ -114,6 +114,14 @@ HttpResponse Router::HandleReceipt(const std::string& body) {
   if (!vs.ok() || *vs != t.user) {
     return Err(401, "unauthenticated", "voucher signature is not by the ticket's user " + t.user.ToChecksumHex());
   }
+  // Only the ticket's provider posts its receipt: a user could otherwise post its own earliest
+  // voucher first and have the session settled at it (wire/receipt.h).
+  if (!wire::IsCountersignedByProvider(*rb, domain_)) {
+    return Err(401, "unauthenticated",
+               std::string(rb->provider_sig ? "providerSignature is not by" : "receipt has no providerSignature of") +
+                   " the ticket's provider " + t.provider.ToChecksumHex() + " (only the provider posts its receipts)");
+  }
+  rb->provider_sig.reset();  // what is stored and settled is the receipt of the one form
   const wire::Receipt& r = *rb;
   U256 cost = ReceiptCost(t, v);
   uint64_t now = clock_->NowSeconds();

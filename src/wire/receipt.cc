@@ -5,10 +5,12 @@ namespace lt::wire {
 using nlohmann::json;
 
 json Receipt::ToJson() const {
-  return {{"ticket", ticket.ticket.ToJson()},
-          {"ticketSignature", HexEncode0x(ticket.router_sig)},
-          {"voucher", voucher.voucher.ToJson()},
-          {"voucherSignature", HexEncode0x(voucher.user_sig)}};
+  json j = {{"ticket", ticket.ticket.ToJson()},
+            {"ticketSignature", HexEncode0x(ticket.router_sig)},
+            {"voucher", voucher.voucher.ToJson()},
+            {"voucherSignature", HexEncode0x(voucher.user_sig)}};
+  if (provider_sig) j["providerSignature"] = HexEncode0x(*provider_sig);
+  return j;
 }
 
 Result<Receipt> Receipt::FromJson(const json& j, std::string_view path) {
@@ -30,7 +32,24 @@ Result<Receipt> Receipt::FromJson(const json& j, std::string_view path) {
     if (!s.ok()) return s.error().Wrap(p + "." + key);
     *sig = *s;
   }
+  if (j.contains("providerSignature")) {
+    const json& ps = j["providerSignature"];
+    if (!ps.is_string()) return InvalidArgument(p + ".providerSignature: expected a 0x signature string");
+    auto s = crypto::ParseSignature(ps.get<std::string>());
+    if (!s.ok()) return s.error().Wrap(p + ".providerSignature");
+    r.provider_sig = *s;
+  }
   return r;
+}
+
+crypto::Signature CountersignReceipt(const crypto::PrivateKey& provider, const Receipt& r, const Domain& domain) {
+  return provider.Sign(wire::Digest(r.voucher.voucher, domain.separator()));
+}
+
+bool IsCountersignedByProvider(const Receipt& r, const Domain& domain) {
+  if (!r.provider_sig) return false;
+  auto who = crypto::Recover(wire::Digest(r.voucher.voucher, domain.separator()), *r.provider_sig);
+  return who.ok() && *who == r.ticket.ticket.provider;
 }
 
 std::optional<SettleCode> CheckReceiptSignatures(const Receipt& r, const Hash32& domain_separator) {

@@ -5,7 +5,14 @@
 //
 //   {"ticket":{...},"ticketSignature":"0x..","voucher":{...},"voucherSignature":"0x.."}
 //
-// FromJson reads those four keys and ignores others (a spool line carries "spooledAt", a
+// A receipt a provider submits to a router also carries "providerSignature": the ticket's
+// provider's signature over the voucher's EIP-712 digest (CountersignReceipt). A router takes a
+// receipt only so countersigned: the user holds every voucher it signed, and could otherwise post
+// its own earliest one first and have the session settled at it (doc/router.md "POST /receipts").
+// The ledger and the contract do not read it (they take receipts only from the ticket's router or
+// provider).
+//
+// FromJson reads those keys and ignores others (a spool line carries "spooledAt", a
 // provider's log the cost); it also reads the spelling "ticketSig"/"voucherSig" written before
 // this form (old spool files, older peers). What a receipt costs is wire/billing.h; how a settlement went for it
 // is wire/settle.h.
@@ -25,6 +32,7 @@ namespace lt::wire {
 struct Receipt {
   SignedTicket ticket;
   SignedVoucher voucher;
+  std::optional<crypto::Signature> provider_sig;  // "providerSignature", when countersigned
 
   const Hash32& session_id() const { return ticket.ticket.session_id; }
   nlohmann::json ToJson() const;
@@ -38,6 +46,11 @@ std::optional<SettleCode> CheckReceiptSignatures(const Receipt& r, const Hash32&
 inline std::optional<SettleCode> CheckReceiptSignatures(const Receipt& r, const Domain& domain) {
   return CheckReceiptSignatures(r, domain.separator());
 }
+
+// The provider's countersignature of the receipt: its signature over the voucher's digest.
+crypto::Signature CountersignReceipt(const crypto::PrivateKey& provider, const Receipt& r, const Domain& domain);
+// Whether r carries a countersignature by r's ticket's provider.
+bool IsCountersignedByProvider(const Receipt& r, const Domain& domain);
 
 }  // namespace lt::wire
 

@@ -100,6 +100,9 @@ class RouterIntegrationTest : public ::testing::Test {
     v.tokens_out = 40;
     v.is_final = true;
     rb.voucher = wire::SignVoucher(user_, domain_, v);
+    for (const crypto::PrivateKey* p : {&pa_, &pb_}) {  // countersigned by its provider, as one posts it
+      if (p->GetAddress() == g.ticket.ticket.provider) rb.provider_sig = wire::CountersignReceipt(*p, rb, domain_);
+    }
     return rb.ToJson().dump();
   }
 

@@ -95,6 +95,7 @@ class TransparencyWorld : public ::testing::Test {
     v.ttft_ms = ttft_ms;
     v.is_final = true;
     rb.voucher = wire::SignVoucher(user_, domain_, v);
+    rb.provider_sig = wire::CountersignReceipt(pa_, rb, domain_);  // its provider posts it
     auto ack = Client().Post("/receipts", rb.ToJson().dump());
     ASSERT_TRUE(ack.ok());
     ASSERT_EQ(ack->status, 200) << ack->body;
