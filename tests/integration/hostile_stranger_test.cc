@@ -3,10 +3,7 @@
 // (the 404 quoting the path was made on the event loop, and json::dump threw there), and bodies
 // with a value of an unexpected JSON type were answered 500 with nlohmann's exception text. Each
 // role must answer such requests with a 4xx that says what was wrong, and go on serving.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -19,6 +16,7 @@
 #include <vector>
 
 #include "integration/ledger_process.h"
+#include "net/http_test_support.h"
 #include "support/ports.h"
 #include "support/process.h"
 
@@ -32,29 +30,15 @@ struct RawAnswer {
   std::string text;
 };
 
-// Sends `req` on a fresh connection; the status line and what follows, until close or 10 s.
+// Sends `req` on a fresh connection and reads one answer (net's RawConn), for up to 10 s.
 RawAnswer Raw(int port, const std::string& req) {
   RawAnswer out;
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return out;
+  net::testing::RawConn conn(port);
+  if (!conn.ok() || !conn.Send(req)) return out;
+  if (auto r = conn.Read(10000)) {
+    out.status = r->status;
+    out.text = r->raw;
   }
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  (void)::send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::recv(fd, buf, sizeof buf, 0)) > 0) {
-    out.text.append(buf, static_cast<size_t>(n));
-    if (out.text.find("\r\n\r\n") != std::string::npos) break;  // Connection: close is not promised
-  }
-  ::close(fd);
-  if (out.text.size() >= 12 && out.text.compare(0, 5, "HTTP/") == 0) out.status = std::atoi(out.text.c_str() + 9);
   return out;
 }
 
