@@ -111,4 +111,20 @@ Result<std::pair<std::string, int>> ParseHostPort(std::string_view s) {
   return std::make_pair(host, port);
 }
 
+Result<BaseUrl> ParseBaseUrl(std::string_view base_url) {
+  BaseUrl b;
+  b.url = std::string(base_url);
+  while (!b.url.empty() && b.url.back() == '/') b.url.pop_back();
+  if (b.url.rfind("http://", 0) != 0) {
+    return InvalidArgument("URL must start with http:// (got '" + std::string(base_url) + "')");
+  }
+  std::string hostport = b.url.substr(7);
+  if (hostport.find('/') != std::string::npos) return InvalidArgument("URL " + b.url + ": a base URL has no path");
+  auto hp = ParseHostPort(hostport);
+  if (!hp.ok()) return hp.error().Wrap("URL " + b.url);
+  b.host = hp->first;
+  b.port = hp->second;
+  return b;
+}
+
 }  // namespace lt::net

@@ -138,6 +138,14 @@ class HttpServer {
 
 // "host:port" -> (host, port); "127.0.0.1:0" is allowed.
 Result<std::pair<std::string, int>> ParseHostPort(std::string_view s);
+// A base URL, "http://HOST:PORT" with no path (trailing slashes are dropped): the URL so trimmed
+// and its host and port, or an error saying what is wrong (HttpClient::Create, provider endpoints).
+struct BaseUrl {
+  std::string url;
+  std::string host;
+  int port = 0;
+};
+Result<BaseUrl> ParseBaseUrl(std::string_view url);
 
 struct HttpClientResponse {
   int status = 0;

@@ -273,22 +273,12 @@ HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 HttpClient::~HttpClient() = default;
 
 Result<HttpClient> HttpClient::Create(std::string_view base_url, HttpClientOptions options) {
-  std::string url(base_url);
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  if (url.rfind("http://", 0) != 0) {
-    return InvalidArgument("URL must start with http:// (got '" + std::string(base_url) + "')");
-  }
-  std::string hostport = url.substr(7);
-  if (hostport.find('/') != std::string::npos) {
-    return InvalidArgument("URL " + url + ": a base URL has no path");
-  }
-  auto hp = ParseHostPort(hostport);
-  if (!hp.ok()) return hp.error().Wrap("URL " + url);
+  LT_TRY(BaseUrl b, ParseBaseUrl(base_url));
   auto impl = std::make_unique<Impl>();
-  impl->host = hp->first;
-  impl->port = hp->second;
+  impl->host = b.host;
+  impl->port = b.port;
   impl->options = options;
-  return HttpClient(url, std::move(impl));
+  return HttpClient(b.url, std::move(impl));
 }
 
 Result<HttpClientResponse> HttpClient::Impl::Send(const std::string& base, const std::string& method,

@@ -22,18 +22,13 @@ Result<ProviderEndpoints> ParseProviderEndpoint(std::string_view endpoint) {
   if (!hp.ok()) return InvalidArgument("provider endpoint '" + std::string(endpoint) + "': " + hp.error().message);
   e.session = std::string(session);
   if (!http.empty()) {
-    if (http.rfind("http://", 0) != 0) {
-      return InvalidArgument("provider endpoint '" + std::string(endpoint) + "': liveness URL must start with http://");
-    }
-    e.http = std::string(http);
-    while (!e.http.empty() && e.http.back() == '/') e.http.pop_back();
     // A base URL: http://HOST:PORT, nothing after (the router appends /ping).
-    const std::string hostport = e.http.size() > 7 ? e.http.substr(7) : std::string();
-    auto live = net::ParseHostPort(hostport);
-    if (hostport.find('/') != std::string::npos || !live.ok()) {
-      return InvalidArgument("provider endpoint '" + std::string(endpoint) +
-                             "': liveness URL must be http://HOST:PORT" + (live.ok() ? "" : " (" + live.error().message + ")"));
+    auto live = net::ParseBaseUrl(http);
+    if (!live.ok()) {
+      return InvalidArgument("provider endpoint '" + std::string(endpoint) + "': liveness URL must be http://HOST:PORT (" +
+                             live.error().message + ")");
     }
+    e.http = live->url;
   } else {
     if (hp->second <= 0 || hp->second >= 65535) {
       return InvalidArgument("provider endpoint '" + std::string(endpoint) + "': no liveness port after " +
